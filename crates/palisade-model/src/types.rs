@@ -1,0 +1,649 @@
+//! The operating model's types, exactly as `palisade.toml` spells them.
+//!
+//! Every table is strict: an unknown key is an error, never silently ignored,
+//! because a misspelt control (`owner_aprovals = 2`) that is dropped on the
+//! floor is a control that is not enforced.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::values::{Day, GrantDuration};
+
+/// The whole operating model: one `palisade.toml`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Model {
+    /// The organisation and its policies.
+    pub org: Org,
+    /// Internal and vendor teams.
+    #[serde(default)]
+    pub teams: Vec<Team>,
+    /// Everyone who can touch the platform.
+    #[serde(default)]
+    pub people: Vec<Person>,
+    /// Services, the code that makes them up, and who owns them.
+    #[serde(default)]
+    pub services: Vec<Service>,
+    /// Deployment environments and the resources in them.
+    #[serde(default)]
+    pub environments: Vec<Environment>,
+    /// Roles: what a holder may do where, and who may hold them.
+    #[serde(default)]
+    pub roles: Vec<Role>,
+    /// Controls a change needs, per risk tier.
+    #[serde(default)]
+    pub gates: Gates,
+    /// Vendor contracts.
+    #[serde(default)]
+    pub contracts: Vec<Contract>,
+}
+
+/// The organisation.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Org {
+    /// Display name.
+    pub name: String,
+    /// IANA time zone used where a person names none, e.g. `Europe/London`.
+    pub timezone: String,
+    /// The evidence ledger's log name (the origin line of its checkpoints),
+    /// conventionally a domain-like name such as `acme.example/palisade`.
+    pub log_name: String,
+    /// Organisation-wide policy thresholds.
+    #[serde(default)]
+    pub policy: Policy,
+}
+
+/// Organisation-wide policy thresholds that `palisade check` enforces.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct Policy {
+    /// A background check older than this many days no longer counts.
+    pub background_check_max_age_days: u32,
+    /// Secure-coding and security-awareness training older than this many days no longer counts.
+    pub training_max_age_days: u32,
+    /// An incident drill older than this many days no longer counts.
+    pub incident_drill_max_age_days: u32,
+    /// Clauses every vendor contract must have.
+    pub required_clauses: Vec<Clause>,
+    /// What a vendor contract's IP assignment must cover.
+    pub required_ip_coverage: Vec<IpScope>,
+    /// The longest breach-notification window a contract may allow, in hours.
+    pub max_breach_notification_hours: u32,
+    /// Warn this many days before a vendor contract ends.
+    pub contract_expiry_warning_days: u32,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            background_check_max_age_days: 3 * 365,
+            training_max_age_days: 365,
+            incident_drill_max_age_days: 365,
+            required_clauses: vec![
+                Clause::Nda,
+                Clause::Dpa,
+                Clause::IpAssignment,
+                Clause::AuditRights,
+                Clause::BreachNotification,
+                Clause::TransitionAssistance,
+                Clause::DataReturnDeletion,
+            ],
+            required_ip_coverage: vec![IpScope::Source, IpScope::Artifacts, IpScope::Docs],
+            max_breach_notification_hours: 72,
+            contract_expiry_warning_days: 60,
+        }
+    }
+}
+
+/// A contract clause that policy can require.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Clause {
+    /// Non-disclosure agreement.
+    Nda,
+    /// Data processing agreement.
+    Dpa,
+    /// Assignment of intellectual property.
+    IpAssignment,
+    /// The right to audit the vendor.
+    AuditRights,
+    /// The vendor discloses its subprocessors.
+    SubprocessorDisclosure,
+    /// The vendor must notify breaches within a set number of hours.
+    BreachNotification,
+    /// The vendor assists a transition at exit.
+    TransitionAssistance,
+    /// The vendor returns and deletes data at exit.
+    DataReturnDeletion,
+}
+
+impl Clause {
+    /// The key that names this clause in `palisade.toml`.
+    pub fn key(self) -> &'static str {
+        match self {
+            Clause::Nda => "nda",
+            Clause::Dpa => "dpa",
+            Clause::IpAssignment => "ip_assignment",
+            Clause::AuditRights => "audit_rights",
+            Clause::SubprocessorDisclosure => "subprocessor_disclosure",
+            Clause::BreachNotification => "breach_notification_hours",
+            Clause::TransitionAssistance => "transition_assistance",
+            Clause::DataReturnDeletion => "data_return_deletion",
+        }
+    }
+}
+
+/// What an IP assignment clause can cover.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum IpScope {
+    /// Source code.
+    Source,
+    /// Build artifacts and binaries.
+    Artifacts,
+    /// Documentation.
+    Docs,
+    /// Tests and test data.
+    Tests,
+    /// Infrastructure code (Terraform, Helm, pipelines).
+    Infrastructure,
+    /// Prompts and model configurations.
+    Prompts,
+    /// Work derived from any of the above.
+    DerivedWork,
+}
+
+impl IpScope {
+    /// The name used in `palisade.toml`.
+    pub fn key(self) -> &'static str {
+        match self {
+            IpScope::Source => "source",
+            IpScope::Artifacts => "artifacts",
+            IpScope::Docs => "docs",
+            IpScope::Tests => "tests",
+            IpScope::Infrastructure => "infrastructure",
+            IpScope::Prompts => "prompts",
+            IpScope::DerivedWork => "derived_work",
+        }
+    }
+}
+
+/// Whether a team is part of the company or an external vendor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TeamKind {
+    /// Employees.
+    Internal,
+    /// An external vendor or contractor team.
+    Vendor,
+}
+
+/// A vendor team's onboarding phase: observe, then co-deliver, then own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Phase {
+    /// Shadowing: read access, no production roles.
+    Observe,
+    /// Delivering alongside an internal team.
+    CoDeliver,
+    /// Owning services outright.
+    Own,
+}
+
+impl Phase {
+    /// The name used in `palisade.toml`.
+    pub fn key(self) -> &'static str {
+        match self {
+            Phase::Observe => "observe",
+            Phase::CoDeliver => "co-deliver",
+            Phase::Own => "own",
+        }
+    }
+}
+
+/// A team of people.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Team {
+    /// Stable identifier, e.g. `payments`.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// `internal` or `vendor`.
+    pub kind: TeamKind,
+    /// For vendor teams: the contract they work under.
+    pub contract: Option<String>,
+    /// For vendor teams: the onboarding phase.
+    pub phase: Option<Phase>,
+    /// For vendor teams: the day the current phase began.
+    pub phase_since: Option<Day>,
+}
+
+/// Whether a person can currently work on the platform.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Working on the platform.
+    #[default]
+    Active,
+    /// Left; must hold nothing.
+    Offboarded,
+}
+
+/// A person who can touch the platform.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Person {
+    /// Stable handle, e.g. `asha` (usually their VCS login).
+    pub handle: String,
+    /// Full name.
+    pub name: String,
+    /// Work email.
+    pub email: String,
+    /// The team they belong to.
+    pub team: String,
+    /// IANA time zone, e.g. `Asia/Kolkata`; defaults to the org's.
+    pub timezone: Option<String>,
+    /// Declared working hours in their time zone, e.g. `Mon-Fri 09:00-18:00`.
+    pub hours: Option<String>,
+    /// `active` (default) or `offboarded`.
+    #[serde(default)]
+    pub status: Status,
+    /// The day they left or will leave.
+    pub offboarded_on: Option<Day>,
+    /// Standing roles (prefer just-in-time grants).
+    #[serde(default)]
+    pub roles: Vec<String>,
+    /// Vetting and training records.
+    #[serde(default)]
+    pub vetting: Vetting,
+}
+
+/// Vetting and training records, each the day it was done.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Vetting {
+    /// Background check completed.
+    pub background_check: Option<Day>,
+    /// NDA signed.
+    pub nda_signed: Option<Day>,
+    /// Secure-coding training completed.
+    pub secure_coding_training: Option<Day>,
+    /// Security-awareness training completed.
+    pub security_awareness_training: Option<Day>,
+    /// Last incident-response drill taken part in.
+    pub incident_drill: Option<Day>,
+}
+
+/// How much harm a bad change to a service can do.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum RiskTier {
+    /// Internal tooling, no customer impact.
+    Low,
+    /// Customer-facing, recoverable.
+    Medium,
+    /// Customer data or money, hard to recover.
+    High,
+    /// Safety, security or regulatory core.
+    Critical,
+}
+
+impl RiskTier {
+    /// All tiers, lowest first.
+    pub const ALL: [RiskTier; 4] = [RiskTier::Low, RiskTier::Medium, RiskTier::High, RiskTier::Critical];
+
+    /// The name used in `palisade.toml`.
+    pub fn key(self) -> &'static str {
+        match self {
+            RiskTier::Low => "low",
+            RiskTier::Medium => "medium",
+            RiskTier::High => "high",
+            RiskTier::Critical => "critical",
+        }
+    }
+}
+
+/// How sensitive the data a service holds is.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum DataClass {
+    /// Public information.
+    Public,
+    /// Internal, not sensitive.
+    #[default]
+    Internal,
+    /// Confidential business data.
+    Confidential,
+    /// Personal, payment or regulated data.
+    Restricted,
+}
+
+/// A service: the code that makes it up and who answers for it.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Service {
+    /// Stable identifier, e.g. `payments-api`.
+    pub id: String,
+    /// What it does, in one line.
+    #[serde(default)]
+    pub description: String,
+    /// Repositories (`owner/name`) holding its code; empty means the repository
+    /// that holds this `palisade.toml`.
+    #[serde(default)]
+    pub repos: Vec<String>,
+    /// Path globs, relative to the repository root: `services/api/**`,
+    /// `**/*.tf`. A plain directory path claims everything below it.
+    #[serde(default)]
+    pub paths: Vec<String>,
+    /// The owning team.
+    pub team: String,
+    /// Primary owner (a person's handle).
+    pub owner: String,
+    /// Backup owner, for when the primary is away or asleep.
+    pub backup_owner: Option<String>,
+    /// Risk tier; drives the gate a change must pass.
+    pub risk: RiskTier,
+    /// Path of the runbook, relative to the repository root.
+    pub runbook: Option<String>,
+    /// Who to call, in order (people's handles).
+    #[serde(default)]
+    pub escalation: Vec<String>,
+    /// Classification of the data it holds.
+    #[serde(default)]
+    pub data: DataClass,
+}
+
+/// How sensitive an environment is.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Sensitivity {
+    /// Throwaway.
+    #[default]
+    Low,
+    /// Shared, no real data.
+    Medium,
+    /// Close to production.
+    High,
+    /// Production.
+    Critical,
+}
+
+/// A deployment environment.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Environment {
+    /// Stable identifier, e.g. `prod`.
+    pub id: String,
+    /// Whether this is a production environment.
+    #[serde(default)]
+    pub production: bool,
+    /// How sensitive it is.
+    #[serde(default)]
+    pub sensitivity: Sensitivity,
+    /// Whether production (real personal) data may live here.
+    #[serde(default)]
+    pub production_data: bool,
+    /// Path globs of files that hold this environment's data or config
+    /// (fixtures, seeds), used by the personal-data scanner.
+    #[serde(default)]
+    pub data_paths: Vec<String>,
+    /// Hosts, databases and other resources in it.
+    #[serde(default)]
+    pub resources: Vec<Resource>,
+}
+
+/// What kind of thing a resource is, which decides the credential issued for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ResourceKind {
+    /// A host reached over SSH (OpenSSH user certificates).
+    SshHost,
+    /// A database (temporary roles).
+    Database,
+    /// Anything else (a cluster, a bucket, a console).
+    Other,
+}
+
+/// An access level a resource offers and a role can grant.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Access {
+    /// Look, do not touch.
+    Read,
+    /// Ship changes.
+    Deploy,
+    /// Everything.
+    Admin,
+}
+
+impl Access {
+    /// The name used in `palisade.toml`.
+    pub fn key(self) -> &'static str {
+        match self {
+            Access::Read => "read",
+            Access::Deploy => "deploy",
+            Access::Admin => "admin",
+        }
+    }
+}
+
+/// A resource in an environment.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Resource {
+    /// Identifier, unique within its environment.
+    pub id: String,
+    /// `ssh_host`, `database` or `other`.
+    pub kind: ResourceKind,
+    /// Where it lives (`host:port`, a URL), for credential issuers.
+    pub address: Option<String>,
+    /// Access levels it offers.
+    pub access: Vec<Access>,
+}
+
+/// A role: what its holder may do, where, and who may hold it.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Role {
+    /// Stable identifier, e.g. `prod-deployer`.
+    pub id: String,
+    /// What it is for.
+    #[serde(default)]
+    pub description: String,
+    /// What it allows.
+    #[serde(default)]
+    pub grants: Vec<RoleGrant>,
+    /// Other roles whose grants this one includes.
+    #[serde(default)]
+    pub includes: Vec<String>,
+    /// The longest a just-in-time grant of it may last, e.g. `4h`.
+    pub max_duration: Option<GrantDuration>,
+    /// How many approvals a just-in-time grant needs.
+    #[serde(default)]
+    pub approvals: u32,
+    /// Team kinds that may hold it (empty: any).
+    #[serde(default)]
+    pub team_kinds: Vec<TeamKind>,
+    /// Vendor phases that may hold it (empty: any).
+    #[serde(default)]
+    pub phases: Vec<Phase>,
+}
+
+/// One permission of a role.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RoleGrant {
+    /// The environment.
+    pub environment: String,
+    /// Resource ids in that environment; empty means all of them.
+    #[serde(default)]
+    pub resources: Vec<String>,
+    /// The access level.
+    pub access: Access,
+}
+
+/// Static-analysis severities, for gate thresholds.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// Informational and up.
+    Note,
+    /// Low and up.
+    Low,
+    /// Medium and up.
+    Medium,
+    /// High and up.
+    High,
+    /// Critical only.
+    Critical,
+}
+
+/// Controls a change needs, per risk tier, and the paths that raise risk.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Gates {
+    /// Controls for each tier.
+    #[serde(default)]
+    pub tiers: GateTiers,
+    /// Paths whose change raises a change's risk tier.
+    #[serde(default)]
+    pub path_rules: Vec<PathRule>,
+}
+
+/// The controls of each risk tier.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GateTiers {
+    /// Controls for low-risk changes.
+    pub low: Option<GateControls>,
+    /// Controls for medium-risk changes.
+    pub medium: Option<GateControls>,
+    /// Controls for high-risk changes.
+    pub high: Option<GateControls>,
+    /// Controls for critical changes.
+    pub critical: Option<GateControls>,
+}
+
+impl GateTiers {
+    /// The controls of `tier`, if the model sets them.
+    pub fn get(&self, tier: RiskTier) -> Option<&GateControls> {
+        match tier {
+            RiskTier::Low => self.low.as_ref(),
+            RiskTier::Medium => self.medium.as_ref(),
+            RiskTier::High => self.high.as_ref(),
+            RiskTier::Critical => self.critical.as_ref(),
+        }
+    }
+}
+
+/// The controls one risk tier requires of a change.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct GateControls {
+    /// Tests must have run and passed.
+    pub tests: bool,
+    /// Static-analysis findings at or above this severity fail the gate.
+    pub static_analysis: Option<Severity>,
+    /// The secret scan of the change must be clean.
+    pub secret_scan: bool,
+    /// Approvals needed from the owners of the services touched.
+    pub owner_approvals: u32,
+    /// An approval from a member of an internal team is needed.
+    pub internal_approval: bool,
+    /// Docs or the runbook must be updated with the change.
+    pub docs_updated: bool,
+    /// The build artifact must be signed.
+    pub signed_artifact: bool,
+    /// The change must describe how to roll it back.
+    pub rollback_plan: bool,
+}
+
+/// A path rule: changes to these paths are at least this risky.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PathRule {
+    /// What these paths are, e.g. `infrastructure code`.
+    pub name: String,
+    /// Path globs.
+    pub paths: Vec<String>,
+    /// The minimum tier a change touching them gets.
+    pub raise_to: RiskTier,
+}
+
+/// A vendor contract.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Contract {
+    /// Stable identifier, e.g. `nimbus-msa-2025`.
+    pub id: String,
+    /// The vendor's legal name.
+    pub vendor: String,
+    /// First day in force.
+    pub starts: Day,
+    /// Last day in force.
+    pub ends: Day,
+    /// Monthly cost, in `currency`.
+    pub monthly_cost: Option<f64>,
+    /// ISO 4217 currency code of `monthly_cost`.
+    pub currency: Option<String>,
+    /// The clauses it contains.
+    #[serde(default)]
+    pub clauses: Clauses,
+}
+
+/// The clauses of a contract.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Clauses {
+    /// Non-disclosure agreement.
+    #[serde(default)]
+    pub nda: bool,
+    /// Data processing agreement.
+    #[serde(default)]
+    pub dpa: bool,
+    /// What the IP assignment covers (empty: no IP assignment).
+    #[serde(default)]
+    pub ip_assignment: Vec<IpScope>,
+    /// Right to audit the vendor.
+    #[serde(default)]
+    pub audit_rights: bool,
+    /// The vendor discloses its subprocessors.
+    #[serde(default)]
+    pub subprocessor_disclosure: bool,
+    /// Hours within which the vendor must notify a breach.
+    pub breach_notification_hours: Option<u32>,
+    /// Transition assistance at exit.
+    #[serde(default)]
+    pub transition_assistance: bool,
+    /// Data returned and deleted at exit.
+    #[serde(default)]
+    pub data_return_deletion: bool,
+}
+
+impl Clauses {
+    /// Whether the contract has `clause`.
+    pub fn has(&self, clause: Clause) -> bool {
+        match clause {
+            Clause::Nda => self.nda,
+            Clause::Dpa => self.dpa,
+            Clause::IpAssignment => !self.ip_assignment.is_empty(),
+            Clause::AuditRights => self.audit_rights,
+            Clause::SubprocessorDisclosure => self.subprocessor_disclosure,
+            Clause::BreachNotification => self.breach_notification_hours.is_some(),
+            Clause::TransitionAssistance => self.transition_assistance,
+            Clause::DataReturnDeletion => self.data_return_deletion,
+        }
+    }
+}

@@ -1,0 +1,772 @@
+//! Semantic checks of a parsed model: references, ownership, access
+//! eligibility, contracts and vetting. Each check has a stable code so that
+//! users and CI can talk about it.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::diag::{Diagnostic, ModelPath, at, did_you_mean};
+use crate::glob::{Glob, overlapping_pairs};
+use crate::types::{Access, Model, Phase, RiskTier, Status, TeamKind};
+use crate::values::{Day, GrantDuration, WorkingHours};
+
+/// Ids of one kind of thing in the model, and where each is defined.
+struct Ids<'a> {
+    what: &'static str,
+    list: &'static str,
+    map: HashMap<&'a str, usize>,
+}
+
+impl<'a> Ids<'a> {
+    fn build(
+        out: &mut Vec<Diagnostic>,
+        what: &'static str,
+        list: &'static str,
+        field: &'static str,
+        ids: impl Iterator<Item = &'a str>,
+    ) -> Self {
+        let mut map = HashMap::new();
+        for (i, id) in ids.enumerate() {
+            let path = at(list, i, field);
+            if let Some(problem) = id_problem(id) {
+                out.push(
+                    Diagnostic::error("invalid-id", path.clone(), format!("invalid {what} {field} `{id}`: {problem}"))
+                        .label("invalid id")
+                        .help("ids are lower-case letters, digits, `-`, `_` and `.`, starting with a letter or digit"),
+                );
+            }
+            if let Some(&first) = map.get(id) {
+                out.push(
+                    Diagnostic::error("duplicate-id", path, format!("{what} `{id}` is defined twice"))
+                        .label("second definition")
+                        .also(at(list, first, field), "first defined here")
+                        .help(format!("each {what} needs its own {field}; rename or remove one")),
+                );
+            } else {
+                map.insert(id, i);
+            }
+        }
+        Ids { what, list, map }
+    }
+
+    fn get(&self, id: &str) -> Option<usize> {
+        self.map.get(id).copied()
+    }
+
+    /// Looks `id` up, reporting an unknown reference at `path`.
+    fn resolve(&self, out: &mut Vec<Diagnostic>, id: &str, path: ModelPath) -> Option<usize> {
+        if let Some(i) = self.get(id) {
+            return Some(i);
+        }
+        let mut d = Diagnostic::error("unknown-reference", path, format!("unknown {} `{id}`", self.what))
+            .label(format!("no {} has this id", self.what));
+        d = match did_you_mean(id, self.map.keys().copied()) {
+            Some(best) => d.help(format!("did you mean `{best}`?")),
+            None => d.help(format!("define it under [[{}]], or fix the spelling", self.list)),
+        };
+        out.push(d);
+        None
+    }
+}
+
+fn id_problem(id: &str) -> Option<&'static str> {
+    let mut chars = id.chars();
+    match chars.next() {
+        None => Some("it is empty"),
+        Some(c) if !(c.is_ascii_lowercase() || c.is_ascii_digit()) => Some("it must start with a lower-case letter or a digit"),
+        _ if id.len() > 128 => Some("it is longer than 128 characters"),
+        _ if !chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '.')) => {
+            Some("it may only contain lower-case letters, digits, `-`, `_` and `.`")
+        }
+        _ => None,
+    }
+}
+
+/// Runs every semantic check. `today` decides what has expired or gone stale.
+pub fn validate(model: &Model, today: Day) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let teams = Ids::build(&mut out, "team", "teams", "id", model.teams.iter().map(|t| t.id.as_str()));
+    let people = Ids::build(&mut out, "person", "people", "handle", model.people.iter().map(|p| p.handle.as_str()));
+    let _services = Ids::build(&mut out, "service", "services", "id", model.services.iter().map(|s| s.id.as_str()));
+    let envs = Ids::build(&mut out, "environment", "environments", "id", model.environments.iter().map(|e| e.id.as_str()));
+    let roles = Ids::build(&mut out, "role", "roles", "id", model.roles.iter().map(|r| r.id.as_str()));
+    let contracts = Ids::build(&mut out, "contract", "contracts", "id", model.contracts.iter().map(|c| c.id.as_str()));
+
+    let v = Validator { model, today, teams, people, envs, roles, contracts };
+    v.org(&mut out);
+    v.environments(&mut out);
+    let production_roles = v.roles(&mut out);
+    v.contracts(&mut out);
+    v.teams(&mut out);
+    v.people(&mut out, &production_roles);
+    v.services(&mut out);
+    v.gates(&mut out);
+    out
+}
+
+struct Validator<'a> {
+    model: &'a Model,
+    today: Day,
+    teams: Ids<'a>,
+    people: Ids<'a>,
+    envs: Ids<'a>,
+    roles: Ids<'a>,
+    contracts: Ids<'a>,
+}
+
+/// What a role grants on production, after following `includes`.
+#[derive(Default, Clone, Copy)]
+struct ProductionReach {
+    any: bool,
+    admin: bool,
+}
+
+fn check_timezone(out: &mut Vec<Diagnostic>, zone: &str, path: ModelPath) {
+    if jiff::tz::TimeZone::get(zone).is_ok() {
+        return;
+    }
+    let names: Vec<String> = jiff::tz::db().available().map(|n| n.to_string()).collect();
+    let mut d = Diagnostic::error("invalid-timezone", path, format!("unknown time zone `{zone}`"))
+        .label("not an IANA time zone");
+    d = match did_you_mean(zone, names.iter().map(String::as_str)) {
+        Some(best) => d.help(format!("did you mean `{best}`? time zones are IANA names such as `Europe/London`")),
+        None => d.help("use an IANA time zone name such as `Europe/London` or `Asia/Kolkata`"),
+    };
+    out.push(d);
+}
+
+fn check_glob(out: &mut Vec<Diagnostic>, text: &str, path: ModelPath) -> Option<Glob> {
+    match Glob::new(text) {
+        Ok(g) => Some(g),
+        Err(e) => {
+            out.push(
+                Diagnostic::error("invalid-glob", path, format!("invalid path glob `{text}`: {}", e.message))
+                    .within(e.offset..(e.offset + 1).min(text.len().max(1)))
+                    .label("here"),
+            );
+            None
+        }
+    }
+}
+
+impl Validator<'_> {
+    fn org(&self, out: &mut Vec<Diagnostic>) {
+        let org = &self.model.org;
+        check_timezone(out, &org.timezone, ModelPath::root().key("org").key("timezone"));
+        let log = &org.log_name;
+        if log.is_empty() || log.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            out.push(
+                Diagnostic::error(
+                    "invalid-log-name",
+                    ModelPath::root().key("org").key("log_name"),
+                    format!("the ledger's log name `{log}` must be one word with no spaces"),
+                )
+                .help("use a domain-like name such as `acme.example/palisade`; it becomes the first line of every signed checkpoint"),
+            );
+        }
+    }
+
+    fn environments(&self, out: &mut Vec<Diagnostic>) {
+        for (i, env) in self.model.environments.iter().enumerate() {
+            let path = ModelPath::root().key("environments").index(i);
+            let mut seen: HashMap<&str, usize> = HashMap::new();
+            for (j, r) in env.resources.iter().enumerate() {
+                let rpath = path.key("resources").index(j).key("id");
+                if let Some(problem) = id_problem(&r.id) {
+                    out.push(Diagnostic::error("invalid-id", rpath.clone(), format!("invalid resource id `{}`: {problem}", r.id)));
+                }
+                if let Some(&first) = seen.get(r.id.as_str()) {
+                    out.push(
+                        Diagnostic::error("duplicate-id", rpath, format!("resource `{}` is defined twice in environment `{}`", r.id, env.id))
+                            .also(path.key("resources").index(first).key("id"), "first defined here"),
+                    );
+                } else {
+                    seen.insert(&r.id, j);
+                }
+                if r.access.is_empty() {
+                    out.push(
+                        Diagnostic::warning("no-access-kinds", path.key("resources").index(j).key("access"), format!("resource `{}` offers no access, so no role can use it", r.id))
+                            .help("list the access kinds it offers, e.g. access = [\"read\", \"deploy\"]"),
+                    );
+                }
+            }
+            if env.production_data && !env.production {
+                out.push(
+                    Diagnostic::warning("production-data-outside-production", path.key("production_data"), format!("environment `{}` is not production but may hold production data", env.id))
+                        .help("keep real personal data in production only; use synthetic data elsewhere, or mark the environment `production = true`"),
+                );
+            }
+            for (j, g) in env.data_paths.iter().enumerate() {
+                check_glob(out, g, path.key("data_paths").index(j));
+            }
+        }
+    }
+
+    /// Checks roles; returns what each reaches in production.
+    fn roles(&self, out: &mut Vec<Diagnostic>) -> Vec<ProductionReach> {
+        let model = self.model;
+        for (i, role) in model.roles.iter().enumerate() {
+            let path = ModelPath::root().key("roles").index(i);
+            for (j, g) in role.grants.iter().enumerate() {
+                let gpath = path.key("grants").index(j);
+                let Some(e) = self.envs.resolve(out, &g.environment, gpath.key("environment")) else { continue };
+                let env = &model.environments[e];
+                let mut offered_anywhere = false;
+                for (k, rid) in g.resources.iter().enumerate() {
+                    match env.resources.iter().find(|r| &r.id == rid) {
+                        Some(r) => {
+                            offered_anywhere = true;
+                            if !r.access.contains(&g.access) {
+                                out.push(
+                                    Diagnostic::error("access-not-offered", gpath.key("access"), format!("resource `{rid}` in `{}` does not offer `{}` access", env.id, g.access.key()))
+                                        .also(gpath.key("resources").index(k), "this resource")
+                                        .help(format!("it offers: {}", join(r.access.iter().map(|a| a.key())))),
+                                );
+                            }
+                        }
+                        None => {
+                            let names = env.resources.iter().map(|r| r.id.as_str());
+                            let mut d = Diagnostic::error("unknown-reference", gpath.key("resources").index(k), format!("unknown resource `{rid}` in environment `{}`", env.id));
+                            if let Some(best) = did_you_mean(rid, names) {
+                                d = d.help(format!("did you mean `{best}`?"));
+                            }
+                            out.push(d);
+                        }
+                    }
+                }
+                if g.resources.is_empty() {
+                    offered_anywhere = env.resources.iter().any(|r| r.access.contains(&g.access));
+                    if !offered_anywhere && !env.resources.is_empty() {
+                        out.push(Diagnostic::error("access-not-offered", gpath.key("access"), format!("no resource in `{}` offers `{}` access", env.id, g.access.key())));
+                    }
+                }
+                let _ = offered_anywhere;
+            }
+            for (j, inc) in role.includes.iter().enumerate() {
+                self.roles.resolve(out, inc, path.key("includes").index(j));
+            }
+        }
+
+        // Cycles in `includes`, reported once per cycle at its first role.
+        let n = model.roles.len();
+        let mut state = vec![0u8; n]; // 0 new, 1 on stack, 2 done
+        let mut reported: HashSet<Vec<usize>> = HashSet::new();
+        for start in 0..n {
+            let mut stack: Vec<(usize, usize)> = vec![(start, 0)];
+            if state[start] != 0 {
+                continue;
+            }
+            state[start] = 1;
+            while let Some(&(r, next)) = stack.last() {
+                let incs = &model.roles[r].includes;
+                if next < incs.len() {
+                    let inc = &incs[next];
+                    if let Some(top) = stack.last_mut() {
+                        top.1 += 1;
+                    }
+                    let Some(t) = self.roles.get(inc) else { continue };
+                    match state[t] {
+                        0 => {
+                            state[t] = 1;
+                            stack.push((t, 0));
+                        }
+                        1 => {
+                            let from = stack.iter().position(|&(s, _)| s == t).unwrap_or(0);
+                            let mut cycle: Vec<usize> = stack[from..].iter().map(|&(s, _)| s).collect();
+                            let mut key = cycle.clone();
+                            key.sort_unstable();
+                            if reported.insert(key) {
+                                cycle.push(t);
+                                let names = join(cycle.iter().map(|&c| model.roles[c].id.as_str()).collect::<Vec<_>>().into_iter()).replace(", ", " → ");
+                                let (r0, j0) = (r, next);
+                                out.push(
+                                    Diagnostic::error("role-cycle", ModelPath::root().key("roles").index(r0).key("includes").index(j0), format!("roles include each other in a cycle: {names}"))
+                                        .label("closes the cycle")
+                                        .help("a role may include others only if they never include it back; remove one of these includes"),
+                                );
+                            }
+                        }
+                        _ => {}
+                    }
+                } else {
+                    state[r] = 2;
+                    stack.pop();
+                }
+            }
+        }
+
+        // Production reach, following includes (cycles are already reported;
+        // the visited set keeps this finite regardless).
+        let direct: Vec<ProductionReach> = model
+            .roles
+            .iter()
+            .map(|role| {
+                let mut reach = ProductionReach::default();
+                for g in &role.grants {
+                    if let Some(e) = self.envs.get(&g.environment) {
+                        if model.environments[e].production {
+                            reach.any = true;
+                            reach.admin |= g.access == Access::Admin;
+                        }
+                    }
+                }
+                reach
+            })
+            .collect();
+        let reach: Vec<ProductionReach> = (0..n)
+            .map(|r| {
+                let mut total = ProductionReach::default();
+                let mut seen = vec![false; n];
+                let mut todo = vec![r];
+                seen[r] = true;
+                while let Some(x) = todo.pop() {
+                    total.any |= direct[x].any;
+                    total.admin |= direct[x].admin;
+                    for inc in &model.roles[x].includes {
+                        if let Some(t) = self.roles.get(inc) {
+                            if !seen[t] {
+                                seen[t] = true;
+                                todo.push(t);
+                            }
+                        }
+                    }
+                }
+                total
+            })
+            .collect();
+        for (i, role) in model.roles.iter().enumerate() {
+            if reach[i].any && role.approvals == 0 && role.max_duration.is_some() {
+                out.push(
+                    Diagnostic::warning("unapproved-production-role", ModelPath::root().key("roles").index(i).key("id"), format!("role `{}` grants production access without any approval", role.id))
+                        .help("set `approvals = 1` or more so a second person sees every production grant"),
+                );
+            }
+            if let Some(d) = role.max_duration {
+                if reach[i].any && d > GrantDuration::from_minutes(24 * 60) {
+                    out.push(
+                        Diagnostic::warning("long-production-grant", ModelPath::root().key("roles").index(i).key("max_duration"), format!("role `{}` allows production grants of {d}", role.id))
+                            .help("keep production grants to a working day or less (e.g. `8h`)"),
+                    );
+                }
+            }
+        }
+        reach
+    }
+
+    fn contracts(&self, out: &mut Vec<Diagnostic>) {
+        let policy = &self.model.org.policy;
+        for (i, c) in self.model.contracts.iter().enumerate() {
+            let path = ModelPath::root().key("contracts").index(i);
+            if c.ends < c.starts {
+                out.push(
+                    Diagnostic::error("invalid-dates", path.key("ends"), format!("contract `{}` ends ({}) before it starts ({})", c.id, c.ends, c.starts))
+                        .also(path.key("starts"), "starts here"),
+                );
+            }
+            let missing: Vec<&str> = policy.required_clauses.iter().filter(|cl| !c.clauses.has(**cl)).map(|cl| cl.key()).collect();
+            if !missing.is_empty() {
+                out.push(
+                    Diagnostic::warning("contract-missing-clause", path.key("id"), format!("contract `{}` lacks required clause{}: {}", c.id, plural(missing.len()), missing.join(", ")))
+                        .label("required by org.policy.required_clauses")
+                        .help("amend the contract, then record the clause under [contracts.clauses]"),
+                );
+            }
+            if !c.clauses.ip_assignment.is_empty() {
+                let uncovered: Vec<&str> = policy
+                    .required_ip_coverage
+                    .iter()
+                    .filter(|s| !c.clauses.ip_assignment.contains(s))
+                    .map(|s| s.key())
+                    .collect();
+                if !uncovered.is_empty() {
+                    out.push(
+                        Diagnostic::warning("ip-coverage-incomplete", path.key("clauses").key("ip_assignment"), format!("contract `{}` does not assign IP in: {}", c.id, uncovered.join(", ")))
+                            .help("org.policy.required_ip_coverage lists what the IP assignment must cover"),
+                    );
+                }
+            }
+            if let Some(h) = c.clauses.breach_notification_hours {
+                if h > policy.max_breach_notification_hours {
+                    out.push(
+                        Diagnostic::warning("breach-notification-too-slow", path.key("clauses").key("breach_notification_hours"), format!("contract `{}` allows {h} hours to notify a breach; policy allows at most {}", c.id, policy.max_breach_notification_hours)),
+                    );
+                }
+            }
+            if let Some(code) = c.currency.as_deref() {
+                if code.len() != 3 || !code.chars().all(|ch| ch.is_ascii_uppercase()) {
+                    out.push(Diagnostic::error("invalid-currency", path.key("currency"), format!("`{code}` is not an ISO 4217 currency code")).help("use three capital letters, e.g. USD, EUR, INR"));
+                }
+            }
+            if c.monthly_cost.is_some_and(|m| !(m.is_finite() && m >= 0.0)) {
+                out.push(Diagnostic::error("invalid-value", path.key("monthly_cost"), "monthly cost must be a non-negative number"));
+            }
+        }
+    }
+
+    fn teams(&self, out: &mut Vec<Diagnostic>) {
+        let policy = &self.model.org.policy;
+        for (i, team) in self.model.teams.iter().enumerate() {
+            let path = ModelPath::root().key("teams").index(i);
+            match team.kind {
+                TeamKind::Vendor => {
+                    match &team.contract {
+                        None => out.push(
+                            Diagnostic::error("vendor-without-contract", path.key("id"), format!("vendor team `{}` has no contract", team.id))
+                                .help("add `contract = \"<id>\"` naming one of [[contracts]]; no vendor works without one"),
+                        ),
+                        Some(cid) => {
+                            if let Some(c) = self.contracts.resolve(out, cid, path.key("contract")) {
+                                let contract = &self.model.contracts[c];
+                                let cpath = ModelPath::root().key("contracts").index(c);
+                                let left = self.today.days_until(contract.ends);
+                                if left < 0 {
+                                    out.push(
+                                        Diagnostic::error("contract-expired", path.key("contract"), format!("vendor team `{}` works under contract `{cid}`, which ended on {}", team.id, contract.ends))
+                                            .also(cpath.key("ends"), "ended here")
+                                            .help("renew the contract and update `ends`, or offboard the team"),
+                                    );
+                                } else if left <= i64::from(policy.contract_expiry_warning_days) {
+                                    out.push(
+                                        Diagnostic::warning("contract-expiring", path.key("contract"), format!("contract `{cid}` of vendor team `{}` ends in {left} day{} ({})", team.id, plural(left as usize), contract.ends))
+                                            .also(cpath.key("ends"), "ends here")
+                                            .help("start the renewal, or plan the exit (transition assistance, data return)"),
+                                    );
+                                }
+                                if self.today < contract.starts {
+                                    out.push(
+                                        Diagnostic::warning("contract-not-started", path.key("contract"), format!("contract `{cid}` only starts on {}", contract.starts))
+                                            .also(cpath.key("starts"), "starts here"),
+                                    );
+                                }
+                            }
+                        }
+                    }
+                    if team.phase.is_none() {
+                        out.push(
+                            Diagnostic::error("missing-phase", path.key("id"), format!("vendor team `{}` has no onboarding phase", team.id))
+                                .help("add `phase = \"observe\"`, `\"co-deliver\"` or `\"own\"` with `phase_since = <date>`"),
+                        );
+                    }
+                    if let Some(since) = team.phase_since {
+                        if since > self.today {
+                            out.push(Diagnostic::error("invalid-dates", path.key("phase_since"), format!("phase of team `{}` begins in the future ({since})", team.id)));
+                        }
+                    }
+                }
+                TeamKind::Internal => {
+                    for key in ["contract", "phase", "phase_since"] {
+                        let set = match key {
+                            "contract" => team.contract.is_some(),
+                            "phase" => team.phase.is_some(),
+                            _ => team.phase_since.is_some(),
+                        };
+                        if set {
+                            out.push(
+                                Diagnostic::warning("internal-team-vendor-field", path.key(key), format!("`{key}` only applies to vendor teams; `{}` is internal", team.id))
+                                    .help("remove it, or set `kind = \"vendor\"`"),
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn people(&self, out: &mut Vec<Diagnostic>, reach: &[ProductionReach]) {
+        let model = self.model;
+        let policy = &model.org.policy;
+        let mut emails: HashMap<String, usize> = HashMap::new();
+        let mut zones_ok: HashMap<&str, bool> = HashMap::new();
+        for (i, p) in model.people.iter().enumerate() {
+            let path = ModelPath::root().key("people").index(i);
+            let team = self.teams.resolve(out, &p.team, path.key("team")).map(|t| &model.teams[t]);
+
+            let email = p.email.trim();
+            let valid = email.split_once('@').is_some_and(|(user, host)| !user.is_empty() && host.contains('.') && !host.contains('@') && !email.contains(char::is_whitespace));
+            if !valid {
+                out.push(Diagnostic::error("invalid-email", path.key("email"), format!("`{}` is not an email address", p.email)).help("write it as name@example.com"));
+            } else if let Some(&first) = emails.get(&email.to_ascii_lowercase()) {
+                out.push(
+                    Diagnostic::warning("duplicate-email", path.key("email"), format!("{} shares an email with {}", p.handle, model.people[first].handle))
+                        .also(at("people", first, "email"), "also used here")
+                        .help("give each person their own address so alerts and approvals reach the right person"),
+                );
+            } else {
+                emails.insert(email.to_ascii_lowercase(), i);
+            }
+
+            if let Some(zone) = p.timezone.as_deref() {
+                let ok = *zones_ok.entry(zone).or_insert_with(|| jiff::tz::TimeZone::get(zone).is_ok());
+                if !ok {
+                    check_timezone(out, zone, path.key("timezone"));
+                }
+            }
+            match &p.hours {
+                Some(hours) => {
+                    if let Err(e) = WorkingHours::parse(hours) {
+                        out.push(
+                            Diagnostic::error("invalid-hours", path.key("hours"), format!("invalid working hours: {}", e.message))
+                                .within(e.offset..e.offset + e.len)
+                                .label("here")
+                                .help("working hours look like `Mon-Fri 09:00-18:00` or `Mon-Thu 08:00-16:00; Fri 08:00-12:00`"),
+                        );
+                    }
+                }
+                None if p.status == Status::Active => out.push(
+                    Diagnostic::warning("missing-hours", path.key("handle"), format!("{} declares no working hours, so activity outside them cannot be flagged", p.handle))
+                        .help("add e.g. `hours = \"Mon-Fri 09:00-18:00\"` (in their own time zone)"),
+                ),
+                None => {}
+            }
+
+            match (p.status, p.offboarded_on) {
+                (Status::Offboarded, None) => out.push(
+                    Diagnostic::error("offboarded-without-date", path.key("status"), format!("{} is offboarded but has no `offboarded_on` date", p.handle))
+                        .help("add `offboarded_on = <date>`: reviews and the ledger need to know from when access must be gone"),
+                ),
+                (Status::Active, Some(day)) if day < self.today => out.push(
+                    Diagnostic::warning("offboarding-overdue", path.key("offboarded_on"), format!("{} was due to leave on {day} but is still active", p.handle))
+                        .help("run `palisade offboard` for them, or correct the date"),
+                ),
+                _ => {}
+            }
+
+            let mut holds_production = false;
+            for (j, rid) in p.roles.iter().enumerate() {
+                let rpath = path.key("roles").index(j);
+                let Some(r) = self.roles.resolve(out, rid, rpath.clone()) else { continue };
+                let role = &model.roles[r];
+                holds_production |= reach[r].any;
+                if p.status == Status::Offboarded {
+                    out.push(
+                        Diagnostic::error("offboarded-holds-role", rpath.clone(), format!("{} is offboarded but still holds role `{rid}`", p.handle))
+                            .also(path.key("status"), "offboarded here")
+                            .help("remove the role: people who left must hold nothing"),
+                    );
+                }
+                let Some(team) = team else { continue };
+                if !role.team_kinds.is_empty() && !role.team_kinds.contains(&team.kind) {
+                    out.push(
+                        Diagnostic::error("role-not-allowed", rpath.clone(), format!("role `{rid}` is not for {} teams, and {} is in `{}`", kind_name(team.kind), p.handle, team.id))
+                            .also(ModelPath::root().key("roles").index(r).key("team_kinds"), "allowed team kinds"),
+                    );
+                }
+                if team.kind == TeamKind::Vendor {
+                    if let Some(phase) = team.phase {
+                        if !role.phases.is_empty() && !role.phases.contains(&phase) {
+                            out.push(
+                                Diagnostic::error("role-not-allowed", rpath.clone(), format!("role `{rid}` is not for teams in phase `{}`, and `{}` is", phase.key(), team.id))
+                                    .also(ModelPath::root().key("roles").index(r).key("phases"), "allowed phases"),
+                            );
+                        }
+                        if phase == Phase::Observe && reach[r].any {
+                            out.push(
+                                Diagnostic::error("observe-phase-production-role", rpath.clone(), format!("{} holds production role `{rid}`, but vendor team `{}` is still in phase `observe`", p.handle, team.id))
+                                    .help("teams that observe get no production access; move the team to `co-deliver` first or remove the role"),
+                            );
+                        }
+                    }
+                }
+                if reach[r].admin && p.status == Status::Active {
+                    out.push(
+                        Diagnostic::warning("standing-production-admin", rpath.clone(), format!("{} holds admin on production as a standing role (`{rid}`)", p.handle))
+                            .help("grant production admin just in time instead (`palisade access request`)"),
+                    );
+                }
+            }
+
+            if holds_production && p.status == Status::Active {
+                self.vetting(out, i, policy);
+            }
+        }
+    }
+
+    fn vetting(&self, out: &mut Vec<Diagnostic>, i: usize, policy: &crate::types::Policy) {
+        let p = &self.model.people[i];
+        let path = ModelPath::root().key("people").index(i);
+        let v = &p.vetting;
+        let records = [
+            ("background_check", v.background_check, Some(policy.background_check_max_age_days)),
+            ("nda_signed", v.nda_signed, None),
+            ("secure_coding_training", v.secure_coding_training, Some(policy.training_max_age_days)),
+            ("security_awareness_training", v.security_awareness_training, Some(policy.training_max_age_days)),
+            ("incident_drill", v.incident_drill, Some(policy.incident_drill_max_age_days)),
+        ];
+        let missing: Vec<&str> = records.iter().filter(|r| r.1.is_none()).map(|r| r.0).collect();
+        if !missing.is_empty() {
+            out.push(
+                Diagnostic::error("vetting-missing", path.key("roles"), format!("{} holds a production role but has no record of: {}", p.handle, missing.join(", ")))
+                    .help(format!("record the dates under [people.vetting] for {}, or remove the production role", p.handle)),
+            );
+        }
+        for (key, day, max) in records {
+            let (Some(day), Some(max)) = (day, max) else { continue };
+            let age = day.days_until(self.today);
+            if age > i64::from(max) {
+                out.push(
+                    Diagnostic::error("vetting-stale", path.key("vetting").key(key), format!("{}'s {} is {age} days old; policy allows {max} for production access", p.handle, key.replace('_', " ")))
+                        .help("renew it and record the new date, or remove the production role"),
+                );
+            } else if age < 0 {
+                out.push(Diagnostic::error("invalid-dates", path.key("vetting").key(key), format!("{}'s {} is dated in the future ({day})", p.handle, key.replace('_', " "))));
+            }
+        }
+    }
+
+    fn services(&self, out: &mut Vec<Diagnostic>) {
+        let model = self.model;
+        let mut globs: Vec<(usize, usize, String, Glob)> = Vec::new(); // (service, path index, repo, glob)
+        for (i, s) in model.services.iter().enumerate() {
+            let path = ModelPath::root().key("services").index(i);
+            self.teams.resolve(out, &s.team, path.key("team"));
+            let owner = self.people.resolve(out, &s.owner, path.key("owner"));
+            let backup = match &s.backup_owner {
+                None => {
+                    out.push(
+                        Diagnostic::error("missing-backup-owner", path.key("owner"), format!("service `{}` has no backup owner", s.id))
+                            .label("the only owner")
+                            .help("add `backup_owner = \"<handle>\"`, ideally someone in another time zone, so the service is never unowned"),
+                    );
+                    None
+                }
+                Some(b) if b == &s.owner => {
+                    out.push(
+                        Diagnostic::error("same-primary-and-backup", path.key("backup_owner"), format!("service `{}` has `{b}` as both primary and backup owner", s.id))
+                            .also(path.key("owner"), "primary owner")
+                            .help("choose a different person as backup owner"),
+                    );
+                    None
+                }
+                Some(b) => self.people.resolve(out, b, path.key("backup_owner")),
+            };
+            for (who, field) in [(owner, "owner"), (backup, "backup_owner")] {
+                let Some(p) = who else { continue };
+                let person = &model.people[p];
+                if person.status == Status::Offboarded {
+                    out.push(
+                        Diagnostic::error("offboarded-owner", path.key(field), format!("service `{}` is owned by {}, who is offboarded", s.id, person.handle))
+                            .also(at("people", p, "status"), "offboarded here")
+                            .help("hand the service to an active person before offboarding completes"),
+                    );
+                }
+            }
+            for (j, h) in s.escalation.iter().enumerate() {
+                if let Some(p) = self.people.resolve(out, h, path.key("escalation").index(j)) {
+                    if model.people[p].status == Status::Offboarded {
+                        out.push(Diagnostic::warning("offboarded-in-escalation", path.key("escalation").index(j), format!("{} is offboarded but still in the escalation of `{}`", h, s.id)).help("remove them from the escalation"));
+                    }
+                }
+            }
+            if s.risk >= RiskTier::High && s.runbook.is_none() {
+                out.push(
+                    Diagnostic::warning("missing-runbook", path.key("risk"), format!("{} service `{}` has no runbook", s.risk.key(), s.id))
+                        .help("add `runbook = \"docs/runbooks/<service>.md\"`; on-call in another time zone needs it at 3 AM"),
+                );
+            }
+            if model.gates.tiers.get(s.risk).is_none() {
+                out.push(
+                    Diagnostic::error("missing-gate", path.key("risk"), format!("no gate is defined for risk tier `{}`", s.risk.key()))
+                        .help(format!("add a [gates.tiers.{}] table with the controls such changes need", s.risk.key())),
+                );
+            }
+            for (j, repo) in s.repos.iter().enumerate() {
+                let ok = repo.split_once('/').is_some_and(|(o, n)| !o.is_empty() && !n.is_empty() && !n.contains('/')) && !repo.contains(char::is_whitespace);
+                if !ok {
+                    out.push(Diagnostic::error("invalid-repo", path.key("repos").index(j), format!("`{repo}` is not a repository name")).help("write repositories as `owner/name`"));
+                }
+            }
+            if s.paths.is_empty() {
+                out.push(
+                    Diagnostic::warning("no-paths", path.key("id"), format!("service `{}` claims no paths, so no change is ever attributed to it", s.id))
+                        .help("add `paths = [\"services/<name>/**\"]`"),
+                );
+            }
+            for (j, g) in s.paths.iter().enumerate() {
+                if let Some(glob) = check_glob(out, g, path.key("paths").index(j)) {
+                    if s.repos.is_empty() {
+                        globs.push((i, j, String::new(), glob.clone()));
+                    }
+                    for repo in &s.repos {
+                        globs.push((i, j, repo.clone(), glob.clone()));
+                    }
+                }
+            }
+        }
+
+        let refs: Vec<(&str, &Glob)> = globs.iter().map(|(_, _, repo, g)| (repo.as_str(), g)).collect();
+        let mut reported = HashSet::new();
+        for (a, b, witness) in overlapping_pairs(&refs) {
+            let (sa, pa) = (globs[a].0, globs[a].1);
+            let (sb, pb) = (globs[b].0, globs[b].1);
+            if sa == sb || !reported.insert((sa.min(sb), sa.max(sb), pa, pb)) {
+                continue;
+            }
+            let (first, second) = if (sa, pa) < (sb, pb) { ((sa, pa), (sb, pb)) } else { ((sb, pb), (sa, pa)) };
+            let (s1, s2) = (&model.services[first.0], &model.services[second.0]);
+            let repo = if globs[a].2.is_empty() { String::new() } else { format!(" in {}", globs[a].2) };
+            out.push(
+                Diagnostic::error("overlapping-paths", at("services", second.0, "paths").index(second.1), format!("services `{}` and `{}` both claim `{witness}`{repo}", s2.id, s1.id))
+                    .label(format!("claimed by `{}`", s2.id))
+                    .also(at("services", first.0, "paths").index(first.1), format!("also claimed by `{}`", s1.id))
+                    .help("every file needs exactly one owning service; narrow one glob or exclude the shared directory"),
+            );
+        }
+    }
+
+    fn gates(&self, out: &mut Vec<Diagnostic>) {
+        let tiers = &self.model.gates.tiers;
+        let mut previous: Option<(RiskTier, &crate::types::GateControls)> = None;
+        for tier in RiskTier::ALL {
+            let Some(controls) = tiers.get(tier) else { continue };
+            if let Some((lower, lc)) = previous {
+                let mut weaker = Vec::new();
+                let flags = [
+                    ("tests", lc.tests, controls.tests),
+                    ("secret_scan", lc.secret_scan, controls.secret_scan),
+                    ("internal_approval", lc.internal_approval, controls.internal_approval),
+                    ("docs_updated", lc.docs_updated, controls.docs_updated),
+                    ("signed_artifact", lc.signed_artifact, controls.signed_artifact),
+                    ("rollback_plan", lc.rollback_plan, controls.rollback_plan),
+                ];
+                weaker.extend(flags.iter().filter(|f| f.1 && !f.2).map(|f| f.0.to_owned()));
+                if controls.owner_approvals < lc.owner_approvals {
+                    weaker.push(format!("owner_approvals ({} < {})", controls.owner_approvals, lc.owner_approvals));
+                }
+                match (lc.static_analysis, controls.static_analysis) {
+                    (Some(_), None) => weaker.push("static_analysis".to_owned()),
+                    (Some(l), Some(h)) if h > l => weaker.push("static_analysis (a laxer threshold)".to_owned()),
+                    _ => {}
+                }
+                if !weaker.is_empty() {
+                    out.push(
+                        Diagnostic::warning("gate-weaker-than-lower-tier", ModelPath::root().key("gates").key("tiers").key(tier.key()), format!("the `{}` gate is weaker than the `{}` gate in: {}", tier.key(), lower.key(), weaker.join(", ")))
+                            .help("a riskier tier should require at least what a safer one does"),
+                    );
+                }
+            }
+            previous = Some((tier, controls));
+        }
+        for (i, rule) in self.model.gates.path_rules.iter().enumerate() {
+            for (j, g) in rule.paths.iter().enumerate() {
+                check_glob(out, g, ModelPath::root().key("gates").key("path_rules").index(i).key("paths").index(j));
+            }
+            if tiers.get(rule.raise_to).is_none() {
+                out.push(Diagnostic::error("missing-gate", ModelPath::root().key("gates").key("path_rules").index(i).key("raise_to"), format!("path rule `{}` raises to `{}`, which has no gate", rule.name, rule.raise_to.key())));
+            }
+        }
+    }
+}
+
+fn kind_name(kind: TeamKind) -> &'static str {
+    match kind {
+        TeamKind::Internal => "internal",
+        TeamKind::Vendor => "vendor",
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+fn join<'s>(items: impl Iterator<Item = &'s str>) -> String {
+    items.collect::<Vec<_>>().join(", ")
+}
