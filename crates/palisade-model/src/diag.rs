@@ -99,12 +99,22 @@ pub struct Label {
 impl Label {
     /// A label on the value at `path`.
     pub fn new(path: ModelPath, message: impl Into<String>) -> Self {
-        Label { path, within: None, span: None, message: message.into() }
+        Label {
+            path,
+            within: None,
+            span: None,
+            message: message.into(),
+        }
     }
 
     /// A label on a byte span of the source, with no model path.
     pub fn spanned(span: Range<usize>, message: impl Into<String>) -> Self {
-        Label { path: ModelPath::root(), within: None, span: Some(span), message: message.into() }
+        Label {
+            path: ModelPath::root(),
+            within: None,
+            span: Some(span),
+            message: message.into(),
+        }
     }
 }
 
@@ -190,7 +200,9 @@ impl LineIndex {
         let offset = offset.min(text.len());
         let line = self.starts.partition_point(|&s| s <= offset) - 1;
         let start = self.starts[line];
-        let col = text.get(start..offset).map_or(offset - start, |s| s.chars().count());
+        let col = text
+            .get(start..offset)
+            .map_or(offset - start, |s| s.chars().count());
         (line + 1, col + 1)
     }
 }
@@ -201,12 +213,17 @@ impl LineIndex {
 /// its nearest existing ancestor, so every diagnostic still points somewhere
 /// useful.
 pub fn resolve_spans(text: &str, diagnostics: &mut [Diagnostic]) {
-    if diagnostics.iter().all(|d| d.primary.span.is_some() && d.secondary.iter().all(|l| l.span.is_some())) {
+    if diagnostics
+        .iter()
+        .all(|d| d.primary.span.is_some() && d.secondary.iter().all(|l| l.span.is_some()))
+    {
         return;
     }
     // The text parsed once already; if it somehow does not now, the labels
     // stay unresolved and are reported without a position.
-    let Ok(root) = DeTable::parse(text) else { return };
+    let Ok(root) = DeTable::parse(text) else {
+        return;
+    };
     for d in diagnostics {
         for label in std::iter::once(&mut d.primary).chain(d.secondary.iter_mut()) {
             if label.span.is_none() {
@@ -223,7 +240,9 @@ fn locate(text: &str, root: &Spanned<DeTable<'_>>, label: &Label) -> Range<usize
     let mut is_string = false;
     for seg in &label.path.0 {
         let next = match seg {
-            Seg::Key(k) => table.and_then(|t| t.iter().find(|(key, _)| key.get_ref() == k).map(|(_, v)| v)),
+            Seg::Key(k) => {
+                table.and_then(|t| t.iter().find(|(key, _)| key.get_ref() == k).map(|(_, v)| v))
+            }
             Seg::Index(i) => array.and_then(|a| a.get(*i)),
         };
         let Some(value) = next else { break };
@@ -242,7 +261,11 @@ fn locate(text: &str, root: &Spanned<DeTable<'_>>, label: &Label) -> Range<usize
         // Skip the opening quote; exact for strings without escapes, which is
         // what hours, globs and zones are in practice.
         let raw = &text[span.clone()];
-        let quote = if raw.starts_with("\"\"\"") || raw.starts_with("'''") { 3 } else { 1 };
+        let quote = if raw.starts_with("\"\"\"") || raw.starts_with("'''") {
+            3
+        } else {
+            1
+        };
         let start = (span.start + quote + within.start).min(span.end);
         let end = (span.start + quote + within.end).min(span.end).max(start);
         return start..end;
@@ -258,7 +281,10 @@ fn locate(text: &str, root: &Spanned<DeTable<'_>>, label: &Label) -> Range<usize
 }
 
 /// The candidate closest to `word`, if any is close enough to be a likely typo.
-pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let mut best: Option<(f64, &str)> = None;
     for c in candidates {
         let score = strsim::jaro_winkler(word, c);

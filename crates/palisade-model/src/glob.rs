@@ -39,7 +39,10 @@ enum CharSet {
     /// Any character at all.
     Any,
     /// A class; never matches `/`.
-    Class { ranges: Vec<(char, char)>, negated: bool },
+    Class {
+        ranges: Vec<(char, char)>,
+        negated: bool,
+    },
 }
 
 impl CharSet {
@@ -54,9 +57,9 @@ impl CharSet {
         }
     }
 
-    /// A character both sets contain, if there is one we can find. Readable
-    /// characters are tried first so that witnesses look like paths.
-    fn common(&self, other: &CharSet) -> Option<char> {
+    /// A character all three sets contain, if there is one we can find.
+    /// Readable characters are tried first so that witnesses look like paths.
+    fn common(&self, other: &CharSet, third: &CharSet) -> Option<char> {
         let mut candidates: Vec<char> = Vec::new();
         for set in [self, other] {
             match set {
@@ -77,7 +80,9 @@ impl CharSet {
             }
         }
         candidates.extend("x0a_-.zZ9~".chars());
-        candidates.into_iter().find(|&c| self.contains(c) && other.contains(c))
+        candidates
+            .into_iter()
+            .find(|&c| self.contains(c) && other.contains(c) && third.contains(c))
     }
 }
 
@@ -118,7 +123,10 @@ impl Nfa {
 impl Glob {
     /// Compiles `text`.
     pub fn new(text: &str) -> Result<Glob, GlobError> {
-        let bad = |offset, message: &str| GlobError { offset, message: message.to_owned() };
+        let bad = |offset, message: &str| GlobError {
+            offset,
+            message: message.to_owned(),
+        };
         if text.trim().is_empty() {
             return Err(bad(0, "empty glob; use `**` for every file"));
         }
@@ -129,7 +137,10 @@ impl Glob {
             ));
         }
         if let Some(i) = text.find(['{', '}']) {
-            return Err(bad(i, "braces are not supported; list each alternative as its own glob"));
+            return Err(bad(
+                i,
+                "braces are not supported; list each alternative as its own glob",
+            ));
         }
         let lead = text.len() - text.trim_start_matches('/').len();
         let body = &text[lead..];
@@ -139,7 +150,10 @@ impl Glob {
         let segments: Vec<&str> = body.split('/').collect();
         if let Some(pos) = segments.iter().position(|s| s.is_empty()) {
             let offset = lead + segments[..pos].iter().map(|s| s.len() + 1).sum::<usize>();
-            return Err(bad(offset, "empty path segment (`//`); remove the extra slash"));
+            return Err(bad(
+                offset,
+                "empty path segment (`//`); remove the extra slash",
+            ));
         }
 
         let mut nfa = Nfa::default();
@@ -198,8 +212,15 @@ impl Glob {
             cur = accept;
         }
         nfa.accept = cur;
-        let prefix: String = body.chars().take_while(|c| !matches!(c, '*' | '?' | '[')).collect();
-        Ok(Glob { text: text.to_owned(), prefix, nfa })
+        let prefix: String = body
+            .chars()
+            .take_while(|c| !matches!(c, '*' | '?' | '['))
+            .collect();
+        Ok(Glob {
+            text: text.to_owned(),
+            prefix,
+            nfa,
+        })
     }
 
     /// The glob as written.
@@ -241,20 +262,25 @@ impl Glob {
     }
 
     /// A path that both globs match, if there is one.
+    ///
+    /// Only real relative paths count: no leading, trailing or doubled `/`.
+    /// A third automaton in the product enforces that: state 0 is "at the
+    /// start of a segment" (the next character may not be `/`), state 1 is
+    /// "inside a segment"; only state 1 accepts.
     pub fn overlap(&self, other: &Glob) -> Option<String> {
         let (a, b) = (&self.nfa, &other.nfa);
         let (na, nb) = (a.edges.len(), b.edges.len());
-        let id = |p: usize, q: usize| p * nb + q;
+        let id = |p: usize, q: usize, v: usize| (p * nb + q) * 2 + v;
         // Parent pointers: (previous pair, character consumed or None for epsilon).
-        let mut parent: Vec<Option<(usize, Option<char>)>> = vec![None; na * nb];
-        let mut visited = vec![false; na * nb];
+        let mut parent: Vec<Option<(usize, Option<char>)>> = vec![None; na * nb * 2];
+        let mut visited = vec![false; na * nb * 2];
         let mut queue = VecDeque::new();
-        visited[id(0, 0)] = true;
-        queue.push_back((0usize, 0usize));
-        while let Some((p, q)) = queue.pop_front() {
-            if p == a.accept && q == b.accept {
+        visited[id(0, 0, 0)] = true;
+        queue.push_back((0usize, 0usize, 0usize));
+        while let Some((p, q, v)) = queue.pop_front() {
+            if p == a.accept && q == b.accept && v == 1 {
                 let mut out = Vec::new();
-                let mut at = id(p, q);
+                let mut at = id(p, q, v);
                 while let Some((prev, c)) = parent[at] {
                     if let Some(c) = c {
                         out.push(c);
@@ -264,23 +290,34 @@ impl Glob {
                 out.reverse();
                 return Some(out.into_iter().collect());
             }
-            let mut visit = |np: usize, nq: usize, c: Option<char>, queue: &mut VecDeque<(usize, usize)>| {
-                if !visited[id(np, nq)] {
-                    visited[id(np, nq)] = true;
-                    parent[id(np, nq)] = Some((id(p, q), c));
-                    queue.push_back((np, nq));
-                }
-            };
+            let mut visit =
+                |np: usize, nq: usize, nv: usize, c: Option<char>, queue: &mut VecDeque<_>| {
+                    if !visited[id(np, nq, nv)] {
+                        visited[id(np, nq, nv)] = true;
+                        parent[id(np, nq, nv)] = Some((id(p, q, v), c));
+                        queue.push_back((np, nq, nv));
+                    }
+                };
             for &t in &a.eps[p] {
-                visit(t, q, None, &mut queue);
+                visit(t, q, v, None, &mut queue);
             }
             for &t in &b.eps[q] {
-                visit(p, t, None, &mut queue);
+                visit(p, t, v, None, &mut queue);
             }
+            // From the start of a segment only a non-`/` character may come;
+            // inside one, anything (a `/` starts the next segment).
+            let (allowed, slash_ok) = if v == 0 {
+                (CharSet::Segment, false)
+            } else {
+                (CharSet::Any, true)
+            };
             for (sa, ta) in &a.edges[p] {
                 for (sb, tb) in &b.edges[q] {
-                    if let Some(c) = sa.common(sb) {
-                        visit(*ta, *tb, Some(c), &mut queue);
+                    if let Some(c) = sa.common(sb, &allowed) {
+                        visit(*ta, *tb, 1, Some(c), &mut queue);
+                    }
+                    if slash_ok && sa.contains('/') && sb.contains('/') {
+                        visit(*ta, *tb, 0, Some('/'), &mut queue);
                     }
                 }
             }
@@ -289,7 +326,12 @@ impl Glob {
     }
 }
 
-fn compile_segment(nfa: &mut Nfa, mut cur: usize, seg: &str, base: usize) -> Result<usize, GlobError> {
+fn compile_segment(
+    nfa: &mut Nfa,
+    mut cur: usize,
+    seg: &str,
+    base: usize,
+) -> Result<usize, GlobError> {
     let mut chars = seg.char_indices().peekable();
     while let Some((i, c)) = chars.next() {
         match c {
@@ -333,7 +375,9 @@ fn compile_segment(nfa: &mut Nfa, mut cur: usize, seg: &str, base: usize) -> Res
                                 if end < c {
                                     return Err(GlobError {
                                         offset: base + i,
-                                        message: format!("range `{c}-{end}` runs backwards; write `{end}-{c}`"),
+                                        message: format!(
+                                            "range `{c}-{end}` runs backwards; write `{end}-{c}`"
+                                        ),
                                     });
                                 }
                                 ranges.push((c, end));
@@ -345,14 +389,20 @@ fn compile_segment(nfa: &mut Nfa, mut cur: usize, seg: &str, base: usize) -> Res
                     ranges.push((c, c));
                 }
                 if !closed {
-                    return Err(GlobError { offset: base + i, message: "unclosed `[`; add `]`".to_owned() });
+                    return Err(GlobError {
+                        offset: base + i,
+                        message: "unclosed `[`; add `]`".to_owned(),
+                    });
                 }
                 let s = nfa.state();
                 nfa.edge(cur, CharSet::Class { ranges, negated }, s);
                 cur = s;
             }
             ']' => {
-                return Err(GlobError { offset: base + i, message: "`]` without `[`".to_owned() });
+                return Err(GlobError {
+                    offset: base + i,
+                    message: "`]` without `[`".to_owned(),
+                });
             }
             c => {
                 let s = nfa.state();

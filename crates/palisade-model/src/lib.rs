@@ -35,24 +35,41 @@ pub struct Checked {
 impl Checked {
     /// How many diagnostics are errors.
     pub fn errors(&self) -> usize {
-        self.diagnostics.iter().filter(|d| d.level == Level::Error).count()
+        self.diagnostics
+            .iter()
+            .filter(|d| d.level == Level::Error)
+            .count()
     }
 
     /// How many diagnostics are warnings.
     pub fn warnings(&self) -> usize {
-        self.diagnostics.iter().filter(|d| d.level == Level::Warning).count()
+        self.diagnostics
+            .iter()
+            .filter(|d| d.level == Level::Warning)
+            .count()
     }
 }
 
 /// Parses and validates `source`, judging dates against `today`.
 pub fn check(source: &Source, today: Day) -> Checked {
     match parse(&source.text) {
-        Err(d) => Checked { model: None, diagnostics: vec![*d] },
+        Err(d) => Checked {
+            model: None,
+            diagnostics: vec![*d],
+        },
         Ok(model) => {
             let mut diagnostics = validate::validate(&model, today);
             resolve_spans(&source.text, &mut diagnostics);
-            diagnostics.sort_by_key(|d| (d.primary.span.as_ref().map_or(0, |s| s.start), std::cmp::Reverse(d.level)));
-            Checked { model: Some(model), diagnostics }
+            diagnostics.sort_by_key(|d| {
+                (
+                    d.primary.span.as_ref().map_or(0, |s| s.start),
+                    std::cmp::Reverse(d.level),
+                )
+            });
+            Checked {
+                model: Some(model),
+                diagnostics,
+            }
         }
     }
 }

@@ -45,7 +45,9 @@ pub enum LoadError {
         limit: u64,
     },
     /// The file is not UTF-8 text.
-    #[error("{path} is not UTF-8 text: invalid byte at line {line}, column {column}; TOML files must be UTF-8")]
+    #[error(
+        "{path} is not UTF-8 text: invalid byte at line {line}, column {column}; TOML files must be UTF-8"
+    )]
     NotUtf8 {
         /// The path.
         path: String,
@@ -59,7 +61,10 @@ pub enum LoadError {
 impl Source {
     /// A source from text in memory.
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
-        Source { name: name.into(), text: text.into() }
+        Source {
+            name: name.into(),
+            text: text.into(),
+        }
     }
 
     /// Reads a model file, refusing files over [`MAX_MODEL_BYTES`] before
@@ -67,17 +72,30 @@ impl Source {
     pub fn load(path: &Path) -> Result<Source, LoadError> {
         use std::io::Read;
         let name = path.display().to_string();
-        let io = |source| LoadError::Io { path: name.clone(), source };
+        let io = |source| LoadError::Io {
+            path: name.clone(),
+            source,
+        };
         let file = std::fs::File::open(path).map_err(io)?;
         let size = file.metadata().map_err(io)?.len();
         if size > MAX_MODEL_BYTES {
-            return Err(LoadError::TooLarge { path: name, size, limit: MAX_MODEL_BYTES });
+            return Err(LoadError::TooLarge {
+                path: name,
+                size,
+                limit: MAX_MODEL_BYTES,
+            });
         }
         let mut bytes = Vec::with_capacity(size as usize);
         // Read at most one byte past the limit: the file may grow under us.
-        file.take(MAX_MODEL_BYTES + 1).read_to_end(&mut bytes).map_err(io)?;
+        file.take(MAX_MODEL_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(io)?;
         if bytes.len() as u64 > MAX_MODEL_BYTES {
-            return Err(LoadError::TooLarge { path: name, size: bytes.len() as u64, limit: MAX_MODEL_BYTES });
+            return Err(LoadError::TooLarge {
+                path: name,
+                size: bytes.len() as u64,
+                limit: MAX_MODEL_BYTES,
+            });
         }
         Self::from_bytes(name, bytes)
     }
@@ -93,7 +111,11 @@ impl Source {
                 let prefix = std::str::from_utf8(&bytes[..good]).unwrap_or_default();
                 let line = prefix.matches('\n').count() + 1;
                 let column = prefix.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-                Err(LoadError::NotUtf8 { path: name, line, column })
+                Err(LoadError::NotUtf8 {
+                    path: name,
+                    line,
+                    column,
+                })
             }
         }
     }
@@ -102,7 +124,25 @@ impl Source {
 /// Parses model text into a [`Model`]; on failure, one diagnostic with its
 /// span already resolved.
 pub fn parse(text: &str) -> Result<Model, Box<Diagnostic>> {
-    toml::from_str::<Model>(text).map_err(|e| Box::new(diagnostic_from_toml(text, &e)))
+    use serde::Deserialize as _;
+    // Two stages over one parse: TOML syntax first, then the model's shape,
+    // so that each kind of error gets its own code.
+    let de =
+        toml::de::Deserializer::parse(text).map_err(|e| Box::new(syntax_diagnostic(text, &e)))?;
+    Model::deserialize(de).map_err(|e| Box::new(diagnostic_from_toml(text, &e)))
+}
+
+fn syntax_diagnostic(text: &str, e: &toml::de::Error) -> Diagnostic {
+    let message = e.message().trim();
+    let headline = message.lines().next().unwrap_or("invalid TOML");
+    Diagnostic {
+        level: Level::Error,
+        code: "syntax",
+        message: format!("TOML syntax: {headline}"),
+        primary: Label::spanned(clamp(text, e.span().unwrap_or(0..0)), "here"),
+        secondary: Vec::new(),
+        help: Some("see https://toml.io for TOML's syntax".to_owned()),
+    }
 }
 
 /// Turns the TOML crate's error into a diagnostic with a code and, for
@@ -111,9 +151,7 @@ fn diagnostic_from_toml(text: &str, e: &toml::de::Error) -> Diagnostic {
     let message = e.message().trim().to_owned();
     let span = e.span().unwrap_or(0..0);
     let (code, help) = classify(&message);
-    // For a misspelt key the error points at the key; keep only the first line
-    // of multi-line messages as the headline.
-    let headline = message.lines().next().unwrap_or("invalid model").to_owned();
+    let headline = headline(code, message.lines().next().unwrap_or("invalid model"));
     let span = clamp(text, span);
     Diagnostic {
         level: Level::Error,
@@ -142,12 +180,40 @@ fn label_for(code: &str) -> &'static str {
     }
 }
 
+/// Rewords serde's messages in the model's terms (keys, values, numbers).
+fn headline(code: &str, message: &str) -> String {
+    let word = |rest: &str| rest.split('`').nth(1).unwrap_or("").to_owned();
+    match code {
+        "unknown-key" => format!("unknown key `{}`", word(message)),
+        "unknown-value" => format!("unknown value `{}`", word(message)),
+        "missing-key" => format!("missing key `{}`", word(message)),
+        _ => {
+            let mut m = message.to_owned();
+            for (from, to) in [
+                ("expected u32", "expected a whole number"),
+                ("expected u64", "expected a whole number"),
+                ("expected f64", "expected a number"),
+                ("expected a sequence", "expected an array"),
+                ("expected a boolean", "expected true or false"),
+                ("invalid type: sequence", "invalid type: array"),
+                ("invalid type: map", "invalid type: table"),
+            ] {
+                m = m.replace(from, to);
+            }
+            m
+        }
+    }
+}
+
 /// Names the kind of serde/TOML error and works out a hint for it.
 fn classify(message: &str) -> (&'static str, Option<String>) {
     if let Some(rest) = message.strip_prefix("unknown field `") {
         let (word, expected) = split_expected(rest);
         let hint = match did_you_mean(word, expected.iter().map(String::as_str)) {
-            Some(best) => format!("did you mean `{best}`? allowed keys here: {}", expected.join(", ")),
+            Some(best) => format!(
+                "did you mean `{best}`? allowed keys here: {}",
+                expected.join(", ")
+            ),
             None if expected.is_empty() => "remove it".to_owned(),
             None => format!("allowed keys here: {}", expected.join(", ")),
         };
@@ -156,25 +222,31 @@ fn classify(message: &str) -> (&'static str, Option<String>) {
     if let Some(rest) = message.strip_prefix("unknown variant `") {
         let (word, expected) = split_expected(rest);
         let hint = match did_you_mean(word, expected.iter().map(String::as_str)) {
-            Some(best) => format!("did you mean `{best}`? allowed values: {}", expected.join(", ")),
+            Some(best) => format!(
+                "did you mean `{best}`? allowed values: {}",
+                expected.join(", ")
+            ),
             None => format!("allowed values: {}", expected.join(", ")),
         };
         return ("unknown-value", Some(hint));
     }
     if let Some(rest) = message.strip_prefix("missing field `") {
         let field = rest.split('`').next().unwrap_or(rest);
-        return ("missing-key", Some(format!("add `{field} = ...` to this table")));
+        return (
+            "missing-key",
+            Some(format!("add `{field} = ...` to this table")),
+        );
     }
     if message.starts_with("invalid type") {
-        return ("wrong-type", Some("check the value's type against `palisade schema`".to_owned()));
+        return (
+            "wrong-type",
+            Some("check the value's type against `palisade schema`".to_owned()),
+        );
     }
-    if message.starts_with("invalid ") || message.starts_with("expected a date") {
-        return ("invalid-value", None);
-    }
-    if message.starts_with("duplicate key") {
-        return ("duplicate-key", Some("a key may appear only once per table; remove one".to_owned()));
-    }
-    ("syntax", Some("see https://toml.io for TOML's syntax".to_owned()))
+    (
+        "invalid-value",
+        Some("docs/model.md and `palisade schema` describe each value's format".to_owned()),
+    )
 }
 
 /// Splits "word`, expected one of `a`, `b`" into the word and the list.

@@ -21,7 +21,17 @@ pub struct RepoFacts {
 
 /// Directories that are never services of their own.
 const NOT_SERVICES: &[&str] = &[
-    "target", "node_modules", "dist", "build", "out", "vendor", "third_party", "tmp", "bin", "obj", "coverage",
+    "target",
+    "node_modules",
+    "dist",
+    "build",
+    "out",
+    "vendor",
+    "third_party",
+    "tmp",
+    "bin",
+    "obj",
+    "coverage",
 ];
 
 struct Rule {
@@ -34,13 +44,19 @@ fn parse_codeowners(text: &str) -> Vec<Rule> {
     for line in text.lines() {
         let line = line.split('#').next().unwrap_or("").trim();
         let mut words = line.split_whitespace();
-        let Some(pattern) = words.next() else { continue };
+        let Some(pattern) = words.next() else {
+            continue;
+        };
         let owners: Vec<String> = words.map(str::to_owned).collect();
         // CODEOWNERS patterns without a slash (other than a trailing one)
         // match at any depth; anchored ones from the root.
         let trimmed = pattern.trim_end_matches('/');
         let anchored = pattern.starts_with('/') || trimmed.contains('/');
-        let mut glob_text = if anchored { pattern.trim_start_matches('/').to_owned() } else { format!("**/{pattern}") };
+        let mut glob_text = if anchored {
+            pattern.trim_start_matches('/').to_owned()
+        } else {
+            format!("**/{pattern}")
+        };
         if pattern == "*" {
             glob_text = "**".to_owned();
         }
@@ -55,10 +71,22 @@ fn parse_codeowners(text: &str) -> Vec<Rule> {
 pub(crate) fn to_id(name: &str) -> String {
     let mut id: String = name
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '.' { c.to_ascii_lowercase() } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' || c == '.' {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
         .collect();
-    id = id.trim_matches(|c| c == '-' || c == '.' || c == '_').to_owned();
-    if id.is_empty() { "service".to_owned() } else { id }
+    id = id
+        .trim_matches(|c| c == '-' || c == '.' || c == '_')
+        .to_owned();
+    if id.is_empty() {
+        "service".to_owned()
+    } else {
+        id
+    }
 }
 
 fn quote(s: &str) -> String {
@@ -104,10 +132,15 @@ impl Guess {
 
 /// Writes a starter model that `palisade check` accepts.
 pub fn starter_model(facts: &RepoFacts) -> String {
-    let rules = facts.codeowners.as_deref().map(parse_codeowners).unwrap_or_default();
+    let rules = facts
+        .codeowners
+        .as_deref()
+        .map(parse_codeowners)
+        .unwrap_or_default();
     let org_id = to_id(&facts.name);
     let mut guess = Guess::default();
-    let mut services: BTreeMap<String, (String, String, Option<String>, Option<String>)> = BTreeMap::new();
+    let mut services: BTreeMap<String, (String, String, Option<String>, Option<String>)> =
+        BTreeMap::new();
 
     let dirs: Vec<&String> = facts
         .top_dirs
@@ -116,7 +149,12 @@ pub fn starter_model(facts: &RepoFacts) -> String {
         .collect();
     for dir in &dirs {
         let probe = format!("{dir}/file");
-        let owners = rules.iter().rev().find(|r| r.glob.matches(&probe)).map(|r| r.owners.clone()).unwrap_or_default();
+        let owners = rules
+            .iter()
+            .rev()
+            .find(|r| r.glob.matches(&probe))
+            .map(|r| r.owners.clone())
+            .unwrap_or_default();
         let mut team = None;
         let mut people = Vec::new();
         for o in &owners {
@@ -132,15 +170,31 @@ pub fn starter_model(facts: &RepoFacts) -> String {
             }
         }
         let id = to_id(dir);
-        services.insert(id, ((*dir).clone(), team.unwrap_or_default(), people.first().cloned(), people.get(1).cloned()));
+        services.insert(
+            id,
+            (
+                (*dir).clone(),
+                team.unwrap_or_default(),
+                people.first().cloned(),
+                people.get(1).cloned(),
+            ),
+        );
     }
 
-    let default_team = if guess.teams.is_empty() { guess.team("platform") } else { guess.teams[0].clone() };
+    let default_team = if guess.teams.is_empty() {
+        guess.team("platform")
+    } else {
+        guess.teams[0].clone()
+    };
     let placeholder_a = guess.person("owner-a", "owner-a@example.com".to_owned());
     let placeholder_b = guess.person("owner-b", "owner-b@example.com".to_owned());
 
     let mut t = String::new();
-    let _ = writeln!(t, "# palisade.toml — the operating model of {}.", facts.name);
+    let _ = writeln!(
+        t,
+        "# palisade.toml — the operating model of {}.",
+        facts.name
+    );
     t.push_str(
         "# Written by `palisade init` from this repository's layout and CODEOWNERS.\n\
          # Everything here is a guess to start from: check it with `palisade check`,\n\
@@ -148,8 +202,16 @@ pub fn starter_model(facts: &RepoFacts) -> String {
     );
     t.push_str("[org]\n");
     let _ = writeln!(t, "name = {}", quote(&facts.name));
-    let _ = writeln!(t, "timezone = {}   # default IANA zone for people who name none", quote(&facts.timezone));
-    let _ = writeln!(t, "log_name = {}   # origin line of the evidence ledger's checkpoints", quote(&format!("{org_id}.example/palisade")));
+    let _ = writeln!(
+        t,
+        "timezone = {}   # default IANA zone for people who name none",
+        quote(&facts.timezone)
+    );
+    let _ = writeln!(
+        t,
+        "log_name = {}   # origin line of the evidence ledger's checkpoints",
+        quote(&format!("{org_id}.example/palisade"))
+    );
     t.push_str(
         "\n# Policy thresholds (these are the defaults):\n\
          # [org.policy]\n\
@@ -160,7 +222,12 @@ pub fn starter_model(facts: &RepoFacts) -> String {
 
     t.push_str("# Teams: `internal`, or `vendor` with a contract and an onboarding phase\n# (observe → co-deliver → own).\n");
     for team in &guess.teams {
-        let _ = writeln!(t, "[[teams]]\nid = {}\nname = {}\nkind = \"internal\"\n", quote(team), quote(team));
+        let _ = writeln!(
+            t,
+            "[[teams]]\nid = {}\nname = {}\nkind = \"internal\"\n",
+            quote(team),
+            quote(team)
+        );
     }
     t.push_str(
         "# [[teams]]\n# id = \"vendor-x\"\n# name = \"Vendor X\"\n# kind = \"vendor\"\n# contract = \"vendor-x-msa\"\n# phase = \"observe\"\n# phase_since = 2026-01-05\n\n",
@@ -174,7 +241,11 @@ pub fn starter_model(facts: &RepoFacts) -> String {
             "[[people]]\nhandle = {}\nname = {}{}\nemail = {}\nteam = {}\nhours = \"Mon-Fri 09:00-18:00\"\n",
             quote(handle),
             quote(handle),
-            if placeholder { "   # placeholder: replace with a real owner" } else { "" },
+            if placeholder {
+                "   # placeholder: replace with a real owner"
+            } else {
+                ""
+            },
             quote(email),
             quote(&default_team),
         );
@@ -182,16 +253,27 @@ pub fn starter_model(facts: &RepoFacts) -> String {
 
     t.push_str("# Services: the paths they own, who owns them, and how risky a change is.\n");
     if services.is_empty() {
-        services.insert(to_id(&facts.name), ("**".to_owned(), String::new(), None, None));
+        services.insert(
+            to_id(&facts.name),
+            ("**".to_owned(), String::new(), None, None),
+        );
     }
     for (id, (dir, team, owner, backup)) in &services {
         let team = if team.is_empty() { &default_team } else { team };
         let owner = owner.clone().unwrap_or_else(|| placeholder_a.clone());
         let mut backup = backup.clone().unwrap_or_else(|| placeholder_b.clone());
         if backup == owner {
-            backup = if owner == placeholder_b { placeholder_a.clone() } else { placeholder_b.clone() };
+            backup = if owner == placeholder_b {
+                placeholder_a.clone()
+            } else {
+                placeholder_b.clone()
+            };
         }
-        let paths = if dir == "**" { "**".to_owned() } else { format!("{dir}/**") };
+        let paths = if dir == "**" {
+            "**".to_owned()
+        } else {
+            format!("{dir}/**")
+        };
         let _ = writeln!(
             t,
             "[[services]]\nid = {}\npaths = [{}]\nteam = {}\nowner = {}\nbackup_owner = {}\nrisk = \"medium\"   # low | medium | high | critical\n",

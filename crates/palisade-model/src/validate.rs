@@ -36,10 +36,16 @@ impl<'a> Ids<'a> {
             }
             if let Some(&first) = map.get(id) {
                 out.push(
-                    Diagnostic::error("duplicate-id", path, format!("{what} `{id}` is defined twice"))
-                        .label("second definition")
-                        .also(at(list, first, field), "first defined here")
-                        .help(format!("each {what} needs its own {field}; rename or remove one")),
+                    Diagnostic::error(
+                        "duplicate-id",
+                        path,
+                        format!("{what} `{id}` is defined twice"),
+                    )
+                    .label("second definition")
+                    .also(at(list, first, field), "first defined here")
+                    .help(format!(
+                        "each {what} needs its own {field}; rename or remove one"
+                    )),
                 );
             } else {
                 map.insert(id, i);
@@ -57,11 +63,18 @@ impl<'a> Ids<'a> {
         if let Some(i) = self.get(id) {
             return Some(i);
         }
-        let mut d = Diagnostic::error("unknown-reference", path, format!("unknown {} `{id}`", self.what))
-            .label(format!("no {} has this id", self.what));
+        let mut d = Diagnostic::error(
+            "unknown-reference",
+            path,
+            format!("unknown {} `{id}`", self.what),
+        )
+        .label(format!("no {} has this id", self.what));
         d = match did_you_mean(id, self.map.keys().copied()) {
             Some(best) => d.help(format!("did you mean `{best}`?")),
-            None => d.help(format!("define it under [[{}]], or fix the spelling", self.list)),
+            None => d.help(format!(
+                "define it under [[{}]], or fix the spelling",
+                self.list
+            )),
         };
         out.push(d);
         None
@@ -72,9 +85,14 @@ fn id_problem(id: &str) -> Option<&'static str> {
     let mut chars = id.chars();
     match chars.next() {
         None => Some("it is empty"),
-        Some(c) if !(c.is_ascii_lowercase() || c.is_ascii_digit()) => Some("it must start with a lower-case letter or a digit"),
+        Some(c) if !(c.is_ascii_lowercase() || c.is_ascii_digit()) => {
+            Some("it must start with a lower-case letter or a digit")
+        }
         _ if id.len() > 128 => Some("it is longer than 128 characters"),
-        _ if !chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '.')) => {
+        _ if !chars.all(|c| {
+            c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '.')
+        }) =>
+        {
             Some("it may only contain lower-case letters, digits, `-`, `_` and `.`")
         }
         _ => None,
@@ -84,14 +102,58 @@ fn id_problem(id: &str) -> Option<&'static str> {
 /// Runs every semantic check. `today` decides what has expired or gone stale.
 pub fn validate(model: &Model, today: Day) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    let teams = Ids::build(&mut out, "team", "teams", "id", model.teams.iter().map(|t| t.id.as_str()));
-    let people = Ids::build(&mut out, "person", "people", "handle", model.people.iter().map(|p| p.handle.as_str()));
-    let _services = Ids::build(&mut out, "service", "services", "id", model.services.iter().map(|s| s.id.as_str()));
-    let envs = Ids::build(&mut out, "environment", "environments", "id", model.environments.iter().map(|e| e.id.as_str()));
-    let roles = Ids::build(&mut out, "role", "roles", "id", model.roles.iter().map(|r| r.id.as_str()));
-    let contracts = Ids::build(&mut out, "contract", "contracts", "id", model.contracts.iter().map(|c| c.id.as_str()));
+    let teams = Ids::build(
+        &mut out,
+        "team",
+        "teams",
+        "id",
+        model.teams.iter().map(|t| t.id.as_str()),
+    );
+    let people = Ids::build(
+        &mut out,
+        "person",
+        "people",
+        "handle",
+        model.people.iter().map(|p| p.handle.as_str()),
+    );
+    let _services = Ids::build(
+        &mut out,
+        "service",
+        "services",
+        "id",
+        model.services.iter().map(|s| s.id.as_str()),
+    );
+    let envs = Ids::build(
+        &mut out,
+        "environment",
+        "environments",
+        "id",
+        model.environments.iter().map(|e| e.id.as_str()),
+    );
+    let roles = Ids::build(
+        &mut out,
+        "role",
+        "roles",
+        "id",
+        model.roles.iter().map(|r| r.id.as_str()),
+    );
+    let contracts = Ids::build(
+        &mut out,
+        "contract",
+        "contracts",
+        "id",
+        model.contracts.iter().map(|c| c.id.as_str()),
+    );
 
-    let v = Validator { model, today, teams, people, envs, roles, contracts };
+    let v = Validator {
+        model,
+        today,
+        teams,
+        people,
+        envs,
+        roles,
+        contracts,
+    };
     v.org(&mut out);
     v.environments(&mut out);
     let production_roles = v.roles(&mut out);
@@ -125,10 +187,16 @@ fn check_timezone(out: &mut Vec<Diagnostic>, zone: &str, path: ModelPath) {
         return;
     }
     let names: Vec<String> = jiff::tz::db().available().map(|n| n.to_string()).collect();
-    let mut d = Diagnostic::error("invalid-timezone", path, format!("unknown time zone `{zone}`"))
-        .label("not an IANA time zone");
+    let mut d = Diagnostic::error(
+        "invalid-timezone",
+        path,
+        format!("unknown time zone `{zone}`"),
+    )
+    .label("not an IANA time zone");
     d = match did_you_mean(zone, names.iter().map(String::as_str)) {
-        Some(best) => d.help(format!("did you mean `{best}`? time zones are IANA names such as `Europe/London`")),
+        Some(best) => d.help(format!(
+            "did you mean `{best}`? time zones are IANA names such as `Europe/London`"
+        )),
         None => d.help("use an IANA time zone name such as `Europe/London` or `Asia/Kolkata`"),
     };
     out.push(d);
@@ -141,7 +209,8 @@ fn check_glob(out: &mut Vec<Diagnostic>, text: &str, path: ModelPath) -> Option<
             out.push(
                 Diagnostic::error("invalid-glob", path, format!("invalid path glob `{text}`: {}", e.message))
                     .within(e.offset..(e.offset + 1).min(text.len().max(1)))
-                    .label("here"),
+                    .label("here")
+                    .help("globs use `*` (within a directory), `?`, `[a-z]` and `**` (any depth); see docs/model.md"),
             );
             None
         }
@@ -151,7 +220,11 @@ fn check_glob(out: &mut Vec<Diagnostic>, text: &str, path: ModelPath) -> Option<
 impl Validator<'_> {
     fn org(&self, out: &mut Vec<Diagnostic>) {
         let org = &self.model.org;
-        check_timezone(out, &org.timezone, ModelPath::root().key("org").key("timezone"));
+        check_timezone(
+            out,
+            &org.timezone,
+            ModelPath::root().key("org").key("timezone"),
+        );
         let log = &org.log_name;
         if log.is_empty() || log.chars().any(|c| c.is_whitespace() || c.is_control()) {
             out.push(
@@ -172,20 +245,43 @@ impl Validator<'_> {
             for (j, r) in env.resources.iter().enumerate() {
                 let rpath = path.key("resources").index(j).key("id");
                 if let Some(problem) = id_problem(&r.id) {
-                    out.push(Diagnostic::error("invalid-id", rpath.clone(), format!("invalid resource id `{}`: {problem}", r.id)));
+                    out.push(
+                    Diagnostic::error("invalid-id", rpath.clone(), format!("invalid resource id `{}`: {problem}", r.id))
+                        .help("ids are lower-case letters, digits, `-`, `_` and `.`, starting with a letter or digit"),
+                );
                 }
                 if let Some(&first) = seen.get(r.id.as_str()) {
                     out.push(
-                        Diagnostic::error("duplicate-id", rpath, format!("resource `{}` is defined twice in environment `{}`", r.id, env.id))
-                            .also(path.key("resources").index(first).key("id"), "first defined here"),
+                        Diagnostic::error(
+                            "duplicate-id",
+                            rpath,
+                            format!(
+                                "resource `{}` is defined twice in environment `{}`",
+                                r.id, env.id
+                            ),
+                        )
+                        .also(
+                            path.key("resources").index(first).key("id"),
+                            "first defined here",
+                        )
+                        .help("rename or remove one"),
                     );
                 } else {
                     seen.insert(&r.id, j);
                 }
                 if r.access.is_empty() {
                     out.push(
-                        Diagnostic::warning("no-access-kinds", path.key("resources").index(j).key("access"), format!("resource `{}` offers no access, so no role can use it", r.id))
-                            .help("list the access kinds it offers, e.g. access = [\"read\", \"deploy\"]"),
+                        Diagnostic::warning(
+                            "no-access-kinds",
+                            path.key("resources").index(j).key("access"),
+                            format!(
+                                "resource `{}` offers no access, so no role can use it",
+                                r.id
+                            ),
+                        )
+                        .help(
+                            "list the access kinds it offers, e.g. access = [\"read\", \"deploy\"]",
+                        ),
                     );
                 }
             }
@@ -208,7 +304,12 @@ impl Validator<'_> {
             let path = ModelPath::root().key("roles").index(i);
             for (j, g) in role.grants.iter().enumerate() {
                 let gpath = path.key("grants").index(j);
-                let Some(e) = self.envs.resolve(out, &g.environment, gpath.key("environment")) else { continue };
+                let Some(e) = self
+                    .envs
+                    .resolve(out, &g.environment, gpath.key("environment"))
+                else {
+                    continue;
+                };
                 let env = &model.environments[e];
                 let mut offered_anywhere = false;
                 for (k, rid) in g.resources.iter().enumerate() {
@@ -217,18 +318,37 @@ impl Validator<'_> {
                             offered_anywhere = true;
                             if !r.access.contains(&g.access) {
                                 out.push(
-                                    Diagnostic::error("access-not-offered", gpath.key("access"), format!("resource `{rid}` in `{}` does not offer `{}` access", env.id, g.access.key()))
-                                        .also(gpath.key("resources").index(k), "this resource")
-                                        .help(format!("it offers: {}", join(r.access.iter().map(|a| a.key())))),
+                                    Diagnostic::error(
+                                        "access-not-offered",
+                                        gpath.key("access"),
+                                        format!(
+                                            "resource `{rid}` in `{}` does not offer `{}` access",
+                                            env.id,
+                                            g.access.key()
+                                        ),
+                                    )
+                                    .also(gpath.key("resources").index(k), "this resource")
+                                    .help(format!(
+                                        "it offers: {}",
+                                        join(r.access.iter().map(|a| a.key()))
+                                    )),
                                 );
                             }
                         }
                         None => {
                             let names = env.resources.iter().map(|r| r.id.as_str());
-                            let mut d = Diagnostic::error("unknown-reference", gpath.key("resources").index(k), format!("unknown resource `{rid}` in environment `{}`", env.id));
-                            if let Some(best) = did_you_mean(rid, names) {
-                                d = d.help(format!("did you mean `{best}`?"));
-                            }
+                            let mut d = Diagnostic::error(
+                                "unknown-reference",
+                                gpath.key("resources").index(k),
+                                format!("unknown resource `{rid}` in environment `{}`", env.id),
+                            );
+                            d = match did_you_mean(rid, names) {
+                                Some(best) => d.help(format!("did you mean `{best}`?")),
+                                None => d.help(format!(
+                                    "define it under [[environments.resources]] of `{}`",
+                                    env.id
+                                )),
+                            };
                             out.push(d);
                         }
                     }
@@ -236,7 +356,10 @@ impl Validator<'_> {
                 if g.resources.is_empty() {
                     offered_anywhere = env.resources.iter().any(|r| r.access.contains(&g.access));
                     if !offered_anywhere && !env.resources.is_empty() {
-                        out.push(Diagnostic::error("access-not-offered", gpath.key("access"), format!("no resource in `{}` offers `{}` access", env.id, g.access.key())));
+                        out.push(
+                            Diagnostic::error("access-not-offered", gpath.key("access"), format!("no resource in `{}` offers `{}` access", env.id, g.access.key()))
+                                .help("add the access kind to a resource's `access` list, or grant a kind they offer"),
+                        );
                     }
                 }
                 let _ = offered_anywhere;
@@ -263,7 +386,9 @@ impl Validator<'_> {
                     if let Some(top) = stack.last_mut() {
                         top.1 += 1;
                     }
-                    let Some(t) = self.roles.get(inc) else { continue };
+                    let Some(t) = self.roles.get(inc) else {
+                        continue;
+                    };
                     match state[t] {
                         0 => {
                             state[t] = 1;
@@ -271,12 +396,20 @@ impl Validator<'_> {
                         }
                         1 => {
                             let from = stack.iter().position(|&(s, _)| s == t).unwrap_or(0);
-                            let mut cycle: Vec<usize> = stack[from..].iter().map(|&(s, _)| s).collect();
+                            let mut cycle: Vec<usize> =
+                                stack[from..].iter().map(|&(s, _)| s).collect();
                             let mut key = cycle.clone();
                             key.sort_unstable();
                             if reported.insert(key) {
                                 cycle.push(t);
-                                let names = join(cycle.iter().map(|&c| model.roles[c].id.as_str()).collect::<Vec<_>>().into_iter()).replace(", ", " → ");
+                                let names = join(
+                                    cycle
+                                        .iter()
+                                        .map(|&c| model.roles[c].id.as_str())
+                                        .collect::<Vec<_>>()
+                                        .into_iter(),
+                                )
+                                .replace(", ", " → ");
                                 let (r0, j0) = (r, next);
                                 out.push(
                                     Diagnostic::error("role-cycle", ModelPath::root().key("roles").index(r0).key("includes").index(j0), format!("roles include each other in a cycle: {names}"))
@@ -343,8 +476,12 @@ impl Validator<'_> {
             if let Some(d) = role.max_duration {
                 if reach[i].any && d > GrantDuration::from_minutes(24 * 60) {
                     out.push(
-                        Diagnostic::warning("long-production-grant", ModelPath::root().key("roles").index(i).key("max_duration"), format!("role `{}` allows production grants of {d}", role.id))
-                            .help("keep production grants to a working day or less (e.g. `8h`)"),
+                        Diagnostic::warning(
+                            "long-production-grant",
+                            ModelPath::root().key("roles").index(i).key("max_duration"),
+                            format!("role `{}` allows production grants of {d}", role.id),
+                        )
+                        .help("keep production grants to a working day or less (e.g. `8h`)"),
                     );
                 }
             }
@@ -358,16 +495,38 @@ impl Validator<'_> {
             let path = ModelPath::root().key("contracts").index(i);
             if c.ends < c.starts {
                 out.push(
-                    Diagnostic::error("invalid-dates", path.key("ends"), format!("contract `{}` ends ({}) before it starts ({})", c.id, c.ends, c.starts))
-                        .also(path.key("starts"), "starts here"),
+                    Diagnostic::error(
+                        "invalid-dates",
+                        path.key("ends"),
+                        format!(
+                            "contract `{}` ends ({}) before it starts ({})",
+                            c.id, c.ends, c.starts
+                        ),
+                    )
+                    .also(path.key("starts"), "starts here")
+                    .help("swap the dates or correct the typo"),
                 );
             }
-            let missing: Vec<&str> = policy.required_clauses.iter().filter(|cl| !c.clauses.has(**cl)).map(|cl| cl.key()).collect();
+            let missing: Vec<&str> = policy
+                .required_clauses
+                .iter()
+                .filter(|cl| !c.clauses.has(**cl))
+                .map(|cl| cl.key())
+                .collect();
             if !missing.is_empty() {
                 out.push(
-                    Diagnostic::warning("contract-missing-clause", path.key("id"), format!("contract `{}` lacks required clause{}: {}", c.id, plural(missing.len()), missing.join(", ")))
-                        .label("required by org.policy.required_clauses")
-                        .help("amend the contract, then record the clause under [contracts.clauses]"),
+                    Diagnostic::warning(
+                        "contract-missing-clause",
+                        path.key("id"),
+                        format!(
+                            "contract `{}` lacks required clause{}: {}",
+                            c.id,
+                            plural(missing.len()),
+                            missing.join(", ")
+                        ),
+                    )
+                    .label("required by org.policy.required_clauses")
+                    .help("amend the contract, then record the clause under [contracts.clauses]"),
                 );
             }
             if !c.clauses.ip_assignment.is_empty() {
@@ -393,11 +552,25 @@ impl Validator<'_> {
             }
             if let Some(code) = c.currency.as_deref() {
                 if code.len() != 3 || !code.chars().all(|ch| ch.is_ascii_uppercase()) {
-                    out.push(Diagnostic::error("invalid-currency", path.key("currency"), format!("`{code}` is not an ISO 4217 currency code")).help("use three capital letters, e.g. USD, EUR, INR"));
+                    out.push(
+                        Diagnostic::error(
+                            "invalid-currency",
+                            path.key("currency"),
+                            format!("`{code}` is not an ISO 4217 currency code"),
+                        )
+                        .help("use three capital letters, e.g. USD, EUR, INR"),
+                    );
                 }
             }
             if c.monthly_cost.is_some_and(|m| !(m.is_finite() && m >= 0.0)) {
-                out.push(Diagnostic::error("invalid-value", path.key("monthly_cost"), "monthly cost must be a non-negative number"));
+                out.push(
+                    Diagnostic::error(
+                        "invalid-value",
+                        path.key("monthly_cost"),
+                        "monthly cost must be a non-negative number",
+                    )
+                    .help("write the amount per month, e.g. `monthly_cost = 42000`"),
+                );
             }
         }
     }
@@ -448,7 +621,17 @@ impl Validator<'_> {
                     }
                     if let Some(since) = team.phase_since {
                         if since > self.today {
-                            out.push(Diagnostic::error("invalid-dates", path.key("phase_since"), format!("phase of team `{}` begins in the future ({since})", team.id)));
+                            out.push(
+                                Diagnostic::error(
+                                    "invalid-dates",
+                                    path.key("phase_since"),
+                                    format!(
+                                        "phase of team `{}` begins in the future ({since})",
+                                        team.id
+                                    ),
+                                )
+                                .help("record the day the phase actually began"),
+                            );
                         }
                     }
                 }
@@ -461,8 +644,15 @@ impl Validator<'_> {
                         };
                         if set {
                             out.push(
-                                Diagnostic::warning("internal-team-vendor-field", path.key(key), format!("`{key}` only applies to vendor teams; `{}` is internal", team.id))
-                                    .help("remove it, or set `kind = \"vendor\"`"),
+                                Diagnostic::warning(
+                                    "internal-team-vendor-field",
+                                    path.key(key),
+                                    format!(
+                                        "`{key}` only applies to vendor teams; `{}` is internal",
+                                        team.id
+                                    ),
+                                )
+                                .help("remove it, or set `kind = \"vendor\"`"),
                             );
                         }
                     }
@@ -478,12 +668,27 @@ impl Validator<'_> {
         let mut zones_ok: HashMap<&str, bool> = HashMap::new();
         for (i, p) in model.people.iter().enumerate() {
             let path = ModelPath::root().key("people").index(i);
-            let team = self.teams.resolve(out, &p.team, path.key("team")).map(|t| &model.teams[t]);
+            let team = self
+                .teams
+                .resolve(out, &p.team, path.key("team"))
+                .map(|t| &model.teams[t]);
 
             let email = p.email.trim();
-            let valid = email.split_once('@').is_some_and(|(user, host)| !user.is_empty() && host.contains('.') && !host.contains('@') && !email.contains(char::is_whitespace));
+            let valid = email.split_once('@').is_some_and(|(user, host)| {
+                !user.is_empty()
+                    && host.contains('.')
+                    && !host.contains('@')
+                    && !email.contains(char::is_whitespace)
+            });
             if !valid {
-                out.push(Diagnostic::error("invalid-email", path.key("email"), format!("`{}` is not an email address", p.email)).help("write it as name@example.com"));
+                out.push(
+                    Diagnostic::error(
+                        "invalid-email",
+                        path.key("email"),
+                        format!("`{}` is not an email address", p.email),
+                    )
+                    .help("write it as name@example.com"),
+                );
             } else if let Some(&first) = emails.get(&email.to_ascii_lowercase()) {
                 out.push(
                     Diagnostic::warning("duplicate-email", path.key("email"), format!("{} shares an email with {}", p.handle, model.people[first].handle))
@@ -495,7 +700,9 @@ impl Validator<'_> {
             }
 
             if let Some(zone) = p.timezone.as_deref() {
-                let ok = *zones_ok.entry(zone).or_insert_with(|| jiff::tz::TimeZone::get(zone).is_ok());
+                let ok = *zones_ok
+                    .entry(zone)
+                    .or_insert_with(|| jiff::tz::TimeZone::get(zone).is_ok());
                 if !ok {
                     check_timezone(out, zone, path.key("timezone"));
                 }
@@ -533,29 +740,62 @@ impl Validator<'_> {
             let mut holds_production = false;
             for (j, rid) in p.roles.iter().enumerate() {
                 let rpath = path.key("roles").index(j);
-                let Some(r) = self.roles.resolve(out, rid, rpath.clone()) else { continue };
+                let Some(r) = self.roles.resolve(out, rid, rpath.clone()) else {
+                    continue;
+                };
                 let role = &model.roles[r];
                 holds_production |= reach[r].any;
                 if p.status == Status::Offboarded {
                     out.push(
-                        Diagnostic::error("offboarded-holds-role", rpath.clone(), format!("{} is offboarded but still holds role `{rid}`", p.handle))
-                            .also(path.key("status"), "offboarded here")
-                            .help("remove the role: people who left must hold nothing"),
+                        Diagnostic::error(
+                            "offboarded-holds-role",
+                            rpath.clone(),
+                            format!("{} is offboarded but still holds role `{rid}`", p.handle),
+                        )
+                        .also(path.key("status"), "offboarded here")
+                        .help("remove the role: people who left must hold nothing"),
                     );
                 }
                 let Some(team) = team else { continue };
                 if !role.team_kinds.is_empty() && !role.team_kinds.contains(&team.kind) {
                     out.push(
-                        Diagnostic::error("role-not-allowed", rpath.clone(), format!("role `{rid}` is not for {} teams, and {} is in `{}`", kind_name(team.kind), p.handle, team.id))
-                            .also(ModelPath::root().key("roles").index(r).key("team_kinds"), "allowed team kinds"),
+                        Diagnostic::error(
+                            "role-not-allowed",
+                            rpath.clone(),
+                            format!(
+                                "role `{rid}` is not for {} teams, and {} is in `{}`",
+                                kind_name(team.kind),
+                                p.handle,
+                                team.id
+                            ),
+                        )
+                        .also(
+                            ModelPath::root().key("roles").index(r).key("team_kinds"),
+                            "allowed team kinds",
+                        )
+                        .help("remove the role from this person, or widen the role's `team_kinds`"),
                     );
                 }
                 if team.kind == TeamKind::Vendor {
                     if let Some(phase) = team.phase {
                         if !role.phases.is_empty() && !role.phases.contains(&phase) {
                             out.push(
-                                Diagnostic::error("role-not-allowed", rpath.clone(), format!("role `{rid}` is not for teams in phase `{}`, and `{}` is", phase.key(), team.id))
-                                    .also(ModelPath::root().key("roles").index(r).key("phases"), "allowed phases"),
+                                Diagnostic::error(
+                                    "role-not-allowed",
+                                    rpath.clone(),
+                                    format!(
+                                        "role `{rid}` is not for teams in phase `{}`, and `{}` is",
+                                        phase.key(),
+                                        team.id
+                                    ),
+                                )
+                                .also(
+                                    ModelPath::root().key("roles").index(r).key("phases"),
+                                    "allowed phases",
+                                )
+                                .help(
+                                    "move the team to a phase the role allows, or remove the role",
+                                ),
                             );
                         }
                         if phase == Phase::Observe && reach[r].any {
@@ -585,29 +825,81 @@ impl Validator<'_> {
         let path = ModelPath::root().key("people").index(i);
         let v = &p.vetting;
         let records = [
-            ("background_check", v.background_check, Some(policy.background_check_max_age_days)),
+            (
+                "background_check",
+                v.background_check,
+                Some(policy.background_check_max_age_days),
+            ),
             ("nda_signed", v.nda_signed, None),
-            ("secure_coding_training", v.secure_coding_training, Some(policy.training_max_age_days)),
-            ("security_awareness_training", v.security_awareness_training, Some(policy.training_max_age_days)),
-            ("incident_drill", v.incident_drill, Some(policy.incident_drill_max_age_days)),
+            (
+                "secure_coding_training",
+                v.secure_coding_training,
+                Some(policy.training_max_age_days),
+            ),
+            (
+                "security_awareness_training",
+                v.security_awareness_training,
+                Some(policy.training_max_age_days),
+            ),
+            (
+                "incident_drill",
+                v.incident_drill,
+                Some(policy.incident_drill_max_age_days),
+            ),
         ];
-        let missing: Vec<&str> = records.iter().filter(|r| r.1.is_none()).map(|r| r.0).collect();
+        let missing: Vec<&str> = records
+            .iter()
+            .filter(|r| r.1.is_none())
+            .map(|r| r.0)
+            .collect();
         if !missing.is_empty() {
             out.push(
-                Diagnostic::error("vetting-missing", path.key("roles"), format!("{} holds a production role but has no record of: {}", p.handle, missing.join(", ")))
-                    .help(format!("record the dates under [people.vetting] for {}, or remove the production role", p.handle)),
+                Diagnostic::error(
+                    "vetting-missing",
+                    path.key("roles"),
+                    format!(
+                        "{} holds a production role but has no record of: {}",
+                        p.handle,
+                        missing.join(", ")
+                    ),
+                )
+                .help(format!(
+                    "record the dates under [people.vetting] for {}, or remove the production role",
+                    p.handle
+                )),
             );
         }
         for (key, day, max) in records {
-            let (Some(day), Some(max)) = (day, max) else { continue };
+            let (Some(day), Some(max)) = (day, max) else {
+                continue;
+            };
             let age = day.days_until(self.today);
             if age > i64::from(max) {
                 out.push(
-                    Diagnostic::error("vetting-stale", path.key("vetting").key(key), format!("{}'s {} is {age} days old; policy allows {max} for production access", p.handle, key.replace('_', " ")))
-                        .help("renew it and record the new date, or remove the production role"),
+                    Diagnostic::error(
+                        "vetting-stale",
+                        path.key("vetting").key(key),
+                        format!(
+                            "{}'s {} is {age} days old; policy allows {max} for production access",
+                            p.handle,
+                            key.replace('_', " ")
+                        ),
+                    )
+                    .help("renew it and record the new date, or remove the production role"),
                 );
             } else if age < 0 {
-                out.push(Diagnostic::error("invalid-dates", path.key("vetting").key(key), format!("{}'s {} is dated in the future ({day})", p.handle, key.replace('_', " "))));
+                out.push(
+                    Diagnostic::error(
+                        "invalid-dates",
+                        path.key("vetting").key(key),
+                        format!(
+                            "{}'s {} is dated in the future ({day})",
+                            p.handle,
+                            key.replace('_', " ")
+                        ),
+                    )
+                    .help("record the day it was actually done"),
+                );
             }
         }
     }
@@ -630,9 +922,16 @@ impl Validator<'_> {
                 }
                 Some(b) if b == &s.owner => {
                     out.push(
-                        Diagnostic::error("same-primary-and-backup", path.key("backup_owner"), format!("service `{}` has `{b}` as both primary and backup owner", s.id))
-                            .also(path.key("owner"), "primary owner")
-                            .help("choose a different person as backup owner"),
+                        Diagnostic::error(
+                            "same-primary-and-backup",
+                            path.key("backup_owner"),
+                            format!(
+                                "service `{}` has `{b}` as both primary and backup owner",
+                                s.id
+                            ),
+                        )
+                        .also(path.key("owner"), "primary owner")
+                        .help("choose a different person as backup owner"),
                     );
                     None
                 }
@@ -643,16 +942,33 @@ impl Validator<'_> {
                 let person = &model.people[p];
                 if person.status == Status::Offboarded {
                     out.push(
-                        Diagnostic::error("offboarded-owner", path.key(field), format!("service `{}` is owned by {}, who is offboarded", s.id, person.handle))
-                            .also(at("people", p, "status"), "offboarded here")
-                            .help("hand the service to an active person before offboarding completes"),
+                        Diagnostic::error(
+                            "offboarded-owner",
+                            path.key(field),
+                            format!(
+                                "service `{}` is owned by {}, who is offboarded",
+                                s.id, person.handle
+                            ),
+                        )
+                        .also(at("people", p, "status"), "offboarded here")
+                        .help("hand the service to an active person before offboarding completes"),
                     );
                 }
             }
             for (j, h) in s.escalation.iter().enumerate() {
                 if let Some(p) = self.people.resolve(out, h, path.key("escalation").index(j)) {
                     if model.people[p].status == Status::Offboarded {
-                        out.push(Diagnostic::warning("offboarded-in-escalation", path.key("escalation").index(j), format!("{} is offboarded but still in the escalation of `{}`", h, s.id)).help("remove them from the escalation"));
+                        out.push(
+                            Diagnostic::warning(
+                                "offboarded-in-escalation",
+                                path.key("escalation").index(j),
+                                format!(
+                                    "{} is offboarded but still in the escalation of `{}`",
+                                    h, s.id
+                                ),
+                            )
+                            .help("remove them from the escalation"),
+                        );
                     }
                 }
             }
@@ -664,20 +980,44 @@ impl Validator<'_> {
             }
             if model.gates.tiers.get(s.risk).is_none() {
                 out.push(
-                    Diagnostic::error("missing-gate", path.key("risk"), format!("no gate is defined for risk tier `{}`", s.risk.key()))
-                        .help(format!("add a [gates.tiers.{}] table with the controls such changes need", s.risk.key())),
+                    Diagnostic::error(
+                        "missing-gate",
+                        path.key("risk"),
+                        format!("no gate is defined for risk tier `{}`", s.risk.key()),
+                    )
+                    .help(format!(
+                        "add a [gates.tiers.{}] table with the controls such changes need",
+                        s.risk.key()
+                    )),
                 );
             }
             for (j, repo) in s.repos.iter().enumerate() {
-                let ok = repo.split_once('/').is_some_and(|(o, n)| !o.is_empty() && !n.is_empty() && !n.contains('/')) && !repo.contains(char::is_whitespace);
+                let ok = repo
+                    .split_once('/')
+                    .is_some_and(|(o, n)| !o.is_empty() && !n.is_empty() && !n.contains('/'))
+                    && !repo.contains(char::is_whitespace);
                 if !ok {
-                    out.push(Diagnostic::error("invalid-repo", path.key("repos").index(j), format!("`{repo}` is not a repository name")).help("write repositories as `owner/name`"));
+                    out.push(
+                        Diagnostic::error(
+                            "invalid-repo",
+                            path.key("repos").index(j),
+                            format!("`{repo}` is not a repository name"),
+                        )
+                        .help("write repositories as `owner/name`"),
+                    );
                 }
             }
             if s.paths.is_empty() {
                 out.push(
-                    Diagnostic::warning("no-paths", path.key("id"), format!("service `{}` claims no paths, so no change is ever attributed to it", s.id))
-                        .help("add `paths = [\"services/<name>/**\"]`"),
+                    Diagnostic::warning(
+                        "no-paths",
+                        path.key("id"),
+                        format!(
+                            "service `{}` claims no paths, so no change is ever attributed to it",
+                            s.id
+                        ),
+                    )
+                    .help("add `paths = [\"services/<name>/**\"]`"),
                 );
             }
             for (j, g) in s.paths.iter().enumerate() {
@@ -692,7 +1032,10 @@ impl Validator<'_> {
             }
         }
 
-        let refs: Vec<(&str, &Glob)> = globs.iter().map(|(_, _, repo, g)| (repo.as_str(), g)).collect();
+        let refs: Vec<(&str, &Glob)> = globs
+            .iter()
+            .map(|(_, _, repo, g)| (repo.as_str(), g))
+            .collect();
         let mut reported = HashSet::new();
         for (a, b, witness) in overlapping_pairs(&refs) {
             let (sa, pa) = (globs[a].0, globs[a].1);
@@ -700,9 +1043,17 @@ impl Validator<'_> {
             if sa == sb || !reported.insert((sa.min(sb), sa.max(sb), pa, pb)) {
                 continue;
             }
-            let (first, second) = if (sa, pa) < (sb, pb) { ((sa, pa), (sb, pb)) } else { ((sb, pb), (sa, pa)) };
+            let (first, second) = if (sa, pa) < (sb, pb) {
+                ((sa, pa), (sb, pb))
+            } else {
+                ((sb, pb), (sa, pa))
+            };
             let (s1, s2) = (&model.services[first.0], &model.services[second.0]);
-            let repo = if globs[a].2.is_empty() { String::new() } else { format!(" in {}", globs[a].2) };
+            let repo = if globs[a].2.is_empty() {
+                String::new()
+            } else {
+                format!(" in {}", globs[a].2)
+            };
             out.push(
                 Diagnostic::error("overlapping-paths", at("services", second.0, "paths").index(second.1), format!("services `{}` and `{}` both claim `{witness}`{repo}", s2.id, s1.id))
                     .label(format!("claimed by `{}`", s2.id))
@@ -716,30 +1067,54 @@ impl Validator<'_> {
         let tiers = &self.model.gates.tiers;
         let mut previous: Option<(RiskTier, &crate::types::GateControls)> = None;
         for tier in RiskTier::ALL {
-            let Some(controls) = tiers.get(tier) else { continue };
+            let Some(controls) = tiers.get(tier) else {
+                continue;
+            };
             if let Some((lower, lc)) = previous {
                 let mut weaker = Vec::new();
                 let flags = [
                     ("tests", lc.tests, controls.tests),
                     ("secret_scan", lc.secret_scan, controls.secret_scan),
-                    ("internal_approval", lc.internal_approval, controls.internal_approval),
+                    (
+                        "internal_approval",
+                        lc.internal_approval,
+                        controls.internal_approval,
+                    ),
                     ("docs_updated", lc.docs_updated, controls.docs_updated),
-                    ("signed_artifact", lc.signed_artifact, controls.signed_artifact),
+                    (
+                        "signed_artifact",
+                        lc.signed_artifact,
+                        controls.signed_artifact,
+                    ),
                     ("rollback_plan", lc.rollback_plan, controls.rollback_plan),
                 ];
                 weaker.extend(flags.iter().filter(|f| f.1 && !f.2).map(|f| f.0.to_owned()));
                 if controls.owner_approvals < lc.owner_approvals {
-                    weaker.push(format!("owner_approvals ({} < {})", controls.owner_approvals, lc.owner_approvals));
+                    weaker.push(format!(
+                        "owner_approvals ({} < {})",
+                        controls.owner_approvals, lc.owner_approvals
+                    ));
                 }
                 match (lc.static_analysis, controls.static_analysis) {
                     (Some(_), None) => weaker.push("static_analysis".to_owned()),
-                    (Some(l), Some(h)) if h > l => weaker.push("static_analysis (a laxer threshold)".to_owned()),
+                    (Some(l), Some(h)) if h > l => {
+                        weaker.push("static_analysis (a laxer threshold)".to_owned())
+                    }
                     _ => {}
                 }
                 if !weaker.is_empty() {
                     out.push(
-                        Diagnostic::warning("gate-weaker-than-lower-tier", ModelPath::root().key("gates").key("tiers").key(tier.key()), format!("the `{}` gate is weaker than the `{}` gate in: {}", tier.key(), lower.key(), weaker.join(", ")))
-                            .help("a riskier tier should require at least what a safer one does"),
+                        Diagnostic::warning(
+                            "gate-weaker-than-lower-tier",
+                            ModelPath::root().key("gates").key("tiers").key(tier.key()),
+                            format!(
+                                "the `{}` gate is weaker than the `{}` gate in: {}",
+                                tier.key(),
+                                lower.key(),
+                                weaker.join(", ")
+                            ),
+                        )
+                        .help("a riskier tier should require at least what a safer one does"),
                     );
                 }
             }
@@ -747,10 +1122,34 @@ impl Validator<'_> {
         }
         for (i, rule) in self.model.gates.path_rules.iter().enumerate() {
             for (j, g) in rule.paths.iter().enumerate() {
-                check_glob(out, g, ModelPath::root().key("gates").key("path_rules").index(i).key("paths").index(j));
+                check_glob(
+                    out,
+                    g,
+                    ModelPath::root()
+                        .key("gates")
+                        .key("path_rules")
+                        .index(i)
+                        .key("paths")
+                        .index(j),
+                );
             }
             if tiers.get(rule.raise_to).is_none() {
-                out.push(Diagnostic::error("missing-gate", ModelPath::root().key("gates").key("path_rules").index(i).key("raise_to"), format!("path rule `{}` raises to `{}`, which has no gate", rule.name, rule.raise_to.key())));
+                out.push(
+                    Diagnostic::error(
+                        "missing-gate",
+                        ModelPath::root()
+                            .key("gates")
+                            .key("path_rules")
+                            .index(i)
+                            .key("raise_to"),
+                        format!(
+                            "path rule `{}` raises to `{}`, which has no gate",
+                            rule.name,
+                            rule.raise_to.key()
+                        ),
+                    )
+                    .help(format!("add a [gates.tiers.{}] table", rule.raise_to.key())),
+                );
             }
         }
     }

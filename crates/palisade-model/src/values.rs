@@ -100,7 +100,11 @@ impl GrantDuration {
 
 impl fmt::Display for GrantDuration {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (d, h, m) = (self.minutes / 1440, self.minutes % 1440 / 60, self.minutes % 60);
+        let (d, h, m) = (
+            self.minutes / 1440,
+            self.minutes % 1440 / 60,
+            self.minutes % 60,
+        );
         if d > 0 {
             write!(f, "{d}d")?;
         }
@@ -127,7 +131,9 @@ impl std::str::FromStr for GrantDuration {
                 '0'..='9' => digits.push(c),
                 'm' | 'h' | 'd' => {
                     if digits.is_empty() {
-                        return Err(format!("invalid duration `{s}`: `{c}` has no number before it; {hint}"));
+                        return Err(format!(
+                            "invalid duration `{s}`: `{c}` has no number before it; {hint}"
+                        ));
                     }
                     let n: u64 = digits
                         .parse()
@@ -142,21 +148,31 @@ impl std::str::FromStr for GrantDuration {
                     seen_unit = true;
                 }
                 ' ' => {}
-                other => return Err(format!("invalid duration `{s}`: unexpected `{other}`; {hint}")),
+                other => {
+                    return Err(format!(
+                        "invalid duration `{s}`: unexpected `{other}`; {hint}"
+                    ));
+                }
             }
         }
         if !digits.is_empty() || !seen_unit {
             return Err(format!("invalid duration `{s}`: missing unit; {hint}"));
         }
         if total == 0 {
-            return Err(format!("invalid duration `{s}`: a grant must last longer than zero"));
+            return Err(format!(
+                "invalid duration `{s}`: a grant must last longer than zero"
+            ));
         }
         // A year is far beyond any sane just-in-time grant; it also keeps the
         // value comfortably inside u32.
         if total > 366 * 1440 {
-            return Err(format!("invalid duration `{s}`: longer than a year is not just-in-time access"));
+            return Err(format!(
+                "invalid duration `{s}`: longer than a year is not just-in-time access"
+            ));
         }
-        Ok(GrantDuration { minutes: total as u32 })
+        Ok(GrantDuration {
+            minutes: total as u32,
+        })
     }
 }
 
@@ -230,7 +246,11 @@ impl WorkingHours {
         let trimmed = text.trim();
         if trimmed.eq_ignore_ascii_case("always") || trimmed == "24/7" {
             return Ok(WorkingHours {
-                segments: vec![HoursSegment { days: 0x7f, start: 0, end: 1440 }],
+                segments: vec![HoursSegment {
+                    days: 0x7f,
+                    start: 0,
+                    end: 1440,
+                }],
             });
         }
         let mut segments = Vec::new();
@@ -266,7 +286,11 @@ impl WorkingHours {
         self.segments
             .iter()
             .map(|s| {
-                let len = if s.start < s.end { s.end - s.start } else { 1440 - s.start + s.end };
+                let len = if s.start < s.end {
+                    s.end - s.start
+                } else {
+                    1440 - s.start + s.end
+                };
                 s.days.count_ones() * u32::from(len)
             })
             .sum()
@@ -274,7 +298,11 @@ impl WorkingHours {
 }
 
 fn err(offset: usize, len: usize, message: impl Into<String>) -> HoursError {
-    HoursError { offset, len: len.max(1), message: message.into() }
+    HoursError {
+        offset,
+        len: len.max(1),
+        message: message.into(),
+    }
 }
 
 fn parse_segment(part: &str, base: usize) -> Result<HoursSegment, HoursError> {
@@ -283,7 +311,11 @@ fn parse_segment(part: &str, base: usize) -> Result<HoursSegment, HoursError> {
     let base = base + lead;
     let example = "write them like `Mon-Fri 09:00-18:00` or `Mon-Thu 08:00-16:00; Fri 08:00-12:00`";
     let Some(space) = body.find(char::is_whitespace) else {
-        return Err(err(base, body.len(), format!("expected days and a time range, found `{body}`; {example}")));
+        return Err(err(
+            base,
+            body.len(),
+            format!("expected days and a time range, found `{body}`; {example}"),
+        ));
     };
     let (days_text, range_text) = (&body[..space], body[space..].trim_start());
     let range_base = base + body.len() - range_text.len();
@@ -291,7 +323,9 @@ fn parse_segment(part: &str, base: usize) -> Result<HoursSegment, HoursError> {
         return Err(err(
             range_base,
             range_text.len(),
-            format!("unexpected text after the time range `{range_text}`; separate parts with `;`: {example}"),
+            format!(
+                "unexpected text after the time range `{range_text}`; separate parts with `;`: {example}"
+            ),
         ));
     }
     let mut days = 0u8;
@@ -301,15 +335,27 @@ fn parse_segment(part: &str, base: usize) -> Result<HoursSegment, HoursError> {
         off += spec.len() + 1;
     }
     let Some((a, b)) = range_text.split_once('-') else {
-        return Err(err(range_base, range_text.len(), format!("expected a time range like `09:00-18:00`, found `{range_text}`")));
+        return Err(err(
+            range_base,
+            range_text.len(),
+            format!("expected a time range like `09:00-18:00`, found `{range_text}`"),
+        ));
     };
     let start = parse_time(a, range_base)?;
     let end = parse_time(b, range_base + a.len() + 1)?;
     if start == end {
-        return Err(err(range_base, range_text.len(), format!("the range `{range_text}` is empty: start and end are the same time")));
+        return Err(err(
+            range_base,
+            range_text.len(),
+            format!("the range `{range_text}` is empty: start and end are the same time"),
+        ));
     }
     if start == 1440 {
-        return Err(err(range_base, a.len(), "a range cannot start at 24:00; start at 00:00 of the next day"));
+        return Err(err(
+            range_base,
+            a.len(),
+            "a range cannot start at 24:00; start at 00:00 of the next day",
+        ));
     }
     Ok(HoursSegment { days, start, end })
 }
@@ -319,7 +365,13 @@ fn parse_days(spec: &str, base: usize) -> Result<u8, HoursError> {
         DAYS.iter()
             .position(|d| d.eq_ignore_ascii_case(text))
             .map(|i| i as u8)
-            .ok_or_else(|| err(at, text.len(), format!("unknown day `{text}`; days are Mon, Tue, Wed, Thu, Fri, Sat, Sun")))
+            .ok_or_else(|| {
+                err(
+                    at,
+                    text.len(),
+                    format!("unknown day `{text}`; days are Mon, Tue, Wed, Thu, Fri, Sat, Sun"),
+                )
+            })
     };
     match spec.split_once('-') {
         Some((a, b)) => {
@@ -340,7 +392,13 @@ fn parse_days(spec: &str, base: usize) -> Result<u8, HoursError> {
 }
 
 fn parse_time(text: &str, base: usize) -> Result<u16, HoursError> {
-    let bad = || err(base, text.len(), format!("expected a time like `09:00`, found `{text}`"));
+    let bad = || {
+        err(
+            base,
+            text.len(),
+            format!("expected a time like `09:00`, found `{text}`"),
+        )
+    };
     let (h, m) = text.split_once(':').ok_or_else(bad)?;
     if h.is_empty() || h.len() > 2 || m.len() != 2 {
         return Err(bad());
@@ -348,7 +406,11 @@ fn parse_time(text: &str, base: usize) -> Result<u16, HoursError> {
     let h: u16 = h.parse().map_err(|_| bad())?;
     let m: u16 = m.parse().map_err(|_| bad())?;
     if m > 59 || h > 24 || (h == 24 && m != 0) {
-        return Err(err(base, text.len(), format!("`{text}` is not a time of day (00:00 to 24:00)")));
+        return Err(err(
+            base,
+            text.len(),
+            format!("`{text}` is not a time of day (00:00 to 24:00)"),
+        ));
     }
     Ok(h * 60 + m)
 }
