@@ -272,10 +272,10 @@ fn locate(text: &str, root: &Spanned<DeTable<'_>>, label: &Label) -> Range<usize
     }
     // An array of tables (`[[people]]`) spans from its header; point at the
     // header line rather than the whole block.
-    if table.is_some() {
-        if let Some(line_end) = text[span.clone()].find('\n') {
-            return span.start..span.start + line_end;
-        }
+    if table.is_some()
+        && let Some(line_end) = text[span.clone()].find('\n')
+    {
+        return span.start..span.start + line_end;
     }
     span
 }

@@ -435,11 +435,11 @@ impl Validator<'_> {
             .map(|role| {
                 let mut reach = ProductionReach::default();
                 for g in &role.grants {
-                    if let Some(e) = self.envs.get(&g.environment) {
-                        if model.environments[e].production {
-                            reach.any = true;
-                            reach.admin |= g.access == Access::Admin;
-                        }
+                    if let Some(e) = self.envs.get(&g.environment)
+                        && model.environments[e].production
+                    {
+                        reach.any = true;
+                        reach.admin |= g.access == Access::Admin;
                     }
                 }
                 reach
@@ -455,11 +455,11 @@ impl Validator<'_> {
                     total.any |= direct[x].any;
                     total.admin |= direct[x].admin;
                     for inc in &model.roles[x].includes {
-                        if let Some(t) = self.roles.get(inc) {
-                            if !seen[t] {
-                                seen[t] = true;
-                                todo.push(t);
-                            }
+                        if let Some(t) = self.roles.get(inc)
+                            && !seen[t]
+                        {
+                            seen[t] = true;
+                            todo.push(t);
                         }
                     }
                 }
@@ -473,17 +473,18 @@ impl Validator<'_> {
                         .help("set `approvals = 1` or more so a second person sees every production grant"),
                 );
             }
-            if let Some(d) = role.max_duration {
-                if reach[i].any && d > GrantDuration::from_minutes(24 * 60) {
-                    out.push(
-                        Diagnostic::warning(
-                            "long-production-grant",
-                            ModelPath::root().key("roles").index(i).key("max_duration"),
-                            format!("role `{}` allows production grants of {d}", role.id),
-                        )
-                        .help("keep production grants to a working day or less (e.g. `8h`)"),
-                    );
-                }
+            if let Some(d) = role.max_duration
+                && reach[i].any
+                && d > GrantDuration::from_minutes(24 * 60)
+            {
+                out.push(
+                    Diagnostic::warning(
+                        "long-production-grant",
+                        ModelPath::root().key("roles").index(i).key("max_duration"),
+                        format!("role `{}` allows production grants of {d}", role.id),
+                    )
+                    .help("keep production grants to a working day or less (e.g. `8h`)"),
+                );
             }
         }
         reach
@@ -543,24 +544,24 @@ impl Validator<'_> {
                     );
                 }
             }
-            if let Some(h) = c.clauses.breach_notification_hours {
-                if h > policy.max_breach_notification_hours {
-                    out.push(
+            if let Some(h) = c.clauses.breach_notification_hours
+                && h > policy.max_breach_notification_hours
+            {
+                out.push(
                         Diagnostic::warning("breach-notification-too-slow", path.key("clauses").key("breach_notification_hours"), format!("contract `{}` allows {h} hours to notify a breach; policy allows at most {}", c.id, policy.max_breach_notification_hours)),
                     );
-                }
             }
-            if let Some(code) = c.currency.as_deref() {
-                if code.len() != 3 || !code.chars().all(|ch| ch.is_ascii_uppercase()) {
-                    out.push(
-                        Diagnostic::error(
-                            "invalid-currency",
-                            path.key("currency"),
-                            format!("`{code}` is not an ISO 4217 currency code"),
-                        )
-                        .help("use three capital letters, e.g. USD, EUR, INR"),
-                    );
-                }
+            if let Some(code) = c.currency.as_deref()
+                && (code.len() != 3 || !code.chars().all(|ch| ch.is_ascii_uppercase()))
+            {
+                out.push(
+                    Diagnostic::error(
+                        "invalid-currency",
+                        path.key("currency"),
+                        format!("`{code}` is not an ISO 4217 currency code"),
+                    )
+                    .help("use three capital letters, e.g. USD, EUR, INR"),
+                );
             }
             if c.monthly_cost.is_some_and(|m| !(m.is_finite() && m >= 0.0)) {
                 out.push(
@@ -619,20 +620,20 @@ impl Validator<'_> {
                                 .help("add `phase = \"observe\"`, `\"co-deliver\"` or `\"own\"` with `phase_since = <date>`"),
                         );
                     }
-                    if let Some(since) = team.phase_since {
-                        if since > self.today {
-                            out.push(
-                                Diagnostic::error(
-                                    "invalid-dates",
-                                    path.key("phase_since"),
-                                    format!(
-                                        "phase of team `{}` begins in the future ({since})",
-                                        team.id
-                                    ),
-                                )
-                                .help("record the day the phase actually began"),
-                            );
-                        }
+                    if let Some(since) = team.phase_since
+                        && since > self.today
+                    {
+                        out.push(
+                            Diagnostic::error(
+                                "invalid-dates",
+                                path.key("phase_since"),
+                                format!(
+                                    "phase of team `{}` begins in the future ({since})",
+                                    team.id
+                                ),
+                            )
+                            .help("record the day the phase actually began"),
+                        );
                     }
                 }
                 TeamKind::Internal => {
@@ -776,34 +777,32 @@ impl Validator<'_> {
                         .help("remove the role from this person, or widen the role's `team_kinds`"),
                     );
                 }
-                if team.kind == TeamKind::Vendor {
-                    if let Some(phase) = team.phase {
-                        if !role.phases.is_empty() && !role.phases.contains(&phase) {
-                            out.push(
-                                Diagnostic::error(
-                                    "role-not-allowed",
-                                    rpath.clone(),
-                                    format!(
-                                        "role `{rid}` is not for teams in phase `{}`, and `{}` is",
-                                        phase.key(),
-                                        team.id
-                                    ),
-                                )
-                                .also(
-                                    ModelPath::root().key("roles").index(r).key("phases"),
-                                    "allowed phases",
-                                )
-                                .help(
-                                    "move the team to a phase the role allows, or remove the role",
+                if team.kind == TeamKind::Vendor
+                    && let Some(phase) = team.phase
+                {
+                    if !role.phases.is_empty() && !role.phases.contains(&phase) {
+                        out.push(
+                            Diagnostic::error(
+                                "role-not-allowed",
+                                rpath.clone(),
+                                format!(
+                                    "role `{rid}` is not for teams in phase `{}`, and `{}` is",
+                                    phase.key(),
+                                    team.id
                                 ),
-                            );
-                        }
-                        if phase == Phase::Observe && reach[r].any {
-                            out.push(
+                            )
+                            .also(
+                                ModelPath::root().key("roles").index(r).key("phases"),
+                                "allowed phases",
+                            )
+                            .help("move the team to a phase the role allows, or remove the role"),
+                        );
+                    }
+                    if phase == Phase::Observe && reach[r].any {
+                        out.push(
                                 Diagnostic::error("observe-phase-production-role", rpath.clone(), format!("{} holds production role `{rid}`, but vendor team `{}` is still in phase `observe`", p.handle, team.id))
                                     .help("teams that observe get no production access; move the team to `co-deliver` first or remove the role"),
                             );
-                        }
                     }
                 }
                 if reach[r].admin && p.status == Status::Active {
@@ -956,20 +955,20 @@ impl Validator<'_> {
                 }
             }
             for (j, h) in s.escalation.iter().enumerate() {
-                if let Some(p) = self.people.resolve(out, h, path.key("escalation").index(j)) {
-                    if model.people[p].status == Status::Offboarded {
-                        out.push(
-                            Diagnostic::warning(
-                                "offboarded-in-escalation",
-                                path.key("escalation").index(j),
-                                format!(
-                                    "{} is offboarded but still in the escalation of `{}`",
-                                    h, s.id
-                                ),
-                            )
-                            .help("remove them from the escalation"),
-                        );
-                    }
+                if let Some(p) = self.people.resolve(out, h, path.key("escalation").index(j))
+                    && model.people[p].status == Status::Offboarded
+                {
+                    out.push(
+                        Diagnostic::warning(
+                            "offboarded-in-escalation",
+                            path.key("escalation").index(j),
+                            format!(
+                                "{} is offboarded but still in the escalation of `{}`",
+                                h, s.id
+                            ),
+                        )
+                        .help("remove them from the escalation"),
+                    );
                 }
             }
             if s.risk >= RiskTier::High && s.runbook.is_none() {

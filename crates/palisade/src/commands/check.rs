@@ -1,0 +1,90 @@
+//! `palisade check`: parse and validate the model, report diagnostics.
+
+use std::process::ExitCode;
+
+use palisade_model::{Checked, Source};
+use serde_json::json;
+
+use crate::cli::CheckArgs;
+use crate::output::{Output, diagnostics_json};
+
+pub fn run(args: &CheckArgs, out: &Output) -> anyhow::Result<ExitCode> {
+    let today = super::today(args.today.as_deref())?;
+    let source = load(&args.file)?;
+    let checked = palisade_model::check(&source, today);
+    report(&source, &checked, out)?;
+    let failed = checked.errors() > 0 || (args.deny_warnings && checked.warnings() > 0);
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Reads a model file, with a hint when the default file is missing.
+pub fn load(path: &std::path::Path) -> anyhow::Result<Source> {
+    match Source::load(path) {
+        Ok(s) => Ok(s),
+        Err(palisade_model::LoadError::Io { source, .. })
+            if source.kind() == std::io::ErrorKind::NotFound =>
+        {
+            anyhow::bail!(
+                "no model at {}; pass the path of your palisade.toml, or create one with `palisade init`",
+                path.display()
+            )
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Prints the diagnostics and a summary line.
+pub fn report(source: &Source, checked: &Checked, out: &Output) -> anyhow::Result<()> {
+    let (errors, warnings) = (checked.errors(), checked.warnings());
+    if out.json() {
+        let model = checked.model.as_ref();
+        return out.print_json(&json!({
+            "file": source.name,
+            "ok": errors == 0,
+            "errors": errors,
+            "warnings": warnings,
+            "counts": model.map(|m| json!({
+                "teams": m.teams.len(),
+                "people": m.people.len(),
+                "services": m.services.len(),
+                "environments": m.environments.len(),
+                "roles": m.roles.len(),
+                "contracts": m.contracts.len(),
+            })),
+            "diagnostics": diagnostics_json(source, &checked.diagnostics),
+        }));
+    }
+    out.diagnostics(source, &checked.diagnostics)?;
+    let summary = match &checked.model {
+        Some(m) => format!(
+            "{}: {}, {} ({}, {}, {}, {}, {}, {})",
+            source.name,
+            count(errors, "error"),
+            count(warnings, "warning"),
+            count(m.teams.len(), "team"),
+            count(m.people.len(), "person"),
+            count(m.services.len(), "service"),
+            count(m.environments.len(), "environment"),
+            count(m.roles.len(), "role"),
+            count(m.contracts.len(), "contract"),
+        ),
+        None => format!(
+            "{}: could not be parsed; fix the error above and run `palisade check` again",
+            source.name
+        ),
+    };
+    out.line(summary)
+}
+
+/// `1 error`, `2 errors`, `3 people`.
+fn count(n: usize, noun: &str) -> String {
+    match (n, noun) {
+        (1, _) => format!("1 {noun}"),
+        (_, "person") => format!("{n} people"),
+        _ => format!("{n} {noun}s"),
+    }
+}

@@ -1,0 +1,45 @@
+//! One module per subcommand; each returns the exit code it earned.
+
+mod check;
+mod db;
+mod init;
+
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use palisade_model::Day;
+
+use crate::cli::{Cli, Command};
+use crate::output::Output;
+
+pub fn run(cli: Cli, out: &Output) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Check(args) => check::run(&args, out),
+        Command::Init(args) => init::run(&args, out),
+        Command::Schema => {
+            out.print_json(&palisade_model::json_schema())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Apply(args) => db::apply(&args, &cli.global.db, out),
+        Command::Db(cmd) => db::run(&cmd, &cli.global.db, out),
+    }
+}
+
+/// The day to judge dates against: `--today`, or today in the local zone.
+pub fn today(arg: Option<&str>) -> anyhow::Result<Day> {
+    match arg {
+        Some(text) => text
+            .parse::<Day>()
+            .map_err(anyhow::Error::msg)
+            .context("invalid --today"),
+        None => Ok(Day(jiff::Zoned::now().date())),
+    }
+}
+
+/// A tokio runtime for commands that talk to the store.
+pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
