@@ -33,8 +33,8 @@ impl fmt::Display for Level {
 /// One step of a path into the model.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Seg {
-    /// A table key.
-    Key(String),
+    /// A table key (the model's keys are all known at compile time).
+    Key(&'static str),
     /// An array index.
     Index(usize),
 }
@@ -50,9 +50,9 @@ impl ModelPath {
     }
 
     /// This path with `key` appended.
-    pub fn key(&self, key: &str) -> Self {
+    pub fn key(&self, key: &'static str) -> Self {
         let mut p = self.clone();
-        p.0.push(Seg::Key(key.to_owned()));
+        p.0.push(Seg::Key(key));
         p
     }
 
@@ -65,7 +65,7 @@ impl ModelPath {
 }
 
 /// Shorthand for `root.key(a).index(i).key(b)`, the commonest path shape.
-pub fn at(list: &str, index: usize, field: &str) -> ModelPath {
+pub fn at(list: &'static str, index: usize, field: &'static str) -> ModelPath {
     ModelPath::root().key(list).index(index).key(field)
 }
 
@@ -286,7 +286,13 @@ pub fn did_you_mean<'a>(
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<&'a str> {
     let mut best: Option<(f64, &str)> = None;
+    // A likely typo has about the same length; skipping the rest keeps a
+    // model with 10,000 people and many bad references fast.
+    let slack = (word.len() / 3).max(2);
     for c in candidates {
+        if c.len().abs_diff(word.len()) > slack && !word.starts_with(c) && !c.starts_with(word) {
+            continue;
+        }
         let score = strsim::jaro_winkler(word, c);
         if score >= 0.8 && best.is_none_or(|(s, _)| score > s) {
             best = Some((score, c));

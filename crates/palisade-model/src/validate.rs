@@ -26,10 +26,10 @@ impl<'a> Ids<'a> {
     ) -> Self {
         let mut map = HashMap::new();
         for (i, id) in ids.enumerate() {
-            let path = at(list, i, field);
+            let path = || at(list, i, field);
             if let Some(problem) = id_problem(id) {
                 out.push(
-                    Diagnostic::error("invalid-id", path.clone(), format!("invalid {what} {field} `{id}`: {problem}"))
+                    Diagnostic::error("invalid-id", path(), format!("invalid {what} {field} `{id}`: {problem}"))
                         .label("invalid id")
                         .help("ids are lower-case letters, digits, `-`, `_` and `.`, starting with a letter or digit"),
                 );
@@ -38,7 +38,7 @@ impl<'a> Ids<'a> {
                 out.push(
                     Diagnostic::error(
                         "duplicate-id",
-                        path,
+                        path(),
                         format!("{what} `{id}` is defined twice"),
                     )
                     .label("second definition")
@@ -58,14 +58,20 @@ impl<'a> Ids<'a> {
         self.map.get(id).copied()
     }
 
-    /// Looks `id` up, reporting an unknown reference at `path`.
-    fn resolve(&self, out: &mut Vec<Diagnostic>, id: &str, path: ModelPath) -> Option<usize> {
+    /// Looks `id` up, reporting an unknown reference at `path` (built only
+    /// when needed: resolving is the hot path of a large model).
+    fn resolve(
+        &self,
+        out: &mut Vec<Diagnostic>,
+        id: &str,
+        path: impl FnOnce() -> ModelPath,
+    ) -> Option<usize> {
         if let Some(i) = self.get(id) {
             return Some(i);
         }
         let mut d = Diagnostic::error(
             "unknown-reference",
-            path,
+            path(),
             format!("unknown {} `{id}`", self.what),
         )
         .label(format!("no {} has this id", self.what));
@@ -202,12 +208,16 @@ fn check_timezone(out: &mut Vec<Diagnostic>, zone: &str, path: ModelPath) {
     out.push(d);
 }
 
-fn check_glob(out: &mut Vec<Diagnostic>, text: &str, path: ModelPath) -> Option<Glob> {
+fn check_glob(
+    out: &mut Vec<Diagnostic>,
+    text: &str,
+    path: impl FnOnce() -> ModelPath,
+) -> Option<Glob> {
     match Glob::new(text) {
         Ok(g) => Some(g),
         Err(e) => {
             out.push(
-                Diagnostic::error("invalid-glob", path, format!("invalid path glob `{text}`: {}", e.message))
+                Diagnostic::error("invalid-glob", path(), format!("invalid path glob `{text}`: {}", e.message))
                     .within(e.offset..(e.offset + 1).min(text.len().max(1)))
                     .label("here")
                     .help("globs use `*` (within a directory), `?`, `[a-z]` and `**` (any depth); see docs/model.md"),
@@ -292,7 +302,7 @@ impl Validator<'_> {
                 );
             }
             for (j, g) in env.data_paths.iter().enumerate() {
-                check_glob(out, g, path.key("data_paths").index(j));
+                check_glob(out, g, || path.key("data_paths").index(j));
             }
         }
     }
@@ -306,7 +316,7 @@ impl Validator<'_> {
                 let gpath = path.key("grants").index(j);
                 let Some(e) = self
                     .envs
-                    .resolve(out, &g.environment, gpath.key("environment"))
+                    .resolve(out, &g.environment, || gpath.key("environment"))
                 else {
                     continue;
                 };
@@ -365,7 +375,8 @@ impl Validator<'_> {
                 let _ = offered_anywhere;
             }
             for (j, inc) in role.includes.iter().enumerate() {
-                self.roles.resolve(out, inc, path.key("includes").index(j));
+                self.roles
+                    .resolve(out, inc, || path.key("includes").index(j));
             }
         }
 
@@ -588,7 +599,7 @@ impl Validator<'_> {
                                 .help("add `contract = \"<id>\"` naming one of [[contracts]]; no vendor works without one"),
                         ),
                         Some(cid) => {
-                            if let Some(c) = self.contracts.resolve(out, cid, path.key("contract")) {
+                            if let Some(c) = self.contracts.resolve(out, cid, || path.key("contract")) {
                                 let contract = &self.model.contracts[c];
                                 let cpath = ModelPath::root().key("contracts").index(c);
                                 let left = self.today.days_until(contract.ends);
@@ -671,7 +682,7 @@ impl Validator<'_> {
             let path = ModelPath::root().key("people").index(i);
             let team = self
                 .teams
-                .resolve(out, &p.team, path.key("team"))
+                .resolve(out, &p.team, || path.key("team"))
                 .map(|t| &model.teams[t]);
 
             let email = p.email.trim();
@@ -741,7 +752,7 @@ impl Validator<'_> {
             let mut holds_production = false;
             for (j, rid) in p.roles.iter().enumerate() {
                 let rpath = path.key("roles").index(j);
-                let Some(r) = self.roles.resolve(out, rid, rpath.clone()) else {
+                let Some(r) = self.roles.resolve(out, rid, || rpath.clone()) else {
                     continue;
                 };
                 let role = &model.roles[r];
@@ -905,11 +916,14 @@ impl Validator<'_> {
 
     fn services(&self, out: &mut Vec<Diagnostic>) {
         let model = self.model;
-        let mut globs: Vec<(usize, usize, String, Glob)> = Vec::new(); // (service, path index, repo, glob)
+        // Each glob once; then one (service, path index, repo, glob) entry per
+        // repository the service lives in.
+        let mut compiled: Vec<Glob> = Vec::new();
+        let mut globs: Vec<(usize, usize, &str, usize)> = Vec::new();
         for (i, s) in model.services.iter().enumerate() {
             let path = ModelPath::root().key("services").index(i);
-            self.teams.resolve(out, &s.team, path.key("team"));
-            let owner = self.people.resolve(out, &s.owner, path.key("owner"));
+            self.teams.resolve(out, &s.team, || path.key("team"));
+            let owner = self.people.resolve(out, &s.owner, || path.key("owner"));
             let backup = match &s.backup_owner {
                 None => {
                     out.push(
@@ -934,7 +948,7 @@ impl Validator<'_> {
                     );
                     None
                 }
-                Some(b) => self.people.resolve(out, b, path.key("backup_owner")),
+                Some(b) => self.people.resolve(out, b, || path.key("backup_owner")),
             };
             for (who, field) in [(owner, "owner"), (backup, "backup_owner")] {
                 let Some(p) = who else { continue };
@@ -955,7 +969,9 @@ impl Validator<'_> {
                 }
             }
             for (j, h) in s.escalation.iter().enumerate() {
-                if let Some(p) = self.people.resolve(out, h, path.key("escalation").index(j))
+                if let Some(p) = self
+                    .people
+                    .resolve(out, h, || path.key("escalation").index(j))
                     && model.people[p].status == Status::Offboarded
                 {
                     out.push(
@@ -1020,12 +1036,14 @@ impl Validator<'_> {
                 );
             }
             for (j, g) in s.paths.iter().enumerate() {
-                if let Some(glob) = check_glob(out, g, path.key("paths").index(j)) {
+                if let Some(glob) = check_glob(out, g, || path.key("paths").index(j)) {
+                    compiled.push(glob);
+                    let k = compiled.len() - 1;
                     if s.repos.is_empty() {
-                        globs.push((i, j, String::new(), glob.clone()));
+                        globs.push((i, j, "", k));
                     }
                     for repo in &s.repos {
-                        globs.push((i, j, repo.clone(), glob.clone()));
+                        globs.push((i, j, repo.as_str(), k));
                     }
                 }
             }
@@ -1033,7 +1051,7 @@ impl Validator<'_> {
 
         let refs: Vec<(&str, &Glob)> = globs
             .iter()
-            .map(|(_, _, repo, g)| (repo.as_str(), g))
+            .map(|&(_, _, repo, k)| (repo, &compiled[k]))
             .collect();
         let mut reported = HashSet::new();
         for (a, b, witness) in overlapping_pairs(&refs) {
@@ -1121,16 +1139,14 @@ impl Validator<'_> {
         }
         for (i, rule) in self.model.gates.path_rules.iter().enumerate() {
             for (j, g) in rule.paths.iter().enumerate() {
-                check_glob(
-                    out,
-                    g,
+                check_glob(out, g, || {
                     ModelPath::root()
                         .key("gates")
                         .key("path_rules")
                         .index(i)
                         .key("paths")
-                        .index(j),
-                );
+                        .index(j)
+                });
             }
             if tiers.get(rule.raise_to).is_none() {
                 out.push(

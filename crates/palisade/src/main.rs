@@ -12,6 +12,10 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+// Parsing a large model is allocation-heavy; mimalloc makes it markedly faster.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     let out = output::Output::new(cli.global.format, cli.global.color);

@@ -64,6 +64,10 @@ impl Output {
 
     /// Renders diagnostics as annotated source on stdout.
     pub fn diagnostics(&self, source: &Source, diagnostics: &[Diagnostic]) -> anyhow::Result<()> {
+        if diagnostics.is_empty() {
+            // Indexing a large file's lines for nothing is measurable.
+            return Ok(());
+        }
         let choice = if self.color {
             termcolor::ColorChoice::Always
         } else {

@@ -14,6 +14,10 @@ pub fn run(args: &CheckArgs, out: &Output) -> anyhow::Result<ExitCode> {
     let checked = palisade_model::check(&source, today);
     report(&source, &checked, out)?;
     let failed = checked.errors() > 0 || (args.deny_warnings && checked.warnings() > 0);
+    // The process is about to exit: freeing a large model piece by piece
+    // would only cost time (a tenth of a big check's run time).
+    std::mem::forget(checked);
+    std::mem::forget(source);
     Ok(if failed {
         ExitCode::from(1)
     } else {
