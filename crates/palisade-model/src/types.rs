@@ -52,6 +52,20 @@ pub struct Org {
     /// Organisation-wide policy thresholds.
     #[serde(default)]
     pub policy: Policy,
+    /// External witnesses that cosign the evidence ledger's checkpoints.
+    #[serde(default)]
+    pub witnesses: Vec<Witness>,
+}
+
+/// An external witness of the evidence ledger: it cosigns checkpoints it has
+/// seen, so a checkpoint it saw can never be rolled back unnoticed.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Witness {
+    /// The witness's key name, as in its verifier key.
+    pub name: String,
+    /// Its verifier key in signed-note form, `<name>+<key id>+<base64 key>`.
+    pub key: String,
 }
 
 /// Organisation-wide policy thresholds that `palisade check` enforces.

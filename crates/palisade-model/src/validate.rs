@@ -161,6 +161,7 @@ pub fn validate(model: &Model, today: Day) -> Vec<Diagnostic> {
         contracts,
     };
     v.org(&mut out);
+    v.witnesses(&mut out);
     v.environments(&mut out);
     let production_roles = v.roles(&mut out);
     v.contracts(&mut out);
@@ -245,6 +246,50 @@ impl Validator<'_> {
                 )
                 .help("use a domain-like name such as `acme.example/palisade`; it becomes the first line of every signed checkpoint"),
             );
+        }
+    }
+
+    fn witnesses(&self, out: &mut Vec<Diagnostic>) {
+        let mut seen = HashSet::new();
+        for (i, w) in self.model.org.witnesses.iter().enumerate() {
+            let path = || ModelPath::root().key("org").key("witnesses").index(i);
+            let parts: Vec<&str> = w.key.split('+').collect();
+            let well_formed = parts.len() == 3
+                && !parts[0].is_empty()
+                && parts[1].len() == 8
+                && parts[1].chars().all(|c| c.is_ascii_hexdigit())
+                && !parts[2].is_empty()
+                && parts[2]
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '=' | '+'));
+            if !well_formed {
+                out.push(
+                    Diagnostic::error("invalid-witness-key", path().key("key"), format!("witness `{}` has a malformed verifier key", w.name))
+                        .help("paste the witness's verifier key as it publishes it: `<name>+<8 hex digits>+<base64>`"),
+                );
+            } else if parts[0] != w.name {
+                out.push(
+                    Diagnostic::error(
+                        "invalid-witness-key",
+                        path().key("name"),
+                        format!(
+                            "witness name `{}` does not match its key's name `{}`",
+                            w.name, parts[0]
+                        ),
+                    )
+                    .help("the name must be exactly the first part of the verifier key"),
+                );
+            }
+            if !seen.insert(w.name.as_str()) {
+                out.push(
+                    Diagnostic::error(
+                        "duplicate-id",
+                        path().key("name"),
+                        format!("witness `{}` is listed twice", w.name),
+                    )
+                    .help("remove one"),
+                );
+            }
         }
     }
 
