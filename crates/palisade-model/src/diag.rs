@@ -237,7 +237,7 @@ fn locate(text: &str, root: &Spanned<DeTable<'_>>, label: &Label) -> Range<usize
     let mut span = root.span();
     let mut table = Some(root.get_ref());
     let mut array: Option<&[Spanned<DeValue<'_>>]> = None;
-    let mut is_string = false;
+    let mut string_value: Option<&str> = None;
     for seg in &label.path.0 {
         let next = match seg {
             Seg::Key(k) => {
@@ -249,26 +249,30 @@ fn locate(text: &str, root: &Spanned<DeTable<'_>>, label: &Label) -> Range<usize
         span = value.span();
         table = None;
         array = None;
-        is_string = false;
+        string_value = None;
         match value.get_ref() {
             DeValue::Table(t) => table = Some(t),
             DeValue::Array(a) => array = Some(a),
-            DeValue::String(_) => is_string = true,
+            DeValue::String(v) => string_value = Some(v.as_ref()),
             _ => {}
         }
     }
-    if let (Some(within), true) = (&label.within, is_string) {
-        // Skip the opening quote; exact for strings without escapes, which is
-        // what hours, globs and zones are in practice.
+    if let (Some(within), Some(value)) = (&label.within, string_value) {
+        // Only where the source spells the value literally (no escapes, not
+        // a multi-line string) do offsets in the value match the source.
         let raw = &text[span.clone()];
         let quote = if raw.starts_with("\"\"\"") || raw.starts_with("'''") {
             3
         } else {
             1
         };
-        let start = (span.start + quote + within.start).min(span.end);
-        let end = (span.start + quote + within.end).min(span.end).max(start);
-        return start..end;
+        let inner = raw.get(quote..raw.len().saturating_sub(quote));
+        if inner == Some(value) {
+            let start = (span.start + quote + within.start).min(span.end);
+            let end = (span.start + quote + within.end).min(span.end).max(start);
+            return snap(text, start..end);
+        }
+        return span;
     }
     // An array of tables (`[[people]]`) spans from its header; point at the
     // header line rather than the whole block.
@@ -278,6 +282,19 @@ fn locate(text: &str, root: &Spanned<DeTable<'_>>, label: &Label) -> Range<usize
         return span.start..span.start + line_end;
     }
     span
+}
+
+/// Widens `range` to whole characters of `text`.
+fn snap(text: &str, range: Range<usize>) -> Range<usize> {
+    let mut start = range.start.min(text.len());
+    while !text.is_char_boundary(start) {
+        start -= 1;
+    }
+    let mut end = range.end.clamp(start, text.len());
+    while !text.is_char_boundary(end) {
+        end += 1;
+    }
+    start..end
 }
 
 /// The candidate closest to `word`, if any is close enough to be a likely typo.

@@ -14,11 +14,16 @@
 
 use std::collections::VecDeque;
 
+/// The longest glob accepted: overlap tests cost the product of two globs'
+/// lengths, and no real path pattern comes close.
+pub const MAX_GLOB_BYTES: usize = 1024;
+
 /// A compiled path glob.
 #[derive(Debug, Clone)]
 pub struct Glob {
     text: String,
     prefix: String,
+    suffix: String,
     nfa: Nfa,
 }
 
@@ -57,39 +62,119 @@ impl CharSet {
         }
     }
 
-    /// A character all three sets contain, if there is one we can find.
-    /// Readable characters are tried first so that witnesses look like paths.
-    fn common(&self, other: &CharSet, third: &CharSet) -> Option<char> {
-        let mut candidates: Vec<char> = Vec::new();
-        for set in [self, other] {
-            match set {
-                CharSet::Char(c) => candidates.push(*c),
-                CharSet::Class { ranges, .. } => {
-                    for &(a, b) in ranges {
-                        candidates.push(a);
-                        candidates.push(b);
-                        if let Some(n) = char::from_u32(a as u32 + 1) {
-                            candidates.push(n);
-                        }
-                        if let Some(n) = char::from_u32((b as u32).saturating_sub(1)) {
-                            candidates.push(n);
-                        }
+    /// The set as sorted, disjoint, inclusive intervals of code points.
+    fn intervals(&self) -> Vec<(u32, u32)> {
+        const MAX: u32 = char::MAX as u32;
+        const SLASH: u32 = '/' as u32;
+        let without_slash = |iv: Vec<(u32, u32)>| -> Vec<(u32, u32)> {
+            let mut out = Vec::with_capacity(iv.len() + 1);
+            for (lo, hi) in iv {
+                if lo <= SLASH && SLASH <= hi {
+                    if lo < SLASH {
+                        out.push((lo, SLASH - 1));
+                    }
+                    if SLASH < hi {
+                        out.push((SLASH + 1, hi));
+                    }
+                } else {
+                    out.push((lo, hi));
+                }
+            }
+            out
+        };
+        match self {
+            CharSet::Char(c) => vec![(*c as u32, *c as u32)],
+            CharSet::Any => vec![(0, MAX)],
+            CharSet::Segment => without_slash(vec![(0, MAX)]),
+            CharSet::Class { ranges, negated } => {
+                let mut iv: Vec<(u32, u32)> =
+                    ranges.iter().map(|&(a, b)| (a as u32, b as u32)).collect();
+                iv.sort_unstable();
+                let mut merged: Vec<(u32, u32)> = Vec::with_capacity(iv.len());
+                for (lo, hi) in iv {
+                    match merged.last_mut() {
+                        Some(last) if lo <= last.1.saturating_add(1) => last.1 = last.1.max(hi),
+                        _ => merged.push((lo, hi)),
                     }
                 }
-                CharSet::Segment | CharSet::Any => {}
+                if *negated {
+                    let mut complement = Vec::with_capacity(merged.len() + 1);
+                    let mut next = 0u32;
+                    for (lo, hi) in merged {
+                        if lo > next {
+                            complement.push((next, lo - 1));
+                        }
+                        next = hi.saturating_add(1);
+                    }
+                    if next <= MAX {
+                        complement.push((next, MAX));
+                    }
+                    merged = complement;
+                }
+                without_slash(merged)
             }
         }
-        candidates.extend("x0a_-.zZ9~".chars());
-        candidates
-            .into_iter()
-            .find(|&c| self.contains(c) && other.contains(c) && third.contains(c))
     }
+}
+
+/// A character in both interval sets other than `/`, readable ones first so
+/// that example paths look like paths. Exact: if the sets share any
+/// character but `/`, one is found.
+fn pick(a: &[(u32, u32)], b: &[(u32, u32)]) -> Option<char> {
+    const PREFERRED: &str = "x0a_-.zZ9~";
+    let mut common = Vec::new();
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        let lo = a[i].0.max(b[j].0);
+        let hi = a[i].1.min(b[j].1);
+        if lo <= hi {
+            common.push((lo, hi));
+        }
+        if a[i].1 < b[j].1 {
+            i += 1;
+        } else {
+            j += 1;
+        }
+    }
+    for p in PREFERRED.chars() {
+        let c = p as u32;
+        if common.iter().any(|&(lo, hi)| lo <= c && c <= hi) {
+            return Some(p);
+        }
+    }
+    // Then a letter or digit, then anything printable, then anything.
+    let tests: [fn(char) -> bool; 3] = [char::is_alphanumeric, |c| !c.is_control(), |_| true];
+    for test in tests {
+        for &(lo, hi) in &common {
+            // Looking at the first few hundred code points of each interval
+            // is enough to find a readable one if the interval has any.
+            let mut c = lo;
+            let mut looked = 0;
+            while c <= hi && looked < 512 {
+                if c == '/' as u32 {
+                    c += 1;
+                    continue;
+                }
+                match char::from_u32(c) {
+                    Some(ch) if test(ch) => return Some(ch),
+                    Some(_) => c += 1,
+                    // Surrogates are not characters; skip past them.
+                    None => c = 0xE000,
+                }
+                looked += 1;
+            }
+        }
+    }
+    // An interval whose first 512 code points failed every test still has a
+    // character (the tests end with one that accepts all), so this is only
+    // reached when the intersection is empty or just `/`.
+    None
 }
 
 #[derive(Debug, Clone, Default)]
 struct Nfa {
-    /// Per state: (set, target).
-    edges: Vec<Vec<(CharSet, usize)>>,
+    /// Per state: (set, its intervals, target).
+    edges: Vec<Vec<(CharSet, Vec<(u32, u32)>, usize)>>,
     /// Per state: epsilon targets.
     eps: Vec<Vec<usize>>,
     accept: usize,
@@ -103,7 +188,8 @@ impl Nfa {
     }
 
     fn edge(&mut self, from: usize, set: CharSet, to: usize) {
-        self.edges[from].push((set, to));
+        let iv = set.intervals();
+        self.edges[from].push((set, iv, to));
     }
 
     fn closure(&self, states: &mut Vec<usize>, seen: &mut [bool]) {
@@ -130,6 +216,18 @@ impl Glob {
         if text.trim().is_empty() {
             return Err(bad(0, "empty glob; use `**` for every file"));
         }
+        if text.len() > MAX_GLOB_BYTES {
+            return Err(bad(
+                MAX_GLOB_BYTES,
+                "glob longer than 1024 bytes; no real path needs that",
+            ));
+        }
+        if text.trim() != text {
+            return Err(bad(
+                0,
+                "glob starts or ends with white space, so it would claim nothing; remove it",
+            ));
+        }
         if text.contains('\\') {
             return Err(bad(
                 text.find('\\').unwrap_or(0),
@@ -147,22 +245,32 @@ impl Glob {
         let dir = body.ends_with('/');
         let body = body.trim_end_matches('/');
         let has_wild = body.contains(['*', '?', '[']);
-        let segments: Vec<&str> = body.split('/').collect();
-        if let Some(pos) = segments.iter().position(|s| s.is_empty()) {
-            let offset = lead + segments[..pos].iter().map(|s| s.len() + 1).sum::<usize>();
+        // Each segment with its byte offset in `text`.
+        let mut next_offset = lead;
+        let mut segments: Vec<(&str, usize)> = body
+            .split('/')
+            .map(|seg| {
+                let at = next_offset;
+                next_offset += seg.len() + 1;
+                (seg, at)
+            })
+            .collect();
+        if let Some(&(_, offset)) = segments.iter().find(|(seg, _)| seg.is_empty()) {
             return Err(bad(
                 offset,
                 "empty path segment (`//`); remove the extra slash",
             ));
         }
 
+        // `**/**` means the same as `**`.
+        segments.dedup_by(|a, b| a.0 == "**" && b.0 == "**");
+
         let mut nfa = Nfa::default();
         let start = nfa.state();
         let mut cur = start;
-        let mut offset = lead;
         let last = segments.len() - 1;
-        for (i, seg) in segments.iter().enumerate() {
-            if *seg == "**" {
+        for (i, &(seg, offset)) in segments.iter().enumerate() {
+            if seg == "**" {
                 if i == last {
                     // `a/**` (or `**`): one or more characters of anything.
                     if i > 0 {
@@ -188,14 +296,13 @@ impl Glob {
             } else {
                 cur = compile_segment(&mut nfa, cur, seg, offset)?;
                 // The slash before a final `**` belongs to that `**`.
-                let final_double_star = i + 1 == last && segments[last] == "**";
+                let final_double_star = i + 1 == last && segments[last].0 == "**";
                 if i != last && !final_double_star {
                     let s = nfa.state();
                     nfa.edge(cur, CharSet::Char('/'), s);
                     cur = s;
                 }
             }
-            offset += seg.len() + 1;
         }
         if !has_wild || dir {
             // A plain path or a directory: also everything below it.
@@ -212,6 +319,14 @@ impl Glob {
             cur = accept;
         }
         nfa.accept = cur;
+        // Every path it matches also ends with the literal text after the
+        // last wildcard, unless it claims whole directories.
+        let suffix = if !has_wild || dir || body.ends_with("**") {
+            String::new()
+        } else {
+            body.rfind(['*', '?', ']'])
+                .map_or(String::new(), |i| body[i + 1..].to_owned())
+        };
         let prefix: String = body
             .chars()
             .take_while(|c| !matches!(c, '*' | '?' | '['))
@@ -219,6 +334,7 @@ impl Glob {
         Ok(Glob {
             text: text.to_owned(),
             prefix,
+            suffix,
             nfa,
         })
     }
@@ -245,7 +361,7 @@ impl Glob {
             seen.iter_mut().for_each(|s| *s = false);
             let mut next = Vec::new();
             for &s in &current {
-                for (set, t) in &self.nfa.edges[s] {
+                for (set, _, t) in &self.nfa.edges[s] {
                     if set.contains(c) && !seen[*t] {
                         seen[*t] = true;
                         next.push(*t);
@@ -304,19 +420,14 @@ impl Glob {
             for &t in &b.eps[q] {
                 visit(p, t, v, None, &mut queue);
             }
-            // From the start of a segment only a non-`/` character may come;
-            // inside one, anything (a `/` starts the next segment).
-            let (allowed, slash_ok) = if v == 0 {
-                (CharSet::Segment, false)
-            } else {
-                (CharSet::Any, true)
-            };
-            for (sa, ta) in &a.edges[p] {
-                for (sb, tb) in &b.edges[q] {
-                    if let Some(c) = sa.common(sb, &allowed) {
+            // Any character but `/` continues (or starts) a segment; a `/`
+            // may only end a non-empty one.
+            for (sa, ia, ta) in &a.edges[p] {
+                for (sb, ib, tb) in &b.edges[q] {
+                    if let Some(c) = pick(ia, ib) {
                         visit(*ta, *tb, 1, Some(c), &mut queue);
                     }
-                    if slash_ok && sa.contains('/') && sb.contains('/') {
+                    if v == 1 && sa.contains('/') && sb.contains('/') {
                         visit(*ta, *tb, 0, Some('/'), &mut queue);
                     }
                 }
@@ -416,13 +527,19 @@ fn compile_segment(
 
 /// Finds pairs of globs that can match the same path. `globs` holds
 /// (group, glob) where only globs of one group (a repository) can clash.
-/// Returns (i, j, witness) with `i < j` indexes into `globs`.
+/// Returns (i, j, witness) with `i < j` indexes into `globs`, at most
+/// `limit` of them (the search stops there), and whether it stopped early.
 ///
 /// Two globs can only overlap if one's literal prefix is a prefix of the
-/// other's, so after sorting by prefix each glob is only compared with the
-/// run of globs whose prefix extends its own: near-linear for the usual
-/// model where services live in their own directories.
-pub fn overlapping_pairs(globs: &[(&str, &Glob)]) -> Vec<(usize, usize, String)> {
+/// other's, and one's literal suffix a suffix of the other's. After sorting
+/// by prefix, each glob is compared only with the run of globs whose prefix
+/// extends its own, and the automata are only built into a product when the
+/// suffixes agree: near-linear for the usual model where services live in
+/// their own directories or own their own file extensions.
+pub fn overlapping_pairs(
+    globs: &[(&str, &Glob)],
+    limit: usize,
+) -> (Vec<(usize, usize, String)>, bool) {
     let mut order: Vec<usize> = (0..globs.len()).collect();
     order.sort_by(|&x, &y| {
         (globs[x].0, globs[x].1.literal_prefix()).cmp(&(globs[y].0, globs[y].1.literal_prefix()))
@@ -435,11 +552,18 @@ pub fn overlapping_pairs(globs: &[(&str, &Glob)]) -> Vec<(usize, usize, String)>
             if other_group != group || !h.literal_prefix().starts_with(g.literal_prefix()) {
                 break;
             }
+            if !g.suffix.ends_with(h.suffix.as_str()) && !h.suffix.ends_with(g.suffix.as_str()) {
+                continue;
+            }
             if let Some(w) = g.overlap(h) {
                 out.push((i.min(j), i.max(j), w));
+                if out.len() >= limit {
+                    out.sort();
+                    return (out, true);
+                }
             }
         }
     }
     out.sort();
-    out
+    (out, false)
 }

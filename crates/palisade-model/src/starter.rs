@@ -146,6 +146,12 @@ pub fn starter_model(facts: &RepoFacts) -> String {
         .top_dirs
         .iter()
         .filter(|d| !d.starts_with('.') && !NOT_SERVICES.contains(&d.as_str()))
+        // A name with glob or quoting characters cannot be a path glob as it
+        // is; such directories are left for the user to add by hand.
+        .filter(|d| {
+            d.chars()
+                .all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-' | ' '))
+        })
         .collect();
     for dir in &dirs {
         let probe = format!("{dir}/file");
@@ -169,7 +175,12 @@ pub fn starter_model(facts: &RepoFacts) -> String {
                 people.push(guess.person(user, o.clone()));
             }
         }
-        let id = to_id(dir);
+        let mut id = to_id(dir);
+        let mut n = 2;
+        while services.contains_key(&id) {
+            id = format!("{}-{n}", to_id(dir));
+            n += 1;
+        }
         services.insert(
             id,
             (

@@ -105,6 +105,10 @@ fn id_problem(id: &str) -> Option<&'static str> {
     }
 }
 
+/// The most overlapping glob pairs reported: beyond that the model is
+/// wrong wholesale, and listing millions of pairs helps nobody.
+const MAX_OVERLAPS: usize = 100;
+
 /// Runs every semantic check. `today` decides what has expired or gone stale.
 pub fn validate(model: &Model, today: Day) -> Vec<Diagnostic> {
     let mut out = Vec::new();
@@ -193,7 +197,8 @@ fn check_timezone(out: &mut Vec<Diagnostic>, zone: &str, path: ModelPath) {
     if jiff::tz::TimeZone::get(zone).is_ok() {
         return;
     }
-    let names: Vec<String> = jiff::tz::db().available().map(|n| n.to_string()).collect();
+    static NAMES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    let names = NAMES.get_or_init(|| jiff::tz::db().available().map(|n| n.to_string()).collect());
     let mut d = Diagnostic::error(
         "invalid-timezone",
         path,
@@ -253,32 +258,28 @@ impl Validator<'_> {
         let mut seen = HashSet::new();
         for (i, w) in self.model.org.witnesses.iter().enumerate() {
             let path = || ModelPath::root().key("org").key("witnesses").index(i);
-            let parts: Vec<&str> = w.key.split('+').collect();
-            let well_formed = parts.len() == 3
-                && !parts[0].is_empty()
-                && parts[1].len() == 8
-                && parts[1].chars().all(|c| c.is_ascii_hexdigit())
-                && !parts[2].is_empty()
-                && parts[2]
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '=' | '+'));
-            if !well_formed {
-                out.push(
-                    Diagnostic::error("invalid-witness-key", path().key("key"), format!("witness `{}` has a malformed verifier key", w.name))
-                        .help("paste the witness's verifier key as it publishes it: `<name>+<8 hex digits>+<base64>`"),
-                );
-            } else if parts[0] != w.name {
-                out.push(
+            match witness_key_problem(&w.key) {
+                Some(problem) => out.push(
+                    Diagnostic::error(
+                        "invalid-witness-key",
+                        path().key("key"),
+                        format!("witness `{}` has an invalid verifier key: {problem}", w.name),
+                    )
+                    .help("paste the witness's verifier key as it publishes it: `<name>+<8 hex digits>+<base64>`"),
+                ),
+                None if w.key.split('+').next() != Some(w.name.as_str()) => out.push(
                     Diagnostic::error(
                         "invalid-witness-key",
                         path().key("name"),
                         format!(
                             "witness name `{}` does not match its key's name `{}`",
-                            w.name, parts[0]
+                            w.name,
+                            w.key.split('+').next().unwrap_or_default()
                         ),
                     )
                     .help("the name must be exactly the first part of the verifier key"),
-                );
+                ),
+                None => {}
             }
             if !seen.insert(w.name.as_str()) {
                 out.push(
@@ -523,7 +524,7 @@ impl Validator<'_> {
             })
             .collect();
         for (i, role) in model.roles.iter().enumerate() {
-            if reach[i].any && role.approvals == 0 && role.max_duration.is_some() {
+            if reach[i].any && role.approvals == 0 {
                 out.push(
                     Diagnostic::warning("unapproved-production-role", ModelPath::root().key("roles").index(i).key("id"), format!("role `{}` grants production access without any approval", role.id))
                         .help("set `approvals = 1` or more so a second person sees every production grant"),
@@ -674,6 +675,11 @@ impl Validator<'_> {
                         out.push(
                             Diagnostic::error("missing-phase", path.key("id"), format!("vendor team `{}` has no onboarding phase", team.id))
                                 .help("add `phase = \"observe\"`, `\"co-deliver\"` or `\"own\"` with `phase_since = <date>`"),
+                        );
+                    } else if team.phase_since.is_none() {
+                        out.push(
+                            Diagnostic::warning("missing-phase-since", path.key("phase"), format!("vendor team `{}` does not say since when it is in this phase", team.id))
+                                .help("add `phase_since = <date>`: onboarding reviews measure time in each phase"),
                         );
                     }
                     if let Some(since) = team.phase_since
@@ -1099,7 +1105,18 @@ impl Validator<'_> {
             .map(|&(_, _, repo, k)| (repo, &compiled[k]))
             .collect();
         let mut reported = HashSet::new();
-        for (a, b, witness) in overlapping_pairs(&refs) {
+        let (pairs, truncated) = overlapping_pairs(&refs, MAX_OVERLAPS);
+        if truncated {
+            out.push(
+                Diagnostic::error(
+                    "overlapping-paths",
+                    ModelPath::root().key("services"),
+                    format!("more than {MAX_OVERLAPS} pairs of service globs overlap; only the first are listed"),
+                )
+                .help("services' paths overlap wholesale: give each service its own directory"),
+            );
+        }
+        for (a, b, witness) in pairs {
             let (sa, pa) = (globs[a].0, globs[a].1);
             let (sb, pb) = (globs[b].0, globs[b].1);
             if sa == sb || !reported.insert((sa.min(sb), sa.max(sb), pa, pb)) {
@@ -1213,6 +1230,45 @@ impl Validator<'_> {
             }
         }
     }
+}
+
+/// What is wrong with a signed-note verifier key, if anything: the form
+/// `<name>+<key id>+<base64(algorithm || public key)>`, a 32-byte Ed25519
+/// key, and a key id that is the hash of the rest.
+fn witness_key_problem(key: &str) -> Option<String> {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let mut parts = key.splitn(3, '+');
+    let (Some(name), Some(id), Some(b64)) = (parts.next(), parts.next(), parts.next()) else {
+        return Some("expected three parts separated by `+`".to_owned());
+    };
+    if name.is_empty() || name.contains(char::is_whitespace) {
+        return Some("the name is empty or contains white space".to_owned());
+    }
+    if id.len() != 8 || !id.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Some(format!("the key id `{id}` is not 8 hex digits"));
+    }
+    let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(b64) else {
+        return Some("the key is not valid base64".to_owned());
+    };
+    if bytes.len() != 33 {
+        return Some(format!(
+            "the key decodes to {} bytes; an Ed25519 key has 33 (algorithm and key)",
+            bytes.len()
+        ));
+    }
+    let mut hasher = sha2::Sha256::new();
+    hasher.update(name.as_bytes());
+    hasher.update(b"\n");
+    hasher.update(&bytes);
+    let digest = hasher.finalize();
+    if !hex::encode(&digest[..4]).eq_ignore_ascii_case(id) {
+        return Some(format!(
+            "the key id `{id}` does not match the key (expected {})",
+            hex::encode(&digest[..4])
+        ));
+    }
+    None
 }
 
 fn kind_name(kind: TeamKind) -> &'static str {

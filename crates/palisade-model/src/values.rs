@@ -256,7 +256,20 @@ impl WorkingHours {
         let mut segments = Vec::new();
         let mut offset = 0;
         for part in text.split(';') {
-            segments.push(parse_segment(part, offset)?);
+            let segment = parse_segment(part, offset).map_err(|mut e| {
+                // Keep the reported range on whole characters.
+                e.offset = e.offset.min(text.len());
+                while !text.is_char_boundary(e.offset) {
+                    e.offset -= 1;
+                }
+                let mut end = (e.offset + e.len).min(text.len());
+                while !text.is_char_boundary(end) {
+                    end += 1;
+                }
+                e.len = end - e.offset;
+                e
+            })?;
+            segments.push(segment);
             offset += part.len() + 1;
         }
         Ok(WorkingHours { segments })

@@ -203,3 +203,54 @@ fn deep_nesting_is_an_error_not_a_crash() {
     assert_eq!(checked.errors(), 1);
     assert!(checked.model.is_none());
 }
+
+#[test]
+fn regression_witness_keys_with_plus_in_base64_are_accepted() {
+    let base = std::fs::read_to_string(fixtures().join("valid/minimal.toml")).unwrap();
+    let with = |key: &str| {
+        let text = base.replacen(
+            "log_name = \"minimal.example/palisade\"\n",
+            &format!("log_name = \"minimal.example/palisade\"\n\n[[org.witnesses]]\nname = \"w1.example\"\nkey = \"{key}\"\n"),
+            1,
+        );
+        check(&Source::new("m.toml", text), today())
+    };
+    assert_eq!(
+        with("w1.example+3dbca39f+BF/s62b/yG842VJ4bG1pbHnC28I53U6RtGcp1zon+1fp").diagnostics,
+        vec![]
+    );
+    let wrong = with("w1.example+00000000+BF/s62b/yG842VJ4bG1pbHnC28I53U6RtGcp1zon+1fp");
+    assert_eq!(wrong.diagnostics.len(), 1);
+    assert!(
+        wrong.diagnostics[0]
+            .message
+            .contains("does not match the key"),
+        "{:?}",
+        wrong.diagnostics
+    );
+}
+
+#[test]
+fn regression_spans_inside_escaped_or_multibyte_strings_stay_on_characters() {
+    let base = std::fs::read_to_string(fixtures().join("valid/minimal.toml")).unwrap();
+    for hours in [
+        "\\tMon-Fry 09:00-17:00",
+        "Mon-\u{3000}09:00-17:00",
+        "Mon,\u{a0}09:00-17:00",
+        "Mon-Frî 09:00-17:00",
+    ] {
+        let text = base.replacen(
+            "hours = \"Mon-Fri 09:00-17:00\"",
+            &format!("hours = \"{hours}\""),
+            1,
+        );
+        let checked = check(&Source::new("m.toml", text.clone()), today());
+        assert_eq!(checked.errors(), 1, "{hours}: {:?}", checked.diagnostics);
+        let span = checked.diagnostics[0].primary.span.clone().unwrap();
+        assert!(
+            text.is_char_boundary(span.start) && text.is_char_boundary(span.end),
+            "{hours}"
+        );
+        assert!(span.start < span.end);
+    }
+}

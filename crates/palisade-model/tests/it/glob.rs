@@ -102,7 +102,75 @@ fn overlapping_pairs_only_compares_within_a_repository() {
         ("acme/one", &c),
         ("acme/one", &b),
     ];
-    let pairs = overlapping_pairs(&globs);
+    let (pairs, truncated) = overlapping_pairs(&globs, 100);
+    assert!(!truncated);
     let found: Vec<(usize, usize)> = pairs.iter().map(|&(i, j, _)| (i, j)).collect();
     assert_eq!(found, vec![(0, 3)]);
+}
+
+#[test]
+fn regression_double_star_runs_match_real_paths() {
+    assert!(g("**/**").matches("a"));
+    assert!(g("a/**/**").matches("a/b"));
+    assert!(g("a/**/**/c").matches("a/c"));
+    let w = g("**/**").overlap(&g("services/*")).expect("they overlap");
+    assert!(!w.contains("//"), "{w}");
+}
+
+#[test]
+fn regression_class_intersections_are_exact() {
+    let w = g("x/[a-z]")
+        .overlap(&g("x/[!a-cx-z]"))
+        .expect("both match x/d..x/w");
+    assert!(
+        g("x/[a-z]").matches(&w) && g("x/[!a-cx-z]").matches(&w),
+        "{w}"
+    );
+    let w = g("a/[! -~]")
+        .overlap(&g("a/*"))
+        .expect("both match a non-ASCII name");
+    assert!(!w.is_ascii(), "{w}");
+}
+
+#[test]
+fn regression_witnesses_are_real_paths() {
+    for (a, b) in [
+        ("services/*", "services/*"),
+        ("libs/*/", "libs/**"),
+        ("a/*/b", "a/*/b"),
+    ] {
+        let w = g(a).overlap(&g(b)).expect("they overlap");
+        assert!(
+            !w.starts_with('/') && !w.ends_with('/') && !w.contains("//"),
+            "{a} vs {b}: {w}"
+        );
+        assert!(g(a).matches(&w) && g(b).matches(&w));
+    }
+}
+
+#[test]
+fn regression_long_and_padded_globs_are_refused() {
+    assert!(
+        Glob::new(&"a".repeat(2000))
+            .unwrap_err()
+            .message
+            .contains("longer than 1024")
+    );
+    assert!(
+        Glob::new(" src/**")
+            .unwrap_err()
+            .message
+            .contains("white space")
+    );
+}
+
+#[test]
+fn regression_overlap_search_stops_at_its_limit() {
+    let globs: Vec<Glob> = (0..50).map(|i| g(&format!("**/x{i}/**"))).collect();
+    let all = g("**");
+    let mut refs: Vec<(&str, &Glob)> = globs.iter().map(|h| ("r", h)).collect();
+    refs.push(("r", &all));
+    let (pairs, truncated) = overlapping_pairs(&refs, 10);
+    assert!(truncated);
+    assert_eq!(pairs.len(), 10);
 }

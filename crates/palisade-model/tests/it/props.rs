@@ -68,8 +68,8 @@ proptest! {
 
     #[test]
     fn glob_overlap_is_symmetric_sound_and_complete(
-        a in "(a|b|/|\\*|\\?|\\*\\*/){1,6}",
-        b in "(a|b|/|\\*|\\?|\\*\\*/){1,6}",
+        a in "(a|b|/|\\*|\\?|\\*\\*/|\\*\\*|\\[a\\]|\\[!a\\]){1,6}",
+        b in "(a|b|/|\\*|\\?|\\*\\*/|\\*\\*|\\[a\\]|\\[!a\\]){1,6}",
         paths in proptest::collection::vec(proptest::collection::vec("[ab]{1,2}", 1..4).prop_map(|s| s.join("/")), 40),
     ) {
         let (Ok(ga), Ok(gb)) = (Glob::new(&a), Glob::new(&b)) else { return Ok(()) };
@@ -78,6 +78,7 @@ proptest! {
         prop_assert_eq!(ab.is_some(), ba.is_some());
         if let Some(w) = &ab {
             prop_assert!(ga.matches(w) && gb.matches(w), "witness {} of {} and {}", w, a, b);
+            prop_assert!(!w.starts_with('/') && !w.ends_with('/') && !w.contains("//"), "witness {} is not a real path", w);
         }
         for p in &paths {
             if ga.matches(p) && gb.matches(p) {

@@ -50,3 +50,31 @@ fn starter_for_an_empty_repository_passes_check() {
     assert_eq!(checked.errors(), 0, "{text}\n{:#?}", checked.diagnostics);
     assert_eq!(checked.model.unwrap().services.len(), 1);
 }
+
+#[test]
+fn regression_awkward_directory_names_still_give_a_clean_model() {
+    let facts = RepoFacts {
+        name: "odd".into(),
+        top_dirs: vec![
+            "API".into(),
+            "api".into(),
+            "web{old}".into(),
+            "[legacy]".into(),
+            "my dir".into(),
+        ],
+        codeowners: None,
+        timezone: "UTC".into(),
+    };
+    let text = starter_model(&facts);
+    let checked = check(&Source::new("palisade.toml", text.clone()), today());
+    assert_eq!(checked.errors(), 0, "{text}\n{:#?}", checked.diagnostics);
+    let ids: Vec<String> = checked
+        .model
+        .unwrap()
+        .services
+        .iter()
+        .map(|s| s.id.clone())
+        .collect();
+    assert_eq!(ids.len(), 3, "{ids:?}");
+    assert!(ids.contains(&"api".to_owned()) && ids.contains(&"api-2".to_owned()));
+}

@@ -94,6 +94,9 @@ pub fn run(args: &InitArgs, out: &Output) -> anyhow::Result<ExitCode> {
             "warnings": checked.warnings(),
         }))?;
     } else {
+        if checked.errors() > 0 {
+            out.diagnostics(&source, &checked.diagnostics)?;
+        }
         out.line(format!(
             "wrote {} with {services} service{} guessed from {}",
             target.display(),
@@ -107,6 +110,12 @@ pub fn run(args: &InitArgs, out: &Output) -> anyhow::Result<ExitCode> {
             }
         ))?;
         out.line("next: fill in real people, hours and risk tiers, then run `palisade check`")?;
+    }
+    if checked.errors() > 0 {
+        anyhow::bail!(
+            "the starter model has {} error(s), shown above; fix them by hand (an unusual directory name?) and run `palisade check`",
+            checked.errors()
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
