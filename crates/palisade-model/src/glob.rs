@@ -171,10 +171,14 @@ fn pick(a: &[(u32, u32)], b: &[(u32, u32)]) -> Option<char> {
     None
 }
 
+/// A transition: the characters it takes (as a set and as intervals) and
+/// the state it leads to.
+type Edge = (CharSet, Vec<(u32, u32)>, usize);
+
 #[derive(Debug, Clone, Default)]
 struct Nfa {
     /// Per state: (set, its intervals, target).
-    edges: Vec<Vec<(CharSet, Vec<(u32, u32)>, usize)>>,
+    edges: Vec<Vec<Edge>>,
     /// Per state: epsilon targets.
     eps: Vec<Vec<usize>>,
     accept: usize,
