@@ -1,6 +1,7 @@
 //! The one error type of the store.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// Everything that can go wrong in the store.
 ///
@@ -127,6 +128,37 @@ pub enum StoreError {
         reason: String,
     },
 
+    /// Another writer held the ledger's write lock for longer than the store waits.
+    /// Nothing was changed: the operation can be retried ([`StoreError::is_retryable`]).
+    #[error(
+        "another writer held the ledger for {}s while {context}; nothing was changed, try again",
+        waited.as_secs()
+    )]
+    Busy {
+        /// What the store was doing, e.g. "starting a ledger append".
+        context: &'static str,
+        /// How long it waited.
+        waited: Duration,
+    },
+
+    /// A ledger node that was asked for is not stored.
+    #[error("ledger node at level {level}, index {idx} is not in the database")]
+    MissingNode {
+        /// The node's level (0 for a leaf hash).
+        level: u8,
+        /// The node's index within its level.
+        idx: u64,
+    },
+
+    /// A row with the same key is already stored; nothing from the statement was written.
+    #[error("{what} is already stored: {detail}")]
+    Conflict {
+        /// What was being written, e.g. "ledger entry".
+        what: &'static str,
+        /// The database's message.
+        detail: String,
+    },
+
     /// Any other database error, with what the store was doing.
     #[error("database error while {context}: {source}")]
     Database {
@@ -138,8 +170,40 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// Whether the operation failed only because other writers kept the database busy:
+    /// nothing was changed and running it again may succeed.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            StoreError::Busy { .. } => true,
+            StoreError::Database { source, .. } => is_transient(source),
+            _ => false,
+        }
+    }
+
     /// Wraps a driver error with what the store was doing.
     pub(crate) fn db(context: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
         move |source| StoreError::Database { context, source }
     }
+}
+
+/// Whether a driver error says "busy, try again": SQLite's `SQLITE_BUSY`, PostgreSQL's
+/// serialization failure, deadlock or lock timeout, or no free pooled connection in time.
+pub(crate) fn is_transient(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::PoolTimedOut => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+            matches!(code.as_ref(), "40001" | "40P01" | "55P03") || is_sqlite_busy_code(&code)
+        }),
+        _ => false,
+    }
+}
+
+/// Whether a SQLite result code is `SQLITE_BUSY`, with any extended code.
+pub(crate) fn is_sqlite_busy_code(code: &str) -> bool {
+    const SQLITE_BUSY: i32 = 5;
+    // PostgreSQL's SQLSTATEs have five characters; SQLite's codes are shorter numbers.
+    code.len() < 5
+        && code
+            .parse::<i32>()
+            .is_ok_and(|code| code & 0xff == SQLITE_BUSY)
 }

@@ -2,8 +2,14 @@
 //! PostgreSQL (by URL, for several server replicas), with versioned migrations run on open.
 //!
 //! This is the only crate that speaks SQL: other crates call typed methods on [`Store`]
-//! and never see a query. It is not a general database toolkit, an ORM or a cache; it does
-//! not print, read environment variables or exit (the binary does that).
+//! and never see a query. That includes the evidence ledger's storage
+//! ([`Store::ledger_begin`] and the `ledger_*` reads): entries, Merkle node hashes and
+//! checkpoints as bytes, with appends serialised in the database so that several
+//! processes or replicas can share one log; the Merkle math lives in palisade-ledger,
+//! which this crate does not depend on.
+//!
+//! It is not a general database toolkit, an ORM or a cache; it does not print, read
+//! environment variables or exit (the binary does that).
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), palisade_store::StoreError> {
@@ -17,12 +23,14 @@
 //! ```
 
 mod error;
+mod ledger;
 mod location;
 mod migrate;
 mod model;
 mod store;
 
 pub use error::StoreError;
+pub use ledger::{LedgerCheckpoint, LedgerCosignature, LedgerRow, LedgerTx};
 pub use location::redact_location;
 pub use migrate::{AppliedMigration, Migration, migrations};
 pub use model::{ModelVersion, NewModelVersion};

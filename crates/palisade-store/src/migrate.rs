@@ -33,18 +33,32 @@ impl Migration {
 }
 
 /// The SQLite migrations built into this binary.
-static SQLITE: &[Migration] = &[Migration {
-    version: 1,
-    name: "init",
-    sql: include_str!("../migrations/sqlite/0001_init.sql"),
-}];
+static SQLITE: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "init",
+        sql: include_str!("../migrations/sqlite/0001_init.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "ledger",
+        sql: include_str!("../migrations/sqlite/0002_ledger.sql"),
+    },
+];
 
 /// The PostgreSQL migrations built into this binary (same versions and names as SQLite).
-static POSTGRES: &[Migration] = &[Migration {
-    version: 1,
-    name: "init",
-    sql: include_str!("../migrations/postgres/0001_init.sql"),
-}];
+static POSTGRES: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "init",
+        sql: include_str!("../migrations/postgres/0001_init.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "ledger",
+        sql: include_str!("../migrations/postgres/0002_ledger.sql"),
+    },
+];
 
 /// The migrations this binary applies on `backend`, oldest first.
 pub fn migrations(backend: Backend) -> &'static [Migration] {

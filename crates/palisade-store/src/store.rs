@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sha2::{Digest, Sha256};
@@ -14,7 +15,7 @@ use crate::location::{Location, SqliteSpec, scrub};
 use crate::migrate::{self, AppliedMigration, AppliedRow, Migration, MigrationConn};
 
 /// How long SQLite waits for another writer before giving up with "database is locked".
-const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long to wait for a PostgreSQL server to answer the first connection.
 const PG_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a query waits for a free pooled connection.
@@ -71,6 +72,9 @@ pub struct Store {
     backend: Backend,
     location: String,
     store_id: String,
+    /// Queues this process's ledger writers before they reach the database's lock (see
+    /// [`Store::ledger_begin`]); shared by clones.
+    pub(crate) ledger_queue: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl fmt::Debug for Store {
@@ -140,6 +144,7 @@ impl Store {
             backend,
             location: shown,
             store_id: String::new(),
+            ledger_queue: Arc::new(tokio::sync::Mutex::new(())),
         };
         store.store_id = store.ensure_store_id().await?;
         Ok(store)
@@ -187,7 +192,7 @@ impl Store {
     }
 
     /// Reads one SQLite setting (`journal_mode`, `synchronous`, `foreign_keys`,
-    /// `busy_timeout`) as the pool's connections see it; `None` on PostgreSQL. For tests.
+    /// `busy_timeout`, `temp_store`) as the pool's connections see it; `None` on PostgreSQL. For tests.
     #[doc(hidden)]
     pub async fn sqlite_pragma(&self, name: &str) -> Result<Option<String>, StoreError> {
         let query = match name {
@@ -195,6 +200,7 @@ impl Store {
             "synchronous" => "PRAGMA synchronous",
             "foreign_keys" => "PRAGMA foreign_keys",
             "busy_timeout" => "PRAGMA busy_timeout",
+            "temp_store" => "PRAGMA temp_store",
             _ => {
                 return Err(StoreError::InvalidInput {
                     what: "pragma name",
@@ -283,7 +289,11 @@ async fn open_sqlite(
     .journal_mode(SqliteJournalMode::Wal)
     .synchronous(SqliteSynchronous::Full)
     .foreign_keys(true)
-    .busy_timeout(SQLITE_BUSY_TIMEOUT);
+    .busy_timeout(SQLITE_BUSY_TIMEOUT)
+    // Statement journals (kept while a multi-row insert runs inside a transaction, so it
+    // can be undone alone) go to memory instead of a temporary file: measured to halve
+    // the time of a 1,000-entry ledger append.
+    .pragma("temp_store", "memory");
 
     let pool_options = SqlitePoolOptions::new().acquire_timeout(ACQUIRE_TIMEOUT);
     // An in-memory database lives as long as a connection to it: keep exactly one.
@@ -326,13 +336,11 @@ async fn open_sqlite(
 }
 
 /// Whether SQLite said "database is locked" (`SQLITE_BUSY`, any extended code).
-fn is_sqlite_busy(error: &sqlx::Error) -> bool {
-    const SQLITE_BUSY: i32 = 5;
+pub(crate) fn is_sqlite_busy(error: &sqlx::Error) -> bool {
     match error {
         sqlx::Error::Database(db) => db
             .code()
-            .and_then(|code| code.parse::<i32>().ok())
-            .is_some_and(|code| code & 0xff == SQLITE_BUSY),
+            .is_some_and(|code| crate::error::is_sqlite_busy_code(&code)),
         _ => false,
     }
 }

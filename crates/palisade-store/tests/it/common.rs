@@ -74,6 +74,12 @@ impl TestDb {
         }
     }
 
+    /// The newest built-in migration's version: tests that add migrations number theirs
+    /// after it.
+    pub fn latest_version(&self) -> u32 {
+        self.migrations().last().map_or(0, |m| m.version)
+    }
+
     /// The built-in migrations plus `extra`, as an owned list.
     pub fn migrations_plus(&self, extra: &[Migration]) -> Vec<Migration> {
         let mut list = self.migrations().to_vec();

@@ -3,6 +3,7 @@
 
 mod common;
 mod errors;
+mod ledger;
 mod migrations;
 mod models;
 mod open;

@@ -39,8 +39,10 @@ async fn changed_migration_is_detected() {
             sql: leak(format!("{}\n-- an innocent-looking edit\n", original.sql)),
             ..original
         };
+        let mut list = db.migrations().to_vec();
+        list[0] = edited;
         let err = db
-            .open_with(&[edited])
+            .open_with(&list)
             .await
             .expect_err("an edited migration must be refused");
         let message = err.to_string();
@@ -62,32 +64,31 @@ async fn changed_migration_is_detected() {
 #[tokio::test]
 async fn too_new_schema_is_detected() {
     for db in backends().await {
+        let known = db.latest_version();
         let future = db.migrations_plus(&[Migration {
-            version: 2,
+            version: known + 1,
             name: "from_the_future",
             sql: "CREATE TABLE from_the_future (id BIGINT PRIMARY KEY)",
         }]);
         let newer = db.open_with(&future).await.expect("newer binary migrates");
-        assert_eq!(newer.schema_version().await.ok(), Some(2));
+        assert_eq!(newer.schema_version().await.ok(), Some(known + 1));
         newer.close().await;
 
         let err = Store::open(db.location())
             .await
             .expect_err("an older binary must refuse a newer schema");
         assert!(
-            matches!(
-                err,
-                StoreError::SchemaTooNew {
-                    database: 2,
-                    known: 1
-                }
-            ),
+            matches!(err, StoreError::SchemaTooNew { database, known: k }
+                if database == known + 1 && k == known),
             "{}: {err:?}",
             db.backend()
         );
         assert_eq!(
             err.to_string(),
-            "database schema version 2 is newer than this palisade (knows up to 1); upgrade palisade"
+            format!(
+                "database schema version {} is newer than this palisade (knows up to {known}); upgrade palisade",
+                known + 1
+            )
         );
     }
 }
@@ -96,17 +97,18 @@ async fn too_new_schema_is_detected() {
 async fn later_migration_is_applied_on_reopen_in_order() {
     for db in backends().await {
         db.open().await.close().await;
+        let known = db.latest_version();
         let list = db.migrations_plus(&[
             Migration {
-                version: 2,
+                version: known + 1,
                 name: "add_notes",
                 sql: "CREATE TABLE notes (id BIGINT PRIMARY KEY, body TEXT NOT NULL);
                       INSERT INTO notes (id, body) VALUES (1, 'first');",
             },
             Migration {
-                version: 3,
+                version: known + 2,
                 name: "more_notes",
-                // Fails unless 0002 ran first.
+                // Fails unless add_notes ran first.
                 sql: "INSERT INTO notes (id, body) VALUES (2, 'second')",
             },
         ]);
@@ -116,13 +118,18 @@ async fn later_migration_is_applied_on_reopen_in_order() {
             .iter()
             .map(|m| (m.version, m.name.as_str()))
             .collect();
-        assert_eq!(versions, [(1, "init"), (2, "add_notes"), (3, "more_notes")]);
+        let expected: Vec<(u32, &str)> = list.iter().map(|m| (m.version, m.name)).collect();
+        assert_eq!(versions, expected);
+        assert_eq!(
+            &versions[versions.len() - 2..],
+            [(known + 1, "add_notes"), (known + 2, "more_notes")]
+        );
         assert!(
             status
                 .windows(2)
                 .all(|w| w[0].applied_at <= w[1].applied_at)
         );
-        assert_eq!(store.schema_version().await.ok(), Some(3));
+        assert_eq!(store.schema_version().await.ok(), Some(known + 2));
         store.close().await;
         assert_eq!(db.scalar("SELECT COUNT(*) FROM notes").await.ok(), Some(2));
     }
@@ -131,26 +138,29 @@ async fn later_migration_is_applied_on_reopen_in_order() {
 #[tokio::test]
 async fn failed_migration_is_rolled_back_and_reported() {
     for db in backends().await {
+        let known = db.latest_version();
         let list = db.migrations_plus(&[Migration {
-            version: 2,
+            version: known + 1,
             name: "half_broken",
             sql: "CREATE TABLE half_done (id BIGINT PRIMARY KEY);
                   THIS IS NOT SQL;",
         }]);
         let err = db.open_with(&list).await.expect_err("broken SQL must fail");
         assert!(
-            matches!(&err, StoreError::MigrationFailed { version: 2, name, .. } if name == "half_broken"),
+            matches!(&err, StoreError::MigrationFailed { version, name, .. }
+                if *version == known + 1 && name == "half_broken"),
             "{}: {err:?}",
             db.backend()
         );
         assert!(
             err.to_string()
-                .starts_with("migration 0002 half_broken failed: "),
+                .starts_with(&format!("migration {:04} half_broken failed: ", known + 1)),
             "{err}"
         );
-        // 0001 committed on its own; 0002's first statement was rolled back with it.
+        // The built-in ones committed on their own; the broken one's first statement was
+        // rolled back with it.
         let store = db.open().await;
-        assert_eq!(store.schema_version().await.ok(), Some(1));
+        assert_eq!(store.schema_version().await.ok(), Some(known));
         store.close().await;
         let missing = db.scalar("SELECT COUNT(*) FROM half_done").await;
         assert!(
@@ -166,15 +176,16 @@ async fn failed_migration_is_rolled_back_and_reported() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_opens_apply_each_migration_exactly_once() {
     for db in backends().await {
-        // 0003 is not idempotent: running it twice would leave two rows.
+        // "mark" is not idempotent: running it twice would leave two rows.
+        let known = db.latest_version();
         let list = Arc::new(db.migrations_plus(&[
             Migration {
-                version: 2,
+                version: known + 1,
                 name: "marker",
                 sql: "CREATE TABLE once_marker (n BIGINT NOT NULL)",
             },
             Migration {
-                version: 3,
+                version: known + 2,
                 name: "mark",
                 sql: "INSERT INTO once_marker (n) VALUES (1)",
             },
@@ -211,7 +222,7 @@ async fn concurrent_opens_apply_each_migration_exactly_once() {
             db.scalar("SELECT COUNT(*) FROM palisade_migrations")
                 .await
                 .ok(),
-            Some(3),
+            Some(i64::from(known) + 2),
             "{}",
             db.backend()
         );
@@ -222,7 +233,7 @@ async fn concurrent_opens_apply_each_migration_exactly_once() {
 async fn unordered_migration_list_is_refused() {
     for db in backends().await {
         let mut list = db.migrations_plus(&[Migration {
-            version: 2,
+            version: db.latest_version() + 1,
             name: "two",
             sql: "SELECT 1",
         }]);

@@ -84,6 +84,8 @@ async fn sqlite_runs_durable_settings_and_postgres_has_none() {
                 assert_eq!(pragma("synchronous").await.as_deref(), Some("2"));
                 assert_eq!(pragma("foreign_keys").await.as_deref(), Some("1"));
                 assert_eq!(pragma("busy_timeout").await.as_deref(), Some("10000"));
+                // 2 = MEMORY: statement journals of bulk ledger inserts stay off the disk.
+                assert_eq!(pragma("temp_store").await.as_deref(), Some("2"));
             }
             Backend::Postgres => assert_eq!(pragma("journal_mode").await, None),
         }

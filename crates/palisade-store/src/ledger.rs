@@ -1,0 +1,1052 @@
+//! Storage for the evidence ledger (an RFC 6962 / 9162 Merkle log): entries, perfect-subtree
+//! node hashes, signed checkpoints and witness cosignatures.
+//!
+//! Only storage: the Merkle math, the canonical JSON and the signatures live in
+//! palisade-ledger, which this crate does not know. Hashes are `[u8; 32]`, entries are
+//! opaque bytes with a little metadata copied out of them so they can be queried.
+//!
+//! Appends are serialised in the database, so that any number of processes and server
+//! replicas can share one log: [`Store::ledger_begin`] takes SQLite's write lock
+//! (`BEGIN IMMEDIATE`) or a PostgreSQL advisory lock held until the transaction ends.
+
+use std::fmt;
+use std::fmt::Write as _;
+use std::time::{Duration, Instant};
+
+use sqlx::pool::PoolConnection;
+use sqlx::{AssertSqlSafe, PgConnection, PgPool, Postgres, Sqlite, SqliteConnection, SqlitePool};
+
+use crate::store::{Pool, SQLITE_BUSY_TIMEOUT, is_sqlite_busy, with_pool};
+use crate::{Store, StoreError};
+
+/// One ledger entry as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct LedgerRow {
+    /// Position in the log, from 0.
+    pub idx: u64,
+    /// The entry's RFC 6962 leaf hash.
+    pub leaf_hash: [u8; 32],
+    /// The exact bytes that were hashed (canonical JSON); stored and returned unchanged.
+    pub entry: Vec<u8>,
+    /// When the decision was made, unix microseconds.
+    pub time_us: i64,
+    /// Who made it.
+    pub actor: String,
+    /// What sort of decision it is (indexed).
+    pub kind: String,
+    /// What it is about (indexed).
+    pub subject: String,
+}
+
+/// A signed checkpoint (tree head) of the log at one size.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct LedgerCheckpoint {
+    /// Number of entries the checkpoint covers.
+    pub size: u64,
+    /// The Merkle tree hash of those entries.
+    pub root: [u8; 32],
+    /// The signed note, exactly as signed.
+    pub note: String,
+    /// When it was made, unix microseconds.
+    pub created_us: i64,
+}
+
+/// A witness's cosignature on a checkpoint.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct LedgerCosignature {
+    /// Size of the checkpoint it signs (the checkpoint must be stored).
+    pub size: u64,
+    /// The witness's name.
+    pub witness: String,
+    /// The cosignature line, exactly as received.
+    pub line: String,
+    /// When it was received, unix microseconds.
+    pub received_us: i64,
+}
+
+/// How long a ledger writer waits for the others before [`StoreError::Busy`]: SQLite's
+/// busy timeout, and the same on PostgreSQL.
+const LEDGER_LOCK_WAIT: Duration = SQLITE_BUSY_TIMEOUT;
+
+/// Takes the ledger's PostgreSQL lock for the rest of the transaction, waiting at most
+/// [`LEDGER_LOCK_WAIT`]. The key is "pal:ledg" in ASCII (`i64::from_be_bytes`), apart from
+/// the migration lock's and recognisable in `pg_locks`.
+const PG_LOCK_SQL: &str =
+    "SET LOCAL lock_timeout = '10s'; SELECT pg_advisory_xact_lock(8097872603171349607)";
+
+/// SQLite's bind-parameter limit: `SQLITE_MAX_VARIABLE_NUMBER` of the bundled SQLite
+/// (3.51; the default since 3.32).
+const SQLITE_MAX_PARAMS: usize = 32_766;
+/// PostgreSQL's bind-parameter limit: the protocol counts them in 16 bits.
+const PG_MAX_PARAMS: usize = 65_535;
+/// Most rows per multi-row `INSERT` (far below both limits). A 1,000-entry batch measured
+/// the same with 256 as with 1,024: past a few hundred rows the index updates and the
+/// commit dominate.
+const MAX_ROWS_PER_INSERT: usize = 1024;
+/// Node ids per lookup query (a power of two: lookups are padded to one).
+const MAX_NODES_PER_LOOKUP: usize = 1024;
+const _: () = assert!(
+    MAX_NODES_PER_LOOKUP.is_power_of_two() && MAX_NODES_PER_LOOKUP * 3 <= SQLITE_MAX_PARAMS
+);
+
+/// The columns of `ledger_entries`, in [`EntryRecord`] order (a macro, for `concat!`).
+macro_rules! entry_columns {
+    () => {
+        "idx, leaf_hash, entry, time_us, actor, kind, subject"
+    };
+}
+/// The columns of `ledger_checkpoints`, in [`CheckpointRecord`] order.
+macro_rules! checkpoint_columns {
+    () => {
+        "size, root, note, created_us"
+    };
+}
+const ENTRY_COLUMN_COUNT: usize = 7;
+const NODE_COLUMN_COUNT: usize = 3;
+
+const SELECT_SIZE: &str = "SELECT COALESCE(MAX(idx) + 1, 0) FROM ledger_entries";
+
+/// A `ledger_entries` row as stored.
+type EntryRecord = (i64, Vec<u8>, Vec<u8>, i64, String, String, String);
+/// A `ledger_checkpoints` row as stored.
+type CheckpointRecord = (i64, Vec<u8>, String, i64);
+/// A `ledger_cosignatures` row as stored.
+type CosignatureRecord = (i64, String, String, i64);
+
+/// A connection to run ledger statements on: pooled, or inside a [`LedgerTx`].
+enum Conn<'c> {
+    Sqlite(&'c mut SqliteConnection),
+    Postgres(&'c mut PgConnection),
+}
+
+impl Conn<'_> {
+    fn max_params(&self) -> usize {
+        match self {
+            Conn::Sqlite(_) => SQLITE_MAX_PARAMS,
+            Conn::Postgres(_) => PG_MAX_PARAMS,
+        }
+    }
+
+    fn placeholders(&self) -> Placeholders {
+        match self {
+            Conn::Sqlite(_) => Placeholders::Anonymous,
+            Conn::Postgres(_) => Placeholders::Numbered,
+        }
+    }
+}
+
+/// Runs `$body` with `$c` bound to the concrete `&mut SqliteConnection` or
+/// `&mut PgConnection` behind a [`Conn`], so the body is type-checked once per backend.
+macro_rules! on_conn {
+    ($conn:expr, $c:ident => $body:expr) => {
+        match &mut $conn {
+            Conn::Sqlite(inner) => {
+                let $c: &mut SqliteConnection = &mut **inner;
+                $body
+            }
+            Conn::Postgres(inner) => {
+                let $c: &mut PgConnection = &mut **inner;
+                $body
+            }
+        }
+    };
+}
+
+/// A connection taken from the store's pool for a multi-statement read.
+enum PooledConn {
+    Sqlite(PoolConnection<Sqlite>),
+    Postgres(PoolConnection<Postgres>),
+}
+
+impl PooledConn {
+    fn conn(&mut self) -> Conn<'_> {
+        match self {
+            PooledConn::Sqlite(conn) => Conn::Sqlite(conn),
+            PooledConn::Postgres(conn) => Conn::Postgres(conn),
+        }
+    }
+}
+
+/// The open transaction behind a [`LedgerTx`].
+enum Tx {
+    Sqlite(sqlx::Transaction<'static, Sqlite>),
+    Postgres(sqlx::Transaction<'static, Postgres>),
+}
+
+/// A ledger write transaction holding the ledger's lock in the database: no other writer,
+/// in this process or any other, appends until it is committed or dropped.
+///
+/// Dropping it without [`LedgerTx::commit`] rolls everything back. After an error, drop it
+/// (PostgreSQL refuses further statements in a failed transaction).
+pub struct LedgerTx<'s> {
+    // Declared first so it is dropped (rolled back) before the queue is released.
+    tx: Tx,
+    _queue: tokio::sync::MutexGuard<'s, ()>,
+}
+
+impl fmt::Debug for LedgerTx<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let backend = match self.tx {
+            Tx::Sqlite(_) => crate::Backend::Sqlite,
+            Tx::Postgres(_) => crate::Backend::Postgres,
+        };
+        f.debug_struct("LedgerTx")
+            .field("backend", &backend)
+            .finish_non_exhaustive()
+    }
+}
+
+impl LedgerTx<'_> {
+    fn conn(&mut self) -> Conn<'_> {
+        match &mut self.tx {
+            Tx::Sqlite(tx) => Conn::Sqlite(tx),
+            Tx::Postgres(tx) => Conn::Postgres(tx),
+        }
+    }
+
+    /// The number of entries in the log (the highest index plus one, 0 when empty), as
+    /// this transaction sees it: no other writer can change it before commit.
+    pub async fn size(&mut self) -> Result<u64, StoreError> {
+        size(self.conn()).await
+    }
+
+    /// The hashes of the nodes `(level, idx)`, in the order asked (one query per 1,024).
+    /// Fails with [`StoreError::MissingNode`] naming the first one not stored.
+    pub async fn nodes(&mut self, ids: &[(u8, u64)]) -> Result<Vec<[u8; 32]>, StoreError> {
+        nodes(self.conn(), ids).await
+    }
+
+    /// Stores entries (multi-row inserts of up to 1,024 rows). An index already stored
+    /// fails the call with [`StoreError::Conflict`]; the store does not check that indexes
+    /// are contiguous (the lock makes `size()` then insert at that index safe). After an
+    /// error, earlier statements of the same call may stand inside the transaction: drop
+    /// it.
+    pub async fn insert_entries(&mut self, rows: &[LedgerRow]) -> Result<(), StoreError> {
+        insert_entries(self.conn(), rows).await
+    }
+
+    /// Stores node hashes `(level, idx, hash)` (multi-row inserts). A node already stored
+    /// fails the call with [`StoreError::Conflict`].
+    pub async fn insert_nodes(&mut self, nodes: &[(u8, u64, [u8; 32])]) -> Result<(), StoreError> {
+        insert_nodes(self.conn(), nodes).await
+    }
+
+    /// Stores a checkpoint. One per size: a second for the same size fails with
+    /// [`StoreError::Conflict`].
+    pub async fn insert_checkpoint(
+        &mut self,
+        checkpoint: &LedgerCheckpoint,
+    ) -> Result<(), StoreError> {
+        insert_checkpoint(self.conn(), checkpoint).await
+    }
+
+    /// The checkpoint with the largest size, as this transaction sees it.
+    pub async fn latest_checkpoint(&mut self) -> Result<Option<LedgerCheckpoint>, StoreError> {
+        latest_checkpoint(self.conn()).await
+    }
+
+    /// Makes everything written durable and releases the ledger's lock.
+    pub async fn commit(self) -> Result<(), StoreError> {
+        match self.tx {
+            Tx::Sqlite(tx) => tx.commit().await,
+            Tx::Postgres(tx) => tx.commit().await,
+        }
+        .map_err(StoreError::db("committing a ledger append"))
+    }
+
+    /// Discards everything written and releases the ledger's lock, waiting until the
+    /// database has done so (dropping does the same without waiting).
+    pub async fn rollback(self) -> Result<(), StoreError> {
+        match self.tx {
+            Tx::Sqlite(tx) => tx.rollback().await,
+            Tx::Postgres(tx) => tx.rollback().await,
+        }
+        .map_err(StoreError::db("rolling back a ledger append"))
+    }
+}
+
+impl Store {
+    /// Starts a ledger write transaction, waiting for other writers in any process or
+    /// replica: SQLite `BEGIN IMMEDIATE`, retried while the database is busy; PostgreSQL a
+    /// transaction holding `pg_advisory_xact_lock` on the ledger's key.
+    ///
+    /// Writers in this process also queue in memory first, so that they are served in
+    /// turn and waiting ones hold no pooled connection; the lock in the database is what
+    /// serialises appends. Waiting more than 10 s in the queue, or 10 s for the database's
+    /// lock, gives [`StoreError::Busy`] (retryable, nothing changed). A task holding a `LedgerTx` must not begin another:
+    /// it would wait for itself until `Busy`.
+    pub async fn ledger_begin(&self) -> Result<LedgerTx<'_>, StoreError> {
+        let started = Instant::now();
+        let busy = || StoreError::Busy {
+            context: "starting a ledger append",
+            waited: started.elapsed(),
+        };
+        let queue = tokio::time::timeout(LEDGER_LOCK_WAIT, self.ledger_queue.lock())
+            .await
+            .map_err(|_| busy())?;
+        let tx = match &self.pool {
+            Pool::Sqlite(pool) => {
+                Tx::Sqlite(begin_sqlite(pool, started + LEDGER_LOCK_WAIT, busy).await?)
+            }
+            Pool::Postgres(pool) => Tx::Postgres(begin_postgres(pool, busy).await?),
+        };
+        Ok(LedgerTx { tx, _queue: queue })
+    }
+
+    /// The number of entries in the log (the highest index plus one, 0 when empty).
+    pub async fn ledger_size(&self) -> Result<u64, StoreError> {
+        size(self.pooled("reading the ledger size").await?.conn()).await
+    }
+
+    /// The hashes of the nodes `(level, idx)`, in the order asked, in one query (per
+    /// 1,024 ids). Fails with [`StoreError::MissingNode`] naming the first one not stored.
+    pub async fn ledger_nodes(&self, ids: &[(u8, u64)]) -> Result<Vec<[u8; 32]>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        nodes(self.pooled("reading ledger nodes").await?.conn(), ids).await
+    }
+
+    /// The entry at `idx`, if stored.
+    pub async fn ledger_entry(&self, idx: u64) -> Result<Option<LedgerRow>, StoreError> {
+        let Ok(idx) = i64::try_from(idx) else {
+            return Ok(None);
+        };
+        let sql = concat!(
+            "SELECT ",
+            entry_columns!(),
+            " FROM ledger_entries WHERE idx = $1"
+        );
+        let record: Option<EntryRecord> = with_pool!(self, pool => {
+            sqlx::query_as(sql).bind(idx).fetch_optional(pool).await
+        })
+        .map_err(StoreError::db("reading a ledger entry"))?;
+        record.map(row_from_record).transpose()
+    }
+
+    /// The entries with `from_idx <= idx < to_idx`, in log order.
+    pub async fn ledger_entries(
+        &self,
+        from_idx: u64,
+        to_idx: u64,
+    ) -> Result<Vec<LedgerRow>, StoreError> {
+        let (Ok(from), to) = (i64::try_from(from_idx), clamp_i64(to_idx)) else {
+            return Ok(Vec::new());
+        };
+        if from >= to {
+            return Ok(Vec::new());
+        }
+        let sql = concat!(
+            "SELECT ",
+            entry_columns!(),
+            " FROM ledger_entries WHERE idx >= $1 AND idx < $2 ORDER BY idx"
+        );
+        let records: Vec<EntryRecord> = with_pool!(self, pool => {
+            sqlx::query_as(sql).bind(from).bind(to).fetch_all(pool).await
+        })
+        .map_err(StoreError::db("reading ledger entries"))?;
+        records.into_iter().map(row_from_record).collect()
+    }
+
+    /// Up to `limit` entries from `from_idx` on, in log order: for walking the whole log
+    /// (pass the last index read plus one to get the next chunk; an empty answer is the
+    /// end). Each row has every column, so a verifier can check the metadata against the
+    /// entry too.
+    pub async fn ledger_entries_chunk(
+        &self,
+        from_idx: u64,
+        limit: u32,
+    ) -> Result<Vec<LedgerRow>, StoreError> {
+        let Ok(from) = i64::try_from(from_idx) else {
+            return Ok(Vec::new());
+        };
+        let sql = concat!(
+            "SELECT ",
+            entry_columns!(),
+            " FROM ledger_entries WHERE idx >= $1 ORDER BY idx LIMIT $2"
+        );
+        let records: Vec<EntryRecord> = with_pool!(self, pool => {
+            sqlx::query_as(sql)
+                .bind(from)
+                .bind(i64::from(limit))
+                .fetch_all(pool)
+                .await
+        })
+        .map_err(StoreError::db("reading ledger entries"))?;
+        records.into_iter().map(row_from_record).collect()
+    }
+
+    /// Up to `limit` stored nodes `(level, idx, hash)` from `(level, idx) = from` on,
+    /// ordered by level then index: for checking every stored node (pass the last one
+    /// read with its index plus one to get the next chunk; an empty answer is the end).
+    pub async fn ledger_nodes_chunk(
+        &self,
+        from: (u8, u64),
+        limit: u32,
+    ) -> Result<Vec<(u8, u64, [u8; 32])>, StoreError> {
+        // An index no row can have (above i64::MAX) continues with the next level.
+        let (level, idx) = match i64::try_from(from.1) {
+            Ok(idx) => (i16::from(from.0), idx),
+            Err(_) => (i16::from(from.0) + 1, 0),
+        };
+        let records: Vec<(i16, i64, Vec<u8>)> = with_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT level, idx, hash FROM ledger_nodes WHERE (level, idx) >= ($1, $2) \
+                 ORDER BY level, idx LIMIT $3",
+            )
+            .bind(level)
+            .bind(idx)
+            .bind(i64::from(limit))
+            .fetch_all(pool)
+            .await
+        })
+        .map_err(StoreError::db("reading ledger nodes"))?;
+        records
+            .into_iter()
+            .map(|(level, idx, hash)| {
+                let level = u8::try_from(level).map_err(|_| StoreError::Corrupt {
+                    what: "ledger node level",
+                    reason: format!("{level} is not a level"),
+                })?;
+                Ok((
+                    level,
+                    u64_from_db(idx, "ledger node index")?,
+                    hash_from_db(hash, "ledger node hash")?,
+                ))
+            })
+            .collect()
+    }
+
+    /// Entries matching every filter given, in log order, `limit` of them after skipping
+    /// `offset`: `kind` and `subject` match exactly; `since_us` is inclusive, `until_us`
+    /// exclusive.
+    pub async fn ledger_query(
+        &self,
+        kind: Option<&str>,
+        subject: Option<&str>,
+        since_us: Option<i64>,
+        until_us: Option<i64>,
+        limit: u32,
+        offset: u64,
+    ) -> Result<Vec<LedgerRow>, StoreError> {
+        // Only the filters given go into the SQL, so each of the 16 shapes gets the plan
+        // (and index) that suits it.
+        let mut sql = concat!("SELECT ", entry_columns!(), " FROM ledger_entries").to_owned();
+        let mut params = 0;
+        let mut conditions = Vec::new();
+        for (given, condition) in [
+            (kind.is_some(), "kind = "),
+            (subject.is_some(), "subject = "),
+            (since_us.is_some(), "time_us >= "),
+            (until_us.is_some(), "time_us < "),
+        ] {
+            if given {
+                params += 1;
+                conditions.push(format!("{condition}${params}"));
+            }
+        }
+        if !conditions.is_empty() {
+            sql.push_str(" WHERE ");
+            sql.push_str(&conditions.join(" AND "));
+        }
+        let _ = write!(
+            sql,
+            " ORDER BY idx LIMIT ${} OFFSET ${}",
+            params + 1,
+            params + 2
+        );
+        let records: Vec<EntryRecord> = with_pool!(self, pool => {
+            let mut query = sqlx::query_as(AssertSqlSafe(sql));
+            if let Some(kind) = kind {
+                query = query.bind(kind);
+            }
+            if let Some(subject) = subject {
+                query = query.bind(subject);
+            }
+            if let Some(since) = since_us {
+                query = query.bind(since);
+            }
+            if let Some(until) = until_us {
+                query = query.bind(until);
+            }
+            query
+                .bind(i64::from(limit))
+                .bind(clamp_i64(offset))
+                .fetch_all(pool)
+                .await
+        })
+        .map_err(StoreError::db("querying ledger entries"))?;
+        records.into_iter().map(row_from_record).collect()
+    }
+
+    /// Up to `limit` checkpoints with `size >= from_size`, smallest size first.
+    pub async fn ledger_checkpoints(
+        &self,
+        from_size: u64,
+        limit: u32,
+    ) -> Result<Vec<LedgerCheckpoint>, StoreError> {
+        let Ok(from) = i64::try_from(from_size) else {
+            return Ok(Vec::new());
+        };
+        let sql = concat!(
+            "SELECT ",
+            checkpoint_columns!(),
+            " FROM ledger_checkpoints WHERE size >= $1 ORDER BY size LIMIT $2"
+        );
+        let records: Vec<CheckpointRecord> = with_pool!(self, pool => {
+            sqlx::query_as(sql)
+                .bind(from)
+                .bind(i64::from(limit))
+                .fetch_all(pool)
+                .await
+        })
+        .map_err(StoreError::db("reading ledger checkpoints"))?;
+        records.into_iter().map(checkpoint_from_record).collect()
+    }
+
+    /// The checkpoint with the largest size, if any.
+    pub async fn ledger_latest_checkpoint(&self) -> Result<Option<LedgerCheckpoint>, StoreError> {
+        latest_checkpoint(
+            self.pooled("reading the latest ledger checkpoint")
+                .await?
+                .conn(),
+        )
+        .await
+    }
+
+    /// The checkpoint for `size`, if stored.
+    pub async fn ledger_checkpoint(
+        &self,
+        size: u64,
+    ) -> Result<Option<LedgerCheckpoint>, StoreError> {
+        let Ok(size) = i64::try_from(size) else {
+            return Ok(None);
+        };
+        let sql = concat!(
+            "SELECT ",
+            checkpoint_columns!(),
+            " FROM ledger_checkpoints WHERE size = $1"
+        );
+        let record: Option<CheckpointRecord> = with_pool!(self, pool => {
+            sqlx::query_as(sql).bind(size).fetch_optional(pool).await
+        })
+        .map_err(StoreError::db("reading a ledger checkpoint"))?;
+        record.map(checkpoint_from_record).transpose()
+    }
+
+    /// Stores a witness's cosignature on a stored checkpoint. Returns `false`, keeping the
+    /// first, when that witness's cosignature for that size is already stored; fails with
+    /// [`StoreError::InvalidInput`] when no checkpoint of that size is stored.
+    pub async fn ledger_insert_cosignature(
+        &self,
+        cosignature: &LedgerCosignature,
+    ) -> Result<bool, StoreError> {
+        let size = index_param(cosignature.size, "cosignature size")?;
+        check_text(&cosignature.witness, "cosignature witness")?;
+        check_text(&cosignature.line, "cosignature line")?;
+        let inserted = with_pool!(self, pool => {
+            sqlx::query(
+                "INSERT INTO ledger_cosignatures (size, witness, line, received_us) \
+                 VALUES ($1, $2, $3, $4) ON CONFLICT (size, witness) DO NOTHING",
+            )
+            .bind(size)
+            .bind(cosignature.witness.as_str())
+            .bind(cosignature.line.as_str())
+            .bind(cosignature.received_us)
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected())
+        });
+        match inserted {
+            Ok(rows) => Ok(rows == 1),
+            Err(error) => Err(match error.as_database_error() {
+                Some(db) if db.is_foreign_key_violation() => StoreError::InvalidInput {
+                    what: "cosignature",
+                    reason: format!("no checkpoint of size {} is stored", cosignature.size),
+                },
+                _ => StoreError::Database {
+                    context: "storing a ledger cosignature",
+                    source: error,
+                },
+            }),
+        }
+    }
+
+    /// The cosignatures on the checkpoint of `size`, ordered by witness.
+    pub async fn ledger_cosignatures(
+        &self,
+        size: u64,
+    ) -> Result<Vec<LedgerCosignature>, StoreError> {
+        let Ok(size) = i64::try_from(size) else {
+            return Ok(Vec::new());
+        };
+        let sql = concat!(
+            "SELECT ",
+            "size, witness, line, received_us",
+            " FROM ledger_cosignatures WHERE size = $1 ORDER BY witness"
+        );
+        let records: Vec<CosignatureRecord> = with_pool!(self, pool => {
+            sqlx::query_as(sql).bind(size).fetch_all(pool).await
+        })
+        .map_err(StoreError::db("reading ledger cosignatures"))?;
+        records
+            .into_iter()
+            .map(|(size, witness, line, received_us)| {
+                Ok(LedgerCosignature {
+                    size: u64_from_db(size, "cosignature size")?,
+                    witness,
+                    line,
+                    received_us,
+                })
+            })
+            .collect()
+    }
+
+    /// TEST ONLY: runs `sql` as it is and returns the number of rows it changed.
+    ///
+    /// It exists so the ledger's tests can play an administrator with database access who
+    /// edits or deletes rows behind palisade's back, and check that verification notices.
+    /// Nothing else may call it: it bypasses every check the store makes.
+    ///
+    /// The SQL is the backend's own. SQLite's ledger tables are `STRICT`, so bytes must be
+    /// written as blobs: `X'00ff'`, `unhex('00ff')`, `CAST(... AS BLOB)`; PostgreSQL takes
+    /// `'\x00ff'::bytea` or `decode('00ff', 'hex')`.
+    #[doc(hidden)]
+    pub async fn ledger_tamper(&self, sql: &str) -> Result<u64, StoreError> {
+        with_pool!(self, pool => {
+            sqlx::raw_sql(AssertSqlSafe(sql.to_owned()))
+                .execute(pool)
+                .await
+                .map(|done| done.rows_affected())
+        })
+        .map_err(StoreError::db("running test-only SQL"))
+    }
+
+    /// A pooled connection for a read that takes more than one statement.
+    async fn pooled(&self, context: &'static str) -> Result<PooledConn, StoreError> {
+        match &self.pool {
+            Pool::Sqlite(pool) => pool.acquire().await.map(PooledConn::Sqlite),
+            Pool::Postgres(pool) => pool.acquire().await.map(PooledConn::Postgres),
+        }
+        .map_err(StoreError::db(context))
+    }
+}
+
+/// `BEGIN IMMEDIATE`, retried while SQLite says busy until `deadline`. SQLite already
+/// waits its busy timeout inside `BEGIN IMMEDIATE`; the retries cover the moments it
+/// answers busy without waiting (e.g. while another connection recovers the WAL).
+async fn begin_sqlite(
+    pool: &SqlitePool,
+    deadline: Instant,
+    busy: impl Fn() -> StoreError,
+) -> Result<sqlx::Transaction<'static, Sqlite>, StoreError> {
+    let mut pause = Duration::from_millis(1);
+    loop {
+        match pool.begin_with("BEGIN IMMEDIATE").await {
+            Ok(tx) => return Ok(tx),
+            Err(error) if is_sqlite_busy(&error) => {
+                if Instant::now() >= deadline {
+                    return Err(busy());
+                }
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_millis(50));
+            }
+            Err(error) => return Err(StoreError::db("starting a ledger append")(error)),
+        }
+    }
+}
+
+/// A transaction holding the ledger's advisory lock.
+async fn begin_postgres(
+    pool: &PgPool,
+    busy: impl Fn() -> StoreError,
+) -> Result<sqlx::Transaction<'static, Postgres>, StoreError> {
+    let mut tx = pool
+        .begin()
+        .await
+        .map_err(StoreError::db("starting a ledger append"))?;
+    match sqlx::raw_sql(PG_LOCK_SQL).execute(&mut *tx).await {
+        Ok(_) => Ok(tx),
+        Err(error) if crate::error::is_transient(&error) => Err(busy()),
+        Err(error) => Err(StoreError::db("taking the ledger lock")(error)),
+    }
+}
+
+async fn size(mut conn: Conn<'_>) -> Result<u64, StoreError> {
+    let size: i64 = on_conn!(conn, c => sqlx::query_scalar(SELECT_SIZE).fetch_one(c).await)
+        .map_err(StoreError::db("reading the ledger size"))?;
+    u64_from_db(size, "ledger size")
+}
+
+async fn nodes(mut conn: Conn<'_>, ids: &[(u8, u64)]) -> Result<Vec<[u8; 32]>, StoreError> {
+    let mut hashes = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(MAX_NODES_PER_LOOKUP) {
+        // Padded to a power of two by repeating the last id, so that a dozen statement
+        // shapes serve every lookup and all of them stay prepared.
+        let padded = chunk.len().next_power_of_two();
+        let sql = lookup_sql(padded, conn.placeholders());
+        let records: Vec<(i64, Option<Vec<u8>>)> = on_conn!(conn, c => {
+            let mut query = sqlx::query_as(AssertSqlSafe(sql));
+            for (ord, &(level, idx)) in chunk
+                .iter()
+                .chain(std::iter::repeat(&chunk[chunk.len() - 1]))
+                .take(padded)
+                .enumerate()
+            {
+                // An index no row can have (above i64::MAX) looks up -1: reported missing.
+                query = query
+                    .bind(ord as i64)
+                    .bind(i16::from(level))
+                    .bind(i64::try_from(idx).unwrap_or(-1));
+            }
+            query.fetch_all(c).await
+        })
+        .map_err(StoreError::db("reading ledger nodes"))?;
+        let mut records = records.into_iter();
+        for (ord, &(level, idx)) in chunk.iter().enumerate() {
+            match records.next() {
+                Some((got, Some(hash))) if got == ord as i64 => {
+                    hashes.push(hash_from_db(hash, "ledger node hash")?);
+                }
+                Some((got, None)) if got == ord as i64 => {
+                    return Err(StoreError::MissingNode { level, idx });
+                }
+                other => {
+                    return Err(StoreError::Corrupt {
+                        what: "ledger node lookup",
+                        reason: format!("expected the answer for position {ord}, got {other:?}"),
+                    });
+                }
+            }
+        }
+    }
+    Ok(hashes)
+}
+
+async fn insert_entries(mut conn: Conn<'_>, rows: &[LedgerRow]) -> Result<(), StoreError> {
+    for row in rows {
+        index_param(row.idx, "ledger entry index")?;
+        check_text(&row.actor, "ledger entry actor")?;
+        check_text(&row.kind, "ledger entry kind")?;
+        check_text(&row.subject, "ledger entry subject")?;
+    }
+    let per_statement = rows_per_insert(conn.max_params(), ENTRY_COLUMN_COUNT);
+    for chunk in power_of_two_runs(rows, per_statement) {
+        let sql = values_sql(
+            "INSERT INTO ledger_entries (idx, leaf_hash, entry, time_us, actor, kind, subject) VALUES ",
+            ENTRY_COLUMN_COUNT,
+            chunk.len(),
+            conn.placeholders(),
+        );
+        on_conn!(conn, c => {
+            let mut query = sqlx::query(AssertSqlSafe(sql));
+            for row in chunk {
+                query = query
+                    .bind(index_param(row.idx, "ledger entry index")?)
+                    .bind(&row.leaf_hash[..])
+                    .bind(&row.entry[..])
+                    .bind(row.time_us)
+                    .bind(row.actor.as_str())
+                    .bind(row.kind.as_str())
+                    .bind(row.subject.as_str());
+            }
+            query.execute(c).await.map(drop)
+        })
+        .map_err(|error| write_error(error, "ledger entry", "storing ledger entries"))?;
+    }
+    Ok(())
+}
+
+async fn insert_nodes(mut conn: Conn<'_>, nodes: &[(u8, u64, [u8; 32])]) -> Result<(), StoreError> {
+    for &(level, idx, _) in nodes {
+        check_level(level)?;
+        index_param(idx, "ledger node index")?;
+    }
+    let per_statement = rows_per_insert(conn.max_params(), NODE_COLUMN_COUNT);
+    for chunk in power_of_two_runs(nodes, per_statement) {
+        let sql = values_sql(
+            "INSERT INTO ledger_nodes (level, idx, hash) VALUES ",
+            NODE_COLUMN_COUNT,
+            chunk.len(),
+            conn.placeholders(),
+        );
+        on_conn!(conn, c => {
+            let mut query = sqlx::query(AssertSqlSafe(sql));
+            for (level, idx, hash) in chunk {
+                query = query
+                    .bind(i16::from(*level))
+                    .bind(index_param(*idx, "ledger node index")?)
+                    .bind(&hash[..]);
+            }
+            query.execute(c).await.map(drop)
+        })
+        .map_err(|error| write_error(error, "ledger node", "storing ledger nodes"))?;
+    }
+    Ok(())
+}
+
+async fn insert_checkpoint(
+    mut conn: Conn<'_>,
+    checkpoint: &LedgerCheckpoint,
+) -> Result<(), StoreError> {
+    let size = index_param(checkpoint.size, "checkpoint size")?;
+    check_text(&checkpoint.note, "checkpoint note")?;
+    on_conn!(conn, c => {
+        sqlx::query(
+            "INSERT INTO ledger_checkpoints (size, root, note, created_us) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(size)
+        .bind(&checkpoint.root[..])
+        .bind(checkpoint.note.as_str())
+        .bind(checkpoint.created_us)
+        .execute(c)
+        .await
+        .map(drop)
+    })
+    .map_err(|error| write_error(error, "ledger checkpoint", "storing a ledger checkpoint"))?;
+    Ok(())
+}
+
+async fn latest_checkpoint(mut conn: Conn<'_>) -> Result<Option<LedgerCheckpoint>, StoreError> {
+    let sql = concat!(
+        "SELECT ",
+        checkpoint_columns!(),
+        " FROM ledger_checkpoints ORDER BY size DESC LIMIT 1"
+    );
+    let record: Option<CheckpointRecord> = on_conn!(conn, c => {
+        sqlx::query_as(sql).fetch_optional(c).await
+    })
+    .map_err(StoreError::db("reading the latest ledger checkpoint"))?;
+    record.map(checkpoint_from_record).transpose()
+}
+
+/// How a statement writes its bind parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Placeholders {
+    /// `$1, $2, …`: PostgreSQL's only form.
+    Numbered,
+    /// `?, ?, …`: for SQLite's long statements. SQLite keeps `$N` and `?N` names in a
+    /// list it searches linearly, both while parsing and when the driver asks each
+    /// parameter's name to bind it: quadratic, 200 ms for a 1,000-row insert. Anonymous
+    /// parameters have no name and bind in order.
+    Anonymous,
+}
+
+/// `head` followed by `rows` groups of `columns` placeholders: `($1, $2), ($3, $4)`.
+fn values_sql(head: &str, columns: usize, rows: usize, style: Placeholders) -> String {
+    let mut sql = String::with_capacity(head.len() + rows * columns * 8);
+    sql.push_str(head);
+    let mut param = 0;
+    for row in 0..rows {
+        sql.push_str(if row == 0 { "(" } else { ", (" });
+        for column in 0..columns {
+            param += 1;
+            if column > 0 {
+                sql.push_str(", ");
+            }
+            match style {
+                Placeholders::Numbered => {
+                    let _ = write!(sql, "${param}");
+                }
+                Placeholders::Anonymous => sql.push('?'),
+            }
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+/// Looks up `rows` node ids given as `(ord, level, idx)` triples, answering one row per
+/// triple in `ord` order, with a NULL hash for a node not stored.
+fn lookup_sql(rows: usize, style: Placeholders) -> String {
+    // The casts type the CTE's columns on PostgreSQL; SQLite reads them as no-ops.
+    let (first, rest) = match style {
+        Placeholders::Numbered => (
+            "(CAST($1 AS BIGINT), CAST($2 AS SMALLINT), CAST($3 AS BIGINT))",
+            "($1, $2, $3)",
+        ),
+        Placeholders::Anonymous => (
+            "(CAST(? AS BIGINT), CAST(? AS SMALLINT), CAST(? AS BIGINT))",
+            "(?, ?, ?)",
+        ),
+    };
+    let sql = values_sql("WITH wanted (ord, level, idx) AS (VALUES ", 3, rows, style);
+    let mut sql = sql.replacen(rest, first, 1);
+    sql.push_str(
+        ") SELECT wanted.ord, ledger_nodes.hash FROM wanted \
+         LEFT JOIN ledger_nodes ON ledger_nodes.level = wanted.level \
+         AND ledger_nodes.idx = wanted.idx ORDER BY wanted.ord",
+    );
+    sql
+}
+
+/// The most rows one insert statement takes: a power of two, within the backend's
+/// parameter limit.
+fn rows_per_insert(max_params: usize, columns: usize) -> usize {
+    let fit = (max_params / columns).min(MAX_ROWS_PER_INSERT);
+    1 << fit.ilog2()
+}
+
+/// Splits `items` into runs whose lengths are powers of two, largest first, none longer
+/// than `max` (a power of two). A batch of any size then runs as a few statements of at
+/// most a dozen shapes, each prepared once per connection and kept in its statement
+/// cache: preparing a 1,000-row insert costs about as much as running it.
+fn power_of_two_runs<T>(mut items: &[T], max: usize) -> impl Iterator<Item = &[T]> {
+    std::iter::from_fn(move || {
+        if items.is_empty() {
+            return None;
+        }
+        let len = if items.len() >= max {
+            max
+        } else {
+            1 << items.len().ilog2()
+        };
+        let (run, rest) = items.split_at(len);
+        items = rest;
+        Some(run)
+    })
+}
+
+/// Turns a failed insert into [`StoreError::Conflict`] when a key was already stored.
+fn write_error(error: sqlx::Error, what: &'static str, context: &'static str) -> StoreError {
+    match error.as_database_error() {
+        Some(db) if db.is_unique_violation() => StoreError::Conflict {
+            what,
+            detail: db.message().to_owned(),
+        },
+        _ => StoreError::Database {
+            context,
+            source: error,
+        },
+    }
+}
+
+/// A `u64` index or size as the database stores it (`BIGINT`, so at most `i64::MAX`).
+fn index_param(value: u64, what: &'static str) -> Result<i64, StoreError> {
+    i64::try_from(value).map_err(|_| StoreError::InvalidInput {
+        what,
+        reason: format!("{value} is above the largest storable value {}", i64::MAX),
+    })
+}
+
+fn check_level(level: u8) -> Result<(), StoreError> {
+    if level < 64 {
+        Ok(())
+    } else {
+        Err(StoreError::InvalidInput {
+            what: "ledger node level",
+            reason: format!("{level} is above 63"),
+        })
+    }
+}
+
+/// Refuses NUL characters, which PostgreSQL cannot store in `TEXT`, on both backends alike.
+fn check_text(value: &str, what: &'static str) -> Result<(), StoreError> {
+    if value.contains('\0') {
+        Err(StoreError::InvalidInput {
+            what,
+            reason: "it contains a NUL character".to_owned(),
+        })
+    } else {
+        Ok(())
+    }
+}
+
+/// An exclusive upper bound as a `BIGINT`: anything larger means "no bound".
+fn clamp_i64(value: u64) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
+}
+
+fn u64_from_db(value: i64, what: &'static str) -> Result<u64, StoreError> {
+    u64::try_from(value).map_err(|_| StoreError::Corrupt {
+        what,
+        reason: format!("{value} is negative"),
+    })
+}
+
+fn hash_from_db(bytes: Vec<u8>, what: &'static str) -> Result<[u8; 32], StoreError> {
+    <[u8; 32]>::try_from(bytes).map_err(|bytes| StoreError::Corrupt {
+        what,
+        reason: format!("{} bytes instead of 32", bytes.len()),
+    })
+}
+
+fn row_from_record(record: EntryRecord) -> Result<LedgerRow, StoreError> {
+    let (idx, leaf_hash, entry, time_us, actor, kind, subject) = record;
+    Ok(LedgerRow {
+        idx: u64_from_db(idx, "ledger entry index")?,
+        leaf_hash: hash_from_db(leaf_hash, "ledger leaf hash")?,
+        entry,
+        time_us,
+        actor,
+        kind,
+        subject,
+    })
+}
+
+fn checkpoint_from_record(record: CheckpointRecord) -> Result<LedgerCheckpoint, StoreError> {
+    let (size, root, note, created_us) = record;
+    Ok(LedgerCheckpoint {
+        size: u64_from_db(size, "checkpoint size")?,
+        root: hash_from_db(root, "checkpoint root")?,
+        note,
+        created_us,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lock_key_and_wait_are_as_documented() {
+        let key = i64::from_be_bytes(*b"pal:ledg");
+        assert!(PG_LOCK_SQL.contains(&format!("pg_advisory_xact_lock({key})")));
+        assert!(PG_LOCK_SQL.contains(&format!("'{}s'", LEDGER_LOCK_WAIT.as_secs())));
+    }
+
+    #[test]
+    fn values_sql_writes_every_placeholder() {
+        let head = "INSERT INTO t (a, b) VALUES ";
+        assert_eq!(
+            values_sql(head, 2, 3, Placeholders::Numbered),
+            "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4), ($5, $6)"
+        );
+        assert_eq!(
+            values_sql(head, 2, 2, Placeholders::Anonymous),
+            "INSERT INTO t (a, b) VALUES (?, ?), (?, ?)"
+        );
+        let lookup = lookup_sql(2, Placeholders::Numbered);
+        assert!(lookup.starts_with(
+            "WITH wanted (ord, level, idx) AS (VALUES (CAST($1 AS BIGINT), CAST($2 AS SMALLINT), CAST($3 AS BIGINT)), ($4, $5, $6)) SELECT"
+        ), "{lookup}");
+        let lookup = lookup_sql(2, Placeholders::Anonymous);
+        assert!(lookup.starts_with(
+            "WITH wanted (ord, level, idx) AS (VALUES (CAST(? AS BIGINT), CAST(? AS SMALLINT), CAST(? AS BIGINT)), (?, ?, ?)) SELECT"
+        ), "{lookup}");
+    }
+
+    #[test]
+    fn runs_are_powers_of_two_largest_first() {
+        let items: Vec<u32> = (0..1000).collect();
+        let runs: Vec<usize> = power_of_two_runs(&items, 256).map(<[u32]>::len).collect();
+        assert_eq!(runs, [256, 256, 256, 128, 64, 32, 8]);
+        let flat: Vec<u32> = power_of_two_runs(&items, 256).flatten().copied().collect();
+        assert_eq!(flat, items);
+        assert_eq!(power_of_two_runs(&items[..1], 256).count(), 1);
+        assert_eq!(power_of_two_runs(&items[..0], 256).count(), 0);
+    }
+
+    #[test]
+    fn statements_stay_under_both_parameter_limits() {
+        for (limit, columns) in [
+            (SQLITE_MAX_PARAMS, ENTRY_COLUMN_COUNT),
+            (SQLITE_MAX_PARAMS, NODE_COLUMN_COUNT),
+            (PG_MAX_PARAMS, ENTRY_COLUMN_COUNT),
+            (PG_MAX_PARAMS, NODE_COLUMN_COUNT),
+        ] {
+            assert!(rows_per_insert(limit, columns) * columns <= limit);
+        }
+        assert!(rows_per_insert(SQLITE_MAX_PARAMS, ENTRY_COLUMN_COUNT).is_power_of_two());
+    }
+}
