@@ -109,6 +109,177 @@ Examples:
     /// Inspect and migrate the store
     #[command(subcommand)]
     Db(DbCommand),
+
+    /// The tamper-evident evidence ledger: append, prove, verify, export
+    #[command(after_help = "\
+Every decision Palisade makes is an entry in an RFC 9162 Merkle log with
+Ed25519-signed checkpoints (C2SP formats). Examples:
+  palisade ledger keygen                        # once: the log's signing key
+  palisade ledger append --kind gate.verdict --subject payments-api --data '{\"pass\":true}'
+  palisade ledger tail -n 20 --kind access.grant
+  palisade ledger prove 41 -o receipt.txt       # a receipt anyone can check offline
+  palisade ledger verify                        # re-hash everything, name the first divergence
+  palisade ledger export --since 2026-10-01 --until 2026-11-01 -o evidence/")]
+    Ledger(LedgerArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LedgerArgs {
+    /// The operating model (for the log's name and its witnesses)
+    #[arg(long, global = true, default_value = "palisade.toml")]
+    pub model: PathBuf,
+
+    /// The log's signing key (default .palisade/ledger.key)
+    #[arg(long, global = true, env = "PALISADE_LEDGER_KEY")]
+    pub key: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: LedgerCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LedgerCommand {
+    /// Create the log's Ed25519 signing key (file mode 0600) and print its verifier key
+    #[command(
+        after_help = "Example:\n  palisade ledger keygen --model examples/acme/palisade.toml"
+    )]
+    Keygen {
+        /// Key name (default: the model's org.log_name)
+        #[arg(long)]
+        name: Option<String>,
+        /// Where to write the key (default: --key or .palisade/ledger.key)
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+        /// Replace an existing key
+        #[arg(long)]
+        force: bool,
+    },
+    /// Append an entry (or many, from JSON Lines)
+    #[command(
+        after_help = "Examples:\n  palisade ledger append --kind access.grant --subject grant-17 --actor dana --data '{\"role\":\"prod-reader\"}'\n  palisade ledger append --from events.jsonl --batch 1000"
+    )]
+    Append {
+        /// What kind of decision, e.g. gate.verdict
+        #[arg(long)]
+        kind: Option<String>,
+        /// What it is about
+        #[arg(long)]
+        subject: Option<String>,
+        /// Who made it
+        #[arg(long, default_value = "palisade")]
+        actor: String,
+        /// Details, as JSON
+        #[arg(long)]
+        data: Option<String>,
+        /// Append each line of this JSON Lines file (`-` for stdin); prints each index once durable
+        #[arg(long, conflicts_with_all = ["kind", "subject", "data"])]
+        from: Option<PathBuf>,
+        /// With --from: entries per transaction
+        #[arg(long, default_value_t = 1)]
+        batch: usize,
+    },
+    /// Print one entry exactly as it was hashed
+    #[command(after_help = "Example:\n  palisade ledger show 41 > entry-41.json")]
+    Show {
+        /// The entry's index
+        index: u64,
+    },
+    /// The latest entries, optionally filtered
+    #[command(
+        after_help = "Example:\n  palisade ledger tail -n 50 --kind gate.verdict --since 2026-11-01"
+    )]
+    Tail {
+        /// How many
+        #[arg(short, default_value_t = 10)]
+        n: u64,
+        /// Only this kind
+        #[arg(long)]
+        kind: Option<String>,
+        /// Only this subject
+        #[arg(long)]
+        subject: Option<String>,
+        /// Only from this day or time on
+        #[arg(long)]
+        since: Option<String>,
+        /// Only before this day or time
+        #[arg(long)]
+        until: Option<String>,
+    },
+    /// Sign and store a checkpoint of the log as it is now
+    #[command(after_help = "Example:\n  palisade ledger checkpoint > checkpoint.txt")]
+    Checkpoint,
+    /// A receipt (C2SP tlog-proof) proving an entry is in the log
+    #[command(after_help = "Example:\n  palisade ledger prove 41 -o receipt-41.txt")]
+    Prove {
+        /// The entry's index
+        index: u64,
+        /// Write the receipt here instead of stdout
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+    /// A consistency proof between two sizes of the log
+    #[command(after_help = "Example:\n  palisade ledger consistency 1000 --to 2000 --format json")]
+    Consistency {
+        /// The older size
+        from: u64,
+        /// The newer size (default: now)
+        #[arg(long)]
+        to: Option<u64>,
+    },
+    /// Check a receipt offline against an entry and the log's verifier key
+    #[command(
+        name = "verify-receipt",
+        after_help = "Example:\n  palisade ledger verify-receipt receipt-41.txt --entry entry-41.json --key log.vkey"
+    )]
+    VerifyReceipt {
+        /// The receipt file
+        receipt: PathBuf,
+        /// The entry's exact bytes
+        #[arg(long)]
+        entry: Option<PathBuf>,
+        /// The verifier key, or a file holding it (default: next to the signing key)
+        #[arg(long = "verifier")]
+        key: Option<String>,
+    },
+    /// Re-hash the whole log and check every node, checkpoint and cosignature
+    #[command(
+        after_help = "Exit codes: 0 intact, 1 tampered (the first divergence is named), 2 could not run.\n\nExample:\n  palisade ledger verify --checkpoint witness-copy.txt"
+    )]
+    Verify {
+        /// Checkpoints held elsewhere (by a witness or an auditor) that must be prefixes of today's log
+        #[arg(long = "checkpoint")]
+        checkpoints: Vec<PathBuf>,
+    },
+    /// Record a witness's cosignatures of one of our checkpoints
+    #[command(after_help = "Example:\n  palisade ledger cosign cosigned-checkpoint.txt")]
+    Cosign {
+        /// The checkpoint note with the witness's cosignature lines
+        file: PathBuf,
+    },
+    /// Write an evidence bundle for auditors
+    #[command(
+        after_help = "Example:\n  palisade ledger export --since 2026-10-01 --until 2026-11-01 -o evidence-2026-10"
+    )]
+    Export {
+        /// First day (or time) included
+        #[arg(long)]
+        since: String,
+        /// First day (or time) not included
+        #[arg(long)]
+        until: String,
+        /// The directory to write
+        #[arg(long, short)]
+        output: PathBuf,
+    },
+    /// Check an evidence bundle offline, with nothing but the bundle
+    #[command(
+        name = "verify-bundle",
+        after_help = "Example:\n  palisade ledger verify-bundle evidence-2026-10"
+    )]
+    VerifyBundle {
+        /// The bundle's directory
+        dir: PathBuf,
+    },
 }
 
 #[derive(Debug, Args)]

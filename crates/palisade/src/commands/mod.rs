@@ -3,6 +3,7 @@
 mod check;
 mod db;
 mod init;
+mod ledger;
 
 use std::process::ExitCode;
 
@@ -22,6 +23,7 @@ pub fn run(cli: Cli, out: &Output) -> anyhow::Result<ExitCode> {
         }
         Command::Apply(args) => db::apply(&args, &cli.global.db, out),
         Command::Db(cmd) => db::run(&cmd, &cli.global.db, out),
+        Command::Ledger(args) => ledger::run(&args, &cli.global.db, out),
     }
 }
 

@@ -4,6 +4,7 @@
 
 mod check;
 mod init;
+mod ledger;
 mod store;
 
 use std::path::{Path, PathBuf};

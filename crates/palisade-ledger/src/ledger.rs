@@ -1,0 +1,1148 @@
+//! The evidence ledger over the store: appends, proofs, checkpoints,
+//! cosignatures, whole-log verification and evidence bundles.
+//!
+//! The tree lives in the store as perfect-subtree nodes, so an append reads
+//! only the O(log n) peaks of the tree and a proof reads only the O(log n)
+//! nodes its plan names, in one query each. Appends are serialised by the
+//! database (a write lock), never by this process, so several server
+//! replicas can share one log.
+
+use std::collections::HashMap;
+
+use jiff::Timestamp;
+use palisade_store::{LedgerCheckpoint, LedgerCosignature, LedgerRow, Store, StoreError};
+use serde_json::Value;
+
+use crate::checkpoint::{Checkpoint, CheckpointError, SignedCheckpoint};
+use crate::cosignature::{Cosignature, CosignatureError};
+use crate::entry::{Entry, EntryError};
+use crate::merkle::{
+    self, Frontier, FrontierError, Hash, NodeId, PlanError, ProofError, consistency_proof_plan,
+    inclusion_proof_plan, peak_ids,
+};
+use crate::note::{Note, NoteError, SignerKey, VerifierKey};
+use crate::receipt::{Receipt, ReceiptError};
+
+/// A decision to record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    /// When it was made.
+    pub time: Timestamp,
+    /// Who made it.
+    pub actor: String,
+    /// What kind of decision it is, e.g. `gate.verdict`.
+    pub kind: String,
+    /// What it is about, e.g. a service or a grant id.
+    pub subject: String,
+    /// Its details.
+    pub data: Value,
+}
+
+/// What went wrong in a ledger operation.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LedgerError {
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// An event could not be encoded as an entry.
+    #[error("cannot encode the entry: {0}")]
+    Entry(#[from] EntryError),
+    /// The stored tree is not what its size promises.
+    #[error("the stored tree is inconsistent: {0}; run `palisade ledger verify`")]
+    Tree(String),
+    /// An index or size outside the log.
+    #[error("{what} {value} is outside the log, which has {size} entries")]
+    OutOfRange {
+        /// What was asked for.
+        what: &'static str,
+        /// The value asked for.
+        value: u64,
+        /// The log's size.
+        size: u64,
+    },
+    /// Signing needs a key and none was given.
+    #[error("no signing key: create one with `palisade ledger keygen` and pass it with --key")]
+    NoSigner,
+    /// A checkpoint could not be made or read.
+    #[error(transparent)]
+    Checkpoint(#[from] CheckpointError),
+    /// A note could not be made or read.
+    #[error(transparent)]
+    Note(#[from] NoteError),
+    /// A receipt could not be made or read.
+    #[error(transparent)]
+    Receipt(#[from] ReceiptError),
+    /// A cosignature was rejected.
+    #[error("cosignature rejected: {0}")]
+    Cosignature(String),
+}
+
+impl From<PlanError> for LedgerError {
+    fn from(e: PlanError) -> Self {
+        LedgerError::Tree(e.to_string())
+    }
+}
+
+impl From<FrontierError> for LedgerError {
+    fn from(e: FrontierError) -> Self {
+        LedgerError::Tree(e.to_string())
+    }
+}
+
+/// The result of one append.
+#[derive(Debug, Clone)]
+pub struct Appended {
+    /// The new entry's index.
+    pub index: u64,
+    /// The log's size after the append.
+    pub size: u64,
+    /// The tree's root after the append.
+    pub root: Hash,
+    /// A receipt proving the entry, signed when the ledger has a key.
+    pub receipt: Option<Receipt>,
+}
+
+/// The result of a batch append.
+#[derive(Debug, Clone)]
+pub struct BatchAppended {
+    /// The first new entry's index.
+    pub first: u64,
+    /// How many entries were appended.
+    pub count: u64,
+    /// The log's size after the append.
+    pub size: u64,
+    /// The tree's root after the append.
+    pub root: Hash,
+    /// The checkpoint stored for the new size, when the ledger has a key.
+    pub checkpoint: Option<SignedCheckpoint>,
+}
+
+/// The first place where the stored log and its own hashes disagree.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Divergence {
+    /// An index has no entry: it was deleted.
+    #[error("entry {index} was removed: the log jumps from entry {before} to entry {after}", before = index.wrapping_sub(1))]
+    Removed {
+        /// The missing index.
+        index: u64,
+        /// The next index present.
+        after: u64,
+    },
+    /// An entry's bytes, hash or indexed columns were changed.
+    #[error("entry {index} was altered: {what}")]
+    Altered {
+        /// The entry.
+        index: u64,
+        /// What does not match.
+        what: String,
+    },
+    /// The entry stored at a position says it belongs elsewhere.
+    #[error("the entry at position {position} is entry {claims}: entries were {how}")]
+    Moved {
+        /// Where it is stored.
+        position: u64,
+        /// The index inside its signed content.
+        claims: u64,
+        /// `inserted before it`, `removed before it` or `reordered`.
+        how: &'static str,
+    },
+    /// A stored tree node does not match the entries.
+    #[error("tree node (level {level}, index {index}) was altered or is missing")]
+    Node {
+        /// Its level.
+        level: u8,
+        /// Its index.
+        index: u64,
+    },
+    /// The node table holds more nodes than the entries make.
+    #[error(
+        "the tree holds {extra} node(s) that no entry accounts for, first at (level {level}, index {index})"
+    )]
+    ExtraNodes {
+        /// How many.
+        extra: u64,
+        /// First one's level.
+        level: u8,
+        /// First one's index.
+        index: u64,
+    },
+    /// A checkpoint's root is not the root of today's tree at its size.
+    #[error(
+        "checkpoint {size} is not a prefix of today's tree: its root differs from the entries' root at that size"
+    )]
+    CheckpointMismatch {
+        /// The checkpoint's size.
+        size: u64,
+    },
+    /// A checkpoint covers more entries than the log holds now.
+    #[error(
+        "checkpoint {size} covers more entries than the log now holds ({log_size}): the log was truncated or rolled back"
+    )]
+    RolledBack {
+        /// The checkpoint's size.
+        size: u64,
+        /// The log's size.
+        log_size: u64,
+    },
+    /// A checkpoint's signature or body is wrong.
+    #[error("checkpoint {size} is not validly signed by this log: {why}")]
+    CheckpointSignature {
+        /// The checkpoint's size.
+        size: u64,
+        /// Why.
+        why: String,
+    },
+    /// A witness cosignature does not verify.
+    #[error("cosignature of witness `{witness}` on checkpoint {size} does not verify: {why}")]
+    Cosignature {
+        /// The checkpoint's size.
+        size: u64,
+        /// The witness.
+        witness: String,
+        /// Why.
+        why: String,
+    },
+}
+
+/// What `verify` checked and what it found.
+#[derive(Debug, Clone)]
+pub struct VerifyReport {
+    /// Entries re-hashed.
+    pub entries: u64,
+    /// Stored tree nodes compared.
+    pub nodes: u64,
+    /// Root of the whole log as recomputed.
+    pub root: Hash,
+    /// Stored checkpoints checked.
+    pub checkpoints: u64,
+    /// Witness cosignatures checked.
+    pub cosignatures: u64,
+    /// Checkpoints from outside (witnesses, auditors) checked.
+    pub external: u64,
+    /// The first divergence, if any.
+    pub divergence: Option<Divergence>,
+}
+
+/// What verification is checked against.
+#[derive(Debug, Clone, Default)]
+pub struct VerifyOptions {
+    /// Keys whose signature makes a checkpoint this log's.
+    pub log_keys: Vec<VerifierKey>,
+    /// Witness keys (algorithm cosignature/v1).
+    pub witnesses: Vec<VerifierKey>,
+    /// Checkpoints held outside the store (by witnesses or auditors): each
+    /// must be a prefix of today's tree.
+    pub external: Vec<SignedCheckpoint>,
+}
+
+/// Entries read back, with their stored row.
+#[derive(Debug, Clone)]
+pub struct Stored {
+    /// The decoded entry.
+    pub entry: Entry,
+    /// The exact bytes that were hashed.
+    pub bytes: Vec<u8>,
+}
+
+/// Filters for reading entries.
+#[derive(Debug, Clone, Default)]
+pub struct Query {
+    /// Only this kind.
+    pub kind: Option<String>,
+    /// Only this subject.
+    pub subject: Option<String>,
+    /// Only at or after this time.
+    pub since: Option<Timestamp>,
+    /// Only before this time.
+    pub until: Option<Timestamp>,
+    /// At most this many.
+    pub limit: u32,
+    /// Skip this many.
+    pub offset: u64,
+}
+
+/// An evidence bundle's files, as text, for the caller to write.
+#[derive(Debug, Clone)]
+pub struct Bundle {
+    /// `entries.jsonl`: one canonical entry a line, exactly the leaf bytes.
+    pub entries: String,
+    /// `proofs.jsonl`: `{"index":N,"proof":[base64…]}` a line, same order.
+    pub proofs: String,
+    /// `checkpoint`: the signed checkpoint all proofs are against.
+    pub checkpoint: String,
+    /// `log.vkey`: the log's verifier key.
+    pub key: String,
+    /// How many entries it holds.
+    pub count: u64,
+}
+
+/// Micro-seconds since the epoch, as stored.
+fn micros(t: Timestamp) -> i64 {
+    t.as_microsecond()
+}
+
+fn ids(nodes: &[NodeId]) -> Vec<(u8, u64)> {
+    nodes.iter().map(|n| (n.level, n.index)).collect()
+}
+
+/// The store-backed evidence ledger of one organisation.
+#[derive(Debug, Clone)]
+pub struct Ledger {
+    store: Store,
+    origin: String,
+    signer: Option<SignerKey>,
+}
+
+impl Ledger {
+    /// A ledger in `store` whose checkpoints name `origin` (the org's log name).
+    pub fn new(store: Store, origin: impl Into<String>) -> Self {
+        Ledger {
+            store,
+            origin: origin.into(),
+            signer: None,
+        }
+    }
+
+    /// Signs checkpoints and receipts with `key`.
+    pub fn with_signer(mut self, key: SignerKey) -> Self {
+        self.signer = Some(key);
+        self
+    }
+
+    /// The log's origin line.
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Number of entries.
+    pub async fn size(&self) -> Result<u64, LedgerError> {
+        Ok(self.store.ledger_size().await?)
+    }
+
+    /// The root of the first `size` entries.
+    pub async fn root_at(&self, size: u64) -> Result<Hash, LedgerError> {
+        let current = self.size().await?;
+        if size > current {
+            return Err(LedgerError::OutOfRange {
+                what: "size",
+                value: size,
+                size: current,
+            });
+        }
+        let peak_nodes = peak_ids(size);
+        let peaks = self.store.ledger_nodes(&ids(&peak_nodes)).await?;
+        Ok(Frontier::from_peaks(size, peaks)?.root())
+    }
+
+    /// Appends one event; with a key, returns a signed receipt for it.
+    pub async fn append(&self, event: Event) -> Result<Appended, LedgerError> {
+        let (first, frontier, mut known) = self
+            .append_events(std::slice::from_ref(&event), false)
+            .await?;
+        let size = frontier.size();
+        let root = frontier.root();
+        let receipt = match &self.signer {
+            None => None,
+            Some(key) => {
+                let plan = inclusion_proof_plan(first, size)?;
+                let missing: Vec<NodeId> = plan
+                    .nodes()
+                    .into_iter()
+                    .filter(|n| !known.contains_key(n))
+                    .collect();
+                if !missing.is_empty() {
+                    let hashes = self.store.ledger_nodes(&ids(&missing)).await?;
+                    known.extend(missing.into_iter().zip(hashes));
+                }
+                let proof = plan.assemble_from_map(&known)?;
+                let signed = Checkpoint::new(self.origin.clone(), size, root).sign(key)?;
+                Some(Receipt::new(first, proof, signed))
+            }
+        };
+        Ok(Appended {
+            index: first,
+            size,
+            root,
+            receipt,
+        })
+    }
+
+    /// Appends events in one transaction; with a key, stores a checkpoint
+    /// for the new size in the same transaction.
+    pub async fn append_batch(&self, events: &[Event]) -> Result<BatchAppended, LedgerError> {
+        let (first, frontier, _) = self.append_events(events, true).await?;
+        let checkpoint = match (&self.signer, events.is_empty()) {
+            (Some(_), false) => self
+                .store
+                .ledger_checkpoint(frontier.size())
+                .await?
+                .map(|c| SignedCheckpoint::parse(c.note.as_bytes()))
+                .transpose()?,
+            _ => None,
+        };
+        Ok(BatchAppended {
+            first,
+            count: events.len() as u64,
+            size: frontier.size(),
+            root: frontier.root(),
+            checkpoint,
+        })
+    }
+
+    /// The append itself: returns the first new index, the new frontier and
+    /// every node hash it saw (for a proof of the last entry).
+    async fn append_events(
+        &self,
+        events: &[Event],
+        checkpoint: bool,
+    ) -> Result<(u64, Frontier, HashMap<NodeId, Hash>), LedgerError> {
+        let mut tx = self.store.ledger_begin().await?;
+        let size = tx.size().await?;
+        let peak_nodes = peak_ids(size);
+        let peaks = tx.nodes(&ids(&peak_nodes)).await?;
+        let mut known: HashMap<NodeId, Hash> = peak_nodes
+            .iter()
+            .copied()
+            .zip(peaks.iter().copied())
+            .collect();
+        let mut frontier = Frontier::from_peaks(size, peaks)?;
+        let mut rows = Vec::with_capacity(events.len());
+        let mut nodes = Vec::with_capacity(events.len() * 2);
+        for (i, ev) in events.iter().enumerate() {
+            let index = size + i as u64;
+            let entry = Entry::new(
+                index,
+                ev.time,
+                ev.actor.clone(),
+                ev.kind.clone(),
+                ev.subject.clone(),
+                ev.data.clone(),
+            );
+            let bytes = entry.canonical_bytes()?;
+            let leaf = merkle::leaf_hash(&bytes);
+            frontier.push_with(leaf, |id, hash| {
+                nodes.push((id.level, id.index, hash));
+                known.insert(id, hash);
+            });
+            rows.push(LedgerRow {
+                idx: index,
+                leaf_hash: leaf,
+                entry: bytes,
+                time_us: micros(entry.time),
+                actor: entry.actor,
+                kind: entry.kind,
+                subject: entry.subject,
+            });
+        }
+        tx.insert_entries(&rows).await?;
+        tx.insert_nodes(&nodes).await?;
+        if checkpoint
+            && !events.is_empty()
+            && let Some(key) = &self.signer
+        {
+            let signed =
+                Checkpoint::new(self.origin.clone(), frontier.size(), frontier.root()).sign(key)?;
+            tx.insert_checkpoint(&LedgerCheckpoint {
+                size: frontier.size(),
+                root: frontier.root(),
+                note: signed.to_string(),
+                created_us: micros(Timestamp::now()),
+            })
+            .await?;
+        }
+        tx.commit().await?;
+        Ok((size, frontier, known))
+    }
+
+    /// Signs and stores a checkpoint of the current tree (or returns the
+    /// stored one if the tree has not grown since).
+    pub async fn checkpoint(&self, now: Timestamp) -> Result<SignedCheckpoint, LedgerError> {
+        let key = self.signer.as_ref().ok_or(LedgerError::NoSigner)?;
+        let mut tx = self.store.ledger_begin().await?;
+        let size = tx.size().await?;
+        if let Some(latest) = tx.latest_checkpoint().await?
+            && latest.size == size
+        {
+            tx.rollback().await?;
+            return Ok(SignedCheckpoint::parse(latest.note.as_bytes())?);
+        }
+        let peak_nodes = peak_ids(size);
+        let peaks = tx.nodes(&ids(&peak_nodes)).await?;
+        let root = Frontier::from_peaks(size, peaks)?.root();
+        let signed = Checkpoint::new(self.origin.clone(), size, root).sign(key)?;
+        tx.insert_checkpoint(&LedgerCheckpoint {
+            size,
+            root,
+            note: signed.to_string(),
+            created_us: micros(now),
+        })
+        .await?;
+        tx.commit().await?;
+        Ok(signed)
+    }
+
+    /// The latest stored checkpoint.
+    pub async fn latest_checkpoint(&self) -> Result<Option<SignedCheckpoint>, LedgerError> {
+        match self.store.ledger_latest_checkpoint().await? {
+            Some(c) => Ok(Some(SignedCheckpoint::parse(c.note.as_bytes())?)),
+            None => Ok(None),
+        }
+    }
+
+    /// An inclusion proof of entry `index` in the tree of `size` entries.
+    pub async fn inclusion_proof(&self, index: u64, size: u64) -> Result<Vec<Hash>, LedgerError> {
+        let plan = inclusion_proof_plan(index, size)?;
+        let wanted = plan.nodes();
+        let hashes = self.store.ledger_nodes(&ids(&wanted)).await?;
+        let map: HashMap<NodeId, Hash> = wanted.into_iter().zip(hashes).collect();
+        Ok(plan.assemble_from_map(&map)?)
+    }
+
+    /// A consistency proof from the tree of `size1` entries to that of `size2`.
+    pub async fn consistency_proof(
+        &self,
+        size1: u64,
+        size2: u64,
+    ) -> Result<Vec<Hash>, LedgerError> {
+        let plan = consistency_proof_plan(size1, size2)?;
+        let wanted = plan.nodes();
+        let hashes = self.store.ledger_nodes(&ids(&wanted)).await?;
+        let map: HashMap<NodeId, Hash> = wanted.into_iter().zip(hashes).collect();
+        Ok(plan.assemble_from_map(&map)?)
+    }
+
+    /// A receipt for entry `index`: against the latest stored checkpoint
+    /// that covers it, or, with a key, a fresh checkpoint of today's tree.
+    pub async fn prove(&self, index: u64, now: Timestamp) -> Result<Receipt, LedgerError> {
+        let size = self.size().await?;
+        if index >= size {
+            return Err(LedgerError::OutOfRange {
+                what: "entry",
+                value: index,
+                size,
+            });
+        }
+        let checkpoint = match self.latest_checkpoint().await? {
+            Some(c) if c.checkpoint.size > index => c,
+            _ => self.checkpoint(now).await?,
+        };
+        let proof = self
+            .inclusion_proof(index, checkpoint.checkpoint.size)
+            .await?;
+        Ok(Receipt::new(index, proof, checkpoint))
+    }
+
+    /// Entry `index`, if present.
+    pub async fn entry(&self, index: u64) -> Result<Option<Stored>, LedgerError> {
+        match self.store.ledger_entry(index).await? {
+            None => Ok(None),
+            Some(row) => Ok(Some(Stored {
+                entry: Entry::from_canonical(&row.entry)?,
+                bytes: row.entry,
+            })),
+        }
+    }
+
+    /// Entries matching `query`, oldest first.
+    pub async fn query(&self, query: &Query) -> Result<Vec<Stored>, LedgerError> {
+        let rows = self
+            .store
+            .ledger_query(
+                query.kind.as_deref(),
+                query.subject.as_deref(),
+                query.since.map(micros),
+                query.until.map(micros),
+                query.limit,
+                query.offset,
+            )
+            .await?;
+        rows.into_iter()
+            .map(|row| {
+                Ok(Stored {
+                    entry: Entry::from_canonical(&row.entry)?,
+                    bytes: row.entry,
+                })
+            })
+            .collect()
+    }
+
+    /// The last `n` entries, oldest first.
+    pub async fn tail(&self, n: u64) -> Result<Vec<Stored>, LedgerError> {
+        let size = self.size().await?;
+        let from = size.saturating_sub(n);
+        let rows = self.store.ledger_entries(from, size).await?;
+        rows.into_iter()
+            .map(|row| {
+                Ok(Stored {
+                    entry: Entry::from_canonical(&row.entry)?,
+                    bytes: row.entry,
+                })
+            })
+            .collect()
+    }
+
+    /// Accepts a witness's cosigned checkpoint: a signed note whose body is
+    /// one of our stored checkpoints and that carries cosignature lines. Each
+    /// line from a known witness is verified and stored; returns the names
+    /// of the witnesses whose cosignatures were added.
+    pub async fn cosign(
+        &self,
+        cosigned_note: &str,
+        witnesses: &[VerifierKey],
+        now: Timestamp,
+    ) -> Result<(u64, Vec<String>), LedgerError> {
+        let note = Note::parse(cosigned_note.as_bytes())?;
+        let checkpoint = Checkpoint::parse(note.text())?;
+        let stored = self
+            .store
+            .ledger_checkpoint(checkpoint.size)
+            .await?
+            .ok_or_else(|| {
+                LedgerError::Cosignature(format!(
+                    "no stored checkpoint of size {}",
+                    checkpoint.size
+                ))
+            })?;
+        let ours = SignedCheckpoint::parse(stored.note.as_bytes())?;
+        if ours.checkpoint.body() != checkpoint.body() {
+            return Err(LedgerError::Cosignature(format!(
+                "the witness signed a checkpoint of size {} that is not ours: the log forked or the checkpoint is forged",
+                checkpoint.size
+            )));
+        }
+        let mut added = Vec::new();
+        for sig in note.signatures() {
+            let Some(key) = witnesses
+                .iter()
+                .find(|k| k.name() == sig.name && k.key_id() == sig.key_id)
+            else {
+                continue;
+            };
+            let cosig = Cosignature::from_note_signature(sig)
+                .map_err(|e: CosignatureError| LedgerError::Cosignature(e.to_string()))?;
+            cosig
+                .verify(&checkpoint.body(), key)
+                .map_err(|e| LedgerError::Cosignature(format!("witness `{}`: {e}", sig.name)))?;
+            let inserted = self
+                .store
+                .ledger_insert_cosignature(&LedgerCosignature {
+                    size: checkpoint.size,
+                    witness: sig.name.clone(),
+                    line: cosig.line(),
+                    received_us: micros(now),
+                })
+                .await?;
+            if inserted {
+                added.push(sig.name.clone());
+            }
+        }
+        if added.is_empty()
+            && !note
+                .signatures()
+                .iter()
+                .any(|s| witnesses.iter().any(|k| k.name() == s.name))
+        {
+            return Err(LedgerError::Cosignature(
+                "no cosignature from a witness listed in the model (org.witnesses)".to_owned(),
+            ));
+        }
+        Ok((checkpoint.size, added))
+    }
+
+    /// Re-hashes the whole log, checks every stored checkpoint, cosignature
+    /// and external checkpoint against it, compares every stored tree node,
+    /// and names the first divergence. Memory: about 64 bytes an entry.
+    pub async fn verify(&self, options: &VerifyOptions) -> Result<VerifyReport, LedgerError> {
+        const CHUNK: u32 = 20_000;
+        let checkpoints = self.all_checkpoints().await?;
+        let mut report = VerifyReport {
+            entries: 0,
+            nodes: 0,
+            root: merkle::empty_root(),
+            checkpoints: 0,
+            cosignatures: 0,
+            external: 0,
+            divergence: None,
+        };
+        // Roots at every size a checkpoint (stored or external) names.
+        let mut wanted: Vec<u64> = checkpoints
+            .iter()
+            .map(|c| c.size)
+            .chain(options.external.iter().map(|c| c.checkpoint.size))
+            .collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        let mut roots_at: HashMap<u64, Hash> = HashMap::new();
+        if wanted.first() == Some(&0) {
+            roots_at.insert(0, merkle::empty_root());
+        }
+        let mut levels: Vec<Vec<Hash>> = vec![Vec::new()];
+        let mut frontier = Frontier::new();
+        let mut next = 0u64;
+        'entries: loop {
+            let rows = self.store.ledger_entries_chunk(next, CHUNK).await?;
+            if rows.is_empty() {
+                break;
+            }
+            for row in &rows {
+                if let Some(d) = check_row(row, next) {
+                    report.divergence = Some(d);
+                    break 'entries;
+                }
+                frontier.push_with(row.leaf_hash, |id, hash| {
+                    let level = usize::from(id.level);
+                    if levels.len() <= level {
+                        levels.resize_with(level + 1, Vec::new);
+                    }
+                    levels[level].push(hash);
+                });
+                next += 1;
+                if wanted.binary_search(&next).is_ok() {
+                    roots_at.insert(next, frontier.root());
+                }
+            }
+        }
+        report.entries = next;
+        report.root = frontier.root();
+        if report.divergence.is_some() {
+            return Ok(report);
+        }
+
+        // Stored checkpoints and their cosignatures.
+        for cp in &checkpoints {
+            if let Some(d) = self.check_checkpoint(cp, &roots_at, next, options) {
+                report.divergence = Some(d);
+                return Ok(report);
+            }
+            report.checkpoints += 1;
+            let body = Checkpoint::new(self.origin.clone(), cp.size, cp.root).body();
+            for cosig in self.store.ledger_cosignatures(cp.size).await? {
+                let Some(key) = options.witnesses.iter().find(|k| k.name() == cosig.witness) else {
+                    continue;
+                };
+                let check = Cosignature::parse_line(&cosig.line)
+                    .map_err(|e| e.to_string())
+                    .and_then(|c| c.verify(&body, key).map_err(|e| e.to_string()));
+                if let Err(why) = check {
+                    report.divergence = Some(Divergence::Cosignature {
+                        size: cp.size,
+                        witness: cosig.witness,
+                        why,
+                    });
+                    return Ok(report);
+                }
+                report.cosignatures += 1;
+            }
+        }
+
+        // Checkpoints held outside: a witness's or an auditor's copy.
+        for ext in &options.external {
+            let size = ext.checkpoint.size;
+            if let Err(e) = ext.verify(&options.log_keys) {
+                report.divergence = Some(Divergence::CheckpointSignature {
+                    size,
+                    why: e.to_string(),
+                });
+                return Ok(report);
+            }
+            if size > next {
+                report.divergence = Some(Divergence::RolledBack {
+                    size,
+                    log_size: next,
+                });
+                return Ok(report);
+            }
+            if roots_at.get(&size) != Some(&ext.checkpoint.root)
+                || ext.checkpoint.origin != self.origin
+            {
+                report.divergence = Some(Divergence::CheckpointMismatch { size });
+                return Ok(report);
+            }
+            report.external += 1;
+        }
+        // The stored nodes, level by level, against the recomputed ones. They
+        // arrive ordered by (level, index), so a gap is a missing node.
+        let mut from = (0u8, 0u64);
+        let mut expect = (0usize, 0u64);
+        let missing_before = |expect: (usize, u64), upto: (usize, u64)| -> Option<Divergence> {
+            let (mut level, mut index) = expect;
+            while (level, index) < upto {
+                if levels
+                    .get(level)
+                    .is_some_and(|l| (index as usize) < l.len())
+                {
+                    return Some(Divergence::Node {
+                        level: level as u8,
+                        index,
+                    });
+                }
+                level += 1;
+                index = 0;
+                if level >= levels.len() {
+                    break;
+                }
+            }
+            None
+        };
+        loop {
+            let nodes = self.store.ledger_nodes_chunk(from, CHUNK).await?;
+            let Some(&(last_level, last_index, _)) = nodes.last() else {
+                break;
+            };
+            for &(level, index, hash) in &nodes {
+                if let Some(d) = missing_before(expect, (usize::from(level), index)) {
+                    report.divergence = Some(d);
+                    return Ok(report);
+                }
+                match levels
+                    .get(usize::from(level))
+                    .and_then(|l| l.get(index as usize))
+                {
+                    Some(h) if *h == hash => report.nodes += 1,
+                    Some(_) => {
+                        report.divergence = Some(Divergence::Node { level, index });
+                        return Ok(report);
+                    }
+                    None => {
+                        report.divergence = Some(Divergence::ExtraNodes {
+                            extra: 1,
+                            level,
+                            index,
+                        });
+                        return Ok(report);
+                    }
+                }
+                expect = (usize::from(level), index + 1);
+            }
+            from = (last_level, last_index + 1);
+        }
+        if let Some(d) = missing_before(expect, (levels.len(), 0)) {
+            report.divergence = Some(d);
+            return Ok(report);
+        }
+
+        Ok(report)
+    }
+
+    fn check_checkpoint(
+        &self,
+        cp: &LedgerCheckpoint,
+        roots_at: &HashMap<u64, Hash>,
+        log_size: u64,
+        options: &VerifyOptions,
+    ) -> Option<Divergence> {
+        let size = cp.size;
+        if size > log_size {
+            return Some(Divergence::RolledBack { size, log_size });
+        }
+        if roots_at.get(&size) != Some(&cp.root) {
+            return Some(Divergence::CheckpointMismatch { size });
+        }
+        let signed = match SignedCheckpoint::parse(cp.note.as_bytes()) {
+            Ok(s) => s,
+            Err(e) => {
+                return Some(Divergence::CheckpointSignature {
+                    size,
+                    why: e.to_string(),
+                });
+            }
+        };
+        if signed.checkpoint.size != size
+            || signed.checkpoint.root != cp.root
+            || signed.checkpoint.origin != self.origin
+        {
+            return Some(Divergence::CheckpointSignature {
+                size,
+                why: "the signed note does not match the stored size, root or origin".to_owned(),
+            });
+        }
+        if !options.log_keys.is_empty()
+            && let Err(e) = signed.verify(&options.log_keys)
+        {
+            return Some(Divergence::CheckpointSignature {
+                size,
+                why: e.to_string(),
+            });
+        }
+        None
+    }
+
+    async fn all_checkpoints(&self) -> Result<Vec<LedgerCheckpoint>, LedgerError> {
+        let mut all = Vec::new();
+        let mut from = 0;
+        loop {
+            let batch = self.store.ledger_checkpoints(from, 10_000).await?;
+            let Some(last) = batch.last() else { break };
+            from = last.size + 1;
+            all.extend(batch);
+        }
+        Ok(all)
+    }
+
+    /// An evidence bundle of the entries made in `[since, until)`: the
+    /// entries, an inclusion proof of each against one signed checkpoint, and
+    /// the key to check it with. Needs a signing key only when no stored
+    /// checkpoint covers the last entry.
+    pub async fn export(
+        &self,
+        since: Timestamp,
+        until: Timestamp,
+        now: Timestamp,
+    ) -> Result<Bundle, LedgerError> {
+        use base64::Engine as _;
+        let b64 = base64::engine::general_purpose::STANDARD;
+        let mut rows = Vec::new();
+        let mut offset = 0;
+        loop {
+            let batch = self
+                .store
+                .ledger_query(
+                    None,
+                    None,
+                    Some(micros(since)),
+                    Some(micros(until)),
+                    10_000,
+                    offset,
+                )
+                .await?;
+            let n = batch.len() as u64;
+            rows.extend(batch);
+            if n < 10_000 {
+                break;
+            }
+            offset += n;
+        }
+        let last = rows.iter().map(|r| r.idx).max();
+        let checkpoint = match (self.latest_checkpoint().await?, last) {
+            (Some(c), Some(l)) if c.checkpoint.size > l => c,
+            (Some(c), None) => c,
+            _ => self.checkpoint(now).await?,
+        };
+        let size = checkpoint.checkpoint.size;
+        let mut entries = String::new();
+        let mut proofs = String::new();
+        for row in &rows {
+            let proof = self.inclusion_proof(row.idx, size).await?;
+            let text = String::from_utf8(row.entry.clone())
+                .map_err(|_| LedgerError::Tree(format!("entry {} is not UTF-8", row.idx)))?;
+            entries.push_str(&text);
+            entries.push('\n');
+            let hashes: Vec<Value> = proof.iter().map(|h| Value::String(b64.encode(h))).collect();
+            proofs.push_str(&serde_json::json!({"index": row.idx, "proof": hashes}).to_string());
+            proofs.push('\n');
+        }
+        let key = match &self.signer {
+            Some(k) => k.verifier().to_string(),
+            None => String::new(),
+        };
+        Ok(Bundle {
+            entries,
+            proofs,
+            checkpoint: checkpoint.to_string(),
+            key,
+            count: rows.len() as u64,
+        })
+    }
+}
+
+/// Checks one stored row against its own content; `expected` is the index it
+/// must have.
+fn check_row(row: &LedgerRow, expected: u64) -> Option<Divergence> {
+    if row.idx != expected {
+        return Some(Divergence::Removed {
+            index: expected,
+            after: row.idx,
+        });
+    }
+    let leaf = merkle::leaf_hash(&row.entry);
+    if leaf != row.leaf_hash {
+        return Some(Divergence::Altered {
+            index: row.idx,
+            what: "its bytes no longer hash to its leaf hash".to_owned(),
+        });
+    }
+    // The common case, cheaply: the bytes are exactly the canonical entry of
+    // this row's index and columns around some data. Only when they are not
+    // is the entry decoded, to say precisely what differs.
+    if row_matches_columns(row) {
+        return None;
+    }
+    let entry = match Entry::from_canonical(&row.entry) {
+        Ok(e) => e,
+        Err(e) => {
+            return Some(Divergence::Altered {
+                index: row.idx,
+                what: format!("its content is not a canonical entry ({e})"),
+            });
+        }
+    };
+    if entry.index != row.idx {
+        let how = if entry.index < row.idx {
+            "inserted before it"
+        } else {
+            "removed before it"
+        };
+        return Some(Divergence::Moved {
+            position: row.idx,
+            claims: entry.index,
+            how,
+        });
+    }
+    if entry.kind != row.kind
+        || entry.subject != row.subject
+        || entry.actor != row.actor
+        || micros(entry.time) != row.time_us
+    {
+        return Some(Divergence::Altered {
+            index: row.idx,
+            what:
+                "its indexed columns (kind, subject, actor or time) differ from its signed content"
+                    .to_owned(),
+        });
+    }
+    None
+}
+
+/// Whether `row.entry` is `{"actor":…,"data":…,"index":…,"kind":…,
+/// "subject":…,"time":…}` (RFC 8785 key order) with this row's index and
+/// columns. The data in the middle is covered by the leaf hash, the tree
+/// and the signed checkpoints.
+fn row_matches_columns(row: &LedgerRow) -> bool {
+    let quote = |s: &str| crate::jcs::to_string(&Value::String(s.to_owned())).ok();
+    let Ok(time) = Timestamp::from_microsecond(row.time_us) else {
+        return false;
+    };
+    let Ok(time) = crate::entry::format_time(time) else {
+        return false;
+    };
+    let (Some(actor), Some(kind), Some(subject), Some(time)) = (
+        quote(&row.actor),
+        quote(&row.kind),
+        quote(&row.subject),
+        quote(&time),
+    ) else {
+        return false;
+    };
+    let head = format!("{{\"actor\":{actor},\"data\":");
+    let tail = format!(
+        ",\"index\":{},\"kind\":{kind},\"subject\":{subject},\"time\":{time}}}",
+        row.idx
+    );
+    row.entry.len() > head.len() + tail.len()
+        && row.entry.starts_with(head.as_bytes())
+        && row.entry.ends_with(tail.as_bytes())
+}
+
+/// Checks an evidence bundle with nothing but its own files: the checkpoint
+/// against the key, then every entry's proof against the checkpoint.
+/// Returns the checkpoint and the number of entries checked.
+pub fn verify_bundle(
+    entries: &str,
+    proofs: &str,
+    checkpoint: &str,
+    key: &str,
+) -> Result<(Checkpoint, u64), BundleError> {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let key = VerifierKey::parse(key.trim())
+        .map_err(|e| BundleError::new("log.vkey", 1, e.to_string()))?;
+    let signed = SignedCheckpoint::open(checkpoint.as_bytes(), std::slice::from_ref(&key))
+        .map_err(|e| BundleError::new("checkpoint", 1, e.to_string()))?;
+    let cp = signed.checkpoint;
+    let entry_lines: Vec<&str> = entries.lines().collect();
+    let proof_lines: Vec<&str> = proofs.lines().collect();
+    if entry_lines.len() != proof_lines.len() {
+        return Err(BundleError::new(
+            "proofs.jsonl",
+            proof_lines.len().min(entry_lines.len()) + 1,
+            format!(
+                "{} entries but {} proofs: the bundle is truncated",
+                entry_lines.len(),
+                proof_lines.len()
+            ),
+        ));
+    }
+    for (n, (entry, proof)) in entry_lines.iter().zip(&proof_lines).enumerate() {
+        let line = n + 1;
+        let parsed = Entry::from_canonical(entry.as_bytes())
+            .map_err(|e| BundleError::new("entries.jsonl", line, e.to_string()))?;
+        let value: Value = serde_json::from_str(proof)
+            .map_err(|e| BundleError::new("proofs.jsonl", line, e.to_string()))?;
+        let index = value["index"]
+            .as_u64()
+            .ok_or_else(|| BundleError::new("proofs.jsonl", line, "no `index`".to_owned()))?;
+        if index != parsed.index {
+            return Err(BundleError::new(
+                "proofs.jsonl",
+                line,
+                format!(
+                    "proof is for entry {index} but the entry on this line is {}",
+                    parsed.index
+                ),
+            ));
+        }
+        let hashes = value["proof"]
+            .as_array()
+            .ok_or_else(|| BundleError::new("proofs.jsonl", line, "no `proof` array".to_owned()))?
+            .iter()
+            .map(|h| {
+                let bytes = h
+                    .as_str()
+                    .and_then(|s| b64.decode(s).ok())
+                    .filter(|b| b.len() == 32);
+                bytes.map(|b| {
+                    let mut out = [0u8; 32];
+                    out.copy_from_slice(&b);
+                    out
+                })
+            })
+            .collect::<Option<Vec<Hash>>>()
+            .ok_or_else(|| {
+                BundleError::new(
+                    "proofs.jsonl",
+                    line,
+                    "a proof hash is not 32 bytes of base64".to_owned(),
+                )
+            })?;
+        merkle::verify_inclusion(
+            &merkle::leaf_hash(entry.as_bytes()),
+            index,
+            cp.size,
+            &hashes,
+            &cp.root,
+        )
+        .map_err(|e: ProofError| {
+            BundleError::new("proofs.jsonl", line, format!("entry {index}: {e}"))
+        })?;
+    }
+    Ok((cp, entry_lines.len() as u64))
+}
+
+/// A problem in an evidence bundle, with the file and line.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}:{line}: {message}")]
+pub struct BundleError {
+    /// The bundle file.
+    pub file: &'static str,
+    /// The 1-based line.
+    pub line: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl BundleError {
+    fn new(file: &'static str, line: usize, message: String) -> Self {
+        BundleError {
+            file,
+            line,
+            message,
+        }
+    }
+}

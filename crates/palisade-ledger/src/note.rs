@@ -1,0 +1,768 @@
+//! C2SP signed notes (<https://c2sp.org/signed-note>) with Ed25519 keys.
+//!
+//! A note is UTF-8 text with no control character other than newline,
+//! ending in a newline, then a blank line, then one or more signature lines:
+//!
+//! ```text
+//! example.com/log
+//! 42
+//! <base64 root>
+//!
+//! — example.com/log <base64(key id || Ed25519 signature)>
+//! ```
+//!
+//! Each signature line is an em dash (U+2014), a space, the key name, a
+//! space, and base64 of the 4-byte key id (big-endian) followed by the
+//! signature. The note text (everything before the blank line, including
+//! its final newline) is what an Ed25519 key signs.
+//!
+//! Keys: the key id is the first 4 bytes of
+//! `SHA-256(name || "\n" || algorithm || public key)`, algorithm byte 0x01
+//! for Ed25519 note signatures and 0x04 for `cosignature/v1` witness keys
+//! ([`crate::cosignature`]). A verifier key is written
+//! `<name>+<key id, 8 hex>+<base64(algorithm || public key)>`, a signer key
+//! `PRIVATE+KEY+<name>+<key id>+<base64(algorithm || 32-byte seed)>`. Key
+//! names are non-empty and hold no whitespace, no control character and no
+//! `+`.
+//!
+//! Verification ([`Note::verify`]) ignores signatures by unknown keys,
+//! requires at least one valid signature by a known Ed25519 key, and fails on
+//! a signature that names a known key but has another key id or does not
+//! verify. A note may carry at most [`MAX_SIGNATURES`] signatures, as the
+//! reference implementation (Go's `golang.org/x/mod/sumdb/note`) allows.
+//!
+//! Implemented from the C2SP specification and the Go reference as we know
+//! them; control characters are those below U+0020, as Go checks.
+
+use std::fmt;
+
+use ed25519_dalek::{Signature, SigningKey, VerifyingKey};
+use sha2::{Digest, Sha256};
+
+use crate::b64;
+
+/// The most signatures a note may carry.
+pub const MAX_SIGNATURES: usize = 100;
+
+/// The start of every signature line: an em dash and a space.
+const SIG_PREFIX: &str = "\u{2014} ";
+
+/// What is wrong with a note, a key or a signature.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum NoteError {
+    /// The bytes are not UTF-8.
+    #[error("line {line}: the note is not valid UTF-8")]
+    InvalidUtf8 {
+        /// The line, from 1.
+        line: usize,
+    },
+    /// A control character other than newline.
+    #[error("line {line}: control character U+{code:04X} is not allowed in a note")]
+    ControlCharacter {
+        /// The line, from 1.
+        line: usize,
+        /// The character's code point.
+        code: u32,
+    },
+    /// The note text is empty.
+    #[error("the note text is empty")]
+    EmptyText,
+    /// The note text does not end with a newline.
+    #[error("the note text must end with a newline")]
+    TextNotTerminated,
+    /// No blank line separates the text from signatures.
+    #[error("no signatures: a blank line and signature lines must follow the text")]
+    NoSignatureBlock,
+    /// The blank line is not followed by any signature line.
+    #[error("line {line}: expected a signature line after the blank line")]
+    NoSignatures {
+        /// The line, from 1.
+        line: usize,
+    },
+    /// The note does not end with a newline.
+    #[error("line {line}: the last signature line must end with a newline")]
+    SignatureNotTerminated {
+        /// The line, from 1.
+        line: usize,
+    },
+    /// A signature line does not start with "— ".
+    #[error("line {line}: a signature line must start with an em dash (U+2014) and a space")]
+    SignaturePrefix {
+        /// The line, from 1.
+        line: usize,
+    },
+    /// A signature line's key name is invalid.
+    #[error("line {line}: signature key name {name:?} {reason}")]
+    SignatureName {
+        /// The line, from 1.
+        line: usize,
+        /// The name.
+        name: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// A signature line has no space between name and signature.
+    #[error("line {line}: a signature line must be \"— <name> <base64 signature>\"")]
+    SignatureFields {
+        /// The line, from 1.
+        line: usize,
+    },
+    /// A signature is not canonical base64.
+    #[error("line {line}: the signature is not valid base64")]
+    SignatureBase64 {
+        /// The line, from 1.
+        line: usize,
+    },
+    /// A signature is shorter than a key id and one byte.
+    #[error(
+        "line {line}: the signature has {len} bytes; at least 5 (key id and signature) are needed"
+    )]
+    SignatureTooShort {
+        /// The line, from 1.
+        line: usize,
+        /// Its length.
+        len: usize,
+    },
+    /// Too many signature lines.
+    #[error("the note has more than {max} signatures")]
+    TooManySignatures {
+        /// The limit.
+        max: usize,
+    },
+    /// A key name is invalid.
+    #[error("key name {name:?} {reason}")]
+    KeyName {
+        /// The name.
+        name: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// A key's text is malformed.
+    #[error("malformed key: {reason}")]
+    KeyFormat {
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// A key's algorithm byte is not one this crate knows.
+    #[error("unsupported key algorithm 0x{byte:02x}")]
+    KeyAlgorithm {
+        /// The algorithm byte.
+        byte: u8,
+    },
+    /// A key text's key id is not the one its name and key give.
+    #[error("key {name:?}: key id {found:08x} does not match the key (expected {expected:08x})")]
+    KeyIdMismatch {
+        /// The key name.
+        name: String,
+        /// The key id the text gives.
+        found: u32,
+        /// The key id computed from the name and key.
+        expected: u32,
+    },
+    /// A key of the wrong algorithm was used.
+    #[error("key {name:?} is a {found} key; this needs a {expected} key")]
+    WrongAlgorithm {
+        /// The key name.
+        name: String,
+        /// The key's algorithm.
+        found: Algorithm,
+        /// The algorithm needed.
+        expected: Algorithm,
+    },
+    /// A signature names a known key but carries another key id.
+    #[error(
+        "line {line}: signature by known key {name:?} has key id {key_id:08x}, which is not that key's"
+    )]
+    UnknownKeyId {
+        /// The line, from 1.
+        line: usize,
+        /// The key name.
+        name: String,
+        /// The key id in the signature.
+        key_id: u32,
+    },
+    /// A signature by a known key does not verify.
+    #[error("line {line}: signature by key {name:?} ({key_id:08x}) is not valid")]
+    InvalidSignature {
+        /// The line, from 1.
+        line: usize,
+        /// The key name.
+        name: String,
+        /// The key id.
+        key_id: u32,
+    },
+    /// No signature is by a known key.
+    #[error("no signature by a known key (signed by: {})", .signers.join(", "))]
+    NoKnownSignature {
+        /// The names of the keys that did sign.
+        signers: Vec<String>,
+    },
+}
+
+/// A key's signature algorithm: the byte that prefixes its key material.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Algorithm {
+    /// Ed25519 signatures over the note text (0x01).
+    Ed25519,
+    /// Ed25519 `cosignature/v1` witness signatures (0x04), see [`crate::cosignature`].
+    CosignatureV1,
+}
+
+impl Algorithm {
+    /// The algorithm's identifier byte.
+    pub const fn byte(self) -> u8 {
+        match self {
+            Algorithm::Ed25519 => 0x01,
+            Algorithm::CosignatureV1 => 0x04,
+        }
+    }
+
+    /// The algorithm with this identifier byte.
+    pub const fn from_byte(byte: u8) -> Option<Self> {
+        match byte {
+            0x01 => Some(Algorithm::Ed25519),
+            0x04 => Some(Algorithm::CosignatureV1),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Algorithm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Algorithm::Ed25519 => "Ed25519 note",
+            Algorithm::CosignatureV1 => "cosignature/v1",
+        })
+    }
+}
+
+/// The key id of a key: the first 4 bytes, big-endian, of
+/// `SHA-256(name || "\n" || algorithm || public key)`.
+pub fn key_id(name: &str, algorithm: Algorithm, public_key: &[u8; 32]) -> u32 {
+    let mut hasher = Sha256::new();
+    hasher.update(name.as_bytes());
+    hasher.update(b"\n");
+    hasher.update([algorithm.byte()]);
+    hasher.update(public_key);
+    let digest = hasher.finalize();
+    u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]])
+}
+
+/// Why `name` cannot be a key name, if it cannot.
+fn name_problem(name: &str) -> Option<&'static str> {
+    if name.is_empty() {
+        Some("is empty")
+    } else if name.contains('+') {
+        Some("contains '+'")
+    } else if name.chars().any(char::is_whitespace) {
+        Some("contains whitespace")
+    } else if name.chars().any(char::is_control) {
+        Some("contains a control character")
+    } else {
+        None
+    }
+}
+
+/// Checks a key name.
+pub fn check_key_name(name: &str) -> Result<(), NoteError> {
+    match name_problem(name) {
+        Some(reason) => Err(NoteError::KeyName {
+            name: name.to_owned(),
+            reason,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Parses 8 hex digits as a key id.
+fn parse_key_id(hex: &str) -> Result<u32, NoteError> {
+    if hex.len() != 8 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(NoteError::KeyFormat {
+            reason: "the key id must be 8 hexadecimal digits",
+        });
+    }
+    u32::from_str_radix(hex, 16).map_err(|_| NoteError::KeyFormat {
+        reason: "the key id must be 8 hexadecimal digits",
+    })
+}
+
+/// Decodes `base64(algorithm || 32 bytes)`.
+fn parse_key_material(text: &str) -> Result<(Algorithm, [u8; 32]), NoteError> {
+    let bytes = b64::decode(text).ok_or(NoteError::KeyFormat {
+        reason: "the key is not valid base64",
+    })?;
+    let (&alg, key) = bytes.split_first().ok_or(NoteError::KeyFormat {
+        reason: "the key is empty",
+    })?;
+    let algorithm = Algorithm::from_byte(alg).ok_or(NoteError::KeyAlgorithm { byte: alg })?;
+    let key = <[u8; 32]>::try_from(key).map_err(|_| NoteError::KeyFormat {
+        reason: "an Ed25519 key must be 32 bytes",
+    })?;
+    Ok((algorithm, key))
+}
+
+fn encode_key_material(algorithm: Algorithm, key: &[u8; 32]) -> String {
+    let mut bytes = Vec::with_capacity(33);
+    bytes.push(algorithm.byte());
+    bytes.extend_from_slice(key);
+    b64::encode(&bytes)
+}
+
+/// A private signing key. Its `Debug` never shows the seed.
+#[derive(Clone)]
+pub struct SignerKey {
+    name: String,
+    algorithm: Algorithm,
+    key_id: u32,
+    key: SigningKey,
+}
+
+impl fmt::Debug for SignerKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SignerKey")
+            .field("name", &self.name)
+            .field("algorithm", &self.algorithm)
+            .field("key_id", &format_args!("{:08x}", self.key_id))
+            .field("seed", &format_args!("<redacted>"))
+            .finish()
+    }
+}
+
+impl SignerKey {
+    /// An Ed25519 note-signing key from a 32-byte seed the caller drew from a
+    /// cryptographic random source.
+    pub fn from_seed(name: &str, seed: [u8; 32]) -> Result<Self, NoteError> {
+        Self::with_algorithm(name, Algorithm::Ed25519, seed)
+    }
+
+    /// A key of the given algorithm from a 32-byte seed.
+    pub fn with_algorithm(
+        name: &str,
+        algorithm: Algorithm,
+        seed: [u8; 32],
+    ) -> Result<Self, NoteError> {
+        check_key_name(name)?;
+        let key = SigningKey::from_bytes(&seed);
+        let key_id = key_id(name, algorithm, key.verifying_key().as_bytes());
+        Ok(SignerKey {
+            name: name.to_owned(),
+            algorithm,
+            key_id,
+            key,
+        })
+    }
+
+    /// Parses `PRIVATE+KEY+<name>+<key id>+<base64(algorithm || seed)>`.
+    pub fn parse(text: &str) -> Result<Self, NoteError> {
+        let rest = text
+            .strip_prefix("PRIVATE+KEY+")
+            .ok_or(NoteError::KeyFormat {
+                reason: "a signer key must start with \"PRIVATE+KEY+\"",
+            })?;
+        let mut fields = rest.splitn(3, '+');
+        let (Some(name), Some(id), Some(material)) = (fields.next(), fields.next(), fields.next())
+        else {
+            return Err(NoteError::KeyFormat {
+                reason: "a signer key must be PRIVATE+KEY+<name>+<key id>+<key>",
+            });
+        };
+        check_key_name(name)?;
+        let found = parse_key_id(id)?;
+        let (algorithm, seed) = parse_key_material(material)?;
+        let key = Self::with_algorithm(name, algorithm, seed)?;
+        if key.key_id != found {
+            return Err(NoteError::KeyIdMismatch {
+                name: name.to_owned(),
+                found,
+                expected: key.key_id,
+            });
+        }
+        Ok(key)
+    }
+
+    /// The key's text, `PRIVATE+KEY+…`, which holds the secret seed.
+    pub fn private_key_text(&self) -> String {
+        format!(
+            "PRIVATE+KEY+{}+{:08x}+{}",
+            self.name,
+            self.key_id,
+            encode_key_material(self.algorithm, self.key.as_bytes())
+        )
+    }
+
+    /// The key name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The key id.
+    pub fn key_id(&self) -> u32 {
+        self.key_id
+    }
+
+    /// The key's algorithm.
+    pub fn algorithm(&self) -> Algorithm {
+        self.algorithm
+    }
+
+    /// The matching public key.
+    pub fn verifier(&self) -> VerifierKey {
+        VerifierKey {
+            name: self.name.clone(),
+            algorithm: self.algorithm,
+            key_id: self.key_id,
+            key: self.key.verifying_key(),
+        }
+    }
+
+    /// Signs raw bytes (the caller builds the algorithm's message).
+    pub(crate) fn sign_bytes(&self, message: &[u8]) -> [u8; 64] {
+        use ed25519_dalek::Signer as _;
+        self.key.sign(message).to_bytes()
+    }
+
+    /// Fails unless the key is of `expected` algorithm.
+    pub(crate) fn require(&self, expected: Algorithm) -> Result<(), NoteError> {
+        if self.algorithm != expected {
+            return Err(NoteError::WrongAlgorithm {
+                name: self.name.clone(),
+                found: self.algorithm,
+                expected,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// A public key that verifies signatures; its `Display` is its key text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifierKey {
+    name: String,
+    algorithm: Algorithm,
+    key_id: u32,
+    key: VerifyingKey,
+}
+
+impl VerifierKey {
+    /// Parses `<name>+<key id>+<base64(algorithm || public key)>`.
+    pub fn parse(text: &str) -> Result<Self, NoteError> {
+        let mut fields = text.splitn(3, '+');
+        let (Some(name), Some(id), Some(material)) = (fields.next(), fields.next(), fields.next())
+        else {
+            return Err(NoteError::KeyFormat {
+                reason: "a verifier key must be <name>+<key id>+<key>",
+            });
+        };
+        check_key_name(name)?;
+        let found = parse_key_id(id)?;
+        let (algorithm, public) = parse_key_material(material)?;
+        let key = VerifyingKey::from_bytes(&public).map_err(|_| NoteError::KeyFormat {
+            reason: "not a valid Ed25519 public key",
+        })?;
+        let expected = key_id(name, algorithm, &public);
+        if found != expected {
+            return Err(NoteError::KeyIdMismatch {
+                name: name.to_owned(),
+                found,
+                expected,
+            });
+        }
+        Ok(VerifierKey {
+            name: name.to_owned(),
+            algorithm,
+            key_id: found,
+            key,
+        })
+    }
+
+    /// The key name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The key id.
+    pub fn key_id(&self) -> u32 {
+        self.key_id
+    }
+
+    /// The key's algorithm.
+    pub fn algorithm(&self) -> Algorithm {
+        self.algorithm
+    }
+
+    /// The 32-byte Ed25519 public key.
+    pub fn public_key(&self) -> [u8; 32] {
+        self.key.to_bytes()
+    }
+
+    /// Whether `signature` is this key's Ed25519 signature of `message`.
+    pub(crate) fn verify_bytes(&self, message: &[u8], signature: &[u8]) -> bool {
+        let Ok(signature) = Signature::from_slice(signature) else {
+            return false;
+        };
+        self.key.verify_strict(message, &signature).is_ok()
+    }
+}
+
+impl fmt::Display for VerifierKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}+{:08x}+{}",
+            self.name,
+            self.key_id,
+            encode_key_material(self.algorithm, self.key.as_bytes())
+        )
+    }
+}
+
+/// One signature line of a note.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoteSignature {
+    /// The signing key's name.
+    pub name: String,
+    /// The signing key's id.
+    pub key_id: u32,
+    /// The signature bytes after the key id (64 for Ed25519 notes).
+    pub signature: Vec<u8>,
+}
+
+impl NoteSignature {
+    /// The signature line, `— <name> <base64(key id || signature)>\n`.
+    pub fn line(&self) -> String {
+        let mut bytes = Vec::with_capacity(4 + self.signature.len());
+        bytes.extend_from_slice(&self.key_id.to_be_bytes());
+        bytes.extend_from_slice(&self.signature);
+        format!("{SIG_PREFIX}{} {}\n", self.name, b64::encode(&bytes))
+    }
+
+    /// Parses one signature line (without its newline); `line` numbers errors.
+    pub fn parse_line(text: &str, line: usize) -> Result<Self, NoteError> {
+        let rest = text
+            .strip_prefix(SIG_PREFIX)
+            .ok_or(NoteError::SignaturePrefix { line })?;
+        let (name, sig) = rest
+            .split_once(' ')
+            .ok_or(NoteError::SignatureFields { line })?;
+        if let Some(reason) = name_problem(name) {
+            return Err(NoteError::SignatureName {
+                line,
+                name: name.to_owned(),
+                reason,
+            });
+        }
+        let bytes = b64::decode(sig).ok_or(NoteError::SignatureBase64 { line })?;
+        if bytes.len() < 5 {
+            return Err(NoteError::SignatureTooShort {
+                line,
+                len: bytes.len(),
+            });
+        }
+        Ok(NoteSignature {
+            name: name.to_owned(),
+            key_id: u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]),
+            signature: bytes[4..].to_vec(),
+        })
+    }
+}
+
+/// A note: text and the signature lines that follow it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    text: String,
+    signatures: Vec<NoteSignature>,
+}
+
+/// Checks note text: non-empty, newline-terminated, no control characters
+/// but newline. `first_line` numbers errors.
+fn check_text(text: &str, first_line: usize) -> Result<(), NoteError> {
+    if text.is_empty() {
+        return Err(NoteError::EmptyText);
+    }
+    check_characters(text, first_line)?;
+    if !text.ends_with('\n') {
+        return Err(NoteError::TextNotTerminated);
+    }
+    Ok(())
+}
+
+fn check_characters(text: &str, first_line: usize) -> Result<(), NoteError> {
+    let mut line = first_line;
+    for c in text.chars() {
+        if c == '\n' {
+            line += 1;
+        } else if c < '\u{20}' {
+            return Err(NoteError::ControlCharacter {
+                line,
+                code: u32::from(c),
+            });
+        }
+    }
+    Ok(())
+}
+
+impl Note {
+    /// An unsigned note with `text`, which must be non-empty, end with a
+    /// newline and hold no control character other than newline.
+    pub fn new(text: impl Into<String>) -> Result<Self, NoteError> {
+        let text = text.into();
+        check_text(&text, 1)?;
+        Ok(Note {
+            text,
+            signatures: Vec::new(),
+        })
+    }
+
+    /// Parses a signed note. Signatures are not checked: see [`Note::verify`].
+    pub fn parse(bytes: &[u8]) -> Result<Self, NoteError> {
+        let text = std::str::from_utf8(bytes).map_err(|e| NoteError::InvalidUtf8 {
+            line: 1 + bytes[..e.valid_up_to()]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count(),
+        })?;
+        check_characters(text, 1)?;
+        let split = text.rfind("\n\n").ok_or(NoteError::NoSignatureBlock)?;
+        let (body, block) = (&text[..split + 1], &text[split + 2..]);
+        // The body's lines, then the blank line.
+        let line = body.matches('\n').count() + 2;
+        if block.is_empty() {
+            return Err(NoteError::NoSignatures { line });
+        }
+        let Some(block) = block.strip_suffix('\n') else {
+            return Err(NoteError::SignatureNotTerminated {
+                line: line + block.matches('\n').count(),
+            });
+        };
+        let mut signatures = Vec::new();
+        for (line, sig_line) in (line..).zip(block.split('\n')) {
+            if signatures.len() == MAX_SIGNATURES {
+                return Err(NoteError::TooManySignatures {
+                    max: MAX_SIGNATURES,
+                });
+            }
+            signatures.push(NoteSignature::parse_line(sig_line, line)?);
+        }
+        Ok(Note {
+            text: body.to_owned(),
+            signatures,
+        })
+    }
+
+    /// The note text, ending in a newline: the signed message.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The signatures, in order.
+    pub fn signatures(&self) -> &[NoteSignature] {
+        &self.signatures
+    }
+
+    /// Signs the note text with an Ed25519 note key and appends the signature.
+    pub fn sign(&mut self, key: &SignerKey) -> Result<(), NoteError> {
+        key.require(Algorithm::Ed25519)?;
+        let signature = key.sign_bytes(self.text.as_bytes());
+        self.add_signature(NoteSignature {
+            name: key.name.clone(),
+            key_id: key.key_id,
+            signature: signature.to_vec(),
+        })
+    }
+
+    /// Appends a signature made elsewhere (a witness's cosignature, say).
+    pub fn add_signature(&mut self, signature: NoteSignature) -> Result<(), NoteError> {
+        check_key_name(&signature.name)?;
+        if signature.signature.is_empty() {
+            return Err(NoteError::SignatureTooShort {
+                line: self.signature_line(self.signatures.len()),
+                len: 4,
+            });
+        }
+        if self.signatures.len() == MAX_SIGNATURES {
+            return Err(NoteError::TooManySignatures {
+                max: MAX_SIGNATURES,
+            });
+        }
+        self.signatures.push(signature);
+        Ok(())
+    }
+
+    /// The line number of signature `i`.
+    fn signature_line(&self, i: usize) -> usize {
+        self.text.matches('\n').count() + 2 + i
+    }
+
+    /// Verifies the note against a set of keys and returns the keys whose
+    /// valid signatures it carries.
+    ///
+    /// Signatures by keys not in `keys` are ignored, as are those matching a
+    /// key of another algorithm (witness cosignatures, checked by
+    /// [`crate::cosignature`]). A signature that names an Ed25519 key in
+    /// `keys` but has another key id, or does not verify, is an error, and
+    /// at least one valid signature by a key in `keys` is required.
+    pub fn verify<'k>(&self, keys: &'k [VerifierKey]) -> Result<Vec<&'k VerifierKey>, NoteError> {
+        let mut verified: Vec<&'k VerifierKey> = Vec::new();
+        for (i, sig) in self.signatures.iter().enumerate() {
+            let line = self.signature_line(i);
+            let matching = keys
+                .iter()
+                .find(|k| k.name == sig.name && k.key_id == sig.key_id);
+            match matching {
+                Some(key) if key.algorithm == Algorithm::Ed25519 => {
+                    if !key.verify_bytes(self.text.as_bytes(), &sig.signature) {
+                        return Err(NoteError::InvalidSignature {
+                            line,
+                            name: sig.name.clone(),
+                            key_id: sig.key_id,
+                        });
+                    }
+                    if !verified.iter().any(|k| std::ptr::eq(*k, key)) {
+                        verified.push(key);
+                    }
+                }
+                Some(_) => {}
+                None => {
+                    let known_name = keys
+                        .iter()
+                        .any(|k| k.name == sig.name && k.algorithm == Algorithm::Ed25519);
+                    if known_name {
+                        return Err(NoteError::UnknownKeyId {
+                            line,
+                            name: sig.name.clone(),
+                            key_id: sig.key_id,
+                        });
+                    }
+                }
+            }
+        }
+        if verified.is_empty() {
+            let mut signers: Vec<String> = Vec::new();
+            for sig in &self.signatures {
+                if !signers.contains(&sig.name) {
+                    signers.push(sig.name.clone());
+                }
+            }
+            return Err(NoteError::NoKnownSignature { signers });
+        }
+        Ok(verified)
+    }
+
+    /// The note as text: its text, a blank line and its signature lines.
+    pub fn to_text(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl fmt::Display for Note {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)?;
+        f.write_str("\n")?;
+        for sig in &self.signatures {
+            f.write_str(&sig.line())?;
+        }
+        Ok(())
+    }
+}

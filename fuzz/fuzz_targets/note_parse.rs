@@ -1,0 +1,102 @@
+//! Signed notes, the checkpoints and cosignatures they carry, and key texts:
+//! any bytes parse or fail without a panic, and whatever parses prints back
+//! to exactly the bytes it was read from.
+//!
+//! Inputs starting with an odd byte replace one line of a valid cosigned
+//! checkpoint note instead, so the fuzzer reaches every line's parser
+//! without a seed corpus.
+#![no_main]
+
+use std::sync::LazyLock;
+
+use libfuzzer_sys::fuzz_target;
+use palisade_ledger::checkpoint::{Checkpoint, SignedCheckpoint};
+use palisade_ledger::cosignature::{Cosignature, verify_cosignatures};
+use palisade_ledger::merkle::leaf_hash;
+use palisade_ledger::note::{Algorithm, Note, SignerKey, VerifierKey};
+
+struct Fixture {
+    keys: Vec<VerifierKey>,
+    template: Vec<String>,
+}
+
+static FIXTURE: LazyLock<Fixture> = LazyLock::new(|| {
+    let log = SignerKey::from_seed("example.com/log", [7; 32]).expect("a valid name");
+    let witness = SignerKey::with_algorithm("witness", Algorithm::CosignatureV1, [9; 32])
+        .expect("a valid name");
+    let mut cp = Checkpoint::new("example.com/log", 42, leaf_hash(b"root"));
+    cp.extensions.push("extension line".into());
+    let mut signed = cp.sign(&log).expect("a valid checkpoint");
+    let cosig = Cosignature::sign(&witness, &cp, 1_700_000_000).expect("a witness key");
+    signed
+        .note
+        .add_signature(cosig.to_note_signature())
+        .expect("a valid signature");
+    let template = signed
+        .to_string()
+        .split_inclusive('\n')
+        .map(str::to_owned)
+        .collect();
+    Fixture {
+        keys: vec![log.verifier(), witness.verifier()],
+        template,
+    }
+});
+
+fn check(data: &[u8]) {
+    let fixture = &*FIXTURE;
+    if let Ok(note) = Note::parse(data) {
+        let text = note.to_string();
+        assert_eq!(
+            text.as_bytes(),
+            data,
+            "a parsed note prints back to its bytes"
+        );
+        let _ = note.verify(&fixture.keys);
+        let _ = verify_cosignatures(&note, &fixture.keys);
+        for sig in note.signatures() {
+            if let Ok(c) = Cosignature::from_note_signature(sig) {
+                assert_eq!(&c.to_note_signature(), sig);
+                assert_eq!(Cosignature::parse_line(&sig.line()), Ok(c));
+            }
+        }
+        if let Ok(signed) = SignedCheckpoint::from_note(note.clone()) {
+            assert_eq!(signed.checkpoint.body(), note.text());
+            let _ = signed.verify(&fixture.keys);
+        }
+    }
+    if let Ok(text) = std::str::from_utf8(data) {
+        if let Ok(cp) = Checkpoint::parse(text) {
+            assert_eq!(
+                cp.body(),
+                text,
+                "a parsed checkpoint prints back to its text"
+            );
+        }
+        if let Ok(key) = VerifierKey::parse(text) {
+            assert_eq!(VerifierKey::parse(&key.to_string()), Ok(key));
+        }
+        if let Ok(key) = SignerKey::parse(text) {
+            let again = SignerKey::parse(&key.private_key_text()).expect("printed keys parse");
+            assert_eq!(again.verifier(), key.verifier());
+        }
+    }
+}
+
+fuzz_target!(|data: &[u8]| {
+    check(data);
+    if let Some((&selector, line)) = data.split_first() {
+        if selector & 1 == 1 {
+            let template = &FIXTURE.template;
+            let mut note = Vec::new();
+            for (i, l) in template.iter().enumerate() {
+                if i == usize::from(selector >> 1) % template.len() {
+                    note.extend_from_slice(line);
+                } else {
+                    note.extend_from_slice(l.as_bytes());
+                }
+            }
+            check(&note);
+        }
+    }
+});
