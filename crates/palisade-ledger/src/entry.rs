@@ -95,9 +95,14 @@ impl Entry {
 
     /// The canonical bytes of the entry: the leaf data of the Merkle tree.
     pub fn canonical_bytes(&self) -> Result<Vec<u8>, EntryError> {
-        format_time(self.time)?;
-        let value = serde_json::to_value(self).map_err(EntryError::Shape)?;
-        Ok(jcs::to_vec(&value)?)
+        encode(
+            self.index,
+            self.time,
+            &self.actor,
+            &self.kind,
+            &self.subject,
+            &self.data,
+        )
     }
 
     /// The entry's Merkle leaf hash.
@@ -123,6 +128,45 @@ impl Entry {
         }
         Ok(entry)
     }
+}
+
+/// The largest index a JSON number holds exactly (2^53 - 1).
+const MAX_SAFE_INDEX: u64 = (1 << 53) - 1;
+
+/// The canonical bytes of the entry with these fields, written directly (no
+/// intermediate JSON tree): RFC 8785 orders the keys actor, data, index,
+/// kind, subject, time. `time` must already be whole microseconds.
+pub fn encode(
+    index: u64,
+    time: Timestamp,
+    actor: &str,
+    kind: &str,
+    subject: &str,
+    data: &Value,
+) -> Result<Vec<u8>, EntryError> {
+    let time = format_time(time)?;
+    if index > MAX_SAFE_INDEX {
+        return Err(JcsError::UnsafeInteger {
+            value: index.to_string(),
+            canonical: jcs::format_f64(index as f64).unwrap_or_default(),
+            pointer: "/index".to_owned(),
+        }
+        .into());
+    }
+    let data = jcs::to_string(data).map_err(|e| e.under("/data"))?;
+    let mut out = String::with_capacity(96 + actor.len() + kind.len() + subject.len() + data.len());
+    out.push_str("{\"actor\":");
+    jcs::write_string(actor, &mut out);
+    out.push_str(",\"data\":");
+    out.push_str(&data);
+    let _ = write!(out, ",\"index\":{index},\"kind\":");
+    jcs::write_string(kind, &mut out);
+    out.push_str(",\"subject\":");
+    jcs::write_string(subject, &mut out);
+    out.push_str(",\"time\":\"");
+    out.push_str(&time);
+    out.push_str("\"}");
+    Ok(out.into_bytes())
 }
 
 /// `time` with everything below the microsecond dropped (towards the past).

@@ -49,6 +49,26 @@ pub enum JcsError {
     },
 }
 
+impl JcsError {
+    /// The same error for a value nested under `prefix` (a JSON Pointer).
+    pub fn under(self, prefix: &str) -> Self {
+        match self {
+            JcsError::NonFinite { pointer } => JcsError::NonFinite {
+                pointer: format!("{prefix}{pointer}"),
+            },
+            JcsError::UnsafeInteger {
+                value,
+                canonical,
+                pointer,
+            } => JcsError::UnsafeInteger {
+                value,
+                canonical,
+                pointer: format!("{prefix}{pointer}"),
+            },
+        }
+    }
+}
+
 /// The canonical UTF-8 bytes of `value`.
 pub fn to_vec(value: &Value) -> Result<Vec<u8>, JcsError> {
     to_string(value).map(String::into_bytes)
@@ -132,7 +152,8 @@ fn write_object<'a>(
     Ok(())
 }
 
-fn write_string(s: &str, out: &mut String) {
+/// Appends `s` as a canonical JSON string.
+pub(crate) fn write_string(s: &str, out: &mut String) {
     out.push('"');
     for c in s.chars() {
         match c {

@@ -417,15 +417,10 @@ impl Ledger {
         let mut nodes = Vec::with_capacity(events.len() * 2);
         for (i, ev) in events.iter().enumerate() {
             let index = size + i as u64;
-            let entry = Entry::new(
-                index,
-                ev.time,
-                ev.actor.clone(),
-                ev.kind.clone(),
-                ev.subject.clone(),
-                ev.data.clone(),
-            );
-            let bytes = entry.canonical_bytes()?;
+            // Written directly: no entry clone, no intermediate JSON tree.
+            let time = crate::entry::truncate_to_micros(ev.time);
+            let bytes =
+                crate::entry::encode(index, time, &ev.actor, &ev.kind, &ev.subject, &ev.data)?;
             let leaf = merkle::leaf_hash(&bytes);
             frontier.push_with(leaf, |id, hash| {
                 nodes.push((id.level, id.index, hash));
@@ -435,10 +430,10 @@ impl Ledger {
                 idx: index,
                 leaf_hash: leaf,
                 entry: bytes,
-                time_us: micros(entry.time),
-                actor: entry.actor,
-                kind: entry.kind,
-                subject: entry.subject,
+                time_us: micros(time),
+                actor: ev.actor.clone(),
+                kind: ev.kind.clone(),
+                subject: ev.subject.clone(),
             });
         }
         tx.insert_entries(&rows).await?;
