@@ -246,6 +246,15 @@ pub struct Stored {
     pub bytes: Vec<u8>,
 }
 
+impl Stored {
+    fn decode(row: LedgerRow) -> Result<Self, LedgerError> {
+        Ok(Stored {
+            entry: Entry::from_canonical(&row.entry)?,
+            bytes: row.entry,
+        })
+    }
+}
+
 /// Filters for reading entries.
 #[derive(Debug, Clone, Default)]
 pub struct Query {
@@ -493,11 +502,7 @@ impl Ledger {
 
     /// An inclusion proof of entry `index` in the tree of `size` entries.
     pub async fn inclusion_proof(&self, index: u64, size: u64) -> Result<Vec<Hash>, LedgerError> {
-        let plan = inclusion_proof_plan(index, size)?;
-        let wanted = plan.nodes();
-        let hashes = self.store.ledger_nodes(&ids(&wanted)).await?;
-        let map: HashMap<NodeId, Hash> = wanted.into_iter().zip(hashes).collect();
-        Ok(plan.assemble_from_map(&map)?)
+        self.assemble(&inclusion_proof_plan(index, size)?).await
     }
 
     /// A consistency proof from the tree of `size1` entries to that of `size2`.
@@ -506,7 +511,11 @@ impl Ledger {
         size1: u64,
         size2: u64,
     ) -> Result<Vec<Hash>, LedgerError> {
-        let plan = consistency_proof_plan(size1, size2)?;
+        self.assemble(&consistency_proof_plan(size1, size2)?).await
+    }
+
+    /// Fetches the nodes a plan names, in one query, and builds the proof.
+    async fn assemble(&self, plan: &crate::merkle::ProofPlan) -> Result<Vec<Hash>, LedgerError> {
         let wanted = plan.nodes();
         let hashes = self.store.ledger_nodes(&ids(&wanted)).await?;
         let map: HashMap<NodeId, Hash> = wanted.into_iter().zip(hashes).collect();
@@ -538,10 +547,7 @@ impl Ledger {
     pub async fn entry(&self, index: u64) -> Result<Option<Stored>, LedgerError> {
         match self.store.ledger_entry(index).await? {
             None => Ok(None),
-            Some(row) => Ok(Some(Stored {
-                entry: Entry::from_canonical(&row.entry)?,
-                bytes: row.entry,
-            })),
+            Some(row) => Ok(Some(Stored::decode(row)?)),
         }
     }
 
@@ -558,14 +564,7 @@ impl Ledger {
                 query.offset,
             )
             .await?;
-        rows.into_iter()
-            .map(|row| {
-                Ok(Stored {
-                    entry: Entry::from_canonical(&row.entry)?,
-                    bytes: row.entry,
-                })
-            })
-            .collect()
+        rows.into_iter().map(Stored::decode).collect()
     }
 
     /// The last `n` entries, oldest first.
@@ -573,14 +572,7 @@ impl Ledger {
         let size = self.size().await?;
         let from = size.saturating_sub(n);
         let rows = self.store.ledger_entries(from, size).await?;
-        rows.into_iter()
-            .map(|row| {
-                Ok(Stored {
-                    entry: Entry::from_canonical(&row.entry)?,
-                    bytes: row.entry,
-                })
-            })
-            .collect()
+        rows.into_iter().map(Stored::decode).collect()
     }
 
     /// Accepts a witness's cosigned checkpoint: a signed note whose body is
