@@ -85,7 +85,7 @@ pub fn report(source: &Source, checked: &Checked, out: &Output) -> anyhow::Resul
 }
 
 /// `1 error`, `2 errors`, `3 people`.
-fn count(n: usize, noun: &str) -> String {
+pub fn count(n: usize, noun: &str) -> String {
     match (n, noun) {
         (1, _) => format!("1 {noun}"),
         (_, "person") => format!("{n} people"),

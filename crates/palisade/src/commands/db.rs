@@ -53,10 +53,10 @@ pub fn apply(args: &ApplyArgs, db: &str, out: &Output) -> anyhow::Result<ExitCod
         let short = &version.sha256[..12.min(version.sha256.len())];
         if version.created {
             out.line(format!(
-                "recorded {} as model version {} (sha256 {short}…, {} warnings)",
+                "recorded {} as model version {} (sha256 {short}…, {})",
                 source.name,
                 version.id,
-                checked.warnings()
+                super::check::count(checked.warnings(), "warning")
             ))?;
         } else {
             out.line(format!(
