@@ -287,6 +287,20 @@ pub struct Bundle {
     pub count: u64,
 }
 
+/// What one append transaction wrote.
+struct Written {
+    /// The first new index.
+    first: u64,
+    /// The tree after the append.
+    frontier: Frontier,
+    /// The tree's peaks before the append.
+    peaks: Vec<(NodeId, Hash)>,
+    /// Every node the append created, as stored.
+    nodes: Vec<(u8, u64, Hash)>,
+    /// The checkpoint it stored, if any.
+    checkpoint: Option<SignedCheckpoint>,
+}
+
 /// Micro-seconds since the epoch, as stored.
 fn micros(t: Timestamp) -> i64 {
     t.as_microsecond()
@@ -352,25 +366,30 @@ impl Ledger {
 
     /// Appends one event; with a key, returns a signed receipt for it.
     pub async fn append(&self, event: Event) -> Result<Appended, LedgerError> {
-        let (first, frontier, mut known) = self
+        let written = self
             .append_events(std::slice::from_ref(&event), false)
             .await?;
-        let size = frontier.size();
-        let root = frontier.root();
+        let (first, size, root) = (
+            written.first,
+            written.frontier.size(),
+            written.frontier.root(),
+        );
         let receipt = match &self.signer {
             None => None,
             Some(key) => {
-                let plan = inclusion_proof_plan(first, size)?;
-                let missing: Vec<NodeId> = plan
-                    .nodes()
+                // The last leaf's proof is made of the old peaks and the nodes
+                // this append created, so no read is needed.
+                let known: HashMap<NodeId, Hash> = written
+                    .peaks
                     .into_iter()
-                    .filter(|n| !known.contains_key(n))
+                    .chain(
+                        written
+                            .nodes
+                            .iter()
+                            .map(|&(level, index, hash)| (NodeId::new(level, index), hash)),
+                    )
                     .collect();
-                if !missing.is_empty() {
-                    let hashes = self.store.ledger_nodes(&ids(&missing)).await?;
-                    known.extend(missing.into_iter().zip(hashes));
-                }
-                let proof = plan.assemble_from_map(&known)?;
+                let proof = inclusion_proof_plan(first, size)?.assemble_from_map(&known)?;
                 let signed = Checkpoint::new(self.origin.clone(), size, root).sign(key)?;
                 Some(Receipt::new(first, proof, signed))
             }
@@ -386,42 +405,32 @@ impl Ledger {
     /// Appends events in one transaction; with a key, stores a checkpoint
     /// for the new size in the same transaction.
     pub async fn append_batch(&self, events: &[Event]) -> Result<BatchAppended, LedgerError> {
-        let (first, frontier, _) = self.append_events(events, true).await?;
-        let checkpoint = match (&self.signer, events.is_empty()) {
-            (Some(_), false) => self
-                .store
-                .ledger_checkpoint(frontier.size())
-                .await?
-                .map(|c| SignedCheckpoint::parse(c.note.as_bytes()))
-                .transpose()?,
-            _ => None,
-        };
+        let written = self.append_events(events, true).await?;
         Ok(BatchAppended {
-            first,
+            first: written.first,
             count: events.len() as u64,
-            size: frontier.size(),
-            root: frontier.root(),
-            checkpoint,
+            size: written.frontier.size(),
+            root: written.frontier.root(),
+            checkpoint: written.checkpoint,
         })
     }
 
-    /// The append itself: returns the first new index, the new frontier and
-    /// every node hash it saw (for a proof of the last entry).
+    /// The append itself, in one transaction; with `checkpoint` (and a key,
+    /// and something appended) it also signs and stores a checkpoint.
     async fn append_events(
         &self,
         events: &[Event],
         checkpoint: bool,
-    ) -> Result<(u64, Frontier, HashMap<NodeId, Hash>), LedgerError> {
+    ) -> Result<Written, LedgerError> {
         let mut tx = self.store.ledger_begin().await?;
         let size = tx.size().await?;
         let peak_nodes = peak_ids(size);
-        let peaks = tx.nodes(&ids(&peak_nodes)).await?;
-        let mut known: HashMap<NodeId, Hash> = peak_nodes
-            .iter()
-            .copied()
-            .zip(peaks.iter().copied())
+        let peak_hashes = tx.nodes(&ids(&peak_nodes)).await?;
+        let peaks: Vec<(NodeId, Hash)> = peak_nodes
+            .into_iter()
+            .zip(peak_hashes.iter().copied())
             .collect();
-        let mut frontier = Frontier::from_peaks(size, peaks)?;
+        let mut frontier = Frontier::from_peaks(size, peak_hashes)?;
         let mut rows = Vec::with_capacity(events.len());
         let mut nodes = Vec::with_capacity(events.len() * 2);
         for (i, ev) in events.iter().enumerate() {
@@ -431,10 +440,7 @@ impl Ledger {
             let bytes =
                 crate::entry::encode(index, time, &ev.actor, &ev.kind, &ev.subject, &ev.data)?;
             let leaf = merkle::leaf_hash(&bytes);
-            frontier.push_with(leaf, |id, hash| {
-                nodes.push((id.level, id.index, hash));
-                known.insert(id, hash);
-            });
+            frontier.push_with(leaf, |id, hash| nodes.push((id.level, id.index, hash)));
             rows.push(LedgerRow {
                 idx: index,
                 leaf_hash: leaf,
@@ -447,6 +453,7 @@ impl Ledger {
         }
         tx.insert_entries(&rows).await?;
         tx.insert_nodes(&nodes).await?;
+        let mut signed_checkpoint = None;
         if checkpoint
             && !events.is_empty()
             && let Some(key) = &self.signer
@@ -460,9 +467,16 @@ impl Ledger {
                 created_us: micros(Timestamp::now()),
             })
             .await?;
+            signed_checkpoint = Some(signed);
         }
         tx.commit().await?;
-        Ok((size, frontier, known))
+        Ok(Written {
+            first: size,
+            frontier,
+            peaks,
+            nodes,
+            checkpoint: signed_checkpoint,
+        })
     }
 
     /// Signs and stores a checkpoint of the current tree (or returns the

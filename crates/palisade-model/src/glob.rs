@@ -51,17 +51,6 @@ enum CharSet {
 }
 
 impl CharSet {
-    fn contains(&self, c: char) -> bool {
-        match self {
-            CharSet::Char(x) => *x == c,
-            CharSet::Segment => c != '/',
-            CharSet::Any => true,
-            CharSet::Class { ranges, negated } => {
-                c != '/' && (ranges.iter().any(|&(a, b)| a <= c && c <= b) != *negated)
-            }
-        }
-    }
-
     /// The set as sorted, disjoint, inclusive intervals of code points.
     fn intervals(&self) -> Vec<(u32, u32)> {
         const MAX: u32 = char::MAX as u32;
@@ -171,13 +160,20 @@ fn pick(a: &[(u32, u32)], b: &[(u32, u32)]) -> Option<char> {
     None
 }
 
-/// A transition: the characters it takes (as a set and as intervals) and
-/// the state it leads to.
-type Edge = (CharSet, Vec<(u32, u32)>, usize);
+/// A transition: the characters it takes, as sorted disjoint intervals of
+/// code points, and the state it leads to.
+type Edge = (Vec<(u32, u32)>, usize);
+
+/// Whether the intervals hold `c`.
+fn holds(intervals: &[(u32, u32)], c: char) -> bool {
+    let c = c as u32;
+    let i = intervals.partition_point(|&(_, hi)| hi < c);
+    intervals.get(i).is_some_and(|&(lo, _)| lo <= c)
+}
 
 #[derive(Debug, Clone, Default)]
 struct Nfa {
-    /// Per state: (set, its intervals, target).
+    /// Per state: its transitions.
     edges: Vec<Vec<Edge>>,
     /// Per state: epsilon targets.
     eps: Vec<Vec<usize>>,
@@ -192,8 +188,7 @@ impl Nfa {
     }
 
     fn edge(&mut self, from: usize, set: CharSet, to: usize) {
-        let iv = set.intervals();
-        self.edges[from].push((set, iv, to));
+        self.edges[from].push((set.intervals(), to));
     }
 
     fn closure(&self, states: &mut Vec<usize>, seen: &mut [bool]) {
@@ -365,8 +360,8 @@ impl Glob {
             seen.iter_mut().for_each(|s| *s = false);
             let mut next = Vec::new();
             for &s in &current {
-                for (set, _, t) in &self.nfa.edges[s] {
-                    if set.contains(c) && !seen[*t] {
+                for (set, t) in &self.nfa.edges[s] {
+                    if holds(set, c) && !seen[*t] {
                         seen[*t] = true;
                         next.push(*t);
                     }
@@ -426,12 +421,12 @@ impl Glob {
             }
             // Any character but `/` continues (or starts) a segment; a `/`
             // may only end a non-empty one.
-            for (sa, ia, ta) in &a.edges[p] {
-                for (sb, ib, tb) in &b.edges[q] {
+            for (ia, ta) in &a.edges[p] {
+                for (ib, tb) in &b.edges[q] {
                     if let Some(c) = pick(ia, ib) {
                         visit(*ta, *tb, 1, Some(c), &mut queue);
                     }
-                    if v == 1 && sa.contains('/') && sb.contains('/') {
+                    if v == 1 && holds(ia, '/') && holds(ib, '/') {
                         visit(*ta, *tb, 0, Some('/'), &mut queue);
                     }
                 }

@@ -32,33 +32,27 @@ impl Migration {
     }
 }
 
-/// The SQLite migrations built into this binary.
-static SQLITE: &[Migration] = &[
-    Migration {
-        version: 1,
-        name: "init",
-        sql: include_str!("../migrations/sqlite/0001_init.sql"),
-    },
-    Migration {
-        version: 2,
-        name: "ledger",
-        sql: include_str!("../migrations/sqlite/0002_ledger.sql"),
-    },
-];
+/// Declares the built-in migrations once, so that both backends always have
+/// the same versions and names: each entry embeds
+/// `migrations/{sqlite,postgres}/<file>.sql`.
+macro_rules! builtin_migrations {
+    ($(($version:literal, $name:literal, $file:literal)),+ $(,)?) => {
+        /// The SQLite migrations built into this binary.
+        static SQLITE: &[Migration] = &[$(Migration {
+            version: $version,
+            name: $name,
+            sql: include_str!(concat!("../migrations/sqlite/", $file, ".sql")),
+        }),+];
+        /// The PostgreSQL migrations built into this binary.
+        static POSTGRES: &[Migration] = &[$(Migration {
+            version: $version,
+            name: $name,
+            sql: include_str!(concat!("../migrations/postgres/", $file, ".sql")),
+        }),+];
+    };
+}
 
-/// The PostgreSQL migrations built into this binary (same versions and names as SQLite).
-static POSTGRES: &[Migration] = &[
-    Migration {
-        version: 1,
-        name: "init",
-        sql: include_str!("../migrations/postgres/0001_init.sql"),
-    },
-    Migration {
-        version: 2,
-        name: "ledger",
-        sql: include_str!("../migrations/postgres/0002_ledger.sql"),
-    },
-];
+builtin_migrations![(1, "init", "0001_init"), (2, "ledger", "0002_ledger")];
 
 /// The migrations this binary applies on `backend`, oldest first.
 pub fn migrations(backend: Backend) -> &'static [Migration] {

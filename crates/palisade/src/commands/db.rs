@@ -73,9 +73,6 @@ pub fn run(cmd: &DbCommand, db: &str, out: &Output) -> anyhow::Result<ExitCode> 
     rt.block_on(async {
         // Opening runs pending migrations, which is all `migrate` asks for.
         let store = Store::open(db).await?;
-        let migrations = store.migration_status().await?;
-        let latest = store.latest_model().await?;
-        let store_id = store.store_id().to_owned();
         match cmd {
             DbCommand::Migrate => {
                 if out.json() {
@@ -88,6 +85,9 @@ pub fn run(cmd: &DbCommand, db: &str, out: &Output) -> anyhow::Result<ExitCode> 
                 }
             }
             DbCommand::Status => {
+                let migrations = store.migration_status().await?;
+                let latest = store.latest_model().await?;
+                let store_id = store.store_id().to_owned();
                 if out.json() {
                     out.print_json(&json!({
                         "store": format!("{store}"),
