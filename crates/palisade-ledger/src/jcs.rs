@@ -155,7 +155,14 @@ fn write_object<'a>(
 /// Appends `s` as a canonical JSON string.
 pub(crate) fn write_string(s: &str, out: &mut String) {
     out.push('"');
-    for c in s.chars() {
+    // Most strings need no escape: copy them whole, then escape the rest a
+    // character at a time.
+    let plain = s
+        .bytes()
+        .position(|b| b < 0x20 || b == b'"' || b == b'\\')
+        .unwrap_or(s.len());
+    out.push_str(&s[..plain]);
+    for c in s[plain..].chars() {
         match c {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),

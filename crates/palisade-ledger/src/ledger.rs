@@ -3,14 +3,20 @@
 //!
 //! The tree lives in the store as perfect-subtree nodes, so an append reads
 //! only the O(log n) peaks of the tree and a proof reads only the O(log n)
-//! nodes its plan names, in one query each. Appends are serialised by the
+//! nodes its plan names. Nodes below [`LOWEST_STORED_LEVEL`] are not stored:
+//! they are recomputed from the at most 16 leaf hashes around them, read in
+//! one query with the stored ones. Appends are serialised by the
 //! database (a write lock), never by this process, so several server
 //! replicas can share one log.
 
 use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Arc, Mutex};
 
 use jiff::Timestamp;
-use palisade_store::{LedgerCheckpoint, LedgerCosignature, LedgerRow, Store, StoreError};
+use palisade_store::{
+    LedgerCheckpoint, LedgerCosignature, LedgerRow, LedgerRowRef, LedgerTx, Store, StoreError,
+};
 use serde_json::Value;
 
 use crate::checkpoint::{Checkpoint, CheckpointError, SignedCheckpoint};
@@ -306,8 +312,146 @@ fn micros(t: Timestamp) -> i64 {
     t.as_microsecond()
 }
 
-fn ids(nodes: &[NodeId]) -> Vec<(u8, u64)> {
-    nodes.iter().map(|n| (n.level, n.index)).collect()
+/// The lowest level of the tree whose nodes are stored: nodes of levels 0 to 3 cover at
+/// most 8 leaves, and recomputing one from its leaf hashes (in `ledger_entries`) costs
+/// less than storing and reading it. Storing only levels 4 and up keeps an eighth of the
+/// nodes: appends write less and verification reads less.
+pub const LOWEST_STORED_LEVEL: u8 = 4;
+
+/// The most nodes [`NodeCache`] keeps: about 200 MiB at most, the whole stored tree of a
+/// log of 30 million entries. Past it, the cache starts over.
+const CACHE_CAP: usize = 1 << 22;
+
+/// Stored nodes, kept in memory once read. A stored node never changes (it hashes a
+/// complete subtree), so a cached one stays right; proofs then read only what is not
+/// cached, at least the leaf hashes around the entry. Only nodes read from committed
+/// data are kept. Verification never uses it: it reads everything from the store.
+/// A server fills it at start with [`Ledger::warm_cache`].
+#[derive(Clone, Default)]
+struct NodeCache(Arc<Mutex<HashMap<NodeId, Hash>>>);
+
+impl fmt::Debug for NodeCache {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let len = self.0.lock().map_or(0, |map| map.len());
+        f.debug_struct("NodeCache").field("nodes", &len).finish()
+    }
+}
+
+impl NodeCache {
+    fn get(&self, id: NodeId) -> Option<Hash> {
+        self.0.lock().ok()?.get(&id).copied()
+    }
+
+    fn len(&self) -> usize {
+        self.0.lock().map_or(0, |map| map.len())
+    }
+
+    fn keep(&self, nodes: impl IntoIterator<Item = (NodeId, Hash)>) {
+        let Ok(mut map) = self.0.lock() else { return };
+        for (id, hash) in nodes {
+            if id.level >= LOWEST_STORED_LEVEL {
+                if map.len() >= CACHE_CAP {
+                    map.clear();
+                }
+                map.insert(id, hash);
+            }
+        }
+    }
+}
+
+/// Where node hashes are read from: the store (through the cache), or an open append
+/// transaction.
+enum Source<'a, 's> {
+    Store(&'a Store, &'a NodeCache),
+    Tx(&'a mut LedgerTx<'s>),
+}
+
+impl Source<'_, '_> {
+    async fn read(
+        &mut self,
+        ids: &[(u8, u64)],
+        leaves: std::ops::Range<u64>,
+    ) -> Result<(Vec<Hash>, Vec<Hash>), StoreError> {
+        match self {
+            Source::Store(store, _) => store.ledger_nodes_and_leaves(ids, leaves).await,
+            Source::Tx(tx) => tx.nodes_and_leaves(ids, leaves).await,
+        }
+    }
+
+    /// The hashes of `wanted` (perfect subtrees), in order: stored ones looked up,
+    /// lower ones recomputed from the leaf hashes of their 16-leaf block. One query
+    /// for the stored nodes and the first block, one more per further block (a
+    /// consistency proof can touch two).
+    async fn nodes(&mut self, wanted: &[NodeId]) -> Result<Vec<Hash>, LedgerError> {
+        let (high, mut low): (Vec<usize>, Vec<usize>) =
+            (0..wanted.len()).partition(|&i| wanted[i].level >= LOWEST_STORED_LEVEL);
+        let block_of = |id: NodeId| id.start() >> LOWEST_STORED_LEVEL;
+        low.sort_by_key(|&i| wanted[i].start());
+        let blocks: Vec<&[usize]> = low
+            .chunk_by(|&a, &b| block_of(wanted[a]) == block_of(wanted[b]))
+            .collect();
+        let span = |group: &[usize]| {
+            let from = group.iter().map(|&i| wanted[i].start()).min().unwrap_or(0);
+            let to = group.iter().map(|&i| wanted[i].end()).max().unwrap_or(0);
+            from..to
+        };
+        let mut out = vec![[0u8; 32]; wanted.len()];
+        let cache = match self {
+            Source::Store(_, cache) => Some(*cache),
+            Source::Tx(_) => None,
+        };
+        // Cached nodes are answered from memory; the rest are read.
+        let high: Vec<usize> = high
+            .into_iter()
+            .filter(|&i| match cache.and_then(|c| c.get(wanted[i])) {
+                Some(hash) => {
+                    out[i] = hash;
+                    false
+                }
+                None => true,
+            })
+            .collect();
+        let ids: Vec<(u8, u64)> = high
+            .iter()
+            .map(|&i| (wanted[i].level, wanted[i].index))
+            .collect();
+        for (n, group) in blocks.iter().map(Some).chain([None]).enumerate() {
+            // The stored nodes come with the first block (or alone if there is none).
+            let ids = if n == 0 { &ids[..] } else { &[] };
+            let range = group.map_or(0..0, |g| span(g));
+            if ids.is_empty() && range.is_empty() {
+                continue;
+            }
+            let (stored, leaves) = self.read(ids, range.clone()).await?;
+            if n == 0 {
+                for (&i, hash) in high.iter().zip(stored) {
+                    out[i] = hash;
+                }
+                if let Some(cache) = cache {
+                    cache.keep(high.iter().map(|&i| (wanted[i], out[i])));
+                }
+            }
+            for &i in group.copied().unwrap_or_default() {
+                let id = wanted[i];
+                let start = (id.start() - range.start) as usize;
+                let end = (id.end() - range.start) as usize;
+                out[i] = perfect_root(&leaves[start..end]);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// The root of a perfect subtree over `leaves` (a power-of-two count, at most 8 here).
+fn perfect_root(leaves: &[Hash]) -> Hash {
+    let mut level: Vec<Hash> = leaves.to_vec();
+    while level.len() > 1 {
+        level = level
+            .chunks_exact(2)
+            .map(|pair| merkle::node_hash(&pair[0], &pair[1]))
+            .collect();
+    }
+    level.first().copied().unwrap_or_else(merkle::empty_root)
 }
 
 /// The store-backed evidence ledger of one organisation.
@@ -316,6 +460,7 @@ pub struct Ledger {
     store: Store,
     origin: String,
     signer: Option<SignerKey>,
+    cache: NodeCache,
 }
 
 impl Ledger {
@@ -325,6 +470,7 @@ impl Ledger {
             store,
             origin: origin.into(),
             signer: None,
+            cache: NodeCache::default(),
         }
     }
 
@@ -349,6 +495,41 @@ impl Ledger {
         Ok(self.store.ledger_size().await?)
     }
 
+    /// Loads the stored nodes into memory, highest levels first, as many as the cache
+    /// holds (about 4 million nodes: the whole stored tree of a log of 30 million
+    /// entries), and returns how many are cached. A server calls it once at start:
+    /// afterwards a proof reads only the leaf hashes around its entry from the
+    /// database. Nodes stored later are cached as proofs read them.
+    pub async fn warm_cache(&self) -> Result<u64, LedgerError> {
+        const RUN: u64 = 1 << 15;
+        let size = self.size().await?;
+        let mut level = 63u8;
+        while level >= LOWEST_STORED_LEVEL {
+            let count = size >> level;
+            if self.cache.len() as u64 + count > CACHE_CAP as u64 {
+                break;
+            }
+            let mut from = 0;
+            while from < count {
+                let to = count.min(from + RUN);
+                let run = self.store.ledger_node_run(level, from, to).await?;
+                let Some(hashes) = run.hashes() else {
+                    return Err(LedgerError::Tree(format!(
+                        "level {level} does not hold nodes {from}..{to}"
+                    )));
+                };
+                self.cache.keep(
+                    (from..to)
+                        .zip(hashes.iter().copied())
+                        .map(|(index, hash)| (NodeId::new(level, index), hash)),
+                );
+                from = to;
+            }
+            level -= 1;
+        }
+        Ok(self.cache.len() as u64)
+    }
+
     /// The root of the first `size` entries.
     pub async fn root_at(&self, size: u64) -> Result<Hash, LedgerError> {
         let current = self.size().await?;
@@ -359,8 +540,9 @@ impl Ledger {
                 size: current,
             });
         }
-        let peak_nodes = peak_ids(size);
-        let peaks = self.store.ledger_nodes(&ids(&peak_nodes)).await?;
+        let peaks = Source::Store(&self.store, &self.cache)
+            .nodes(&peak_ids(size))
+            .await?;
         Ok(Frontier::from_peaks(size, peaks)?.root())
     }
 
@@ -425,7 +607,7 @@ impl Ledger {
         let mut tx = self.store.ledger_begin().await?;
         let size = tx.size().await?;
         let peak_nodes = peak_ids(size);
-        let peak_hashes = tx.nodes(&ids(&peak_nodes)).await?;
+        let peak_hashes = Source::Tx(&mut tx).nodes(&peak_nodes).await?;
         let peaks: Vec<(NodeId, Hash)> = peak_nodes
             .into_iter()
             .zip(peak_hashes.iter().copied())
@@ -452,7 +634,12 @@ impl Ledger {
             });
         }
         tx.insert_entries(&rows).await?;
-        tx.insert_nodes(&nodes).await?;
+        let stored: Vec<(u8, u64, Hash)> = nodes
+            .iter()
+            .copied()
+            .filter(|&(level, _, _)| level >= LOWEST_STORED_LEVEL)
+            .collect();
+        tx.insert_nodes(&stored).await?;
         let mut signed_checkpoint = None;
         if checkpoint
             && !events.is_empty()
@@ -491,8 +678,7 @@ impl Ledger {
             tx.rollback().await?;
             return Ok(SignedCheckpoint::parse(latest.note.as_bytes())?);
         }
-        let peak_nodes = peak_ids(size);
-        let peaks = tx.nodes(&ids(&peak_nodes)).await?;
+        let peaks = Source::Tx(&mut tx).nodes(&peak_ids(size)).await?;
         let root = Frontier::from_peaks(size, peaks)?.root();
         let signed = Checkpoint::new(self.origin.clone(), size, root).sign(key)?;
         tx.insert_checkpoint(&LedgerCheckpoint {
@@ -531,7 +717,9 @@ impl Ledger {
     /// Fetches the nodes a plan names, in one query, and builds the proof.
     async fn assemble(&self, plan: &crate::merkle::ProofPlan) -> Result<Vec<Hash>, LedgerError> {
         let wanted = plan.nodes();
-        let hashes = self.store.ledger_nodes(&ids(&wanted)).await?;
+        let hashes = Source::Store(&self.store, &self.cache)
+            .nodes(&wanted)
+            .await?;
         let map: HashMap<NodeId, Hash> = wanted.into_iter().zip(hashes).collect();
         Ok(plan.assemble_from_map(&map)?)
     }
@@ -659,10 +847,19 @@ impl Ledger {
 
     /// Re-hashes the whole log, checks every stored checkpoint, cosignature
     /// and external checkpoint against it, compares every stored tree node,
-    /// and names the first divergence. Memory: about 64 bytes an entry.
+    /// and names the first divergence. Memory: about 8 bytes an entry.
+    ///
+    /// The log is read in packed runs of 8,192 entries (one answer each from
+    /// the database); a run that does not unpack cleanly, which only rows
+    /// edited behind the store's back cause, is read again row by row from
+    /// there on, so the divergence is named exactly.
     pub async fn verify(&self, options: &VerifyOptions) -> Result<VerifyReport, LedgerError> {
+        const RUN: u64 = 8192;
         const CHUNK: u32 = 20_000;
+        // Checkpoints first, then the size: every checkpoint read is then within the
+        // size, even while others append.
         let checkpoints = self.all_checkpoints().await?;
+        let size = self.store.ledger_size().await?;
         let mut report = VerifyReport {
             entries: 0,
             nodes: 0,
@@ -684,30 +881,57 @@ impl Ledger {
         if wanted.first() == Some(&0) {
             roots_at.insert(0, merkle::empty_root());
         }
-        let mut levels: Vec<Vec<Hash>> = vec![Vec::new()];
+        // The recomputed nodes of the stored levels, by level.
+        let mut levels: Vec<Vec<Hash>> = Vec::new();
         let mut frontier = Frontier::new();
+        let mut columns = ColumnCheck::default();
         let mut next = 0u64;
-        'entries: loop {
-            let rows = self.store.ledger_entries_chunk(next, CHUNK).await?;
-            if rows.is_empty() {
-                break;
-            }
-            for row in &rows {
-                if let Some(d) = check_row(row, next) {
-                    report.divergence = Some(d);
-                    break 'entries;
-                }
-                frontier.push_with(row.leaf_hash, |id, hash| {
+        let mut push = |leaf: Hash, next: &mut u64| {
+            frontier.push_with(leaf, |id, hash| {
+                if id.level >= LOWEST_STORED_LEVEL {
                     let level = usize::from(id.level);
                     if levels.len() <= level {
                         levels.resize_with(level + 1, Vec::new);
                     }
                     levels[level].push(hash);
-                });
-                next += 1;
-                if wanted.binary_search(&next).is_ok() {
-                    roots_at.insert(next, frontier.root());
                 }
+            });
+            *next += 1;
+            if wanted.binary_search(next).is_ok() {
+                roots_at.insert(*next, frontier.root());
+            }
+        };
+        // Fast: packed runs up to the size.
+        while next < size {
+            let run = self
+                .store
+                .ledger_entry_run(next, size.min(next + RUN))
+                .await?;
+            let Some(rows) = run.rows() else { break };
+            if rows.is_empty() {
+                break;
+            }
+            for row in &rows {
+                if let Some(d) = check_row(row, next, &mut columns) {
+                    report.divergence = Some(d);
+                    report.entries = next;
+                    return Ok(report);
+                }
+                push(*row.leaf_hash, &mut next);
+            }
+        }
+        // Exact: row by row from where the runs stopped to the end of the table.
+        'rows: loop {
+            let rows = self.store.ledger_entries_chunk(next, CHUNK).await?;
+            if rows.is_empty() {
+                break;
+            }
+            for row in &rows {
+                if let Some(d) = check_row(&row.as_view(), next, &mut columns) {
+                    report.divergence = Some(d);
+                    break 'rows;
+                }
+                push(row.leaf_hash, &mut next);
             }
         }
         report.entries = next;
@@ -768,8 +992,47 @@ impl Ledger {
             }
             report.external += 1;
         }
-        // The stored nodes, level by level, against the recomputed ones. They
-        // arrive ordered by (level, index), so a gap is a missing node.
+        // The stored nodes against the recomputed ones: packed runs when every
+        // level holds the count it should, row by row to name what differs.
+        let expected: Vec<(u8, u64)> = levels
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| !l.is_empty())
+            .map(|(level, l)| (level as u8, l.len() as u64))
+            .collect();
+        if self.store.ledger_node_counts().await? == expected {
+            let mut all_equal = true;
+            'levels: for &(level, count) in &expected {
+                let want = &levels[usize::from(level)];
+                let mut from = 0;
+                while from < count {
+                    let to = count.min(from + RUN * 4);
+                    let run = self.store.ledger_node_run(level, from, to).await?;
+                    if run.hashes() != Some(&want[from as usize..to as usize]) {
+                        all_equal = false;
+                        break 'levels;
+                    }
+                    from = to;
+                }
+            }
+            if all_equal {
+                report.nodes = expected.iter().map(|&(_, count)| count).sum();
+                return Ok(report);
+            }
+        }
+        report.divergence = self.compare_nodes_by_row(&levels, &mut report).await?;
+        Ok(report)
+    }
+
+    /// Compares every stored node with `levels` row by row, counting matches
+    /// in the report, and names the first one missing, extra or different.
+    /// Stored rows arrive ordered by (level, index), so a gap is a missing node.
+    async fn compare_nodes_by_row(
+        &self,
+        levels: &[Vec<Hash>],
+        report: &mut VerifyReport,
+    ) -> Result<Option<Divergence>, LedgerError> {
+        const CHUNK: u32 = 20_000;
         let mut from = (0u8, 0u64);
         let mut expect = (0usize, 0u64);
         let missing_before = |expect: (usize, u64), upto: (usize, u64)| -> Option<Divergence> {
@@ -799,37 +1062,27 @@ impl Ledger {
             };
             for &(level, index, hash) in &nodes {
                 if let Some(d) = missing_before(expect, (usize::from(level), index)) {
-                    report.divergence = Some(d);
-                    return Ok(report);
+                    return Ok(Some(d));
                 }
                 match levels
                     .get(usize::from(level))
                     .and_then(|l| l.get(index as usize))
                 {
                     Some(h) if *h == hash => report.nodes += 1,
-                    Some(_) => {
-                        report.divergence = Some(Divergence::Node { level, index });
-                        return Ok(report);
-                    }
+                    Some(_) => return Ok(Some(Divergence::Node { level, index })),
                     None => {
-                        report.divergence = Some(Divergence::ExtraNodes {
+                        return Ok(Some(Divergence::ExtraNodes {
                             extra: 1,
                             level,
                             index,
-                        });
-                        return Ok(report);
+                        }));
                     }
                 }
                 expect = (usize::from(level), index + 1);
             }
             from = (last_level, last_index + 1);
         }
-        if let Some(d) = missing_before(expect, (levels.len(), 0)) {
-            report.divergence = Some(d);
-            return Ok(report);
-        }
-
-        Ok(report)
+        Ok(missing_before(expect, (levels.len(), 0)))
     }
 
     fn check_checkpoint(
@@ -955,15 +1208,19 @@ impl Ledger {
 
 /// Checks one stored row against its own content; `expected` is the index it
 /// must have.
-fn check_row(row: &LedgerRow, expected: u64) -> Option<Divergence> {
+fn check_row(
+    row: &LedgerRowRef<'_>,
+    expected: u64,
+    columns: &mut ColumnCheck,
+) -> Option<Divergence> {
     if row.idx != expected {
         return Some(Divergence::Removed {
             index: expected,
             after: row.idx,
         });
     }
-    let leaf = merkle::leaf_hash(&row.entry);
-    if leaf != row.leaf_hash {
+    let leaf = merkle::leaf_hash(row.entry);
+    if leaf != *row.leaf_hash {
         return Some(Divergence::Altered {
             index: row.idx,
             what: "its bytes no longer hash to its leaf hash".to_owned(),
@@ -972,10 +1229,10 @@ fn check_row(row: &LedgerRow, expected: u64) -> Option<Divergence> {
     // The common case, cheaply: the bytes are exactly the canonical entry of
     // this row's index and columns around some data. Only when they are not
     // is the entry decoded, to say precisely what differs.
-    if row_matches_columns(row) {
+    if columns.matches(row) {
         return None;
     }
-    let entry = match Entry::from_canonical(&row.entry) {
+    let entry = match Entry::from_canonical(row.entry) {
         Ok(e) => e,
         Err(e) => {
             return Some(Divergence::Altered {
@@ -1011,34 +1268,41 @@ fn check_row(row: &LedgerRow, expected: u64) -> Option<Divergence> {
     None
 }
 
-/// Whether `row.entry` is `{"actor":…,"data":…,"index":…,"kind":…,
-/// "subject":…,"time":…}` (RFC 8785 key order) with this row's index and
+/// Whether a row's bytes are `{"actor":…,"data":…,"index":…,"kind":…,
+/// "subject":…,"time":…}` (RFC 8785 key order) with the row's index and
 /// columns. The data in the middle is covered by the leaf hash, the tree
-/// and the signed checkpoints.
-fn row_matches_columns(row: &LedgerRow) -> bool {
-    let quote = |s: &str| crate::jcs::to_string(&Value::String(s.to_owned())).ok();
-    let Ok(time) = Timestamp::from_microsecond(row.time_us) else {
-        return false;
-    };
-    let Ok(time) = crate::entry::format_time(time) else {
-        return false;
-    };
-    let (Some(actor), Some(kind), Some(subject), Some(time)) = (
-        quote(&row.actor),
-        quote(&row.kind),
-        quote(&row.subject),
-        quote(&time),
-    ) else {
-        return false;
-    };
-    let head = format!("{{\"actor\":{actor},\"data\":");
-    let tail = format!(
-        ",\"index\":{},\"kind\":{kind},\"subject\":{subject},\"time\":{time}}}",
-        row.idx
-    );
-    row.entry.len() > head.len() + tail.len()
-        && row.entry.starts_with(head.as_bytes())
-        && row.entry.ends_with(tail.as_bytes())
+/// and the signed checkpoints. Keeps its buffers between rows: a log is
+/// checked without an allocation per entry.
+#[derive(Debug, Default)]
+struct ColumnCheck {
+    head: String,
+    tail: String,
+}
+
+impl ColumnCheck {
+    fn matches(&mut self, row: &LedgerRowRef<'_>) -> bool {
+        use std::fmt::Write as _;
+        let Ok(time) = Timestamp::from_microsecond(row.time_us) else {
+            return false;
+        };
+        self.head.clear();
+        self.head.push_str("{\"actor\":");
+        crate::jcs::write_string(row.actor, &mut self.head);
+        self.head.push_str(",\"data\":");
+        self.tail.clear();
+        let _ = write!(self.tail, ",\"index\":{},\"kind\":", row.idx);
+        crate::jcs::write_string(row.kind, &mut self.tail);
+        self.tail.push_str(",\"subject\":");
+        crate::jcs::write_string(row.subject, &mut self.tail);
+        self.tail.push_str(",\"time\":\"");
+        if crate::entry::write_time(time, &mut self.tail).is_err() {
+            return false;
+        }
+        self.tail.push_str("\"}");
+        row.entry.len() > self.head.len() + self.tail.len()
+            && row.entry.starts_with(self.head.as_bytes())
+            && row.entry.ends_with(self.tail.as_bytes())
+    }
 }
 
 /// Checks an evidence bundle with nothing but its own files: the checkpoint

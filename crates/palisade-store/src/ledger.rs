@@ -38,6 +38,168 @@ pub struct LedgerRow {
     pub subject: String,
 }
 
+impl LedgerRow {
+    /// The row as a [`LedgerRowRef`].
+    pub fn as_view(&self) -> LedgerRowRef<'_> {
+        LedgerRowRef {
+            idx: self.idx,
+            leaf_hash: &self.leaf_hash,
+            entry: &self.entry,
+            time_us: self.time_us,
+            actor: &self.actor,
+            kind: &self.kind,
+            subject: &self.subject,
+        }
+    }
+}
+
+/// One ledger entry as stored, borrowed from a [`LedgerRow`] or a [`LedgerEntryRun`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct LedgerRowRef<'a> {
+    /// Position in the log, from 0.
+    pub idx: u64,
+    /// The entry's RFC 6962 leaf hash.
+    pub leaf_hash: &'a [u8; 32],
+    /// The exact bytes that were hashed.
+    pub entry: &'a [u8],
+    /// When the decision was made, unix microseconds.
+    pub time_us: i64,
+    /// Who made it.
+    pub actor: &'a str,
+    /// What sort of decision it is.
+    pub kind: &'a str,
+    /// What it is about.
+    pub subject: &'a str,
+}
+
+/// Consecutive entries read in one round trip: the database packs the rows of an index
+/// range into one answer, which costs a fraction of streaming them row by row. Used to
+/// walk the whole log quickly ([`Store::ledger_entry_run`]).
+///
+/// The packing relies on what the store lets in: canonical JSON entries hold no raw
+/// newline and text columns no NUL. A run that does not unpack into exactly its rows
+/// (rows edited behind the store's back, a gap in the indexes) gives `None` from
+/// [`LedgerEntryRun::rows`]: read that range row by row to see what is there.
+#[derive(Debug, Clone, Default)]
+pub struct LedgerEntryRun(Run);
+
+/// A packed range as read: where it starts, how many rows it holds, their lowest and
+/// highest index, and the bytes.
+#[derive(Debug, Clone, Default)]
+struct Run {
+    from: u64,
+    count: u64,
+    first: Option<u64>,
+    last: Option<u64>,
+    packed: Vec<u8>,
+}
+
+impl Run {
+    /// Whether the rows' indexes run without a gap from the range's start.
+    fn contiguous(&self) -> bool {
+        self.first == Some(self.from) && self.last == Some(self.from + self.count - 1)
+    }
+}
+
+impl LedgerEntryRun {
+    /// How many rows the range holds.
+    pub fn count(&self) -> u64 {
+        self.0.count
+    }
+
+    /// The rows, in index order, when the range holds exactly `count` rows with
+    /// consecutive indexes from the range's start and every one unpacks cleanly.
+    pub fn rows(&self) -> Option<Vec<LedgerRowRef<'_>>> {
+        let run = &self.0;
+        if run.count == 0 {
+            return run.packed.is_empty().then(Vec::new);
+        }
+        if !run.contiguous() {
+            return None;
+        }
+        let mut rows = Vec::with_capacity(usize::try_from(run.count).ok()?);
+        let mut rest = &run.packed[..];
+        for idx in run.from..run.from + run.count {
+            if idx > run.from {
+                rest = rest.strip_prefix(b"\0")?;
+            }
+            let (leaf_hash, after) = rest.split_first_chunk::<32>()?;
+            let (entry, after) = split_at_byte(after, b'\n')?;
+            let (time, after) = split_at_byte(after, 0)?;
+            let (actor, after) = split_at_byte(after, 0)?;
+            let (kind, after) = split_at_byte(after, 0)?;
+            let end = memchr::memchr(0, after).unwrap_or(after.len());
+            let (subject, after) = after.split_at(end);
+            rest = after;
+            rows.push(LedgerRowRef {
+                idx,
+                leaf_hash,
+                entry,
+                time_us: parse_i64(time)?,
+                actor: std::str::from_utf8(actor).ok()?,
+                kind: std::str::from_utf8(kind).ok()?,
+                subject: std::str::from_utf8(subject).ok()?,
+            });
+        }
+        rest.is_empty().then_some(rows)
+    }
+}
+
+/// A decimal `i64` as SQLite and PostgreSQL print one.
+fn parse_i64(text: &[u8]) -> Option<i64> {
+    let (negative, digits) = match text.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, text),
+    };
+    if digits.is_empty() || digits.len() > 19 {
+        return None;
+    }
+    let mut value: i64 = 0;
+    for &d in digits {
+        if !d.is_ascii_digit() {
+            return None;
+        }
+        value = value.checked_mul(10)?.checked_sub(i64::from(d - b'0'))?;
+    }
+    if negative {
+        Some(value)
+    } else {
+        value.checked_neg()
+    }
+}
+
+/// Splits at the first `byte`, dropping it.
+fn split_at_byte(bytes: &[u8], byte: u8) -> Option<(&[u8], &[u8])> {
+    let at = memchr::memchr(byte, bytes)?;
+    Some((&bytes[..at], &bytes[at + 1..]))
+}
+
+/// Consecutive node hashes of one level read in one round trip
+/// ([`Store::ledger_node_run`]).
+#[derive(Debug, Clone, Default)]
+pub struct LedgerNodeRun(Run);
+
+impl LedgerNodeRun {
+    /// How many nodes the range holds.
+    pub fn count(&self) -> u64 {
+        self.0.count
+    }
+
+    /// The hashes in index order, when the range holds exactly `count` nodes with
+    /// consecutive indexes from the range's start, each 32 bytes.
+    pub fn hashes(&self) -> Option<&[[u8; 32]]> {
+        let run = &self.0;
+        if run.count == 0 {
+            return run.packed.is_empty().then_some(&[]);
+        }
+        if !run.contiguous() {
+            return None;
+        }
+        let (hashes, rest) = run.packed.as_chunks::<32>();
+        (rest.is_empty() && hashes.len() as u64 == run.count).then_some(hashes)
+    }
+}
+
 /// A signed checkpoint (tree head) of the log at one size.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct LedgerCheckpoint {
@@ -106,6 +268,69 @@ const NODE_COLUMN_COUNT: usize = 3;
 
 const SELECT_SIZE: &str = "SELECT COALESCE(MAX(idx) + 1, 0) FROM ledger_entries";
 
+// Packed reads: one answer row for a whole index range. Each backend has its own
+// aggregate; SQLite's reads the rows in the order of the subquery, an idx-ordered walk of
+// the table's own B-tree, so it needs no sort.
+
+/// An entry range packed as `leaf_hash entry \n time_us \0 actor \0 kind \0 subject`,
+/// rows joined by `\0` (see [`LedgerEntryRun`]). SQLite's `concat()` builds each row's
+/// bytes in one allocation, where a chain of `||` makes one per operator: a third less
+/// time for the whole run.
+const SQLITE_ENTRY_RUN: &str = "SELECT count(*), min(idx), max(idx), group_concat(packed, x'00') \
+     FROM (SELECT idx, concat(leaf_hash, entry, x'0a', time_us, x'00', actor, x'00', kind, \
+     x'00', subject) AS packed \
+     FROM ledger_entries WHERE idx >= $1 AND idx < $2 ORDER BY idx)";
+const PG_ENTRY_RUN: &str = "SELECT count(*), min(idx), max(idx), string_agg(leaf_hash || entry \
+     || '\\x0a'::bytea || convert_to(time_us::text, 'UTF8') || '\\x00'::bytea \
+     || convert_to(actor, 'UTF8') || '\\x00'::bytea || convert_to(kind, 'UTF8') \
+     || '\\x00'::bytea || convert_to(subject, 'UTF8'), '\\x00'::bytea ORDER BY idx) \
+     FROM ledger_entries WHERE idx >= $1 AND idx < $2";
+
+/// The leaf hashes of an entry range, concatenated.
+const SQLITE_LEAF_HASHES: &str = "SELECT count(*), group_concat(leaf_hash, '') \
+     FROM (SELECT leaf_hash FROM ledger_entries WHERE idx >= $1 AND idx < $2 ORDER BY idx)";
+const PG_LEAF_HASHES: &str = "SELECT count(*), string_agg(leaf_hash, ''::bytea ORDER BY idx) \
+     FROM ledger_entries WHERE idx >= $1 AND idx < $2";
+
+/// The node hashes of an index range of one level, concatenated.
+const SQLITE_NODE_RUN: &str = "SELECT count(*), min(idx), max(idx), group_concat(hash, '') \
+     FROM (SELECT idx, hash FROM ledger_nodes WHERE level = $1 AND idx >= $2 AND idx < $3 \
+     ORDER BY idx)";
+const PG_NODE_RUN: &str = "SELECT count(*), min(idx), max(idx), \
+     string_agg(hash, ''::bytea ORDER BY idx) \
+     FROM ledger_nodes WHERE level = $1 AND idx >= $2 AND idx < $3";
+
+/// Node indexes the packed lookup encodes (`idx * 64 + level` must fit an `i64`).
+const MAX_PACKED_NODE_INDEX: u64 = 1 << 57;
+
+/// Nodes by id (`$1`, a JSON array of `idx * 64 + level`) and the leaf hashes of entries
+/// `$2..$3`, each packed: how many were found, and the hashes in the order asked.
+const SQLITE_NODES_AND_LEAVES: &str = "WITH \
+     n AS (SELECT count(hash) AS found, group_concat(hash, '') AS hashes FROM \
+       (SELECT ledger_nodes.hash AS hash FROM json_each($1) AS wanted \
+        LEFT JOIN ledger_nodes ON ledger_nodes.level = (wanted.value & 63) \
+        AND ledger_nodes.idx = (wanted.value >> 6) ORDER BY wanted.key)), \
+     l AS (SELECT count(*) AS found, group_concat(leaf_hash, '') AS hashes FROM \
+       (SELECT leaf_hash FROM ledger_entries WHERE idx >= $2 AND idx < $3 ORDER BY idx)) \
+     SELECT n.found, n.hashes, l.found, l.hashes FROM n, l";
+/// The same for PostgreSQL: `$1` levels and `$2` indexes as arrays, entries `$3..$4`.
+const PG_NODES_AND_LEAVES: &str = "WITH \
+     wanted AS (SELECT * FROM unnest($1::smallint[], $2::bigint[]) WITH ORDINALITY \
+       AS w (level, idx, ord)), \
+     n AS (SELECT count(ledger_nodes.hash) AS found, \
+       string_agg(ledger_nodes.hash, ''::bytea ORDER BY wanted.ord) AS hashes \
+       FROM wanted LEFT JOIN ledger_nodes ON ledger_nodes.level = wanted.level \
+       AND ledger_nodes.idx = wanted.idx), \
+     l AS (SELECT count(*) AS found, string_agg(leaf_hash, ''::bytea ORDER BY idx) AS hashes \
+       FROM ledger_entries WHERE idx >= $3 AND idx < $4) \
+     SELECT n.found, n.hashes, l.found, l.hashes FROM n, l";
+
+/// Stored nodes per level.
+const NODE_COUNTS: &str = "SELECT level, count(*) FROM ledger_nodes GROUP BY level ORDER BY level";
+
+/// A packed range as the database answers it: row count, lowest and highest index, bytes.
+type RunRecord = (i64, Option<i64>, Option<i64>, Option<Vec<u8>>);
+
 /// A `ledger_entries` row as stored.
 type EntryRecord = (i64, Vec<u8>, Vec<u8>, i64, String, String, String);
 /// A `ledger_checkpoints` row as stored.
@@ -120,10 +345,25 @@ enum Conn<'c> {
 }
 
 impl Conn<'_> {
+    fn reborrow(&mut self) -> Conn<'_> {
+        match self {
+            Conn::Sqlite(c) => Conn::Sqlite(c),
+            Conn::Postgres(c) => Conn::Postgres(c),
+        }
+    }
+
     fn max_params(&self) -> usize {
         match self {
             Conn::Sqlite(_) => SQLITE_MAX_PARAMS,
             Conn::Postgres(_) => PG_MAX_PARAMS,
+        }
+    }
+
+    /// `sqlite` or `postgres`, whichever SQL suits this connection.
+    fn pick(&self, sqlite: &'static str, postgres: &'static str) -> &'static str {
+        match self {
+            Conn::Sqlite(_) => sqlite,
+            Conn::Postgres(_) => postgres,
         }
     }
 
@@ -216,6 +456,25 @@ impl LedgerTx<'_> {
         nodes(self.conn(), ids).await
     }
 
+    /// [`LedgerTx::nodes`] and [`LedgerTx::leaf_hashes`] in one query.
+    pub async fn nodes_and_leaves(
+        &mut self,
+        ids: &[(u8, u64)],
+        leaves: std::ops::Range<u64>,
+    ) -> Result<(Vec<[u8; 32]>, Vec<[u8; 32]>), StoreError> {
+        nodes_and_leaves(self.conn(), ids, leaves).await
+    }
+
+    /// The leaf hashes of entries `from_idx..to_idx`, in one query. Fails with
+    /// [`StoreError::MissingNode`] (level 0) naming the first entry not stored.
+    pub async fn leaf_hashes(
+        &mut self,
+        from_idx: u64,
+        to_idx: u64,
+    ) -> Result<Vec<[u8; 32]>, StoreError> {
+        leaf_hashes(self.conn(), from_idx, to_idx).await
+    }
+
     /// Stores entries (multi-row inserts of up to 1,024 rows). An index already stored
     /// fails the call with [`StoreError::Conflict`]; the store does not check that indexes
     /// are contiguous (the lock makes `size()` then insert at that index safe). After an
@@ -305,6 +564,107 @@ impl Store {
             return Ok(Vec::new());
         }
         nodes(self.pooled("reading ledger nodes").await?.conn(), ids).await
+    }
+
+    /// [`Store::ledger_nodes`] and [`Store::ledger_leaf_hashes`] in one query (per 1,024
+    /// ids): all a Merkle proof needs, in one round trip.
+    pub async fn ledger_nodes_and_leaves(
+        &self,
+        ids: &[(u8, u64)],
+        leaves: std::ops::Range<u64>,
+    ) -> Result<(Vec<[u8; 32]>, Vec<[u8; 32]>), StoreError> {
+        nodes_and_leaves(
+            self.pooled("reading ledger nodes").await?.conn(),
+            ids,
+            leaves,
+        )
+        .await
+    }
+
+    /// The leaf hashes of entries `from_idx..to_idx`, in one query. Fails with
+    /// [`StoreError::MissingNode`] (level 0) naming the first entry not stored.
+    pub async fn ledger_leaf_hashes(
+        &self,
+        from_idx: u64,
+        to_idx: u64,
+    ) -> Result<Vec<[u8; 32]>, StoreError> {
+        leaf_hashes(
+            self.pooled("reading ledger leaf hashes").await?.conn(),
+            from_idx,
+            to_idx,
+        )
+        .await
+    }
+
+    /// The entries `from_idx..to_idx` packed into one answer: walking the log this way
+    /// is many times faster than [`Store::ledger_entries_chunk`]. See [`LedgerEntryRun`].
+    pub async fn ledger_entry_run(
+        &self,
+        from_idx: u64,
+        to_idx: u64,
+    ) -> Result<LedgerEntryRun, StoreError> {
+        let (Ok(from), to) = (i64::try_from(from_idx), clamp_i64(to_idx)) else {
+            return Ok(LedgerEntryRun::default());
+        };
+        let record: RunRecord = with_pool!(self, pool => {
+            sqlx::query_as(self.pick(SQLITE_ENTRY_RUN, PG_ENTRY_RUN))
+                .bind(from)
+                .bind(to)
+                .fetch_one(pool)
+                .await
+        })
+        .map_err(StoreError::db("reading ledger entries"))?;
+        Ok(LedgerEntryRun(run_from_record(
+            record,
+            from_idx,
+            "ledger entry run",
+        )?))
+    }
+
+    /// The stored nodes of `level` with `from_idx <= idx < to_idx`, packed into one
+    /// answer. See [`LedgerNodeRun`].
+    pub async fn ledger_node_run(
+        &self,
+        level: u8,
+        from_idx: u64,
+        to_idx: u64,
+    ) -> Result<LedgerNodeRun, StoreError> {
+        let (Ok(from), to) = (i64::try_from(from_idx), clamp_i64(to_idx)) else {
+            return Ok(LedgerNodeRun::default());
+        };
+        let record: RunRecord = with_pool!(self, pool => {
+            sqlx::query_as(self.pick(SQLITE_NODE_RUN, PG_NODE_RUN))
+                .bind(i16::from(level))
+                .bind(from)
+                .bind(to)
+                .fetch_one(pool)
+                .await
+        })
+        .map_err(StoreError::db("reading ledger nodes"))?;
+        Ok(LedgerNodeRun(run_from_record(
+            record,
+            from_idx,
+            "ledger node run",
+        )?))
+    }
+
+    /// How many nodes are stored at each level, lowest level first (levels with none are
+    /// left out).
+    pub async fn ledger_node_counts(&self) -> Result<Vec<(u8, u64)>, StoreError> {
+        let records: Vec<(i16, i64)> = with_pool!(self, pool => {
+            sqlx::query_as(NODE_COUNTS).fetch_all(pool).await
+        })
+        .map_err(StoreError::db("counting ledger nodes"))?;
+        records
+            .into_iter()
+            .map(|(level, count)| {
+                let level = u8::try_from(level).map_err(|_| StoreError::Corrupt {
+                    what: "ledger node level",
+                    reason: format!("{level} is not a level"),
+                })?;
+                Ok((level, u64_from_db(count, "ledger node count")?))
+            })
+            .collect()
     }
 
     /// The entry at `idx`, if stored.
@@ -622,6 +982,14 @@ impl Store {
         .map_err(StoreError::db("running test-only SQL"))
     }
 
+    /// `sqlite` or `postgres`, whichever SQL suits this store.
+    fn pick(&self, sqlite: &'static str, postgres: &'static str) -> &'static str {
+        match &self.pool {
+            Pool::Sqlite(_) => sqlite,
+            Pool::Postgres(_) => postgres,
+        }
+    }
+
     /// A pooled connection for a read that takes more than one statement.
     async fn pooled(&self, context: &'static str) -> Result<PooledConn, StoreError> {
         match &self.pool {
@@ -678,7 +1046,177 @@ async fn size(mut conn: Conn<'_>) -> Result<u64, StoreError> {
     u64_from_db(size, "ledger size")
 }
 
-async fn nodes(mut conn: Conn<'_>, ids: &[(u8, u64)]) -> Result<Vec<[u8; 32]>, StoreError> {
+async fn leaf_hashes(
+    mut conn: Conn<'_>,
+    from_idx: u64,
+    to_idx: u64,
+) -> Result<Vec<[u8; 32]>, StoreError> {
+    if from_idx >= to_idx {
+        return Ok(Vec::new());
+    }
+    let from = index_param(from_idx, "ledger entry index")?;
+    let to = index_param(to_idx, "ledger entry index")?;
+    let sql = conn.pick(SQLITE_LEAF_HASHES, PG_LEAF_HASHES);
+    let (count, packed): (i64, Option<Vec<u8>>) = on_conn!(conn, c => {
+        sqlx::query_as(sql).bind(from).bind(to).fetch_one(c).await
+    })
+    .map_err(StoreError::db("reading ledger leaf hashes"))?;
+    let packed = packed.unwrap_or_default();
+    let (hashes, rest) = packed.as_chunks::<32>();
+    if u64::try_from(count).ok() == Some(to_idx - from_idx)
+        && rest.is_empty()
+        && hashes.len() as u64 == to_idx - from_idx
+    {
+        return Ok(hashes.to_vec());
+    }
+    // Something is missing or malformed: name the first entry that is not there.
+    let present: Vec<i64> = on_conn!(conn, c => {
+        sqlx::query_scalar("SELECT idx FROM ledger_entries WHERE idx >= $1 AND idx < $2 ORDER BY idx")
+            .bind(from)
+            .bind(to)
+            .fetch_all(c)
+            .await
+    })
+    .map_err(StoreError::db("reading ledger leaf hashes"))?;
+    let missing = (from..to)
+        .zip(
+            present
+                .iter()
+                .copied()
+                .map(Some)
+                .chain(std::iter::repeat(None)),
+        )
+        .find(|&(want, got)| Some(want) != got)
+        .map(|(want, _)| want);
+    match missing {
+        Some(idx) => Err(StoreError::MissingNode {
+            level: 0,
+            idx: u64_from_db(idx, "ledger entry index")?,
+        }),
+        None => Err(StoreError::Corrupt {
+            what: "ledger leaf hashes",
+            reason: format!("entries {from_idx}..{to_idx} do not hold 32-byte leaf hashes"),
+        }),
+    }
+}
+
+/// A packed range as the database answered it, starting at `from`.
+fn run_from_record(
+    (count, first, last, packed): RunRecord,
+    from: u64,
+    what: &'static str,
+) -> Result<Run, StoreError> {
+    Ok(Run {
+        from,
+        count: u64_from_db(count, what)?,
+        first: first.map(|v| u64_from_db(v, what)).transpose()?,
+        last: last.map(|v| u64_from_db(v, what)).transpose()?,
+        packed: packed.unwrap_or_default(),
+    })
+}
+
+async fn nodes(conn: Conn<'_>, ids: &[(u8, u64)]) -> Result<Vec<[u8; 32]>, StoreError> {
+    Ok(nodes_and_leaves(conn, ids, 0..0).await?.0)
+}
+
+/// The hashes of the nodes `ids` and the leaf hashes of entries `leaves`, in one query
+/// (per 1,024 ids): the answer is one packed row. When something is missing, it is
+/// looked up again row by row to say what.
+async fn nodes_and_leaves(
+    mut conn: Conn<'_>,
+    ids: &[(u8, u64)],
+    leaves: std::ops::Range<u64>,
+) -> Result<(Vec<[u8; 32]>, Vec<[u8; 32]>), StoreError> {
+    if ids.is_empty() {
+        return Ok((
+            Vec::new(),
+            leaf_hashes(conn, leaves.start, leaves.end).await?,
+        ));
+    }
+    let (from, to) = if leaves.start < leaves.end {
+        (
+            index_param(leaves.start, "ledger entry index")?,
+            index_param(leaves.end, "ledger entry index")?,
+        )
+    } else {
+        (0, 0)
+    };
+    let want_leaves = u64::try_from(to - from).unwrap_or(0);
+    if ids
+        .iter()
+        .any(|&(level, idx)| level >= 64 || idx >= MAX_PACKED_NODE_INDEX)
+    {
+        // Beyond what the packed lookup encodes (logs of more than 2^57 entries): the
+        // row-by-row lookup, which says which node is missing or out of range.
+        let hashes = nodes_by_row(conn.reborrow(), ids).await?;
+        return Ok((hashes, leaf_hashes(conn, leaves.start, leaves.end).await?));
+    }
+    // All ids in one parameter: `idx * 64 + level` each, as a JSON array for SQLite and
+    // as arrays for PostgreSQL. One statement serves every lookup, whatever its length.
+    let sql = conn.pick(SQLITE_NODES_AND_LEAVES, PG_NODES_AND_LEAVES);
+    let answer: (i64, Option<Vec<u8>>, i64, Option<Vec<u8>>) = match &mut conn {
+        Conn::Sqlite(c) => {
+            let mut keys = String::with_capacity(ids.len() * 12 + 2);
+            keys.push('[');
+            for (n, &(level, idx)) in ids.iter().enumerate() {
+                if n > 0 {
+                    keys.push(',');
+                }
+                let _ = write!(keys, "{}", (idx << 6) | u64::from(level));
+            }
+            keys.push(']');
+            sqlx::query_as(sql)
+                .bind(keys)
+                .bind(from)
+                .bind(to)
+                .fetch_one(&mut **c)
+                .await
+        }
+        Conn::Postgres(c) => {
+            let levels: Vec<i16> = ids.iter().map(|&(level, _)| i16::from(level)).collect();
+            let idxs: Vec<i64> = ids.iter().map(|&(_, idx)| idx as i64).collect();
+            sqlx::query_as(sql)
+                .bind(levels)
+                .bind(idxs)
+                .bind(from)
+                .bind(to)
+                .fetch_one(&mut **c)
+                .await
+        }
+    }
+    .map_err(StoreError::db("reading ledger nodes"))?;
+    let (found, packed, leaf_count, leaf_packed) = answer;
+    let packed = packed.unwrap_or_default();
+    let (got, rest) = packed.as_chunks::<32>();
+    let hashes = if found == ids.len() as i64 && rest.is_empty() && got.len() == ids.len() {
+        got.to_vec()
+    } else {
+        nodes_by_row(conn.reborrow(), ids).await?
+    };
+    let leaf_packed = leaf_packed.unwrap_or_default();
+    let (got, rest) = leaf_packed.as_chunks::<32>();
+    let leaves = if u64::try_from(leaf_count).ok() == Some(want_leaves)
+        && rest.is_empty()
+        && got.len() as u64 == want_leaves
+    {
+        got.to_vec()
+    } else {
+        leaf_hashes(conn, leaves.start, leaves.end).await?
+    };
+    Ok((hashes, leaves))
+}
+
+/// The ids of `chunk` numbered from 0, padded to `padded` by repeating the last one.
+fn padded_ids(chunk: &[(u8, u64)], padded: usize) -> impl Iterator<Item = (usize, &(u8, u64))> {
+    chunk
+        .iter()
+        .chain(std::iter::repeat(&chunk[chunk.len() - 1]))
+        .take(padded)
+        .enumerate()
+}
+
+/// [`nodes`] one answer row per id: slower, but says which one is missing.
+async fn nodes_by_row(mut conn: Conn<'_>, ids: &[(u8, u64)]) -> Result<Vec<[u8; 32]>, StoreError> {
     let mut hashes = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(MAX_NODES_PER_LOOKUP) {
         // Padded to a power of two by repeating the last id, so that a dozen statement
@@ -687,12 +1225,7 @@ async fn nodes(mut conn: Conn<'_>, ids: &[(u8, u64)]) -> Result<Vec<[u8; 32]>, S
         let sql = lookup_sql(padded, conn.placeholders());
         let records: Vec<(i64, Option<Vec<u8>>)> = on_conn!(conn, c => {
             let mut query = sqlx::query_as(AssertSqlSafe(sql));
-            for (ord, &(level, idx)) in chunk
-                .iter()
-                .chain(std::iter::repeat(&chunk[chunk.len() - 1]))
-                .take(padded)
-                .enumerate()
-            {
+            for (ord, &(level, idx)) in padded_ids(chunk, padded) {
                 // An index no row can have (above i64::MAX) looks up -1: reported missing.
                 query = query
                     .bind(ord as i64)
@@ -1048,5 +1581,29 @@ mod tests {
             assert!(rows_per_insert(limit, columns) * columns <= limit);
         }
         assert!(rows_per_insert(SQLITE_MAX_PARAMS, ENTRY_COLUMN_COUNT).is_power_of_two());
+    }
+}
+
+#[cfg(test)]
+mod parse_tests {
+    use super::parse_i64;
+
+    #[test]
+    fn parse_i64_takes_exactly_what_the_databases_print() {
+        for value in [0, 1, -1, 42, -5, i64::MAX, i64::MIN, 1_790_000_000_000_000] {
+            assert_eq!(parse_i64(value.to_string().as_bytes()), Some(value));
+        }
+        for bad in [
+            "",
+            "-",
+            "+1",
+            "1.0",
+            " 1",
+            "9223372036854775808",
+            "-9223372036854775809",
+            "12a",
+        ] {
+            assert_eq!(parse_i64(bad.as_bytes()), None, "{bad:?}");
+        }
     }
 }

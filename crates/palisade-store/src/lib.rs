@@ -30,7 +30,10 @@ mod model;
 mod store;
 
 pub use error::StoreError;
-pub use ledger::{LedgerCheckpoint, LedgerCosignature, LedgerRow, LedgerTx};
+pub use ledger::{
+    LedgerCheckpoint, LedgerCosignature, LedgerEntryRun, LedgerNodeRun, LedgerRow, LedgerRowRef,
+    LedgerTx,
+};
 pub use location::redact_location;
 pub use migrate::{AppliedMigration, Migration, migrations};
 pub use model::{ModelVersion, NewModelVersion};

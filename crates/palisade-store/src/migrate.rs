@@ -52,7 +52,11 @@ macro_rules! builtin_migrations {
     };
 }
 
-builtin_migrations![(1, "init", "0001_init"), (2, "ledger", "0002_ledger")];
+builtin_migrations![
+    (1, "init", "0001_init"),
+    (2, "ledger", "0002_ledger"),
+    (3, "ledger low nodes", "0003_ledger_low_nodes"),
+];
 
 /// The migrations this binary applies on `backend`, oldest first.
 pub fn migrations(backend: Backend) -> &'static [Migration] {

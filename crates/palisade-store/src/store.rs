@@ -293,9 +293,19 @@ async fn open_sqlite(
     // Statement journals (kept while a multi-row insert runs inside a transaction, so it
     // can be undone alone) go to memory instead of a temporary file: measured to halve
     // the time of a 1,000-entry ledger append.
-    .pragma("temp_store", "memory");
+    .pragma("temp_store", "memory")
+    // Reads map the file instead of copying each page out of the OS cache: a walk of the
+    // whole ledger (verification) spends a fifth less time, and a proof's scattered node
+    // lookups make no system call once the pages are mapped. Address space only; the
+    // OS cache holds the pages either way. Writes still go through the WAL.
+    .pragma("mmap_size", "1073741824");
 
-    let pool_options = SqlitePoolOptions::new().acquire_timeout(ACQUIRE_TIMEOUT);
+    let pool_options = SqlitePoolOptions::new()
+        .acquire_timeout(ACQUIRE_TIMEOUT)
+        // A SQLite connection is a file handle in this process, not a socket that can
+        // go stale: pinging it before each use (sqlx's default) only adds a round trip
+        // to its worker thread, a third of the time of a small read.
+        .test_before_acquire(false);
     // An in-memory database lives as long as a connection to it: keep exactly one.
     let pool_options = if in_memory {
         pool_options

@@ -1,5 +1,5 @@
-//! The evidence ledger's storage: migration 0002, serialised appends, exact round trips,
-//! node lookups, queries, checkpoints and cosignatures.
+//! The evidence ledger's storage: migrations 0002 and 0003, serialised appends, exact round
+//! trips, node lookups, packed runs, queries, checkpoints and cosignatures.
 
 use std::sync::Arc;
 
@@ -100,7 +100,12 @@ async fn migration_0002_upgrades_a_store_made_with_only_0001() {
             .iter()
             .map(|m| (m.version, m.name.as_str()))
             .collect();
-        assert_eq!(applied, [(1, "init"), (2, "ledger")], "{}", db.backend());
+        assert_eq!(
+            applied,
+            [(1, "init"), (2, "ledger"), (3, "ledger low nodes")],
+            "{}",
+            db.backend()
+        );
         assert_eq!(status[1].checksum, db.migrations()[1].checksum());
         // Data from before is kept, and the ledger works.
         let latest = store
@@ -122,7 +127,7 @@ async fn fresh_store_has_an_empty_ledger() {
         let status = store.migration_status().await.expect("status");
         assert_eq!(
             status.iter().map(|m| m.name.as_str()).collect::<Vec<_>>(),
-            ["init", "ledger"]
+            ["init", "ledger", "ledger low nodes"]
         );
         assert_eq!(store.ledger_size().await.ok(), Some(0), "{}", db.backend());
         assert_eq!(store.ledger_entry(0).await.ok(), Some(None));
@@ -951,5 +956,192 @@ async fn a_writer_kept_out_too_long_gets_a_clean_busy_error() {
         .collect();
     for scenario in scenarios {
         scenario.await.expect("scenario did not panic");
+    }
+}
+
+#[tokio::test]
+async fn packed_runs_match_the_rows_one_by_one() {
+    for db in backends().await {
+        let store = &db.open().await;
+        // Awkward but legal text: quotes, backslashes, newlines and multi-byte characters
+        // in the columns; only the entry bytes (canonical JSON) never hold a newline.
+        let mut rows: Vec<LedgerRow> = (0..300)
+            .map(|i| {
+                row(
+                    i,
+                    &format!("kind-{}", i % 7),
+                    "svc \"x\"\\ é",
+                    i64::from(i as u32) * 7 - 5,
+                )
+            })
+            .collect();
+        rows[10].actor = "line\nbreak".to_owned();
+        rows[11].actor = String::new();
+        append(store, &rows).await;
+
+        let run = store.ledger_entry_run(0, 300).await.expect("run");
+        assert_eq!(run.count(), 300, "{}", db.backend());
+        let got = run
+            .rows()
+            .unwrap_or_else(|| panic!("{}: a clean run unpacks: {run:?}", db.backend()));
+        let want: Vec<_> = rows.iter().map(LedgerRow::as_view).collect();
+        assert_eq!(got, want, "{}", db.backend());
+
+        // A sub-range, and a range past the end.
+        let run = store.ledger_entry_run(295, 400).await.expect("run");
+        assert_eq!(
+            run.rows().expect("unpacks"),
+            want[295..],
+            "{}",
+            db.backend()
+        );
+        let run = store.ledger_entry_run(300, 400).await.expect("run");
+        assert_eq!(run.rows(), Some(Vec::new()));
+
+        // Leaf hashes of a range, in one query.
+        let leaves = store.ledger_leaf_hashes(16, 32).await.expect("leaves");
+        let want_leaves: Vec<_> = rows[16..32].iter().map(|r| r.leaf_hash).collect();
+        assert_eq!(leaves, want_leaves);
+
+        // Nodes and leaf hashes together, in one query.
+        let mut tx = store.ledger_begin().await.expect("begin");
+        tx.insert_nodes(&[node(4, 0), node(5, 1)])
+            .await
+            .expect("nodes");
+        tx.commit().await.expect("commit");
+        let (nodes, leaves) = store
+            .ledger_nodes_and_leaves(&[(5, 1), (4, 0)], 32..40)
+            .await
+            .expect("nodes and leaves");
+        assert_eq!(nodes, vec![node(5, 1).2, node(4, 0).2]);
+        assert_eq!(leaves, want_leaves_of(&rows, 32..40));
+        let (nodes, leaves) = store
+            .ledger_nodes_and_leaves(&[(4, 0)], 0..0)
+            .await
+            .expect("no leaves");
+        assert_eq!((nodes.len(), leaves.len()), (1, 0));
+
+        // A gap, or an entry holding a newline, does not unpack: the caller reads row by row.
+        store
+            .ledger_tamper("DELETE FROM ledger_entries WHERE idx = 150")
+            .await
+            .expect("delete");
+        let run = store.ledger_entry_run(0, 300).await.expect("run");
+        assert_eq!(run.count(), 299);
+        assert!(
+            run.rows().is_none(),
+            "{}: a gap must not unpack",
+            db.backend()
+        );
+        let err = store
+            .ledger_leaf_hashes(140, 160)
+            .await
+            .expect_err("entry 150 is gone");
+        assert!(
+            matches!(err, StoreError::MissingNode { level: 0, idx: 150 }),
+            "{}: {err}",
+            db.backend()
+        );
+        let err = store
+            .ledger_nodes_and_leaves(&[(4, 0)], 148..152)
+            .await
+            .expect_err("entry 150 is gone");
+        assert!(
+            matches!(err, StoreError::MissingNode { level: 0, idx: 150 }),
+            "{err}"
+        );
+        let err = store
+            .ledger_nodes_and_leaves(&[(4, 0), (4, 1)], 0..4)
+            .await
+            .expect_err("node 4/1 was never stored");
+        assert!(
+            matches!(err, StoreError::MissingNode { level: 4, idx: 1 }),
+            "{err}"
+        );
+        let newline = match db.backend() {
+            Backend::Sqlite => "UPDATE ledger_entries SET entry = X'7b0a7d' WHERE idx = 3",
+            Backend::Postgres => {
+                "UPDATE ledger_entries SET entry = '\\x7b0a7d'::bytea WHERE idx = 3"
+            }
+        };
+        store.ledger_tamper(newline).await.expect("update");
+        let run = store.ledger_entry_run(0, 100).await.expect("run");
+        assert!(
+            run.rows().is_none(),
+            "{}: a newline must not unpack",
+            db.backend()
+        );
+    }
+}
+
+fn want_leaves_of(rows: &[LedgerRow], range: std::ops::Range<usize>) -> Vec<[u8; 32]> {
+    rows[range].iter().map(|r| r.leaf_hash).collect()
+}
+
+#[tokio::test]
+async fn packed_node_runs_and_counts() {
+    for db in backends().await {
+        let store = &db.open().await;
+        let nodes: Vec<_> = (0..40)
+            .map(|i| node(4, i))
+            .chain((0..20).map(|i| node(5, i)))
+            .collect();
+        let mut tx = store.ledger_begin().await.expect("begin");
+        tx.insert_nodes(&nodes).await.expect("insert");
+        tx.commit().await.expect("commit");
+
+        assert_eq!(
+            store.ledger_node_counts().await.expect("counts"),
+            vec![(4, 40), (5, 20)]
+        );
+        let run = store.ledger_node_run(4, 8, 24).await.expect("run");
+        let want: Vec<[u8; 32]> = nodes[8..24].iter().map(|n| n.2).collect();
+        assert_eq!(run.count(), 16);
+        assert_eq!(run.hashes(), Some(&want[..]), "{}", db.backend());
+        let run = store.ledger_node_run(6, 0, 10).await.expect("run");
+        assert_eq!(run.hashes(), Some(&[][..]));
+
+        store
+            .ledger_tamper("DELETE FROM ledger_nodes WHERE level = 4 AND idx = 9")
+            .await
+            .expect("delete");
+        let run = store.ledger_node_run(4, 8, 24).await.expect("run");
+        assert_eq!(run.count(), 15);
+        assert_eq!(
+            run.hashes(),
+            None,
+            "{}: a gap must not unpack",
+            db.backend()
+        );
+    }
+}
+
+#[tokio::test]
+async fn migration_0003_drops_the_nodes_below_level_4() {
+    for db in backends().await {
+        let old = db
+            .open_with(&db.migrations()[..2])
+            .await
+            .expect("0001 and 0002");
+        let nodes: Vec<_> = (0u8..6)
+            .flat_map(|level| (0..3).map(move |i| node(level, i)))
+            .collect();
+        let mut tx = old.ledger_begin().await.expect("begin");
+        tx.insert_nodes(&nodes).await.expect("insert");
+        tx.commit().await.expect("commit");
+        old.close().await;
+
+        let store = db.open().await;
+        assert_eq!(
+            store.ledger_node_counts().await.expect("counts"),
+            vec![(4, 3), (5, 3)],
+            "{}",
+            db.backend()
+        );
+        assert_eq!(
+            store.ledger_nodes(&[(5, 2), (4, 0)]).await.expect("kept"),
+            vec![node(5, 2).2, node(4, 0).2]
+        );
+        store.close().await;
     }
 }
