@@ -36,6 +36,57 @@ pub struct Model {
     /// Vendor contracts.
     #[serde(default)]
     pub contracts: Vec<Contract>,
+    /// The secret and personal-data scanner's own rules and allowlists.
+    #[serde(default)]
+    pub scan: ScanSettings,
+}
+
+/// Settings of `palisade scan`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScanSettings {
+    /// Path globs never scanned (vendored code, generated files).
+    #[serde(default)]
+    pub allow_paths: Vec<String>,
+    /// Regexes: a finding whose secret matches one is dropped (known test keys).
+    #[serde(default)]
+    pub allow_patterns: Vec<String>,
+    /// Built-in rules turned off, by id.
+    #[serde(default)]
+    pub disable: Vec<String>,
+    /// The baseline file of accepted findings, relative to this file.
+    #[serde(default)]
+    pub baseline: Option<String>,
+    /// Rules of the organisation's own credential formats.
+    #[serde(default)]
+    pub rules: Vec<ScanRule>,
+}
+
+/// A scanner rule written in the model: the same fields as the built-in rule files.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScanRule {
+    /// Stable identifier, kebab-case, unique among all rules.
+    pub id: String,
+    /// Human name.
+    pub name: String,
+    /// `secret` or `transport`.
+    pub kind: String,
+    /// `critical`, `high`, `medium` or `low`.
+    pub severity: String,
+    /// Lowercase literals of which every match contains one (the prefilter).
+    pub keywords: Vec<String>,
+    /// A regex (Rust syntax) with a named capture `secret`.
+    pub pattern: String,
+    /// The least Shannon entropy, bits a character, the secret must have.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_entropy: Option<f64>,
+    /// Texts the rule must find (checked when the model is loaded by `palisade scan`).
+    #[serde(default)]
+    pub examples: Vec<String>,
+    /// Texts the rule must not find.
+    #[serde(default)]
+    pub counter_examples: Vec<String>,
 }
 
 /// The organisation.
