@@ -1,0 +1,248 @@
+//! The checks a regex match must pass before it is a finding: randomness, offline
+//! checksums, placeholders and look-alikes of generic assignments, local hosts.
+
+/// Shannon entropy of `bytes`, in bits a byte (0 for empty input).
+pub fn entropy(bytes: &[u8]) -> f64 {
+    if bytes.is_empty() {
+        return 0.0;
+    }
+    let mut counts = [0u32; 256];
+    for &b in bytes {
+        counts[usize::from(b)] += 1;
+    }
+    let len = bytes.len() as f64;
+    counts
+        .iter()
+        .filter(|&&c| c > 0)
+        .map(|&c| {
+            let p = f64::from(c) / len;
+            -p * p.log2()
+        })
+        .sum()
+}
+
+/// CRC-32 (IEEE 802.3, as zlib computes it).
+pub fn crc32(data: &[u8]) -> u32 {
+    let mut crc = 0xFFFF_FFFFu32;
+    for &byte in data {
+        crc ^= u32::from(byte);
+        for _ in 0..8 {
+            let mask = (crc & 1).wrapping_neg();
+            crc = (crc >> 1) ^ (0xEDB8_8320 & mask);
+        }
+    }
+    !crc
+}
+
+const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+/// `value` in base62 (`0-9A-Za-z`), left-padded with `0` to 6 characters.
+pub fn base62_6(mut value: u32) -> [u8; 6] {
+    let mut out = [b'0'; 6];
+    for slot in out.iter_mut().rev() {
+        *slot = BASE62[(value % 62) as usize];
+        value /= 62;
+    }
+    out
+}
+
+/// Whether a `prefix_` + 30 + 6 token (GitHub, npm) carries a valid checksum: the last 6
+/// characters are the base62 CRC-32 of the 30 before them.
+pub fn github_checksum_valid(token: &[u8]) -> bool {
+    let Some(underscore) = token.iter().rposition(|&b| b == b'_') else {
+        return false;
+    };
+    let body = &token[underscore + 1..];
+    if body.len() != 36 {
+        return false;
+    }
+    let (random, check) = body.split_at(30);
+    base62_6(crc32(random)) == check
+}
+
+/// Whether a host is this machine, a private test name or a documentation address:
+/// plaintext there sends nothing over a network anyone else sees.
+pub fn is_local_host(host: &str) -> bool {
+    let host = host
+        .trim_matches(|c| c == '[' || c == ']')
+        .trim_end_matches('.')
+        .to_ascii_lowercase();
+    let suffix = |s: &str| host == s || host.ends_with(&format!(".{s}"));
+    host == "localhost"
+        || host == "::1"
+        || host == "0.0.0.0"
+        || host.starts_with("127.")
+        || host.starts_with("169.254.")
+        || host.starts_with("192.0.2.")
+        || host.starts_with("198.51.100.")
+        || host.starts_with("203.0.113.")
+        || host.starts_with("2001:db8:")
+        || [
+            "localhost",
+            "local",
+            "test",
+            "example",
+            "invalid",
+            "internal",
+        ]
+        .iter()
+        .any(|s| suffix(s))
+        || ["example.com", "example.org", "example.net"]
+            .iter()
+            .any(|s| suffix(s))
+}
+
+/// Why a generic assignment's value is not a secret, if it is not.
+pub fn generic_rejection(value: &[u8]) -> Option<&'static str> {
+    let Ok(value) = std::str::from_utf8(value) else {
+        return None;
+    };
+    let lower = value.to_ascii_lowercase();
+    const PLACEHOLDER_WORDS: &[&str] = &[
+        "changeme",
+        "change_me",
+        "changeit",
+        "xxxx",
+        "***",
+        "example",
+        "dummy",
+        "test",
+        "password",
+        "placeholder",
+        "secret",
+        "redacted",
+        "your_",
+        "your-",
+        "sample",
+        "fake",
+    ];
+    if PLACEHOLDER_WORDS.iter().any(|w| lower.contains(w)) {
+        return Some("a placeholder");
+    }
+    if ["${", "{{", "%(", "$(", "#{", "<", ">"]
+        .iter()
+        .any(|t| lower.contains(t))
+    {
+        return Some("a template variable");
+    }
+    let hex = !lower.is_empty() && lower.bytes().all(|b| b.is_ascii_hexdigit());
+    if hex && [32, 40, 56, 64, 96, 128].contains(&lower.len()) {
+        return Some("a hash digest");
+    }
+    let bytes = lower.as_bytes();
+    if bytes.len() == 36
+        && [8, 13, 18, 23].iter().all(|&i| bytes[i] == b'-')
+        && lower
+            .bytes()
+            .filter(|&b| b != b'-')
+            .all(|b| b.is_ascii_hexdigit())
+    {
+        return Some("a UUID");
+    }
+    if [
+        "os.environ",
+        "getenv",
+        "process.env",
+        "env(",
+        "environ[",
+        "env.",
+        "env[",
+        "config[",
+        "settings.",
+    ]
+    .iter()
+    .any(|t| lower.contains(t))
+    {
+        return Some("an expression reading configuration");
+    }
+    let ident = |s: &str| {
+        s.bytes()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == b'_' || c == b'$')
+            && s.bytes()
+                .all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'$')
+    };
+    if value.contains('.') && value.split('.').all(ident) {
+        return Some("an identifier path");
+    }
+    if value.ends_with(')') && value.contains('(') {
+        return Some("a call");
+    }
+    if ident(value)
+        && value.contains('_')
+        && (value
+            .bytes()
+            .all(|c| c.is_ascii_uppercase() || c == b'_' || c.is_ascii_digit())
+            || value.bytes().all(|c| c.is_ascii_lowercase() || c == b'_'))
+    {
+        return Some("an identifier");
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crc32_matches_the_standard_check_value() {
+        assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
+        assert_eq!(crc32(b""), 0);
+    }
+
+    #[test]
+    fn github_checksums_are_checked() {
+        let random = b"aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1";
+        let token: Vec<u8> = [&b"ghp_"[..], random, &base62_6(crc32(random))].concat();
+        assert!(github_checksum_valid(&token));
+        let mut broken = token.clone();
+        broken[10] = b'z';
+        assert!(!github_checksum_valid(&broken));
+        assert!(!github_checksum_valid(b"ghp_short"));
+    }
+
+    #[test]
+    fn entropy_is_zero_for_repeats_and_high_for_random() {
+        assert_eq!(entropy(b"aaaaaaaa"), 0.0);
+        assert!((entropy(b"ab") - 1.0).abs() < 1e-9);
+        assert!(entropy(b"q8Zr2LmX0vB7nK4t") > 3.5);
+    }
+
+    #[test]
+    fn local_hosts_and_documentation_addresses() {
+        for host in [
+            "localhost",
+            "127.0.0.1",
+            "[::1]",
+            "db.test",
+            "api.example.com",
+            "192.0.2.7",
+            "svc.internal",
+        ] {
+            assert!(is_local_host(host), "{host}");
+        }
+        for host in ["api.acme.io", "10.0.0.5", "example.com.evil.io", "8.8.8.8"] {
+            assert!(!is_local_host(host), "{host}");
+        }
+    }
+
+    #[test]
+    fn generic_values_that_are_not_secrets() {
+        for value in [
+            "changeme",
+            "${DB_PASSWORD}",
+            "{{ vault.pw }}",
+            "os.environ['X']",
+            "settings.API_KEY",
+            "d41d8cd98f00b204e9800998ecf8427e",
+            "123e4567-e89b-12d3-a456-426614174000",
+            "MY_CONSTANT_NAME",
+            "get_token()",
+        ] {
+            assert!(generic_rejection(value.as_bytes()).is_some(), "{value}");
+        }
+        for value in ["q8Zr2LmX0vB7nK4t", "Tr0ub4dor&3x!9Lq"] {
+            assert_eq!(generic_rejection(value.as_bytes()), None, "{value}");
+        }
+    }
+}

@@ -1,0 +1,153 @@
+//! Findings as reported: where, which rule, and the secret only as a short prefix and a
+//! digest. The full secret never leaves the scanning thread.
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::rules::{RuleKind, Severity};
+
+/// Hex characters of the secret's SHA-256 shown and stored: 64 bits, enough to tell
+/// secrets apart and to match a baseline, short enough not to confirm a guessed weak
+/// password with certainty.
+pub const DIGEST_HEX: usize = 16;
+
+/// Where a blob first entered git history (history and range scans).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Introduced {
+    /// The commit id (hex).
+    pub commit: String,
+    /// `Name <email>` of its author.
+    pub author: String,
+    /// Author time, RFC 3339.
+    pub date: String,
+}
+
+/// One finding.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    /// The rule's id (`pii-…` for personal data).
+    pub rule: String,
+    /// The rule's name.
+    pub name: String,
+    /// What it is.
+    pub kind: RuleKind,
+    /// How bad.
+    pub severity: Severity,
+    /// The file, `/`-separated, relative to the scanned root (or `-` for standard input).
+    pub path: String,
+    /// 1-based line of the secret's start.
+    pub line: u64,
+    /// 1-based column (in bytes) of the secret's start.
+    pub column: u64,
+    /// 1-based line of the secret's end.
+    pub end_line: u64,
+    /// The secret's first characters and its length, e.g. `ghp_…(40)`.
+    pub redacted: String,
+    /// The first [`DIGEST_HEX`] hex characters of the secret's SHA-256.
+    pub digest: String,
+    /// Stable identity for baselines: rule, path and secret digest, never the line.
+    pub fingerprint: String,
+    /// The line holding the secret, with the secret replaced by its redacted form
+    /// (at most 200 characters around it).
+    pub context: String,
+    /// The commit that first introduced it, in history scans.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub introduced: Option<Introduced>,
+}
+
+/// The first hex characters of the SHA-256 of `secret`.
+pub fn digest(secret: &[u8]) -> String {
+    let full = hex::encode(Sha256::digest(secret));
+    full[..DIGEST_HEX].to_owned()
+}
+
+/// The fingerprint of a secret found by `rule` in `path`.
+pub fn fingerprint(rule: &str, path: &str, digest: &str) -> String {
+    let mut hasher = Sha256::new();
+    for part in [rule, path, digest] {
+        hasher.update(part.as_bytes());
+        hasher.update([0]);
+    }
+    format!("{rule}:{}", &hex::encode(hasher.finalize())[..24])
+}
+
+/// A short, safe rendering of a secret: a prefix of at most a quarter of it (never more
+/// than 6 characters, none for secrets under 8), an ellipsis and the length.
+pub fn redact(secret: &[u8]) -> String {
+    let text = String::from_utf8_lossy(secret);
+    let chars: Vec<char> = text.chars().collect();
+    let show = if chars.len() < 8 {
+        0
+    } else {
+        (chars.len() / 4).min(6)
+    };
+    let prefix: String = chars[..show]
+        .iter()
+        .map(|&c| if c.is_control() { '?' } else { c })
+        .collect();
+    format!("{prefix}…({})", chars.len())
+}
+
+/// The line around `secret` (a byte range of `data`), the secret replaced by `redacted`,
+/// cut to at most 200 characters around it.
+pub fn context_line(data: &[u8], secret: std::ops::Range<usize>, redacted: &str) -> String {
+    const SIDE: usize = 80;
+    let line_start = memchr::memrchr(b'\n', &data[..secret.start]).map_or(0, |i| i + 1);
+    let line_end =
+        memchr::memchr(b'\n', &data[secret.end..]).map_or(data.len(), |i| secret.end + i);
+    let before_start = line_start.max(secret.start.saturating_sub(SIDE));
+    let after_end = line_end.min(secret.end + SIDE);
+    let clean = |bytes: &[u8]| -> String {
+        String::from_utf8_lossy(bytes)
+            .chars()
+            .map(|c| if c.is_control() && c != '\t' { ' ' } else { c })
+            .collect()
+    };
+    // A secret spanning lines (a PEM block) shows its first line only.
+    let mut out = String::new();
+    if before_start > line_start {
+        out.push('…');
+    }
+    out.push_str(&clean(&data[before_start..secret.start]));
+    out.push_str(redacted);
+    out.push_str(&clean(&data[secret.end..after_end]));
+    if after_end < line_end {
+        out.push('…');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redaction_never_shows_more_than_a_quarter() {
+        assert_eq!(
+            redact(b"ghp_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"),
+            "ghp_aa…(40)"
+        );
+        assert_eq!(redact(b"hunter2"), "…(7)");
+        assert_eq!(redact(b"abcdefgh"), "ab…(8)");
+    }
+
+    #[test]
+    fn fingerprints_ignore_lines_and_differ_by_path_and_rule() {
+        let d = digest(b"s3cr3t-value-123");
+        assert_eq!(d.len(), DIGEST_HEX);
+        let a = fingerprint("r", "a.env", &d);
+        assert_eq!(a, fingerprint("r", "a.env", &d));
+        assert_ne!(a, fingerprint("r", "b.env", &d));
+        assert_ne!(a, fingerprint("q", "a.env", &d));
+        assert!(a.starts_with("r:"));
+    }
+
+    #[test]
+    fn context_masks_the_secret() {
+        let data = b"first\nTOKEN=ghp_abcdefghijklmnop rest\nlast";
+        let start = 12;
+        let line = context_line(data, start..start + 20, "ghp_…(20)");
+        assert_eq!(line, "TOKEN=ghp_…(20) rest");
+        assert!(!line.contains("abcdefgh"));
+    }
+}

@@ -1,0 +1,557 @@
+//! A scan: which buffers to look at (a tree, standard input, staged lines, git blobs),
+//! what to skip and why, suppression (inline comments, allowlists, baseline), and the
+//! findings with their place in the file.
+
+use std::collections::HashSet;
+use std::fs::File;
+use std::io::Read;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use palisade_model::glob::Glob;
+use regex::bytes::Regex;
+use serde::Serialize;
+
+use crate::engine::{Hit, Scanner};
+use crate::finding::{self, Finding, Introduced};
+use crate::pii::{PiiDetector, PiiKind};
+use crate::rules::{RuleKind, Severity};
+
+/// The comment that silences a finding on its line or the line below.
+pub const INLINE_ALLOW: &[u8] = b"palisade:allow";
+
+/// Files larger than this are read in windows instead of whole.
+pub const DEFAULT_WINDOW: usize = 32 << 20;
+/// How far consecutive windows overlap: longer than any secret a rule matches.
+const OVERLAP: usize = 64 << 10;
+/// Bytes looked at to decide whether a file is binary or minified.
+const SNIFF: usize = 8 << 10;
+
+/// Extensions of files that are never text.
+const BINARY_EXTENSIONS: &[&str] = &[
+    "png", "jpg", "jpeg", "gif", "bmp", "ico", "webp", "tiff", "psd", "pdf", "zip", "gz", "tgz",
+    "bz2", "xz", "zst", "7z", "rar", "jar", "war", "class", "so", "dll", "dylib", "exe", "o", "a",
+    "lib", "rlib", "wasm", "woff", "woff2", "ttf", "otf", "eot", "mp3", "mp4", "mov", "avi", "mkv",
+    "ogg", "flac", "wav", "sqlite", "db", "pyc", "node",
+];
+
+/// Paths where, without a model saying otherwise, production personal data may not live.
+pub const DEFAULT_PII_PATHS: &[&str] = &[
+    "**/test/**",
+    "**/tests/**",
+    "**/testdata/**",
+    "**/fixtures/**",
+    "**/__fixtures__/**",
+    "**/seeds/**",
+    "**/seed/**",
+    "**/*seed*.sql",
+    "**/staging/**",
+    "**/mock*/**",
+];
+
+/// What a scan does besides matching rules.
+#[derive(Debug)]
+pub struct ScanConfig {
+    /// The compiled rules.
+    pub scanner: Scanner,
+    /// Personal-data detection and where it applies (no detector: none).
+    pub pii: Option<(PiiDetector, Vec<Glob>)>,
+    /// Paths never scanned.
+    pub allow_paths: Vec<Glob>,
+    /// Findings whose secret matches one of these are dropped.
+    pub allow_patterns: Vec<Regex>,
+    /// Fingerprints of accepted findings.
+    pub baseline: HashSet<String>,
+    /// Window size for large files.
+    pub window: usize,
+}
+
+/// A file that was not scanned, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Skipped {
+    /// The file.
+    pub path: String,
+    /// Why: binary, minified, unreadable, a broken link.
+    pub reason: String,
+}
+
+/// Counts of what a scan saw and dropped.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Stats {
+    /// Files (or blobs) scanned.
+    pub files: u64,
+    /// Bytes scanned.
+    pub bytes: u64,
+    /// Findings silenced by a `palisade:allow` comment.
+    pub suppressed_inline: u64,
+    /// Findings dropped by the model's allowlists.
+    pub suppressed_allowlist: u64,
+    /// Findings in the baseline.
+    pub suppressed_baseline: u64,
+}
+
+/// The result of a scan.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Report {
+    /// Findings, by path and line.
+    pub findings: Vec<Finding>,
+    /// Files not scanned, with the reason.
+    pub skipped: Vec<Skipped>,
+    /// Counts.
+    pub stats: Stats,
+}
+
+impl Report {
+    /// Puts findings and skipped files in a stable order.
+    pub fn sort(&mut self) {
+        self.findings.sort_by(|a, b| {
+            (&a.path, a.line, a.column, &a.rule).cmp(&(&b.path, b.line, b.column, &b.rule))
+        });
+        self.skipped.sort_by(|a, b| a.path.cmp(&b.path));
+    }
+
+    /// Adds another report's findings, skips and counts.
+    pub fn merge(&mut self, other: Report) {
+        self.findings.extend(other.findings);
+        self.skipped.extend(other.skipped);
+        let (s, o) = (&mut self.stats, other.stats);
+        s.files += o.files;
+        s.bytes += o.bytes;
+        s.suppressed_inline += o.suppressed_inline;
+        s.suppressed_allowlist += o.suppressed_allowlist;
+        s.suppressed_baseline += o.suppressed_baseline;
+    }
+}
+
+/// Progress of a long scan, updated from every thread.
+#[derive(Debug, Default)]
+pub struct Progress {
+    /// Files done.
+    pub files: AtomicU64,
+    /// Bytes done.
+    pub bytes: AtomicU64,
+}
+
+/// One buffer to scan and where it came from.
+#[derive(Debug, Clone, Copy)]
+pub struct Buffer<'a> {
+    /// Its path, `/`-separated.
+    pub path: &'a str,
+    /// Its bytes.
+    pub data: &'a [u8],
+    /// Where `data` starts in the file (windows of a large file), in bytes and lines.
+    pub offset: u64,
+    /// Lines before `data` in the file.
+    pub lines_before: u64,
+    /// Only findings starting in these byte ranges of `data` count (staged lines).
+    pub only: Option<&'a [Range<usize>]>,
+    /// The commit that introduced it (history scans).
+    pub introduced: Option<&'a Introduced>,
+}
+
+impl<'a> Buffer<'a> {
+    /// A whole file's contents.
+    pub fn whole(path: &'a str, data: &'a [u8]) -> Self {
+        Buffer {
+            path,
+            data,
+            offset: 0,
+            lines_before: 0,
+            only: None,
+            introduced: None,
+        }
+    }
+}
+
+impl ScanConfig {
+    /// A configuration with `scanner`, personal data in the default places, nothing
+    /// allowed and no baseline.
+    pub fn new(scanner: Scanner) -> Self {
+        ScanConfig {
+            scanner,
+            pii: None,
+            allow_paths: Vec::new(),
+            allow_patterns: Vec::new(),
+            baseline: HashSet::new(),
+            window: DEFAULT_WINDOW,
+        }
+    }
+
+    /// Whether `path` is on the path allowlist.
+    pub fn path_allowed(&self, path: &str) -> bool {
+        self.allow_paths.iter().any(|g| g.matches(path))
+    }
+
+    /// Scans one buffer into `report`. `owned` limits findings to those starting before
+    /// that byte (the rest belong to the next window).
+    pub fn scan_buffer(&self, buffer: Buffer<'_>, owned: usize, report: &mut Report) {
+        let data = buffer.data;
+        let mut found: Vec<(Hit, RuleKind, Severity, String, String)> = Vec::new();
+        for hit in self.scanner.scan(data) {
+            let rule = self.scanner.rule(hit.rule);
+            found.push((
+                hit,
+                rule.spec.kind,
+                rule.spec.severity,
+                rule.spec.id.clone(),
+                rule.spec.name.clone(),
+            ));
+        }
+        if let Some((detector, paths)) = &self.pii
+            && paths.iter().any(|g| g.matches(buffer.path))
+        {
+            for m in detector.find(data) {
+                found.push((
+                    Hit {
+                        rule: usize::MAX,
+                        span: m.start..m.end,
+                        secret: m.start..m.end,
+                    },
+                    RuleKind::Pii,
+                    pii_severity(m.kind),
+                    m.kind.id().to_owned(),
+                    m.kind.name().to_owned(),
+                ));
+            }
+        }
+        if found.is_empty() {
+            return;
+        }
+        found.sort_by_key(|f| f.0.secret.start);
+        let mut lines = LineCounter::new(data);
+        for (hit, kind, severity, rule, name) in found {
+            let start = hit.secret.start;
+            if start >= owned {
+                continue;
+            }
+            if let Some(only) = buffer.only
+                && !only.iter().any(|r| r.contains(&start))
+            {
+                continue;
+            }
+            let secret = &data[hit.secret.clone()];
+            if inline_allowed(data, start) {
+                report.stats.suppressed_inline += 1;
+                continue;
+            }
+            if self.allow_patterns.iter().any(|p| p.is_match(secret)) {
+                report.stats.suppressed_allowlist += 1;
+                continue;
+            }
+            let digest = finding::digest(secret);
+            let fingerprint = finding::fingerprint(&rule, buffer.path, &digest);
+            if self.baseline.contains(&fingerprint) {
+                report.stats.suppressed_baseline += 1;
+                continue;
+            }
+            let (line, column) = lines.position(start);
+            let end_line = lines.line_of(hit.secret.end.saturating_sub(1).max(start));
+            let redacted = finding::redact(secret);
+            report.findings.push(Finding {
+                context: finding::context_line(data, hit.secret.clone(), &redacted),
+                rule,
+                name,
+                kind,
+                severity,
+                path: buffer.path.to_owned(),
+                line: buffer.lines_before + line,
+                column,
+                end_line: buffer.lines_before + end_line,
+                redacted,
+                digest,
+                fingerprint,
+                introduced: buffer.introduced.cloned(),
+            });
+        }
+    }
+
+    /// Scans a file, in windows when it is large; binary and minified files are skipped
+    /// with the reason.
+    pub fn scan_file(&self, path: &Path, shown: &str, report: &mut Report) {
+        let skip = |report: &mut Report, reason: String| {
+            report.skipped.push(Skipped {
+                path: shown.to_owned(),
+                reason,
+            });
+        };
+        if let Some(ext) = path.extension().and_then(|e| e.to_str())
+            && BINARY_EXTENSIONS.contains(&ext.to_ascii_lowercase().as_str())
+        {
+            skip(report, format!("binary (a .{ext} file)"));
+            return;
+        }
+        let mut file = match File::open(path) {
+            Ok(f) => f,
+            Err(e) => return skip(report, format!("cannot be read: {e}")),
+        };
+        let mut buffer = Vec::new();
+        let mut offset = 0u64;
+        let mut lines_before = 0u64;
+        let mut first = true;
+        loop {
+            // Fill the window: what is left of the overlap, then fresh bytes.
+            let want = self.window.max(OVERLAP * 2);
+            let mut chunk = Vec::with_capacity(want.saturating_sub(buffer.len()));
+            let read = (&mut file)
+                .take((want - buffer.len()) as u64)
+                .read_to_end(&mut chunk);
+            if let Err(e) = read {
+                return skip(report, format!("cannot be read: {e}"));
+            }
+            let at_end = buffer.len() + chunk.len() < want;
+            buffer.extend_from_slice(&chunk);
+            if first {
+                first = false;
+                let sniff = &buffer[..buffer.len().min(SNIFF)];
+                if memchr::memchr(0, sniff).is_some() {
+                    return skip(report, "binary (it holds NUL bytes)".to_owned());
+                }
+                if is_minified(shown, sniff) {
+                    return skip(
+                        report,
+                        "minified (lines of thousands of characters)".to_owned(),
+                    );
+                }
+            }
+            let owned = if at_end {
+                buffer.len()
+            } else {
+                buffer.len() - OVERLAP
+            };
+            self.scan_buffer(
+                Buffer {
+                    path: shown,
+                    data: &buffer,
+                    offset,
+                    lines_before,
+                    only: None,
+                    introduced: None,
+                },
+                owned,
+                report,
+            );
+            if at_end {
+                report.stats.files += 1;
+                report.stats.bytes += offset + buffer.len() as u64;
+                return;
+            }
+            lines_before += memchr::memchr_iter(b'\n', &buffer[..owned]).count() as u64;
+            offset += owned as u64;
+            buffer.drain(..owned);
+        }
+    }
+
+    /// Scans every file under `roots` that git would not ignore, on `threads` threads.
+    pub fn scan_tree(&self, roots: &[PathBuf], threads: usize, progress: &Progress) -> Report {
+        let mut builder = ignore::WalkBuilder::new(&roots[0]);
+        for root in &roots[1..] {
+            builder.add(root);
+        }
+        builder
+            .hidden(false)
+            .git_ignore(true)
+            .git_global(false)
+            .git_exclude(true)
+            .require_git(false)
+            .parents(true)
+            .follow_links(false)
+            .threads(threads.max(1))
+            .filter_entry(|entry| entry.file_name() != ".git");
+        let total = Mutex::new(Report::default());
+        builder.build_parallel().run(|| {
+            let mut collector = Collector {
+                local: Report::default(),
+                total: &total,
+            };
+            Box::new(move |entry| {
+                use ignore::WalkState;
+                match entry {
+                    Err(e) => collector.local.skipped.push(Skipped {
+                        path: error_path(&e),
+                        reason: format!("cannot be read: {e}"),
+                    }),
+                    Ok(entry) => {
+                        let Some(kind) = entry.file_type() else {
+                            return WalkState::Continue;
+                        };
+                        let path = entry.path();
+                        let shown = display_path(path, roots);
+                        if kind.is_symlink() {
+                            if std::fs::metadata(path).is_err() {
+                                collector.local.skipped.push(Skipped {
+                                    path: shown,
+                                    reason: "a broken symbolic link".to_owned(),
+                                });
+                            }
+                        } else if kind.is_file() && !self.path_allowed(&shown) {
+                            let before = collector.local.stats.bytes;
+                            self.scan_file(path, &shown, &mut collector.local);
+                            progress.files.fetch_add(1, Ordering::Relaxed);
+                            progress
+                                .bytes
+                                .fetch_add(collector.local.stats.bytes - before, Ordering::Relaxed);
+                        }
+                    }
+                }
+                // Hand over what this thread found every so often; the rest when the
+                // walker drops the closure (see `Collector`).
+                if collector.local.findings.len() + collector.local.skipped.len() > 256 {
+                    collector.flush();
+                }
+                WalkState::Continue
+            })
+        });
+        let mut report = total.into_inner().unwrap_or_else(|e| e.into_inner());
+        report.sort();
+        report
+    }
+}
+
+/// One walker thread's findings, handed to the shared report when flushed and when
+/// the walker drops the thread's closure at the end.
+struct Collector<'a> {
+    local: Report,
+    total: &'a Mutex<Report>,
+}
+
+impl Collector<'_> {
+    fn flush(&mut self) {
+        let local = std::mem::take(&mut self.local);
+        match self.total.lock() {
+            Ok(mut total) => total.merge(local),
+            Err(poisoned) => poisoned.into_inner().merge(local),
+        }
+    }
+}
+
+impl Drop for Collector<'_> {
+    fn drop(&mut self) {
+        self.flush();
+    }
+}
+
+/// The path an error of the walker is about.
+fn error_path(error: &ignore::Error) -> String {
+    match error {
+        ignore::Error::WithPath { path, .. } => path.display().to_string(),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            error_path(err)
+        }
+        _ => String::from("?"),
+    }
+}
+
+/// How a path is reported, `/`-separated: as walked for a relative root (`./` dropped),
+/// so that the same file has the same path (and fingerprints) whichever directory of
+/// the repository is scanned; relative to the current directory when an absolute root
+/// is under it, else relative to its root.
+fn display_path(path: &Path, roots: &[PathBuf]) -> String {
+    let relative = if path.is_absolute() {
+        std::env::current_dir()
+            .ok()
+            .and_then(|cwd| path.strip_prefix(cwd).ok())
+            .or_else(|| {
+                roots
+                    .iter()
+                    .filter(|root| root.is_dir())
+                    .find_map(|root| path.strip_prefix(root).ok())
+            })
+            .unwrap_or(path)
+    } else {
+        path.strip_prefix(".").unwrap_or(path)
+    };
+    let text = relative.to_string_lossy().replace('\\', "/");
+    if text.is_empty() {
+        path.to_string_lossy().into_owned()
+    } else {
+        text
+    }
+}
+
+fn pii_severity(kind: PiiKind) -> Severity {
+    match kind {
+        PiiKind::PaymentCard | PiiKind::UsSsn | PiiKind::UkNhsNumber | PiiKind::Iban => {
+            Severity::High
+        }
+        PiiKind::Email | PiiKind::PhoneNumber => Severity::Medium,
+    }
+}
+
+/// Whether the line holding `at`, or the line before it, says `palisade:allow`.
+fn inline_allowed(data: &[u8], at: usize) -> bool {
+    let line_start = memchr::memrchr(b'\n', &data[..at]).map_or(0, |i| i + 1);
+    let line_end = memchr::memchr(b'\n', &data[at..]).map_or(data.len(), |i| at + i);
+    let previous_start = if line_start == 0 {
+        0
+    } else {
+        memchr::memrchr(b'\n', &data[..line_start - 1]).map_or(0, |i| i + 1)
+    };
+    memchr::memmem::find(&data[previous_start..line_end], INLINE_ALLOW).is_some()
+}
+
+/// Whether a file looks minified: a `.min.` name, or long lines in its first bytes.
+fn is_minified(path: &str, sniff: &[u8]) -> bool {
+    let code = [
+        ".js", ".css", ".mjs", ".cjs", ".map", ".json", ".html", ".svg",
+    ]
+    .iter()
+    .any(|ext| path.ends_with(ext));
+    if !code {
+        return false;
+    }
+    if path.contains(".min.") {
+        return true;
+    }
+    let newlines = memchr::memchr_iter(b'\n', sniff).count();
+    sniff.len() >= SNIFF && newlines < sniff.len() / 1000
+}
+
+/// Line and column of byte offsets, counted forward once.
+struct LineCounter<'a> {
+    data: &'a [u8],
+    at: usize,
+    line: u64,
+    line_start: usize,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(data: &'a [u8]) -> Self {
+        LineCounter {
+            data,
+            at: 0,
+            line: 1,
+            line_start: 0,
+        }
+    }
+
+    /// 1-based line and byte column of `offset` (offsets must not decrease much: a
+    /// smaller one restarts the count).
+    fn position(&mut self, offset: usize) -> (u64, u64) {
+        if offset < self.at {
+            *self = LineCounter::new(self.data);
+        }
+        for i in memchr::memchr_iter(b'\n', &self.data[self.at..offset]) {
+            self.line += 1;
+            self.line_start = self.at + i + 1;
+        }
+        self.at = offset;
+        (self.line, (offset - self.line_start) as u64 + 1)
+    }
+
+    fn line_of(&mut self, offset: usize) -> u64 {
+        let (line, _) = LineCounter {
+            data: self.data,
+            at: self.at,
+            line: self.line,
+            line_start: self.line_start,
+        }
+        .position_owned(offset);
+        line
+    }
+
+    fn position_owned(mut self, offset: usize) -> (u64, u64) {
+        self.position(offset)
+    }
+}

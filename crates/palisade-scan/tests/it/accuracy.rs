@@ -1,0 +1,145 @@
+//! Precision and recall on other projects' labelled examples (../shared/testdata/secrets),
+//! against the figures the peers scored on the same cases (bench/peer-accuracy.json,
+//! written by bench/scan-accuracy.sh).
+
+#[path = "../support/labelled.rs"]
+mod labelled;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use labelled::Label;
+use palisade_scan::scan::{Buffer, Report};
+use palisade_scan::setup::{self, SetupOptions};
+
+fn testdata() -> Option<PathBuf> {
+    let dir = std::env::var_os("PALISADE_TESTDATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata")
+        });
+    if dir.join("secrets").is_dir() {
+        Some(dir)
+    } else {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "CI=true but the shared test data is missing at {}",
+            dir.display()
+        );
+        eprintln!(
+            "skipping: no shared test data at {} (set PALISADE_TESTDATA)",
+            dir.display()
+        );
+        None
+    }
+}
+
+#[derive(Default, Debug)]
+struct Tally {
+    positives: u32,
+    found: u32,
+    negatives: u32,
+    silent: u32,
+}
+
+impl Tally {
+    fn recall(&self) -> f64 {
+        f64::from(self.found) / f64::from(self.positives.max(1))
+    }
+    fn negative_precision(&self) -> f64 {
+        f64::from(self.silent) / f64::from(self.negatives.max(1))
+    }
+}
+
+#[test]
+fn recall_beats_every_peer_and_negative_precision_is_at_least_95_percent() {
+    let Some(dir) = testdata() else { return };
+    let cases = labelled::load(&dir).expect("labelled cases load");
+    assert!(cases.len() > 500, "only {} cases", cases.len());
+    let config = setup::build(&SetupOptions::default()).expect("built-in setup");
+    let mut total = Tally::default();
+    let mut by_source: BTreeMap<String, Tally> = BTreeMap::new();
+    let mut misses = Vec::new();
+    let mut noise = Vec::new();
+    for case in &cases {
+        let mut report = Report::default();
+        config.scan_buffer(
+            Buffer::whole(&case.file_name, &case.content),
+            case.content.len(),
+            &mut report,
+        );
+        let source = case.source.split('/').next().unwrap_or("?").to_owned();
+        let tally = by_source.entry(source).or_default();
+        let reported = !report.findings.is_empty();
+        for t in [&mut total, tally] {
+            match case.label {
+                Label::Positive => {
+                    t.positives += 1;
+                    t.found += u32::from(reported);
+                }
+                Label::Negative => {
+                    t.negatives += 1;
+                    t.silent += u32::from(!reported);
+                }
+            }
+        }
+        match (case.label, reported) {
+            (Label::Positive, false) => misses.push(case.source.clone()),
+            (Label::Negative, true) => noise.push(format!(
+                "{} ({})",
+                case.source,
+                report
+                    .findings
+                    .iter()
+                    .map(|f| f.rule.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+            _ => {}
+        }
+    }
+    eprintln!("source          recall  negative precision");
+    for (source, t) in &by_source {
+        eprintln!(
+            "{source:<15} {:.4}  {:.4}  ({}/{} found, {}/{} silent)",
+            t.recall(),
+            t.negative_precision(),
+            t.found,
+            t.positives,
+            t.silent,
+            t.negatives
+        );
+    }
+    eprintln!(
+        "all             {:.4}  {:.4}",
+        total.recall(),
+        total.negative_precision()
+    );
+    eprintln!("missed positives:\n  {}", misses.join("\n  "));
+    eprintln!("reported negatives:\n  {}", noise.join("\n  "));
+
+    let peers: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../bench/peer-accuracy.json"
+        ))
+        .expect("bench/peer-accuracy.json"),
+    )
+    .expect("peer figures are JSON");
+    let tools = peers["tools"].as_array().expect("tools");
+    assert!(!tools.is_empty());
+    for tool in tools {
+        let name = tool["tool"].as_str().unwrap_or("?");
+        let recall = tool["recall"].as_f64().expect("recall");
+        assert!(
+            total.recall() >= recall,
+            "recall {:.4} is below {name}'s {recall:.4}",
+            total.recall()
+        );
+    }
+    assert!(
+        total.negative_precision() >= 0.95,
+        "negative precision {:.4} is below 0.95",
+        total.negative_precision()
+    );
+}

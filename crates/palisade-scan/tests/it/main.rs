@@ -1,0 +1,4 @@
+//! Integration tests of palisade-scan.
+
+mod rules;
+mod scan;
