@@ -25,6 +25,10 @@ use palisade_ledger::merkle::{self, Frontier, verify_inclusion};
 use palisade_store::{LedgerRow, Store};
 use serde_json::json;
 
+/// The allocator the `palisade` binary uses.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const ORIGIN: &str = "bench.example/palisade";
 
 fn event(i: u64) -> Event {

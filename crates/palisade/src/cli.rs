@@ -110,6 +110,26 @@ Examples:
     #[command(subcommand)]
     Db(DbCommand),
 
+    /// Find secrets, personal data and plaintext transport in code or git history
+    #[command(after_help = "\
+Sources (default: the working tree at PATH or `.`, respecting .gitignore):
+  palisade scan                          # this tree
+  palisade scan src/ config/             # some directories
+  palisade scan --staged                 # pre-commit: only the lines being committed
+  palisade scan --history                # every blob ever committed, once each
+  palisade scan --range main..HEAD       # what a branch adds
+  cat file | palisade scan --stdin
+
+Reports: --report-format human (default) | json | jsonl | sarif | github
+Silence a finding with a `palisade:allow` comment on its line or the line
+above, with scan.allow_paths / scan.allow_patterns in the model, or accept
+today's findings once: palisade scan --write-baseline .palisade-baseline.json
+and set scan.baseline (fingerprints never depend on line numbers).
+Secrets are never printed: only a short prefix, the length and a digest.
+
+Exit codes: 0 no findings, 1 findings, 2 could not run.")]
+    Scan(ScanArgs),
+
     /// The tamper-evident evidence ledger: append, prove, verify, export
     #[command(after_help = "\
 Every decision Palisade makes is an entry in an RFC 9162 Merkle log with
@@ -329,4 +349,86 @@ pub enum DbCommand {
     /// Apply pending migrations (every command also does this on open)
     #[command(after_help = "Example:\n  palisade db migrate --db .palisade/palisade.db")]
     Migrate,
+}
+
+/// Arguments of `palisade scan`.
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Files or directories to scan (the repository, for git sources)
+    pub paths: Vec<PathBuf>,
+
+    /// Scan only the lines the staged change adds (pre-commit mode)
+    #[arg(long, conflicts_with_all = ["history", "range", "stdin"])]
+    pub staged: bool,
+
+    /// Scan every blob of the repository's history once, reporting the commit that introduced it
+    #[arg(long, conflicts_with_all = ["range", "stdin"])]
+    pub history: bool,
+
+    /// Scan the blobs a range of commits introduces, e.g. `main..HEAD`
+    #[arg(long, value_name = "A..B", conflicts_with = "stdin")]
+    pub range: Option<String>,
+
+    /// Scan standard input
+    #[arg(long)]
+    pub stdin: bool,
+
+    /// The path findings in standard input are reported under
+    #[arg(long, default_value = "-", requires = "stdin")]
+    pub stdin_name: String,
+
+    /// The model with scan rules, allowlists and data paths (default: ./palisade.toml if present)
+    #[arg(long)]
+    pub model: Option<PathBuf>,
+
+    /// Baseline of accepted findings (overrides scan.baseline in the model)
+    #[arg(long)]
+    pub baseline: Option<PathBuf>,
+
+    /// Write the current findings as a baseline to FILE and exit 0
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+
+    /// Report format (default: human, or json with --format json)
+    #[arg(long, value_enum)]
+    pub report_format: Option<ReportFormat>,
+
+    /// Do not look for personal data
+    #[arg(long)]
+    pub no_pii: bool,
+
+    /// Threads (default: one per core)
+    #[arg(long)]
+    pub threads: Option<usize>,
+
+    /// Append the scan's summary (counts, fingerprints, digests) to the ledger
+    #[arg(long)]
+    pub record: bool,
+
+    /// Who ran the scan, for the ledger
+    #[arg(long, env = "PALISADE_ACTOR", default_value = "palisade-scan")]
+    pub actor: String,
+
+    /// What was scanned, for the ledger (default: the path)
+    #[arg(long)]
+    pub subject: Option<String>,
+
+    /// No progress line
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// How `palisade scan` prints its report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// For people: each finding with its line, secret redacted, and a summary.
+    Human,
+    /// The whole report as one JSON document.
+    Json,
+    /// One JSON object per finding.
+    Jsonl,
+    /// SARIF 2.1.0, for code-scanning dashboards.
+    Sarif,
+    /// GitHub Actions annotations.
+    Github,
 }

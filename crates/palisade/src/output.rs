@@ -30,6 +30,11 @@ impl Output {
         Output { format, color }
     }
 
+    /// Whether human output is coloured.
+    pub fn color_enabled(&self) -> bool {
+        self.color
+    }
+
     pub fn json(&self) -> bool {
         self.format == Format::Json
     }

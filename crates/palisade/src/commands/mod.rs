@@ -4,6 +4,7 @@ mod check;
 mod db;
 mod init;
 mod ledger;
+mod scan;
 
 use std::process::ExitCode;
 
@@ -24,6 +25,7 @@ pub fn run(cli: Cli, out: &Output) -> anyhow::Result<ExitCode> {
         Command::Apply(args) => db::apply(&args, &cli.global.db, out),
         Command::Db(cmd) => db::run(&cmd, &cli.global.db, out),
         Command::Ledger(args) => ledger::run(&args, &cli.global.db, out),
+        Command::Scan(args) => scan::run(&args, &cli.global.db, out),
     }
 }
 

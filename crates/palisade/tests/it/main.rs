@@ -5,6 +5,7 @@
 mod check;
 mod init;
 mod ledger;
+mod scan;
 mod store;
 
 use std::path::{Path, PathBuf};

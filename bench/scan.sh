@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# `palisade scan` against the peer scanners, side by side in one run:
+#   1. a ~1 GB working tree (distinct crate sources): palisade, Nosey Parker, a ripgrep
+#      keyword search (the practical floor: reading the files), and ripsecrets,
+#      detect-secrets and trufflehog3 on a ~100 MB sample of the same tree (they are
+#      too slow for the whole of it; MB/s is comparable);
+#   2. the whole git/git history: palisade --history and Nosey Parker (wall time and
+#      peak RSS);
+#   3. pre-commit: `palisade scan --staged` with a typical staged change in a
+#      repository of 100,000 files.
+# Prints wall time, MB/s, MB/s per core and peak RSS, and the ratios to palisade.
+#
+# Usage: bench/scan.sh [tree|history|staged|all]     (default: all)
+# Needs the peers and corpora of bench/peers.sh (PALISADE_PEERS, default
+# ~/.cache/palisade-peers) /usr/bin/time, ripgrep (installed when missing) and bc.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PALISADE_PEERS="${PALISADE_PEERS:-$HOME/.cache/palisade-peers}"
+BIN="$PALISADE_PEERS/bin"
+TREE="$PALISADE_PEERS/corpus/tree"
+SAMPLE="$PALISADE_PEERS/corpus/tree-sample"
+GITREPO="$PALISADE_PEERS/corpus/git.git"
+OUT="bench/out/scan"
+CORES=$(nproc)
+mkdir -p "$OUT"
+
+for need in "$TREE" "$SAMPLE"; do
+  [[ -d "$need" ]] || { echo "missing $need: run bench/peers.sh all" >&2; exit 2; }
+done
+command -v rg >/dev/null || apt-get install -y ripgrep >/dev/null
+cargo build --release -p palisade >/dev/null
+PALISADE="$PWD/target/release/palisade"
+
+mb() { du -sb --apparent-size "$1" | awk '{printf "%.0f", $1/1e6}'; }
+
+# run NAME MB CMD...: wall seconds and peak RSS of CMD (its output is discarded), one
+# row of the table.
+declare -A WALL
+run() {
+  local name=$1 size=$2; shift 2
+  # Warm the page cache the same way for everyone.
+  /usr/bin/time -f "%e %M" -o "$OUT/$name.time" "$@" >"$OUT/$name.out" 2>"$OUT/$name.err" || true
+  read -r secs rss <"$OUT/$name.time"
+  WALL[$name]=$secs
+  awk -v n="$name" -v s="$secs" -v r="$rss" -v m="$size" -v c="$CORES" \
+    'BEGIN { printf "%-28s %8.2f s %9.1f MB/s %8.1f MB/s/core %8.0f MB RSS\n", n, s, m/s, m/s/c, r/1024 }'
+}
+
+ratio() { awk -v a="${WALL[$1]}" -v b="${WALL[$2]}" -v l="$3" 'BEGIN { printf "  %-60s %6.2fx\n", l, a/b }'; }
+
+tree() {
+  local size sample
+  size=$(mb "$TREE"); sample=$(mb "$SAMPLE")
+  echo "== working tree: $TREE ($size MB), sample $SAMPLE ($sample MB), $CORES cores"
+  cat "$TREE" >/dev/null 2>&1 || true
+  find "$TREE" -type f -print0 | xargs -0 cat >/dev/null   # page cache, for everyone
+  run palisade-tree "$size" "$PALISADE" scan --quiet --no-pii --report-format jsonl "$TREE"
+  if [[ -x "$BIN/noseyparker" ]]; then
+    rm -rf "$OUT/np.ds"
+    run noseyparker-tree "$size" "$BIN/noseyparker" scan --datastore "$OUT/np.ds" --progress never "$TREE"
+  fi
+  # The floor: search the same files for the rules' keywords.
+  mapfile -t keywords < <(grep -ho 'keywords = \[[^]]*\]' crates/palisade-scan/rules/*.toml \
+    | grep -o '"[^"]*"' | tr -d '"' | sort -u | head -40)
+  local args=(); for k in "${keywords[@]}"; do args+=(-e "$k"); done
+  run ripgrep-keywords-tree "$size" rg -c -i -F --no-messages "${args[@]}" "$TREE"
+  run palisade-sample "$sample" "$PALISADE" scan --quiet --no-pii --report-format jsonl "$SAMPLE"
+  [[ -x "$BIN/ripsecrets" ]] && run ripsecrets-sample "$sample" "$BIN/ripsecrets" "$SAMPLE"
+  [[ -x "$BIN/detect-secrets" ]] && run detect-secrets-sample "$sample" "$BIN/detect-secrets" scan --all-files --no-verify "$SAMPLE"
+  [[ -x "$BIN/trufflehog3" ]] && run trufflehog3-sample "$sample" "$BIN/trufflehog3" --no-history --format JSON -o "$OUT/trufflehog3.json" "$SAMPLE"
+  echo "ratios (time of the other / time of palisade; above 1 means palisade is faster):"
+  [[ -n "${WALL[noseyparker-tree]:-}" ]] && ratio noseyparker-tree palisade-tree "Nosey Parker, 1 GB tree"
+  ratio ripgrep-keywords-tree palisade-tree "ripgrep keyword search (below 1: palisade is slower than the floor)"
+  for p in ripsecrets detect-secrets trufflehog3; do
+    [[ -n "${WALL[$p-sample]:-}" ]] && ratio "$p-sample" palisade-sample "$p, 100 MB sample"
+  done
+}
+
+history() {
+  [[ -d "$GITREPO" ]] || { echo "missing $GITREPO: run bench/peers.sh corpus" >&2; return; }
+  local commits size
+  commits=$(git --git-dir "$GITREPO" rev-list --all --count)
+  size=$(git --git-dir "$GITREPO" count-objects -v | awk '/size-pack/ {printf "%.0f", $2/1024}')
+  echo "== git history: $GITREPO ($commits commits, $size MB packed)"
+  run palisade-history "$size" "$PALISADE" scan --quiet --no-pii --history --report-format jsonl "$GITREPO"
+  if [[ -x "$BIN/noseyparker" ]]; then
+    rm -rf "$OUT/np-history.ds"
+    run noseyparker-history "$size" "$BIN/noseyparker" scan --datastore "$OUT/np-history.ds" --progress never "$GITREPO"
+    ratio noseyparker-history palisade-history "Nosey Parker, git/git history"
+  fi
+}
+
+staged() {
+  local repo="$OUT/staged-repo"
+  if [[ ! -d "$repo/.git" ]]; then
+    echo "building a 100,000-file repository in $repo"
+    rm -rf "$repo"; mkdir -p "$repo"
+    ( cd "$repo" && git init -q && git config user.email b@example.com && git config user.name bench
+      for d in $(seq 0 99); do mkdir -p "src/m$d"; for f in $(seq 0 999); do
+        printf 'package m%d\n\nfunc F%d() int { return %d }\n' "$d" "$f" "$f" >"src/m$d/f$f.go"; done; done
+      git add -A && git commit -qm init )
+  fi
+  ( cd "$repo" && git reset -q --hard && \
+    for f in 1 2 3 4 5; do printf '\nfunc Extra() string { return "value-%d" }\n' "$f" >>"src/m$f/f$f.go"; done && \
+    printf 'package m0\n\nconst Endpoint = "https://api.acme.io/v1"\n' >src/m0/new.go && git add -A )
+  echo "== pre-commit: 6 staged files in a repository of 100,000 files"
+  local times=()
+  for _ in 1 2 3 4 5 6 7 8 9 10; do
+    s=$(date +%s.%N); (cd "$repo" && "$PALISADE" scan --staged --quiet >/dev/null) || true; e=$(date +%s.%N)
+    times+=("$(echo "($e - $s) * 1000" | bc)")
+  done
+  printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {printf "palisade scan --staged: median %.0f ms (min %.0f, max %.0f) over %d runs\n", a[int((NR+1)/2)], a[1], a[NR], NR}'
+}
+
+case "${1:-all}" in
+  tree) tree ;;
+  history) history ;;
+  staged) staged ;;
+  all) tree; history; staged ;;
+  *) echo "usage: bench/scan.sh [tree|history|staged|all]" >&2; exit 2 ;;
+esac

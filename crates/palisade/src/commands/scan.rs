@@ -1,0 +1,350 @@
+//! `palisade scan`: secrets, personal data and plaintext transport in a working tree,
+//! standard input, the staged change or git history.
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, bail};
+use palisade_ledger::ledger::{Event, Ledger};
+use palisade_scan::finding::Introduced;
+use palisade_scan::output::{self, Style};
+use palisade_scan::scan::{Buffer, Progress, Report, ScanConfig};
+use palisade_scan::setup::{self, SetupOptions};
+use palisade_store::Store;
+use serde_json::json;
+
+use crate::cli::{ReportFormat, ScanArgs};
+use crate::output::Output;
+
+pub fn run(args: &ScanArgs, db: &str, out: &Output) -> anyhow::Result<ExitCode> {
+    let started = Instant::now();
+    let model_text;
+    let model = match model_path(args) {
+        Some(path) => {
+            let source = super::check::load(&path)?;
+            model_text = palisade_model::parse(&source.text).map_err(|d| {
+                anyhow::anyhow!(
+                    "{} does not parse ({}); run `palisade check {}`",
+                    path.display(),
+                    d.message,
+                    path.display()
+                )
+            })?;
+            Some((model_text, path))
+        }
+        None => None,
+    };
+    let config = setup::build(&SetupOptions {
+        model: model.as_ref().map(|(m, p)| (m, p.as_path())),
+        baseline: args.baseline.clone(),
+        pii: !args.no_pii,
+    })?;
+    let threads = args.threads.unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+    });
+
+    let report = if args.stdin {
+        scan_stdin(&config, &args.stdin_name)?
+    } else if args.staged {
+        scan_staged(&config, &repo_root(args))?
+    } else if args.history || args.range.is_some() {
+        scan_git(&config, &repo_root(args), args.range.as_deref(), threads)?
+    } else {
+        let roots: Vec<PathBuf> = if args.paths.is_empty() {
+            vec![PathBuf::from(".")]
+        } else {
+            args.paths.clone()
+        };
+        for root in &roots {
+            if !root.exists() {
+                bail!("{} does not exist", root.display());
+            }
+        }
+        let progress = Progress::default();
+        with_progress(&progress, !args.quiet, || {
+            config.scan_tree(&roots, threads, &progress)
+        })
+    };
+    let elapsed = started.elapsed().as_secs_f64();
+
+    if let Some(path) = &args.write_baseline {
+        std::fs::write(path, setup::baseline_of(&report))
+            .with_context(|| format!("cannot write the baseline {}", path.display()))?;
+        eprintln!(
+            "wrote {} fingerprints to {}; later scans with --baseline {} (or scan.baseline in the model) report only new findings",
+            report.findings.len(),
+            path.display(),
+            path.display()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+
+    if args.record {
+        record(
+            &report,
+            db,
+            model.as_ref().map(|(m, _)| m.org.log_name.clone()),
+            args,
+        )?;
+    }
+
+    let format = match (args.report_format, out.json()) {
+        (Some(f), _) => f,
+        (None, true) => ReportFormat::Json,
+        (None, false) => ReportFormat::Human,
+    };
+    let mut stdout = std::io::stdout().lock();
+    match format {
+        ReportFormat::Human => {
+            let style = Style {
+                color: out.color_enabled(),
+            };
+            stdout.write_all(output::human(&report, style, elapsed).as_bytes())?;
+        }
+        ReportFormat::Json => {
+            serde_json::to_writer_pretty(&mut stdout, &report)?;
+            writeln!(stdout)?;
+        }
+        ReportFormat::Jsonl => stdout.write_all(output::jsonl(&report).as_bytes())?,
+        ReportFormat::Sarif => {
+            serde_json::to_writer_pretty(
+                &mut stdout,
+                &output::sarif(&report, env!("CARGO_PKG_VERSION")),
+            )?;
+            writeln!(stdout)?;
+        }
+        ReportFormat::Github => stdout.write_all(output::github(&report, elapsed).as_bytes())?,
+    }
+    Ok(if report.findings.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// `--model`, or `palisade.toml` when it exists.
+fn model_path(args: &ScanArgs) -> Option<PathBuf> {
+    match &args.model {
+        Some(path) => Some(path.clone()),
+        None => {
+            let default = PathBuf::from("palisade.toml");
+            default.exists().then_some(default)
+        }
+    }
+}
+
+/// The repository a git scan looks at: the first path, or `.`.
+fn repo_root(args: &ScanArgs) -> PathBuf {
+    args.paths
+        .first()
+        .cloned()
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+fn scan_stdin(config: &ScanConfig, name: &str) -> anyhow::Result<Report> {
+    let mut data = Vec::new();
+    std::io::stdin()
+        .lock()
+        .read_to_end(&mut data)
+        .context("cannot read standard input")?;
+    let mut report = Report::default();
+    config.scan_buffer(Buffer::whole(name, &data), data.len(), &mut report);
+    report.stats.files = 1;
+    report.stats.bytes = data.len() as u64;
+    report.sort();
+    Ok(report)
+}
+
+fn scan_staged(config: &ScanConfig, repo: &Path) -> anyhow::Result<Report> {
+    let files = palisade_scan::git::staged(repo)?;
+    let mut report = Report::default();
+    for file in &files {
+        if config.path_allowed(&file.path) {
+            continue;
+        }
+        if memchr_nul(&file.data) {
+            report.skipped.push(palisade_scan::scan::Skipped {
+                path: file.path.clone(),
+                reason: "binary (it holds NUL bytes)".to_owned(),
+            });
+            continue;
+        }
+        let buffer = Buffer {
+            only: Some(&file.added),
+            ..Buffer::whole(&file.path, &file.data)
+        };
+        config.scan_buffer(buffer, file.data.len(), &mut report);
+        report.stats.files += 1;
+        report.stats.bytes += file.added.iter().map(|r| r.len() as u64).sum::<u64>();
+    }
+    report.sort();
+    Ok(report)
+}
+
+fn memchr_nul(data: &[u8]) -> bool {
+    data[..data.len().min(8192)].contains(&0)
+}
+
+fn scan_git(
+    config: &ScanConfig,
+    repo: &Path,
+    range: Option<&str>,
+    threads: usize,
+) -> anyhow::Result<Report> {
+    use palisade_scan::git::{HistoryOptions, Origin};
+    use std::sync::Mutex;
+    let total = Mutex::new(Report::default());
+    let options = HistoryOptions {
+        threads,
+        ..HistoryOptions::default()
+    };
+    let visit = |data: &[u8], origin: &Origin| {
+        if config.path_allowed(&origin.path) {
+            return;
+        }
+        let mut local = Report::default();
+        if memchr_nul(data) {
+            return;
+        }
+        let introduced = Introduced {
+            commit: origin.commit.clone(),
+            author: origin.author.clone(),
+            date: jiff::Timestamp::from_second(origin.time)
+                .map(|t| t.to_string())
+                .unwrap_or_default(),
+        };
+        let buffer = Buffer {
+            introduced: Some(&introduced),
+            ..Buffer::whole(&origin.path, data)
+        };
+        config.scan_buffer(buffer, data.len(), &mut local);
+        local.stats.files = 1;
+        local.stats.bytes = data.len() as u64;
+        if let Ok(mut t) = total.lock() {
+            t.merge(local);
+        }
+    };
+    let stats = match range {
+        Some(spec) => palisade_scan::git::range(repo, spec, &options, visit)?,
+        None => palisade_scan::git::history(repo, &options, visit)?,
+    };
+    let mut report = total.into_inner().unwrap_or_else(|e| e.into_inner());
+    for error in stats.errors {
+        report.skipped.push(palisade_scan::scan::Skipped {
+            path: repo.display().to_string(),
+            reason: error,
+        });
+    }
+    report.sort();
+    Ok(report)
+}
+
+/// Runs `work`, drawing a progress line on stderr (when it is a terminal) after the
+/// first half second.
+fn with_progress<T>(progress: &Progress, enabled: bool, work: impl FnOnce() -> T) -> T {
+    if !enabled || !std::io::stderr().is_terminal() {
+        return work();
+    }
+    let done = AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            let started = Instant::now();
+            let bar = indicatif::ProgressBar::new_spinner();
+            bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            let mut shown = false;
+            while !done.load(Ordering::Relaxed) {
+                std::thread::sleep(Duration::from_millis(100));
+                let secs = started.elapsed().as_secs_f64();
+                if secs < 0.5 {
+                    continue;
+                }
+                shown = true;
+                let files = progress.files.load(Ordering::Relaxed);
+                let mb = progress.bytes.load(Ordering::Relaxed) as f64 / 1e6;
+                bar.set_message(format!(
+                    "scanning: {files} files, {mb:.0} MB, {:.0} MB/s",
+                    mb / secs
+                ));
+                bar.tick();
+            }
+            if shown {
+                bar.finish_and_clear();
+            }
+        });
+        let result = work();
+        done.store(true, Ordering::Relaxed);
+        result
+    })
+}
+
+/// Appends the scan's summary to the ledger: counts, and per finding its rule, path,
+/// fingerprint and digest (never the secret).
+fn record(
+    report: &Report,
+    db: &str,
+    origin: Option<String>,
+    args: &ScanArgs,
+) -> anyhow::Result<()> {
+    let origin = origin
+        .context("--record needs the model (palisade.toml or --model) for the ledger's log name")?;
+    let findings: Vec<_> = report
+        .findings
+        .iter()
+        .map(|f| {
+            json!({
+                "rule": f.rule,
+                "kind": f.kind.as_str(),
+                "severity": f.severity.as_str(),
+                "path": f.path,
+                "fingerprint": f.fingerprint,
+                "sha256_prefix": f.digest,
+            })
+        })
+        .collect();
+    let mode = if args.stdin {
+        "stdin"
+    } else if args.staged {
+        "staged"
+    } else if args.history {
+        "history"
+    } else if args.range.is_some() {
+        "range"
+    } else {
+        "tree"
+    };
+    let subject = args
+        .subject
+        .clone()
+        .unwrap_or_else(|| repo_root(args).display().to_string());
+    let event = Event {
+        time: jiff::Timestamp::now(),
+        actor: args.actor.clone(),
+        kind: "scan.summary".to_owned(),
+        subject,
+        data: json!({
+            "mode": mode,
+            "files": report.stats.files,
+            "bytes": report.stats.bytes,
+            "findings": report.findings.len(),
+            "suppressed": {
+                "inline": report.stats.suppressed_inline,
+                "allowlist": report.stats.suppressed_allowlist,
+                "baseline": report.stats.suppressed_baseline,
+            },
+            "skipped": report.skipped.len(),
+            "results": findings,
+        }),
+    };
+    let rt = super::runtime()?;
+    let index = rt.block_on(async {
+        let store = Store::open(db).await?;
+        let ledger = Ledger::new(store, origin);
+        let appended = ledger.append(event).await?;
+        anyhow::Ok(appended.index)
+    })?;
+    eprintln!("recorded the scan summary as ledger entry {index}");
+    Ok(())
+}

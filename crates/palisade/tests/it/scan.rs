@@ -1,0 +1,323 @@
+//! `palisade scan` end to end: exit codes, report formats, stdin, baselines, the
+//! model's own rules, and the summary recorded in the ledger.
+
+use std::io::Write as _;
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+
+use crate::{palisade, root};
+
+/// A token in GitHub's format with a valid checksum (not a real one).
+fn token() -> String {
+    let random = "q7Lm2Xv9Rk4Tz8Wc1Np5Hs3Jd6Fb0G";
+    let check = palisade_scan::checks::base62_6(palisade_scan::checks::crc32(random.as_bytes()));
+    format!("ghp_{random}{}", String::from_utf8_lossy(&check))
+}
+
+fn tree() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("app")).unwrap();
+    std::fs::write(
+        dir.path().join("app/config.py"),
+        format!("DEBUG = False\nGITHUB = \"{}\"\n", token()),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("README.md"), "nothing here\n").unwrap();
+    dir
+}
+
+#[test]
+fn exit_codes_say_clean_findings_or_could_not_run() {
+    let dir = tree();
+    let found = palisade(dir.path(), &["scan", "--quiet"]);
+    assert_eq!(found.code, 1, "{}", found.stderr);
+    assert!(
+        found
+            .stdout
+            .contains("app/config.py:2:11  critical  github-pat-classic"),
+        "{}",
+        found.stdout
+    );
+    assert!(
+        !found.stdout.contains(&token()[6..]),
+        "the secret leaked: {}",
+        found.stdout
+    );
+
+    let clean = palisade(dir.path(), &["scan", "README.md"]);
+    assert_eq!(clean.code, 0, "{}{}", clean.stdout, clean.stderr);
+    assert!(clean.stdout.contains("no findings"), "{}", clean.stdout);
+
+    let missing = palisade(dir.path(), &["scan", "no/such/dir"]);
+    assert_eq!(missing.code, 2);
+    assert!(
+        missing.stderr.contains("no/such/dir does not exist"),
+        "{}",
+        missing.stderr
+    );
+}
+
+#[test]
+fn report_formats_for_machines() {
+    let dir = tree();
+    let jsonl = palisade(dir.path(), &["scan", "--report-format", "jsonl"]);
+    let lines: Vec<Value> = jsonl
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["rule"], "github-pat-classic");
+    assert_eq!(lines[0]["line"], 2);
+
+    let json = palisade(dir.path(), &["scan", "--format", "json"]);
+    let report: Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(report["stats"]["files"], 2);
+
+    let sarif = palisade(dir.path(), &["scan", "--report-format", "sarif"]);
+    let sarif: Value = serde_json::from_str(&sarif.stdout).unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    assert_eq!(
+        sarif["runs"][0]["results"][0]["ruleId"],
+        "github-pat-classic"
+    );
+
+    let github = palisade(dir.path(), &["scan", "--report-format", "github"]);
+    assert!(
+        github
+            .stdout
+            .starts_with("::error file=app/config.py,line=2,"),
+        "{}",
+        github.stdout
+    );
+}
+
+#[test]
+fn standard_input_is_scanned_under_its_given_name() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_palisade"))
+        .args([
+            "scan",
+            "--stdin",
+            "--stdin-name",
+            "pasted.env",
+            "--report-format",
+            "jsonl",
+        ])
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("A=1\nTOKEN={}\n", token()).as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let finding: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (finding["path"].as_str(), finding["line"].as_u64()),
+        (Some("pasted.env"), Some(2))
+    );
+}
+
+#[test]
+fn a_baseline_accepts_todays_findings_and_reports_new_ones() {
+    let dir = tree();
+    let write = palisade(dir.path(), &["scan", "--write-baseline", "baseline.json"]);
+    assert_eq!(write.code, 0, "{}", write.stderr);
+    let accepted = palisade(dir.path(), &["scan", "--baseline", "baseline.json", "app"]);
+    assert_eq!(accepted.code, 0, "{}", accepted.stdout);
+    std::fs::write(dir.path().join("app/new.env"), format!("X={}\n", token())).unwrap();
+    let new = palisade(
+        dir.path(),
+        &[
+            "scan",
+            "--baseline",
+            "baseline.json",
+            "--report-format",
+            "jsonl",
+            "app",
+        ],
+    );
+    assert_eq!(new.code, 1);
+    assert_eq!(new.stdout.lines().count(), 1);
+    assert!(
+        new.stdout.contains("\"path\":\"app/new.env\""),
+        "{}",
+        new.stdout
+    );
+    let broken = palisade(dir.path(), &["scan", "--baseline", "README.md"]);
+    assert_eq!(broken.code, 2);
+    assert!(
+        broken.stderr.contains("is not a palisade baseline"),
+        "{}",
+        broken.stderr
+    );
+}
+
+#[test]
+fn the_models_rules_and_allowlists_apply_and_bad_ones_are_explained() {
+    let dir = tree();
+    let acme = std::fs::read_to_string(root().join("examples/acme/palisade.toml")).unwrap();
+    let custom = format!(
+        "{acme}\n[scan]\nallow_paths = [\"app/**\"]\n\n[[scan.rules]]\nid = \"acme-service-token\"\nname = \"Acme service token\"\nkind = \"secret\"\nseverity = \"high\"\nkeywords = [\"acme_st_\"]\npattern = '''\\b(?P<secret>acme_st_[A-Za-z0-9]{{32}})\\b'''\nmin_entropy = 3.0\n# palisade:allow (the example is a token)\nexamples = [\"T=acme_st_Q2x8Rk4Lm7Vn1Bc5Xz9Pw3Ty6Hs0Jd2F\"]\ncounter_examples = [\"acme_st_short\"]\n"
+    );
+    std::fs::write(dir.path().join("palisade.toml"), &custom).unwrap();
+    std::fs::write(
+        dir.path().join("svc.env"),
+        "KEY=acme_st_Zt5Wq1Lp8Ks3Mv6Nb2Xc7Rd4Gh9Fj0Ya\n",
+    )
+    .unwrap();
+    let run = palisade(dir.path(), &["scan", "--report-format", "jsonl"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let rules: Vec<String> = run
+        .stdout
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["rule"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(
+        rules,
+        ["acme-service-token"],
+        "app/ is allowlisted, svc.env holds our token"
+    );
+
+    let wrong = custom.replace(
+        "examples = [\"T=acme_st_Q2x8",
+        "examples = [\"T=acme_st_Q2x",
+    );
+    std::fs::write(dir.path().join("palisade.toml"), wrong).unwrap();
+    let run = palisade(dir.path(), &["scan"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("rule `acme-service-token`: example"),
+        "{}",
+        run.stderr
+    );
+    let unknown = custom.replace(
+        "allow_paths = [\"app/**\"]",
+        "disable = [\"github-pat-clasic\"]",
+    );
+    std::fs::write(dir.path().join("palisade.toml"), unknown).unwrap();
+    let run = palisade(dir.path(), &["scan"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("did you mean `github-pat-classic`"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn record_appends_a_summary_without_the_secret_to_the_ledger() {
+    let dir = tree();
+    let model = root().join("examples/acme/palisade.toml");
+    let model = model.to_str().unwrap();
+    let run = palisade(
+        dir.path(),
+        &[
+            "scan",
+            "--model",
+            model,
+            "--record",
+            "--subject",
+            "payments-api",
+            "app",
+        ],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("recorded the scan summary as ledger entry 0"),
+        "{}",
+        run.stderr
+    );
+    let tail = palisade(
+        dir.path(),
+        &["ledger", "--model", model, "tail", "--format", "json"],
+    );
+    assert_eq!(tail.code, 0, "{}", tail.stderr);
+    assert!(tail.stdout.contains("scan.summary"), "{}", tail.stdout);
+    assert!(
+        tail.stdout.contains("github-pat-classic"),
+        "{}",
+        tail.stdout
+    );
+    assert!(
+        !tail.stdout.contains(&token()[6..]),
+        "the secret reached the ledger"
+    );
+}
+
+#[test]
+fn staged_and_history_scans_read_git() {
+    let dir = tempfile::tempdir().unwrap();
+    let git = |args: &[&str]| {
+        let status = Command::new("git")
+            .args(args)
+            .current_dir(dir.path())
+            .env("GIT_AUTHOR_DATE", "2026-01-02T03:04:05Z")
+            .env("GIT_COMMITTER_DATE", "2026-01-02T03:04:05Z")
+            .status()
+            .unwrap();
+        assert!(status.success(), "git {args:?}");
+    };
+    git(&["init", "-q"]);
+    git(&["config", "user.name", "Vendor Dev"]);
+    git(&["config", "user.email", "dev@vendor.example"]);
+    std::fs::write(
+        dir.path().join("app.env"),
+        format!("A=1\nTOKEN={}\n", token()),
+    )
+    .unwrap();
+    git(&["add", "app.env"]);
+    git(&["commit", "-qm", "add config"]);
+    // Staged: a new line without a secret next to the committed one is clean...
+    std::fs::write(
+        dir.path().join("app.env"),
+        format!("A=1\nTOKEN={}\nB=2\n", token()),
+    )
+    .unwrap();
+    git(&["add", "app.env"]);
+    let staged = palisade(dir.path(), &["scan", "--staged"]);
+    assert_eq!(staged.code, 0, "{}{}", staged.stdout, staged.stderr);
+    // ...and a staged line with one is reported at its line.
+    std::fs::write(dir.path().join("new.env"), format!("X=1\nY={}\n", token())).unwrap();
+    git(&["add", "new.env"]);
+    let staged = palisade(
+        dir.path(),
+        &["scan", "--staged", "--report-format", "jsonl"],
+    );
+    assert_eq!(staged.code, 1, "{}", staged.stderr);
+    let finding: Value = serde_json::from_str(staged.stdout.lines().next().unwrap()).unwrap();
+    assert_eq!(
+        (finding["path"].as_str(), finding["line"].as_u64()),
+        (Some("new.env"), Some(2))
+    );
+
+    let history = palisade(
+        dir.path(),
+        &["scan", "--history", "--report-format", "jsonl"],
+    );
+    assert_eq!(history.code, 1, "{}", history.stderr);
+    let finding: Value = serde_json::from_str(history.stdout.lines().next().unwrap()).unwrap();
+    assert_eq!(finding["path"], "app.env");
+    assert_eq!(
+        finding["introduced"]["author"],
+        "Vendor Dev <dev@vendor.example>"
+    );
+    assert!(
+        finding["introduced"]["date"]
+            .as_str()
+            .unwrap()
+            .starts_with("2026-01-02T03:04:05")
+    );
+}
