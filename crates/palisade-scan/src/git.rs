@@ -47,8 +47,6 @@ const DIFF_CACHE: usize = 64 << 20;
 const READ_CACHE: usize = 96 << 20;
 /// Cache of decoded pack entries of each thread while reading tips and commits (bytes).
 const COMMIT_CACHE: usize = 16 << 20;
-/// gitoxide's own delta cache, for objects in packs this module could not open (bytes).
-const FALLBACK_CACHE: usize = 4 << 20;
 /// The advice that ends messages about unreadable objects.
 const FSCK: &str = "the repository may be corrupt: check it with `git fsck --full`";
 
@@ -692,10 +690,12 @@ impl Packs {
         use gix::odb::pack::data::entry::Header;
         let mut layout = Layout::default();
         for (n, bundle) in self.bundles.iter().enumerate() {
-            let mut entries: Vec<(u64, ObjectId)> = bundle
+            // (offset, position in the index), by offset; the id is looked up for commits only.
+            let mut entries: Vec<(u64, u32)> = bundle
                 .index
                 .iter()
-                .map(|e| (e.pack_offset, e.oid))
+                .enumerate()
+                .map(|(i, e)| (e.pack_offset, i as u32))
                 .collect();
             entries.sort_unstable_by_key(|e| e.0);
             let offsets: Vec<u64> = entries.iter().map(|e| e.0).collect();
@@ -737,7 +737,9 @@ impl Packs {
                     .iter()
                     .zip(&kinds)
                     .filter(|(_, kind)| **kind == Some(Kind::Commit))
-                    .map(|((offset, id), _)| (n as u32, *offset, *id)),
+                    .map(|((offset, i), _)| {
+                        (n as u32, *offset, bundle.index.oid_at_index(*i).to_owned())
+                    }),
             );
             layout.packs.push((offsets, roots));
         }
@@ -909,12 +911,9 @@ impl<'a> Reader<'a> {
         by_id: bool,
     ) -> Self {
         let mut repo = ts.to_thread_local();
-        // Only for objects outside the packs opened here (loose objects, mostly).
-        repo.objects.set_pack_cache(|| {
-            Box::new(gix::odb::pack::cache::lru::MemoryCappedHashmap::new(
-                FALLBACK_CACHE,
-            ))
-        });
+        // Objects outside the packs opened here (loose objects, mostly) are read by
+        // gitoxide without caches.
+        repo.objects.unset_pack_cache();
         repo.objects.unset_object_cache();
         Self {
             packs,
