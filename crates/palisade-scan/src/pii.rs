@@ -1031,7 +1031,7 @@ const UK_DRAMA_PREFIXES: &[&[u8]] = &[
     b"1632960", b"7700900", b"8081570", b"9098790", b"3069990",
 ];
 
-/// A NANP number (10 digits `NXX NXX XXXX`) that can belong to a person: area code and
+/// A NANP number (10 digits: area code, exchange, line) that can belong to a person: area code and
 /// exchange start with 2–9 and are not `N11` service codes, the area code is not `N9X`
 /// (reserved), not toll-free (800, 833 … 888) or premium (900), and the exchange is not 555
 /// (555-0100–0199 is reserved for fiction and the rest of 555 is unassigned or directory
@@ -1091,7 +1091,8 @@ fn uk_national_phone_valid(digits: &[u8], groups: &[usize]) -> bool {
     shape_ok && nsn.len() == 10 && uk_nsn_valid(nsn)
 }
 
-/// `(NXX) NXX-XXXX` (the space is optional) with its `(` at `open`. Returns its end.
+/// A US number written `(area) exchange-line`, e.g. `(212) 736-5000` (the space is
+/// optional), with its `(` at `open`. Returns its end.
 fn us_national_phone_at(h: &[u8], open: usize) -> Option<usize> {
     if byte_before(h, open).is_some_and(is_word_byte) || byte_at(h, open + 4) != Some(b')') {
         return None;

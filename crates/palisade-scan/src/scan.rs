@@ -247,7 +247,8 @@ impl ScanConfig {
                 continue;
             }
             let (line, column) = lines.position(start);
-            let end_line = lines.line_of(hit.secret.end.saturating_sub(1).max(start));
+            let last = hit.secret.end.saturating_sub(1).max(start);
+            let end_line = line + memchr::memchr_iter(b'\n', &data[start..last]).count() as u64;
             let redacted = finding::redact(secret);
             report.findings.push(Finding {
                 context: finding::context_line(data, hit.secret.clone(), &redacted),
@@ -538,20 +539,5 @@ impl<'a> LineCounter<'a> {
         }
         self.at = offset;
         (self.line, (offset - self.line_start) as u64 + 1)
-    }
-
-    fn line_of(&mut self, offset: usize) -> u64 {
-        let (line, _) = LineCounter {
-            data: self.data,
-            at: self.at,
-            line: self.line,
-            line_start: self.line_start,
-        }
-        .position_owned(offset);
-        line
-    }
-
-    fn position_owned(mut self, offset: usize) -> (u64, u64) {
-        self.position(offset)
     }
 }

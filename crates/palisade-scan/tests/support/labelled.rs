@@ -7,8 +7,8 @@
 //!   Grafana rule, and so does this module.) A negative example only promises that its
 //!   own rule stays silent, so one whose exact text is also another rule's positive
 //!   example is left out: it does hold a secret. The rule files' comments mark a few more
-//!   labels as wrong by their authors' own account; those are kept as written (`FIXME`
-//!   says the negatives `aws.yml#negative-10`, `generic.yml#negative-1` to `-3` and
+//!   labels as wrong by their authors' own account; those are kept as written (their fix-me
+//!   comments say the negatives `aws.yml#negative-10`, `generic.yml#negative-1` to `-3` and
 //!   `-7` and `microsoft_teams.yml#negative-1` should match, and the positive
 //!   `linkedin.yml#example-1` should not).
 //! * `ripsecrets/`: ripsecrets' tests assert one finding per line of each
