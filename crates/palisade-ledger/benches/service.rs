@@ -8,7 +8,8 @@
 //!   and verified.
 //!
 //! Run with `bench/ledger.sh` (or `cargo bench -p palisade-ledger --bench service`).
-//! Sizes can be lowered with BENCH_VERIFY_SIZE and BENCH_PROOF_SIZE.
+//! Sizes can be lowered with BENCH_VERIFY_SIZE and BENCH_PROOF_SIZE;
+//! BENCH_ONLY=appends|verify|proofs runs one part alone (for profiling).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -39,6 +40,11 @@ fn event(i: u64) -> Event {
         subject: format!("service-{}", i % 200),
         data: json!({"n": i, "pass": !i.is_multiple_of(7), "reason": "owner approval and tests present"}),
     }
+}
+
+/// Whether the part `name` runs: all of them unless BENCH_ONLY names one.
+fn part(name: &str) -> bool {
+    std::env::var("BENCH_ONLY").map_or(true, |only| only == name)
 }
 
 fn env_size(name: &str, default: u64) -> u64 {
@@ -149,110 +155,114 @@ fn main() {
         let key = SignerKey::from_seed(ORIGIN, [3u8; 32]).unwrap();
         let dir = tempfile::tempdir().unwrap();
 
-        // Appends, SQLite.
-        let store = Store::open(dir.path().join("append.db").to_str().unwrap())
-            .await
-            .unwrap();
-        let ledger = Ledger::new(store, ORIGIN).with_signer(key.clone());
-        batched("SQLite", &ledger, 100).await;
-        singles("SQLite", &ledger, 2000).await;
+        if part("appends") {
+            // Appends, SQLite.
+            let store = Store::open(dir.path().join("append.db").to_str().unwrap())
+                .await
+                .unwrap();
+            let ledger = Ledger::new(store, ORIGIN).with_signer(key.clone());
+            batched("SQLite", &ledger, 100).await;
+            singles("SQLite", &ledger, 2000).await;
 
-        // Appends, PostgreSQL.
-        if let Some((store, admin, name)) = postgres_store().await {
-            let ledger = Ledger::new(store.clone(), ORIGIN).with_signer(key.clone());
-            batched("PostgreSQL", &ledger, 50).await;
-            singles("PostgreSQL", &ledger, 1000).await;
-            store.close().await;
-            drop_postgres(&admin, &name).await;
-        } else {
-            println!("PostgreSQL: skipped (PALISADE_TEST_POSTGRES_URL is not set)");
-        }
-
-        // Verify a large log.
-        let n = env_size("BENCH_VERIFY_SIZE", 1_000_000);
-        let store = Store::open(dir.path().join("verify.db").to_str().unwrap())
-            .await
-            .unwrap();
-        let ledger = Ledger::new(store, ORIGIN).with_signer(key.clone());
-        let built = Instant::now();
-        let mut next = 0;
-        while next < n {
-            let count = (n - next).min(10_000);
-            let events: Vec<Event> = (next..next + count).map(event).collect();
-            ledger.append_batch(&events).await.unwrap();
-            next += count;
-        }
-        println!(
-            "SQLite     built a {n}-entry log in {:.1?}",
-            built.elapsed()
-        );
-        let options = VerifyOptions {
-            log_keys: vec![key.verifier()],
-            ..VerifyOptions::default()
-        };
-        let t = Instant::now();
-        let report = ledger.verify(&options).await.unwrap();
-        assert!(report.divergence.is_none());
-        println!(
-            "SQLite     verify of {n} entries ({} nodes, {} checkpoints): {:.2?}",
-            report.nodes,
-            report.checkpoints,
-            t.elapsed()
-        );
-
-        // Proofs at 10 million leaves: the tree's nodes in the store.
-        let size = env_size("BENCH_PROOF_SIZE", 10_000_000);
-        let store = Store::open(dir.path().join("proof.db").to_str().unwrap())
-            .await
-            .unwrap();
-        let built = Instant::now();
-        // Small entries (the leaf is the index's 8 bytes) keep the file and the build
-        // time down; the proof reads the same rows whatever the entries hold.
-        let mut frontier = Frontier::new();
-        let mut rows = Vec::with_capacity(100_000);
-        let mut pending = Vec::with_capacity(20_000);
-        for i in 0..size {
-            let entry = i.to_be_bytes().to_vec();
-            let leaf = merkle::leaf_hash(&entry);
-            frontier.push_with(leaf, |id, h| {
-                if id.level >= LOWEST_STORED_LEVEL {
-                    pending.push((id.level, id.index, h))
-                }
-            });
-            rows.push(LedgerRow {
-                idx: i,
-                leaf_hash: leaf,
-                entry,
-                time_us: i as i64,
-                actor: "a".to_owned(),
-                kind: "k".to_owned(),
-                subject: "s".to_owned(),
-            });
-            if rows.len() >= 100_000 || i + 1 == size {
-                let mut tx = store.ledger_begin().await.unwrap();
-                tx.insert_entries(&rows).await.unwrap();
-                tx.insert_nodes(&pending).await.unwrap();
-                tx.commit().await.unwrap();
-                rows.clear();
-                pending.clear();
+            // Appends, PostgreSQL.
+            if let Some((store, admin, name)) = postgres_store().await {
+                let ledger = Ledger::new(store.clone(), ORIGIN).with_signer(key.clone());
+                batched("PostgreSQL", &ledger, 50).await;
+                singles("PostgreSQL", &ledger, 1000).await;
+                store.close().await;
+                drop_postgres(&admin, &name).await;
+            } else {
+                println!("PostgreSQL: skipped (PALISADE_TEST_POSTGRES_URL is not set)");
             }
         }
-        let root = frontier.root();
-        println!(
-            "SQLite     stored a {size}-entry tree in {:.1?}",
-            built.elapsed()
-        );
-        // Cold: a fresh process (the CLI's case) reads every node a proof needs. Warm: a
-        // server that filled its node cache at start reads only the leaf hashes.
-        let cold = Ledger::new(store.clone(), ORIGIN);
-        proofs("cold cache (CLI)", &cold, size, &root).await;
-        let warm = Ledger::new(store, ORIGIN);
-        let t = Instant::now();
-        let cached = warm.warm_cache().await.unwrap();
-        println!(
-            "SQLite     node cache filled with {cached} nodes in {:.2?}",
-            t.elapsed()
-        );
-        proofs("warm cache (server)", &warm, size, &root).await;
+        if part("verify") {
+            // Verify a large log.
+            let n = env_size("BENCH_VERIFY_SIZE", 1_000_000);
+            let store = Store::open(dir.path().join("verify.db").to_str().unwrap())
+                .await
+                .unwrap();
+            let ledger = Ledger::new(store, ORIGIN).with_signer(key.clone());
+            let built = Instant::now();
+            let mut next = 0;
+            while next < n {
+                let count = (n - next).min(10_000);
+                let events: Vec<Event> = (next..next + count).map(event).collect();
+                ledger.append_batch(&events).await.unwrap();
+                next += count;
+            }
+            println!(
+                "SQLite     built a {n}-entry log in {:.1?}",
+                built.elapsed()
+            );
+            let options = VerifyOptions {
+                log_keys: vec![key.verifier()],
+                ..VerifyOptions::default()
+            };
+            let t = Instant::now();
+            let report = ledger.verify(&options).await.unwrap();
+            assert!(report.divergence.is_none());
+            println!(
+                "SQLite     verify of {n} entries ({} nodes, {} checkpoints): {:.2?}",
+                report.nodes,
+                report.checkpoints,
+                t.elapsed()
+            );
+        }
+        if part("proofs") {
+            // Proofs at 10 million leaves: the tree's nodes in the store.
+            let size = env_size("BENCH_PROOF_SIZE", 10_000_000);
+            let store = Store::open(dir.path().join("proof.db").to_str().unwrap())
+                .await
+                .unwrap();
+            let built = Instant::now();
+            // Small entries (the leaf is the index's 8 bytes) keep the file and the build
+            // time down; the proof reads the same rows whatever the entries hold.
+            let mut frontier = Frontier::new();
+            let mut rows = Vec::with_capacity(100_000);
+            let mut pending = Vec::with_capacity(20_000);
+            for i in 0..size {
+                let entry = i.to_be_bytes().to_vec();
+                let leaf = merkle::leaf_hash(&entry);
+                frontier.push_with(leaf, |id, h| {
+                    if id.level >= LOWEST_STORED_LEVEL {
+                        pending.push((id.level, id.index, h))
+                    }
+                });
+                rows.push(LedgerRow {
+                    idx: i,
+                    leaf_hash: leaf,
+                    entry,
+                    time_us: i as i64,
+                    actor: "a".to_owned(),
+                    kind: "k".to_owned(),
+                    subject: "s".to_owned(),
+                });
+                if rows.len() >= 100_000 || i + 1 == size {
+                    let mut tx = store.ledger_begin().await.unwrap();
+                    tx.insert_entries(&rows).await.unwrap();
+                    tx.insert_nodes(&pending).await.unwrap();
+                    tx.commit().await.unwrap();
+                    rows.clear();
+                    pending.clear();
+                }
+            }
+            let root = frontier.root();
+            println!(
+                "SQLite     stored a {size}-entry tree in {:.1?}",
+                built.elapsed()
+            );
+            // Cold: a fresh process (the CLI's case) reads every node a proof needs. Warm: a
+            // server that filled its node cache at start reads only the leaf hashes.
+            let cold = Ledger::new(store.clone(), ORIGIN);
+            proofs("cold cache (CLI)", &cold, size, &root).await;
+            let warm = Ledger::new(store, ORIGIN);
+            let t = Instant::now();
+            let cached = warm.warm_cache().await.unwrap();
+            println!(
+                "SQLite     node cache filled with {cached} nodes in {:.2?}",
+                t.elapsed()
+            );
+            proofs("warm cache (server)", &warm, size, &root).await;
+        }
     });
 }

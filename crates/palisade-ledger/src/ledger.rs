@@ -200,6 +200,25 @@ pub enum Divergence {
         /// Why.
         why: String,
     },
+    /// The index of entries by subject does not hold exactly the entries it says it
+    /// holds, so a query by subject could miss some.
+    #[error(
+        "the subject index was edited: {what}; `palisade ledger reindex` rebuilds it from the entries",
+        what = match (first, covers) {
+            (Some(i), Some(c)) if i < c => format!("entry {i} is missing from it"),
+            (Some(i), _) => format!("entry {i} is in it but beyond what it records"),
+            (None, Some(c)) => format!("it holds {indexed} entries, its record says {c}"),
+            (None, None) => "its record of what it holds is gone".to_owned(),
+        }
+    )]
+    SubjectLookup {
+        /// The first entry wrongly in or out of it, when there is one.
+        first: Option<u64>,
+        /// The entries in it.
+        indexed: u64,
+        /// The entries it records as holding (`0..covers`), when that record is there.
+        covers: Option<u64>,
+    },
     /// A witness cosignature does not verify.
     #[error("cosignature of witness `{witness}` on checkpoint {size} does not verify: {why}")]
     Cosignature {
@@ -1017,11 +1036,35 @@ impl Ledger {
             }
             if all_equal {
                 report.nodes = expected.iter().map(|&(_, count)| count).sum();
+                report.divergence = self.check_subject_lookup(next).await?;
                 return Ok(report);
             }
         }
         report.divergence = self.compare_nodes_by_row(&levels, &mut report).await?;
+        if report.divergence.is_none() {
+            report.divergence = self.check_subject_lookup(next).await?;
+        }
         Ok(report)
+    }
+
+    /// Rebuilds the index of entries by subject from the entries, after `verify` found it
+    /// edited. Returns the entries indexed.
+    pub async fn reindex(&self) -> Result<u64, LedgerError> {
+        Ok(self.store.ledger_rebuild_subjects().await?)
+    }
+
+    /// The subject index is not signed, but a query by subject trusts it to find every
+    /// entry: an entry taken out of it would be hidden.
+    async fn check_subject_lookup(&self, size: u64) -> Result<Option<Divergence>, LedgerError> {
+        let check = self.store.ledger_check_subjects().await?;
+        if check.is_consistent() && check.upto.is_some_and(|upto| upto <= size) {
+            return Ok(None);
+        }
+        Ok(Some(Divergence::SubjectLookup {
+            first: check.first_wrong,
+            indexed: check.rows,
+            covers: check.upto,
+        }))
     }
 
     /// Compares every stored node with `levels` row by row, counting matches

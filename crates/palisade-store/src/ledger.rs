@@ -266,6 +266,28 @@ macro_rules! checkpoint_columns {
 const ENTRY_COLUMN_COUNT: usize = 7;
 const NODE_COLUMN_COUNT: usize = 3;
 
+/// How far the subject index may fall behind the entries before an append brings it up
+/// to date: flagging 16,384 entries at once writes each subject's index page once instead
+/// of once per append. Queries by subject bring it up to date first, whatever the lag.
+pub const SUBJECT_LOOKUP_LAG: u64 = 16_384;
+
+/// Flags every entry from `upto` on for the partial subject index, then moves `upto` to
+/// the end (both backends).
+const FILL_SUBJECTS: &str = "UPDATE ledger_entries SET subject_indexed = 1 \
+     WHERE idx >= (SELECT upto FROM ledger_subjects_upto) AND subject_indexed = 0; \
+     UPDATE ledger_subjects_upto SET upto = (SELECT coalesce(max(idx) + 1, 0) FROM ledger_entries)";
+/// How many entries the subject index is behind (negative when entries were removed).
+const SUBJECTS_BEHIND: &str = "SELECT (SELECT coalesce(max(idx) + 1, 0) FROM ledger_entries) \
+     - (SELECT upto FROM ledger_subjects_upto)";
+/// The subject index against its record: the entries it should hold (`0..upto`), and how
+/// many it holds and the highest (one scan of the partial index).
+const CHECK_SUBJECTS: &str = "SELECT (SELECT upto FROM ledger_subjects_upto), count(*), max(idx) \
+     FROM ledger_entries WHERE subject_indexed = 1";
+/// The first entry whose flag disagrees with `upto`, when the counts say one does.
+const FIRST_UNINDEXED: &str = "SELECT idx FROM ledger_entries \
+     WHERE (idx < $1 AND subject_indexed = 0) OR (idx >= $1 AND subject_indexed = 1) \
+     ORDER BY idx LIMIT 1";
+
 const SELECT_SIZE: &str = "SELECT COALESCE(MAX(idx) + 1, 0) FROM ledger_entries";
 
 // Packed reads: one answer row for a whole index range. Each backend has its own
@@ -392,6 +414,24 @@ macro_rules! on_conn {
     };
 }
 
+/// The subject index as checked against its record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SubjectLookupCheck {
+    /// Entries in the index.
+    pub rows: u64,
+    /// The entries it should hold (`0..upto`); `None` when that record is gone.
+    pub upto: Option<u64>,
+    /// The first entry below `upto` missing from it, or at or beyond `upto` in it.
+    pub first_wrong: Option<u64>,
+}
+
+impl SubjectLookupCheck {
+    /// Whether the index holds exactly the entries below `upto`.
+    pub fn is_consistent(&self) -> bool {
+        self.first_wrong.is_none() && self.upto == Some(self.rows)
+    }
+}
+
 /// A connection taken from the store's pool for a multi-statement read.
 enum PooledConn {
     Sqlite(PoolConnection<Sqlite>),
@@ -421,6 +461,8 @@ enum Tx {
 pub struct LedgerTx<'s> {
     // Declared first so it is dropped (rolled back) before the queue is released.
     tx: Tx,
+    /// Whether entries were inserted: the subject index may then be due for filling.
+    wrote_entries: bool,
     _queue: tokio::sync::MutexGuard<'s, ()>,
 }
 
@@ -481,6 +523,7 @@ impl LedgerTx<'_> {
     /// error, earlier statements of the same call may stand inside the transaction: drop
     /// it.
     pub async fn insert_entries(&mut self, rows: &[LedgerRow]) -> Result<(), StoreError> {
+        self.wrote_entries = true;
         insert_entries(self.conn(), rows).await
     }
 
@@ -504,8 +547,21 @@ impl LedgerTx<'_> {
         latest_checkpoint(self.conn()).await
     }
 
-    /// Makes everything written durable and releases the ledger's lock.
-    pub async fn commit(self) -> Result<(), StoreError> {
+    /// Makes everything written durable and releases the ledger's lock. When entries were
+    /// written and the subject index is [`SUBJECT_LOOKUP_LAG`] or more entries behind,
+    /// it is filled first, in the same transaction.
+    pub async fn commit(mut self) -> Result<(), StoreError> {
+        if self.wrote_entries {
+            let mut conn = self.conn();
+            let behind: Option<i64> = on_conn!(conn, c => {
+                sqlx::query_scalar(SUBJECTS_BEHIND).fetch_one(c).await
+            })
+            .map_err(StoreError::db("reading the ledger's subject index"))?;
+            if behind.is_some_and(|b| b >= SUBJECT_LOOKUP_LAG as i64) {
+                on_conn!(conn, c => sqlx::raw_sql(FILL_SUBJECTS).execute(c).await.map(drop))
+                    .map_err(StoreError::db("filling the ledger's subject index"))?;
+            }
+        }
         match self.tx {
             Tx::Sqlite(tx) => tx.commit().await,
             Tx::Postgres(tx) => tx.commit().await,
@@ -549,7 +605,11 @@ impl Store {
             }
             Pool::Postgres(pool) => Tx::Postgres(begin_postgres(pool, busy).await?),
         };
-        Ok(LedgerTx { tx, _queue: queue })
+        Ok(LedgerTx {
+            tx,
+            wrote_entries: false,
+            _queue: queue,
+        })
     }
 
     /// The number of entries in the log (the highest index plus one, 0 when empty).
@@ -573,6 +633,11 @@ impl Store {
         ids: &[(u8, u64)],
         leaves: std::ops::Range<u64>,
     ) -> Result<(Vec<[u8; 32]>, Vec<[u8; 32]>), StoreError> {
+        if let Some(reader) = &self.reader
+            && let Some(found) = nodes_and_leaves_in_thread(reader, ids, &leaves)
+        {
+            return Ok(found);
+        }
         nodes_and_leaves(
             self.pooled("reading ledger nodes").await?.conn(),
             ids,
@@ -789,14 +854,21 @@ impl Store {
         limit: u32,
         offset: u64,
     ) -> Result<Vec<LedgerRow>, StoreError> {
+        if subject.is_some() {
+            self.ledger_fill_subjects().await?;
+        }
         // Only the filters given go into the SQL, so each of the 16 shapes gets the plan
-        // (and index) that suits it.
+        // (and index) that suits it. A subject uses the partial index, brought up to date
+        // just before.
         let mut sql = concat!("SELECT ", entry_columns!(), " FROM ledger_entries").to_owned();
         let mut params = 0;
         let mut conditions = Vec::new();
+        if subject.is_some() {
+            params += 1;
+            conditions.push(format!("subject = ${params} AND subject_indexed = 1"));
+        }
         for (given, condition) in [
             (kind.is_some(), "kind = "),
-            (subject.is_some(), "subject = "),
             (since_us.is_some(), "time_us >= "),
             (until_us.is_some(), "time_us < "),
         ] {
@@ -817,11 +889,11 @@ impl Store {
         );
         let records: Vec<EntryRecord> = with_pool!(self, pool => {
             let mut query = sqlx::query_as(AssertSqlSafe(sql));
-            if let Some(kind) = kind {
-                query = query.bind(kind);
-            }
             if let Some(subject) = subject {
                 query = query.bind(subject);
+            }
+            if let Some(kind) = kind {
+                query = query.bind(kind);
             }
             if let Some(since) = since_us {
                 query = query.bind(since);
@@ -837,6 +909,86 @@ impl Store {
         })
         .map_err(StoreError::db("querying ledger entries"))?;
         records.into_iter().map(row_from_record).collect()
+    }
+
+    /// Brings the subject index up to the last entry, when it is behind: a short write
+    /// transaction (it waits for appends like one).
+    pub async fn ledger_fill_subjects(&self) -> Result<(), StoreError> {
+        let behind: Option<i64> = with_pool!(self, pool => {
+            sqlx::query_scalar(SUBJECTS_BEHIND).fetch_one(pool).await
+        })
+        .map_err(StoreError::db("reading the ledger's subject index"))?;
+        if behind.is_some_and(|b| b <= 0) {
+            return Ok(());
+        }
+        let mut tx = self.ledger_begin().await?;
+        let mut conn = tx.conn();
+        on_conn!(conn, c => sqlx::raw_sql(FILL_SUBJECTS).execute(c).await.map(drop))
+            .map_err(StoreError::db("filling the ledger's subject index"))?;
+        tx.wrote_entries = false;
+        tx.commit().await
+    }
+
+    /// Rebuilds the subject index from the entries: every entry flagged, its record set
+    /// to the end of the log. Returns the number of entries indexed. Nothing an entry
+    /// signs changes.
+    pub async fn ledger_rebuild_subjects(&self) -> Result<u64, StoreError> {
+        const FAILED: &str = "rebuilding the ledger's subject index";
+        let mut tx = self.ledger_begin().await?;
+        let mut conn = tx.conn();
+        on_conn!(conn, c => {
+            sqlx::raw_sql(
+                "DELETE FROM ledger_subjects_upto; \
+                 INSERT INTO ledger_subjects_upto (one, upto) \
+                 SELECT 1, coalesce(max(idx) + 1, 0) FROM ledger_entries; \
+                 UPDATE ledger_entries SET subject_indexed = 1 WHERE subject_indexed = 0;",
+            )
+            .execute(c)
+            .await
+            .map(drop)
+        })
+        .map_err(StoreError::db(FAILED))?;
+        let rows: i64 = on_conn!(conn, c => {
+            sqlx::query_scalar("SELECT count(*) FROM ledger_entries WHERE subject_indexed = 1")
+                .fetch_one(c)
+                .await
+        })
+        .map_err(StoreError::db(FAILED))?;
+        tx.commit().await?;
+        Ok(u64::try_from(rows).unwrap_or(0))
+    }
+
+    /// Checks the subject index against its record (for `verify`): exactly the entries
+    /// below `upto` must be in it.
+    pub async fn ledger_check_subjects(&self) -> Result<SubjectLookupCheck, StoreError> {
+        const FAILED: &str = "checking the ledger's subject index";
+        let (upto, rows, max): (Option<i64>, i64, Option<i64>) = with_pool!(self, pool => {
+            sqlx::query_as(CHECK_SUBJECTS).fetch_one(pool).await
+        })
+        .map_err(StoreError::db(FAILED))?;
+        let upto = upto.and_then(|u| u64::try_from(u).ok());
+        let rows = u64::try_from(rows).unwrap_or(0);
+        let consistent = upto.is_some_and(|upto| {
+            rows == upto && max.map_or(upto == 0, |m| u64::try_from(m).ok() == Some(upto - 1))
+        });
+        let first_wrong = match upto {
+            Some(upto) if !consistent => {
+                let first: Option<i64> = with_pool!(self, pool => {
+                    sqlx::query_scalar(FIRST_UNINDEXED)
+                        .bind(clamp_i64(upto))
+                        .fetch_optional(pool)
+                        .await
+                })
+                .map_err(StoreError::db(FAILED))?;
+                first.and_then(|f| u64::try_from(f).ok())
+            }
+            _ => None,
+        };
+        Ok(SubjectLookupCheck {
+            rows,
+            upto,
+            first_wrong,
+        })
     }
 
     /// Up to `limit` checkpoints with `size >= from_size`, smallest size first.
@@ -1122,6 +1274,73 @@ async fn nodes(conn: Conn<'_>, ids: &[(u8, u64)]) -> Result<Vec<[u8; 32]>, Store
 /// The hashes of the nodes `ids` and the leaf hashes of entries `leaves`, in one query
 /// (per 1,024 ids): the answer is one packed row. When something is missing, it is
 /// looked up again row by row to say what.
+/// Node ids as SQLite's lookup takes them: a JSON array of `idx * 64 + level`.
+fn sqlite_node_keys(ids: &[(u8, u64)]) -> String {
+    let mut keys = String::with_capacity(ids.len() * 12 + 2);
+    keys.push('[');
+    for (n, &(level, idx)) in ids.iter().enumerate() {
+        if n > 0 {
+            keys.push(',');
+        }
+        let _ = write!(keys, "{}", (idx << 6) | u64::from(level));
+    }
+    keys.push(']');
+    keys
+}
+
+/// Node hashes, in the order asked, and leaf hashes, in index order.
+type NodesAndLeaves = (Vec<[u8; 32]>, Vec<[u8; 32]>);
+
+/// [`nodes_and_leaves`] on the in-thread reader: `None` unless every node and leaf
+/// came back, so that anything unusual goes the pool's way (which names what is missing).
+fn nodes_and_leaves_in_thread(
+    reader: &crate::reader::Reader,
+    ids: &[(u8, u64)],
+    leaves: &std::ops::Range<u64>,
+) -> Option<NodesAndLeaves> {
+    if ids
+        .iter()
+        .any(|&(level, idx)| level >= 64 || idx >= MAX_PACKED_NODE_INDEX)
+    {
+        return None;
+    }
+    let (from, to) = if leaves.start < leaves.end {
+        (
+            i64::try_from(leaves.start).ok()?,
+            i64::try_from(leaves.end).ok()?,
+        )
+    } else {
+        (0, 0)
+    };
+    let keys = sqlite_node_keys(ids);
+    let (found, packed, leaf_count, leaf_packed) = reader.read(|c| {
+        let mut statement = c.prepare_cached(SQLITE_NODES_AND_LEAVES)?;
+        statement.query_row((keys.as_str(), from, to), |row| {
+            let bytes = |i: usize| -> rusqlite::Result<Vec<u8>> {
+                Ok(row
+                    .get_ref(i)?
+                    .as_bytes_or_null()?
+                    .unwrap_or_default()
+                    .to_vec())
+            };
+            Ok((
+                row.get::<_, i64>(0)?,
+                bytes(1)?,
+                row.get::<_, i64>(2)?,
+                bytes(3)?,
+            ))
+        })
+    })?;
+    let unpack = |count: i64, packed: &[u8], want: usize| {
+        let (got, rest) = packed.as_chunks::<32>();
+        (usize::try_from(count).ok() == Some(want) && rest.is_empty() && got.len() == want)
+            .then(|| got.to_vec())
+    };
+    let hashes = unpack(found, &packed, ids.len())?;
+    let leaves = unpack(leaf_count, &leaf_packed, usize::try_from(to - from).ok()?)?;
+    Some((hashes, leaves))
+}
+
 async fn nodes_and_leaves(
     mut conn: Conn<'_>,
     ids: &[(u8, u64)],
@@ -1156,17 +1375,8 @@ async fn nodes_and_leaves(
     let sql = conn.pick(SQLITE_NODES_AND_LEAVES, PG_NODES_AND_LEAVES);
     let answer: (i64, Option<Vec<u8>>, i64, Option<Vec<u8>>) = match &mut conn {
         Conn::Sqlite(c) => {
-            let mut keys = String::with_capacity(ids.len() * 12 + 2);
-            keys.push('[');
-            for (n, &(level, idx)) in ids.iter().enumerate() {
-                if n > 0 {
-                    keys.push(',');
-                }
-                let _ = write!(keys, "{}", (idx << 6) | u64::from(level));
-            }
-            keys.push(']');
             sqlx::query_as(sql)
-                .bind(keys)
+                .bind(sqlite_node_keys(ids))
                 .bind(from)
                 .bind(to)
                 .fetch_one(&mut **c)

@@ -27,12 +27,13 @@ mod ledger;
 mod location;
 mod migrate;
 mod model;
+mod reader;
 mod store;
 
 pub use error::StoreError;
 pub use ledger::{
     LedgerCheckpoint, LedgerCosignature, LedgerEntryRun, LedgerNodeRun, LedgerRow, LedgerRowRef,
-    LedgerTx,
+    LedgerTx, SUBJECT_LOOKUP_LAG, SubjectLookupCheck,
 };
 pub use location::redact_location;
 pub use migrate::{AppliedMigration, Migration, migrations};

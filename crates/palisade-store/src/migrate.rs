@@ -56,6 +56,7 @@ builtin_migrations![
     (1, "init", "0001_init"),
     (2, "ledger", "0002_ledger"),
     (3, "ledger low nodes", "0003_ledger_low_nodes"),
+    (4, "ledger subject index", "0004_ledger_subject_index"),
 ];
 
 /// The migrations this binary applies on `backend`, oldest first.

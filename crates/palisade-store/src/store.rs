@@ -75,6 +75,8 @@ pub struct Store {
     /// Queues this process's ledger writers before they reach the database's lock (see
     /// [`Store::ledger_begin`]); shared by clones.
     pub(crate) ledger_queue: Arc<tokio::sync::Mutex<()>>,
+    /// SQLite files only: the in-thread connection for the ledger's point reads.
+    pub(crate) reader: Option<Arc<crate::reader::Reader>>,
 }
 
 impl fmt::Debug for Store {
@@ -129,11 +131,17 @@ impl Store {
         // A broken list is a bug in the binary: refuse before touching the database.
         migrate::validate(migrations)?;
         let shown = location.display();
+        let mut reader = None;
         let (pool, backend) = match location {
-            Location::Sqlite { spec, path } => (
-                open_sqlite(spec, path, &shown, migrations).await?,
-                Backend::Sqlite,
-            ),
+            Location::Sqlite { spec, path } => {
+                reader = path
+                    .as_deref()
+                    .map(|p| Arc::new(crate::reader::Reader::new(p)));
+                (
+                    open_sqlite(spec, path, &shown, migrations).await?,
+                    Backend::Sqlite,
+                )
+            }
             Location::Postgres { url, secrets } => (
                 open_postgres(&url, &secrets, &shown, migrations).await?,
                 Backend::Postgres,
@@ -145,6 +153,7 @@ impl Store {
             location: shown,
             store_id: String::new(),
             ledger_queue: Arc::new(tokio::sync::Mutex::new(())),
+            reader,
         };
         store.store_id = store.ensure_store_id().await?;
         Ok(store)

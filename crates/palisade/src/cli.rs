@@ -270,6 +270,11 @@ pub enum LedgerCommand {
         #[arg(long = "checkpoint")]
         checkpoints: Vec<PathBuf>,
     },
+    /// Rebuild the index of entries by subject from the entries themselves
+    #[command(
+        after_help = "The index is derived data, not evidence: rebuild it when `palisade ledger verify` reports it edited. Entries, nodes and checkpoints are not touched.\n\nExample:\n  palisade ledger reindex"
+    )]
+    Reindex,
     /// Record a witness's cosignatures of one of our checkpoints
     #[command(after_help = "Example:\n  palisade ledger cosign cosigned-checkpoint.txt")]
     Cosign {

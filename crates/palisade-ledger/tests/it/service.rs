@@ -4,7 +4,7 @@
 
 use jiff::Timestamp;
 use palisade_ledger::checkpoint::SignedCheckpoint;
-use palisade_ledger::ledger::{Divergence, Event, Ledger, VerifyOptions, verify_bundle};
+use palisade_ledger::ledger::{Divergence, Event, Ledger, Query, VerifyOptions, verify_bundle};
 use palisade_ledger::merkle::{self, MemoryTree, verify_consistency, verify_inclusion};
 use palisade_ledger::note::Algorithm;
 use palisade_ledger::{Cosignature, SignerKey};
@@ -417,6 +417,53 @@ async fn witnesses_cosign_and_a_rollback_below_their_checkpoint_is_caught() {
                 log_size: 6
             })
         );
+    }
+}
+
+async fn by_subject(ledger: &Ledger) -> Vec<u64> {
+    let query = Query {
+        subject: Some("svc-3".into()),
+        limit: 100,
+        ..Query::default()
+    };
+    let found = ledger.query(&query).await.unwrap();
+    found.iter().map(|s| s.entry.index).collect()
+}
+
+#[tokio::test]
+async fn an_edited_subject_index_is_reported_and_reindex_repairs_it() {
+    for db in backends().await {
+        let ledger = ledger(&db).await;
+        let events: Vec<Event> = (0..30).map(event).collect();
+        ledger.append_batch(&events).await.unwrap();
+        let want: Vec<u64> = (0..30).filter(|i| i % 7 == 3).collect();
+        assert_eq!(by_subject(&ledger).await, want);
+        assert_eq!(ledger.verify(&options()).await.unwrap().divergence, None);
+
+        // Hiding entry 10 from queries by its subject, without touching the entries.
+        ledger
+            .store()
+            .ledger_tamper("UPDATE ledger_entries SET subject_indexed = 0 WHERE idx = 10")
+            .await
+            .unwrap();
+        assert_eq!(by_subject(&ledger).await, [3, 17, 24]);
+        let report = ledger.verify(&options()).await.unwrap();
+        assert_eq!(
+            report.divergence,
+            Some(Divergence::SubjectLookup {
+                first: Some(10),
+                indexed: 29,
+                covers: Some(30)
+            }),
+            "{}",
+            db.backend()
+        );
+        let message = report.divergence.unwrap().to_string();
+        assert!(message.contains("palisade ledger reindex"), "{message}");
+
+        assert_eq!(ledger.reindex().await.unwrap(), 30);
+        assert_eq!(ledger.verify(&options()).await.unwrap().divergence, None);
+        assert_eq!(by_subject(&ledger).await, want);
     }
 }
 

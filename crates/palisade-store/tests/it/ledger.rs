@@ -1,4 +1,4 @@
-//! The evidence ledger's storage: migrations 0002 and 0003, serialised appends, exact round
+//! The evidence ledger's storage: migrations 0002 to 0004, the subject index, serialised appends, exact round
 //! trips, node lookups, packed runs, queries, checkpoints and cosignatures.
 
 use std::sync::Arc;
@@ -102,7 +102,12 @@ async fn migration_0002_upgrades_a_store_made_with_only_0001() {
             .collect();
         assert_eq!(
             applied,
-            [(1, "init"), (2, "ledger"), (3, "ledger low nodes")],
+            [
+                (1, "init"),
+                (2, "ledger"),
+                (3, "ledger low nodes"),
+                (4, "ledger subject index")
+            ],
             "{}",
             db.backend()
         );
@@ -127,7 +132,7 @@ async fn fresh_store_has_an_empty_ledger() {
         let status = store.migration_status().await.expect("status");
         assert_eq!(
             status.iter().map(|m| m.name.as_str()).collect::<Vec<_>>(),
-            ["init", "ledger", "ledger low nodes"]
+            ["init", "ledger", "ledger low nodes", "ledger subject index"]
         );
         assert_eq!(store.ledger_size().await.ok(), Some(0), "{}", db.backend());
         assert_eq!(store.ledger_entry(0).await.ok(), Some(None));
@@ -1142,6 +1147,152 @@ async fn migration_0003_drops_the_nodes_below_level_4() {
             store.ledger_nodes(&[(5, 2), (4, 0)]).await.expect("kept"),
             vec![node(5, 2).2, node(4, 0).2]
         );
+        store.close().await;
+    }
+}
+
+#[tokio::test]
+async fn the_subject_index_fills_in_bulk_and_before_queries() {
+    for db in backends().await {
+        let store = db.open().await;
+        let lag = palisade_store::SUBJECT_LOOKUP_LAG;
+        let subject_of = |i: u64| format!("service-{}", i % 7);
+        let batch = |from: u64, n: u64| -> Vec<LedgerRow> {
+            (from..from + n)
+                .map(|i| row(i, "gate", &subject_of(i), i as i64))
+                .collect()
+        };
+        let lookup_rows =
+            |store: Store| async move { store.ledger_check_subjects().await.expect("check").rows };
+        // Below the lag, appends leave the lookup alone.
+        append(&store, &batch(0, 100)).await;
+        assert_eq!(lookup_rows(store.clone()).await, 0, "{}", db.backend());
+        // A query by subject fills it first, so it sees every entry.
+        let got = store
+            .ledger_query(None, Some("service-3"), None, None, 1_000, 0)
+            .await
+            .expect("query");
+        let want: Vec<u64> = (0..100).filter(|i| i % 7 == 3).collect();
+        assert_eq!(got.iter().map(|r| r.idx).collect::<Vec<_>>(), want);
+        assert_eq!(lookup_rows(store.clone()).await, 100);
+        assert!(
+            store
+                .ledger_check_subjects()
+                .await
+                .expect("check")
+                .is_consistent()
+        );
+        // The append that leaves `lag` entries behind fills it in the same transaction.
+        let mut next = 100;
+        while next + 1_000 < 100 + lag {
+            append(&store, &batch(next, 1_000)).await;
+            next += 1_000;
+        }
+        assert_eq!(lookup_rows(store.clone()).await, 100);
+        let last = 100 + lag - next;
+        append(&store, &batch(next, last)).await;
+        next += last;
+        assert_eq!(lookup_rows(store.clone()).await, next, "{}", db.backend());
+        let check = store.ledger_check_subjects().await.expect("check");
+        assert_eq!(
+            (check.rows, check.upto, check.first_wrong),
+            (next, Some(next), None)
+        );
+        store.close().await;
+    }
+}
+
+#[tokio::test]
+async fn an_edited_subject_index_is_found_and_rebuilt() {
+    for db in backends().await {
+        let store = db.open().await;
+        let rows: Vec<LedgerRow> = (0..40_u64)
+            .map(|i| row(i, "gate", ["a", "b"][(i % 2) as usize], i as i64))
+            .collect();
+        append(&store, &rows).await;
+        store.ledger_fill_subjects().await.expect("fill");
+        assert!(
+            store
+                .ledger_check_subjects()
+                .await
+                .expect("check")
+                .is_consistent()
+        );
+        for (edit, first) in [
+            // An entry taken out of the index: it would vanish from queries by subject.
+            (
+                "UPDATE ledger_entries SET subject_indexed = 0 WHERE idx = 7",
+                Some(7),
+            ),
+            // The record moved back: entries beyond it are in the index.
+            ("UPDATE ledger_subjects_upto SET upto = 30", Some(30)),
+            // The record moved forward: entries it claims are not all there.
+            ("UPDATE ledger_subjects_upto SET upto = 45", None),
+            // The record removed.
+            ("DELETE FROM ledger_subjects_upto", None),
+        ] {
+            store.ledger_tamper(edit).await.expect(edit);
+            let check = store.ledger_check_subjects().await.expect("check");
+            assert!(
+                !check.is_consistent(),
+                "{}: {edit}: {check:?}",
+                db.backend()
+            );
+            assert_eq!(check.first_wrong, first, "{}: {edit}", db.backend());
+            assert_eq!(store.ledger_rebuild_subjects().await.expect("rebuild"), 40);
+            let check = store.ledger_check_subjects().await.expect("check");
+            assert!(
+                check.is_consistent(),
+                "{}: after {edit}: {check:?}",
+                db.backend()
+            );
+            let b: Vec<u64> = store
+                .ledger_query(None, Some("b"), None, None, 100, 0)
+                .await
+                .expect("query")
+                .iter()
+                .map(|r| r.idx)
+                .collect();
+            assert_eq!(b, (0..40).filter(|i| i % 2 == 1).collect::<Vec<_>>());
+        }
+        store.close().await;
+    }
+}
+
+#[tokio::test]
+async fn migration_0004_indexes_the_entries_already_stored() {
+    for db in backends().await {
+        let old = db
+            .open_with(&db.migrations()[..3])
+            .await
+            .expect("0001 to 0003");
+        // Entries written by 0003-era code: straight inserts, no lookup to fill.
+        let (zero, bytes) = match db.backend() {
+            Backend::Sqlite => ("zeroblob(32)", "x'7b7d'"),
+            Backend::Postgres => ("decode(repeat('00', 32), 'hex')", "'\\x7b7d'::bytea"),
+        };
+        old.ledger_tamper(&format!(
+            "INSERT INTO ledger_entries (idx, leaf_hash, entry, time_us, actor, kind, subject) \
+             VALUES (0, {zero}, {bytes}, 1, 'a', 'k', 's1'), (1, {zero}, {bytes}, 2, 'a', 'k', 's2'), \
+             (2, {zero}, {bytes}, 3, 'a', 'k', 's1')"
+        ))
+        .await
+        .expect("old entries");
+        old.close().await;
+        let store = db.open().await;
+        let check = store.ledger_check_subjects().await.expect("check");
+        assert_eq!(
+            (check.rows, check.upto, check.first_wrong),
+            (3, Some(3), None)
+        );
+        let s1: Vec<u64> = store
+            .ledger_query(None, Some("s1"), None, None, 10, 0)
+            .await
+            .expect("query")
+            .iter()
+            .map(|r| r.idx)
+            .collect();
+        assert_eq!(s1, vec![0, 2], "{}", db.backend());
         store.close().await;
     }
 }

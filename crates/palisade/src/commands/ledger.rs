@@ -235,6 +235,15 @@ pub fn run(args: &LedgerArgs, db: &str, out: &Output) -> anyhow::Result<ExitCode
                 }
                 if ok { ExitCode::SUCCESS } else { ExitCode::from(1) }
             }
+            LedgerCommand::Reindex => {
+                let rows = ledger.reindex().await?;
+                if out.json() {
+                    out.print_json(&json!({"indexed_entries": rows}))?;
+                } else {
+                    out.line(format!("rebuilt the subject index: {rows} entries"))?;
+                }
+                ExitCode::SUCCESS
+            }
             LedgerCommand::Cosign { file } => {
                 let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
                 let (size, added) = ledger.cosign(&text, &org.witnesses, Timestamp::now()).await?;
