@@ -260,6 +260,18 @@ pub struct VerifyOptions {
     /// Checkpoints held outside the store (by witnesses or auditors): each
     /// must be a prefix of today's tree.
     pub external: Vec<SignedCheckpoint>,
+    /// Told `(entries re-hashed, entries in the log)` after each run of entries.
+    pub progress: Option<Progress>,
+}
+
+/// A callback told how far a long operation has come: `(done, total)`.
+#[derive(Clone)]
+pub struct Progress(pub std::sync::Arc<dyn Fn(u64, u64) + Send + Sync>);
+
+impl fmt::Debug for Progress {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Progress(..)")
+    }
 }
 
 /// Entries read back, with their stored row.
@@ -937,6 +949,9 @@ impl Ledger {
                     return Ok(report);
                 }
                 push(*row.leaf_hash, &mut next);
+            }
+            if let Some(Progress(tell)) = &options.progress {
+                tell(next, size);
             }
         }
         // Exact: row by row from where the runs stopped to the end of the table.

@@ -420,6 +420,25 @@ async fn witnesses_cosign_and_a_rollback_below_their_checkpoint_is_caught() {
     }
 }
 
+#[tokio::test]
+async fn verify_reports_its_progress_up_to_the_whole_log() {
+    let db = crate::common::sqlite();
+    let ledger = ledger(&db).await;
+    let events: Vec<Event> = (0..20_000).map(event).collect();
+    ledger.append_batch(&events).await.unwrap();
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = seen.clone();
+    let mut opts = options();
+    opts.progress = Some(palisade_ledger::ledger::Progress(std::sync::Arc::new(
+        move |done, total| log.lock().unwrap().push((done, total)),
+    )));
+    let report = ledger.verify(&opts).await.unwrap();
+    assert_eq!(report.divergence, None);
+    let seen = seen.lock().unwrap().clone();
+    // One call per run of 8,192 entries, rising, ending at the whole log.
+    assert_eq!(seen, [(8_192, 20_000), (16_384, 20_000), (20_000, 20_000)]);
+}
+
 async fn by_subject(ledger: &Ledger) -> Vec<u64> {
     let query = Query {
         subject: Some("svc-3".into()),

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::{Context as _, bail};
 use jiff::Timestamp;
 use palisade_ledger::checkpoint::SignedCheckpoint;
-use palisade_ledger::ledger::{Event, Ledger, Query, VerifyOptions, verify_bundle};
+use palisade_ledger::ledger::{Event, Ledger, Progress, Query, VerifyOptions, verify_bundle};
 use palisade_ledger::merkle::Hash;
 use palisade_ledger::{Entry, Receipt, SignerKey, VerifierKey};
 use palisade_store::Store;
@@ -211,7 +211,23 @@ pub fn run(args: &LedgerArgs, db: &str, out: &Output) -> anyhow::Result<ExitCode
                     external.push(SignedCheckpoint::parse(&text).with_context(|| format!("{} is not a signed checkpoint", path.display()))?);
                 }
                 let started = std::time::Instant::now();
-                let report = ledger.verify(&VerifyOptions { log_keys, witnesses: org.witnesses.clone(), external }).await?;
+                // A bar on stderr when it is a terminal and the log is long enough to take
+                // a while (millions of entries take seconds).
+                let bar: std::sync::Arc<std::sync::OnceLock<indicatif::ProgressBar>> = std::sync::Arc::default();
+                let progress = std::io::IsTerminal::is_terminal(&std::io::stderr()).then(|| {
+                    let bar = bar.clone();
+                    Progress(std::sync::Arc::new(move |done, total| {
+                        if total >= 200_000 {
+                            let bar = bar.get_or_init(|| verify_bar(total));
+                            bar.set_position(done);
+                        }
+                    }))
+                });
+                let report = ledger.verify(&VerifyOptions { log_keys, witnesses: org.witnesses.clone(), external, progress }).await;
+                if let Some(bar) = bar.get() {
+                    bar.finish_and_clear();
+                }
+                let report = report?;
                 let ok = report.divergence.is_none();
                 if out.json() {
                     out.print_json(&json!({
@@ -459,6 +475,19 @@ fn keygen(
         out.line(verifier)?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The bar `verify` draws on stderr while it re-hashes `total` entries.
+fn verify_bar(total: u64) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::with_draw_target(
+        Some(total),
+        indicatif::ProgressDrawTarget::stderr(),
+    );
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("re-hashing {pos}/{len} entries {wide_bar} {eta}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar
 }
 
 /// Writes a private key readable by its owner only, created so from the
