@@ -7,12 +7,16 @@
 #   2. the whole git/git history: palisade --history and Nosey Parker (wall time and
 #      peak RSS);
 #   3. pre-commit: `palisade scan --staged` with a typical staged change in a
-#      repository of 100,000 files.
+#      repository of 100,000 files;
+#   4. (`engine` only) the matching engine alone on the sample, files held in memory, on
+#      one thread, and a check that it finds what the engine before keyword windows found
+#      (the `engine_bench` example; `check` on a git repository compares every blob).
 # Prints wall time, MB/s, MB/s per core and peak RSS, and the ratios to palisade.
 #
-# Usage: bench/scan.sh [tree|history|staged|all]     (default: all)
+# Usage: bench/scan.sh [tree|history|staged|engine|all]     (default: all but engine)
 # Needs the peers and corpora of bench/peers.sh (PALISADE_PEERS, default
 # ~/.cache/palisade-peers) /usr/bin/time, ripgrep (installed when missing) and bc.
+# Honours CARGO_TARGET_DIR.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,8 +33,10 @@ for need in "$TREE" "$SAMPLE"; do
   [[ -d "$need" ]] || { echo "missing $need: run bench/peers.sh all" >&2; exit 2; }
 done
 command -v rg >/dev/null || apt-get install -y ripgrep >/dev/null
+TARGET="${CARGO_TARGET_DIR:-target}"
+[[ "$TARGET" = /* ]] || TARGET="$PWD/$TARGET"
 cargo build --release -p palisade >/dev/null
-PALISADE="$PWD/target/release/palisade"
+PALISADE="$TARGET/release/palisade"
 
 mb() { du -sb --apparent-size "$1" | awk '{printf "%.0f", $1/1e6}'; }
 
@@ -113,10 +119,20 @@ staged() {
   printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {printf "palisade scan --staged: median %.0f ms (min %.0f, max %.0f) over %d runs\n", a[int((NR+1)/2)], a[1], a[NR], NR}'
 }
 
+engine() {
+  cargo build --release -p palisade-scan --example engine_bench >/dev/null
+  local bench="$TARGET/release/examples/engine_bench"
+  echo "== engine alone: $SAMPLE"
+  "$bench" "$SAMPLE" scan 3
+  "$bench" "$SAMPLE" reference 1
+  "$bench" "$SAMPLE" check 1
+}
+
 case "${1:-all}" in
   tree) tree ;;
   history) history ;;
   staged) staged ;;
+  engine) engine ;;
   all) tree; history; staged ;;
-  *) echo "usage: bench/scan.sh [tree|history|staged|all]" >&2; exit 2 ;;
+  *) echo "usage: bench/scan.sh [tree|history|staged|engine|all]" >&2; exit 2 ;;
 esac

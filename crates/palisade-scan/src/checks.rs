@@ -92,6 +92,68 @@ pub fn is_local_host(host: &str) -> bool {
             .any(|s| suffix(s))
 }
 
+/// The fewest characters in order (the digit row `1234567890`, `abcdefghij`,
+/// `9876543210`) that make a value obviously typed by hand: a random token, even one of
+/// 64 hex digits, holds such a run with odds below one in a hundred million.
+const SEQUENCE_RUN: usize = 10;
+
+/// The fewest filler characters in a row (`xxxxx`, `*****`, `#####`) that mark a value as
+/// redacted or made up.
+const FILLER_RUN: usize = 5;
+
+/// Why a secret is obviously made up, if it is: a run of one character that fills a
+/// third of it (`AKIAAAAAAAAAAAAAAAAA`, `00aaaa…`), a run of filler characters
+/// (`tvly-xxxxxxxx…`), or ten characters in order (`1234567890`, `ABCDEFGHIJ`).
+///
+/// Unlike [`generic_rejection`] this looks only at the shape of the value, never at
+/// words in it, so it suits every rule: a vendor token with a fixed prefix and length is
+/// reported even when its random part spells `TEST` or `EXAMPLE`, since the format is
+/// what makes it a token.
+pub fn fake_rejection(value: &[u8]) -> Option<&'static str> {
+    let mut same = 1;
+    let mut filler = 0;
+    let mut up = 1;
+    let mut down = 1;
+    let mut longest_same = usize::from(!value.is_empty());
+    for (i, &b) in value.iter().enumerate() {
+        filler = if matches!(b, b'x' | b'X' | b'*' | b'#') {
+            filler + 1
+        } else {
+            0
+        };
+        if filler >= FILLER_RUN {
+            return Some("filler characters");
+        }
+        let Some(&prev) = i.checked_sub(1).and_then(|p| value.get(p)) else {
+            continue;
+        };
+        same = if b == prev { same + 1 } else { 1 };
+        longest_same = longest_same.max(same);
+        up = if follows(prev, b) { up + 1 } else { 1 };
+        down = if follows(b, prev) { down + 1 } else { 1 };
+        if up >= SEQUENCE_RUN || down >= SEQUENCE_RUN {
+            return Some("characters in sequence");
+        }
+    }
+    if longest_same >= 6 && longest_same * 3 >= value.len() {
+        return Some("a run of one character");
+    }
+    None
+}
+
+/// Whether `next` comes right after `prev` on the digit row (`1`…`9`, `0`) or in the
+/// alphabet (either case).
+fn follows(prev: u8, next: u8) -> bool {
+    match (prev, next) {
+        (b'9', b'0') => true,
+        (b'0'..=b'8', _) => next == prev + 1,
+        _ if prev.is_ascii_alphabetic() && next.is_ascii_alphabetic() => {
+            next.to_ascii_lowercase() == prev.to_ascii_lowercase() + 1
+        }
+        _ => false,
+    }
+}
+
 /// Why a generic assignment's value is not a secret, if it is not.
 pub fn generic_rejection(value: &[u8]) -> Option<&'static str> {
     let Ok(value) = std::str::from_utf8(value) else {
@@ -119,9 +181,13 @@ pub fn generic_rejection(value: &[u8]) -> Option<&'static str> {
     if PLACEHOLDER_WORDS.iter().any(|w| lower.contains(w)) {
         return Some("a placeholder");
     }
-    if ["${", "{{", "%(", "$(", "#{", "<", ">"]
-        .iter()
-        .any(|t| lower.contains(t))
+    let angle_placeholder = lower
+        .find('<')
+        .is_some_and(|open| lower[open..].contains('>'));
+    if angle_placeholder
+        || ["${", "{{", "%(", "$(", "#{"]
+            .iter()
+            .any(|t| lower.contains(t))
     {
         return Some("a template variable");
     }
@@ -162,7 +228,18 @@ pub fn generic_rejection(value: &[u8]) -> Option<&'static str> {
             && s.bytes()
                 .all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'$')
     };
-    if value.contains('.') && value.split('.').all(ident) {
+    // A random segment (`hvb.JGbZ…`) makes a dotted value a token, not a path.
+    let random_segment = |s: &str| {
+        s.len() >= 16
+            && s.bytes().any(|c| c.is_ascii_uppercase())
+            && s.bytes().any(|c| c.is_ascii_lowercase())
+            && s.as_bytes()
+                .windows(2)
+                .filter(|w| w[1].is_ascii_digit() && !w[0].is_ascii_digit())
+                .count()
+                >= 2
+    };
+    if value.contains('.') && value.split('.').all(ident) && !value.split('.').any(random_segment) {
         return Some("an identifier path");
     }
     if value.ends_with(')') && value.contains('(') {
@@ -241,8 +318,47 @@ mod tests {
         ] {
             assert!(generic_rejection(value.as_bytes()).is_some(), "{value}");
         }
-        for value in ["q8Zr2LmX0vB7nK4t", "Tr0ub4dor&3x!9Lq"] {
+        for value in [
+            "q8Zr2LmX0vB7nK4t",
+            "Tr0ub4dor&3x!9Lq",
+            // A token with a dot is not an identifier path.
+            "hvs.Qm7rT2kXw9LpZ4vNc8bYd3Hf",
+            // A lone angle bracket is punctuation, not a `<placeholder>`.
+            "k>9Qw;Lm2&Zt8",
+        ] {
             assert_eq!(generic_rejection(value.as_bytes()), None, "{value}");
+        }
+        assert_eq!(
+            generic_rejection(b"app.config.apiKey2"),
+            Some("an identifier path")
+        );
+    }
+
+    #[test]
+    fn made_up_values_are_recognised_by_their_shape_not_their_words() {
+        for value in [
+            "AKIAAAAAAAAAAAAAAAAA",
+            "00aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+            "tvly-xxxxxxxxxxxxxxxxxxxxxxxx",
+            "sk_live_****************",
+            "AKIA1234567890ABCDEF",
+            "wx7.0123456789zq",
+            "Kp3-ABCDEFGHIJ-q9Zt",
+            "Zyxwvutsrq9Lq2",
+        ] {
+            assert!(fake_rejection(value.as_bytes()).is_some(), "{value}");
+        }
+        for value in [
+            "AKIAQ3TESTR7UVW2KEYS",
+            "hQ7vZ2/Lr9pWEXAMPLEcTn4K+ub8sDy3mJf0aGxR",
+            "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",
+            "1234567a",
+            "Qr4-23456789a1",
+            "",
+            // Long key blobs may hold runs of `A` (zero bytes in base64).
+            "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW",
+        ] {
+            assert_eq!(fake_rejection(value.as_bytes()), None, "{value}");
         }
     }
 }

@@ -1,10 +1,14 @@
-//! The matching engine: one Aho-Corasick pass over a buffer finds which rules' keywords
-//! occur, then only those rules' regexes run, and every match goes through the rule's
-//! checks. Cheap for the common file that holds no keyword at all.
+//! The matching engine: one pass over a buffer finds where the rules' keywords occur
+//! ([`keywords`]), then only those rules' regexes run, each around its keywords'
+//! occurrences when that is sure to find the same matches ([`window`]), else over the
+//! whole buffer, and every match goes through the rule's checks. Cheap for the common
+//! file that holds no keyword at all.
+
+mod keywords;
+mod window;
 
 use std::ops::Range;
-
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, Input, MatchKind};
+use std::sync::OnceLock;
 
 use crate::checks;
 use crate::rules::{Checksum, Rule, RuleKind, RuleSet, Severity};
@@ -24,10 +28,12 @@ pub struct Hit {
 #[derive(Debug)]
 pub struct Scanner {
     rules: RuleSet,
-    keywords: AhoCorasick,
-    /// For each keyword pattern, the rules that list it or a keyword inside it (an
-    /// occurrence of a keyword is an occurrence of every keyword it contains).
-    keyword_rules: Vec<Vec<usize>>,
+    keywords: keywords::Keywords,
+    /// For each keyword, its length and the rules that list it.
+    keyword_rules: Vec<(usize, Vec<usize>)>,
+    /// For each rule, where its matches lie around its keywords when every match holds
+    /// one (worked out from its pattern on first use).
+    reach: Vec<OnceLock<Option<window::Reach>>>,
 }
 
 /// Why a scanner could not be built.
@@ -38,45 +44,28 @@ pub struct EngineError(String);
 impl Scanner {
     /// A scanner for `rules`.
     pub fn new(rules: RuleSet) -> Result<Scanner, EngineError> {
-        let mut words: Vec<String> = Vec::new();
-        let mut keyword_rules: Vec<Vec<usize>> = Vec::new();
+        let mut words: Vec<&[u8]> = Vec::new();
+        let mut keyword_rules: Vec<(usize, Vec<usize>)> = Vec::new();
         for (i, rule) in rules.rules().iter().enumerate() {
             for keyword in &rule.spec.keywords {
-                match words.iter().position(|w| w == keyword) {
-                    Some(at) => keyword_rules[at].push(i),
+                let keyword = keyword.as_bytes();
+                match words.iter().position(|w| w.eq_ignore_ascii_case(keyword)) {
+                    Some(at) => keyword_rules[at].1.push(i),
                     None => {
-                        words.push(keyword.clone());
-                        keyword_rules.push(vec![i]);
+                        words.push(keyword);
+                        keyword_rules.push((keyword.len(), vec![i]));
                     }
                 }
             }
         }
-        // Leftmost-longest search, restarted one byte after each match's start, finds
-        // the longest keyword at every position where one starts; the shorter ones
-        // starting there are inside it. So each keyword's rules are also triggered by
-        // every keyword that contains it. (An overlapping search would find them all
-        // directly, but it cannot use the vectorised prefilter and is several times
-        // slower.)
-        let own = keyword_rules.clone();
-        for (outer, word) in words.iter().enumerate() {
-            for (inner, part) in words.iter().enumerate() {
-                if inner != outer && word.contains(part.as_str()) {
-                    keyword_rules[outer].extend_from_slice(&own[inner]);
-                }
-            }
-            keyword_rules[outer].sort_unstable();
-            keyword_rules[outer].dedup();
-        }
-        let keywords = AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::LeftmostLongest)
-            .kind(Some(AhoCorasickKind::DFA))
-            .build(&words)
-            .map_err(|e| EngineError(e.to_string()))?;
+        let keywords = keywords::Keywords::new(&words)
+            .ok_or_else(|| EngineError("the keywords hold too many distinct bytes".to_owned()))?;
+        let reach = rules.rules().iter().map(|_| OnceLock::new()).collect();
         Ok(Scanner {
             rules,
             keywords,
             keyword_rules,
+            reach,
         })
     }
 
@@ -92,66 +81,126 @@ impl Scanner {
 
     /// Every hit in `data`, sorted by position, overlaps resolved (see [`resolve`]).
     pub fn scan(&self, data: &[u8]) -> Vec<Hit> {
-        let mut triggered = vec![false; self.rules.len()];
+        let rules = self.rules.rules();
+        let mut triggered = vec![false; rules.len()];
         let mut any = false;
-        let mut at = 0;
-        while at < data.len() {
-            let input = Input::new(data).span(at..data.len());
-            let Some(m) = self.keywords.find(input) else {
-                break;
-            };
-            for &rule in &self.keyword_rules[m.pattern().as_usize()] {
-                triggered[rule] = true;
-                any = true;
+        // Keywords with nothing more to tell: each of their rules is triggered and will
+        // search the whole buffer.
+        let mut settled = vec![false; self.keyword_rules.len()];
+        // (rule, start, end) of the keywords of rules that may search around them.
+        let mut places: Vec<(usize, usize, usize)> = Vec::new();
+        self.keywords.find(data, &mut |keyword, start| {
+            if settled[keyword] {
+                return;
             }
-            at = m.start() + 1;
-        }
+            let (len, ref of) = self.keyword_rules[keyword];
+            let mut done = true;
+            for &rule in of {
+                triggered[rule] = true;
+                if self.reach(rule).is_some() {
+                    places.push((rule, start, start + len));
+                    done = false;
+                }
+            }
+            any = true;
+            settled[keyword] = done;
+        });
         if !any {
             return Vec::new();
         }
+        places.sort_unstable();
         let mut hits = Vec::new();
-        for (index, rule) in self.rules.rules().iter().enumerate() {
-            if triggered[index] {
-                self.run_rule(index, rule, data, &mut hits);
+        let mut regions = Vec::new();
+        let mut own: Vec<(usize, usize)> = Vec::new();
+        let mut rest = &places[..];
+        for (index, rule) in rules.iter().enumerate() {
+            if !triggered[index] {
+                continue;
+            }
+            let count = rest.iter().take_while(|p| p.0 == index).count();
+            let (mine, after) = rest.split_at(count);
+            rest = after;
+            own.clear();
+            own.extend(mine.iter().map(|&(_, start, end)| (start, end)));
+            match self.reach(index) {
+                Some(reach) if window::regions(data, reach, &own, &mut regions) => {
+                    self.run_rule(index, rule, data, &regions, &mut hits);
+                }
+                _ => {
+                    let whole = window::Region {
+                        first: 0,
+                        last: data.len(),
+                        end: data.len(),
+                    };
+                    self.run_rule(index, rule, data, &[whole], &mut hits);
+                }
             }
         }
         resolve(&self.rules, hits)
     }
 
-    fn run_rule(&self, index: usize, rule: &Rule, data: &[u8], hits: &mut Vec<Hit>) {
+    /// Where the rule at `index` matches around its keywords, if every match holds one.
+    /// (The pattern is read with the default syntax options, which is how [`crate::rules`]
+    /// compiles it; compiling with others would need the same here.)
+    fn reach(&self, index: usize) -> Option<window::Reach> {
+        *self.reach[index].get_or_init(|| {
+            let rule = self.rule(index);
+            window::reach(rule.regex.as_str(), &rule.spec.keywords)
+        })
+    }
+
+    /// Runs a rule's regex over `regions` (in order): the matches starting in each,
+    /// searched with the buffer cut at its end.
+    fn run_rule(
+        &self,
+        index: usize,
+        rule: &Rule,
+        data: &[u8],
+        regions: &[window::Region],
+        hits: &mut Vec<Hit>,
+    ) {
         let mut locations = rule.regex.capture_locations();
         let mut at = 0;
-        while at <= data.len() {
-            let Some(whole) = rule.regex.captures_read_at(&mut locations, data, at) else {
-                break;
-            };
-            at = if whole.end() > whole.start() {
-                whole.end()
-            } else {
-                whole.end() + 1
-            };
-            let Some((start, end)) = locations.get(rule.secret_group) else {
-                continue;
-            };
-            let secret = &data[start..end];
-            if secret.is_empty() || !passes(rule, secret) {
-                continue;
+        for region in regions {
+            at = at.max(region.first);
+            let haystack = &data[..region.end];
+            while at <= region.last {
+                let Some(whole) = rule.regex.captures_read_at(&mut locations, haystack, at) else {
+                    break;
+                };
+                if whole.start() > region.last {
+                    // Maybe only a match of the cut haystack; the next region decides.
+                    break;
+                }
+                at = if whole.end() > whole.start() {
+                    whole.end()
+                } else {
+                    whole.end() + 1
+                };
+                let Some((start, end)) = locations.get(rule.secret_group) else {
+                    continue;
+                };
+                let secret = &data[start..end];
+                if secret.is_empty() || !passes(rule, secret) {
+                    continue;
+                }
+                if let Some((h_start, h_end)) = rule.host_group.and_then(|g| locations.get(g))
+                    && std::str::from_utf8(&data[h_start..h_end]).is_ok_and(checks::is_local_host)
+                {
+                    continue;
+                }
+                hits.push(Hit {
+                    rule: index,
+                    span: whole.start()..whole.end(),
+                    secret: start..end,
+                });
             }
-            if let Some((h_start, h_end)) = rule.host_group.and_then(|g| locations.get(g))
-                && std::str::from_utf8(&data[h_start..h_end]).is_ok_and(checks::is_local_host)
-            {
-                continue;
-            }
-            hits.push(Hit {
-                rule: index,
-                span: whole.start()..whole.end(),
-                secret: start..end,
-            });
         }
     }
 }
 
-/// Whether a rule's secret passes its entropy, checksum and placeholder checks.
+/// Whether a rule's secret passes its entropy, checksum, made-up-content and placeholder
+/// checks.
 pub fn passes(rule: &Rule, secret: &[u8]) -> bool {
     if let Some(min) = rule.spec.min_entropy
         && checks::entropy(secret) < min
@@ -161,6 +210,9 @@ pub fn passes(rule: &Rule, secret: &[u8]) -> bool {
     if let Some(Checksum::GithubCrc32 | Checksum::NpmCrc32) = rule.spec.checksum
         && !checks::github_checksum_valid(secret)
     {
+        return false;
+    }
+    if rule.spec.kind == RuleKind::Secret && checks::fake_rejection(secret).is_some() {
         return false;
     }
     !(rule.spec.generic && checks::generic_rejection(secret).is_some())

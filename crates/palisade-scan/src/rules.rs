@@ -1,11 +1,18 @@
 //! Detection rules: the built-in set (`rules/*.toml`, compiled into the binary) and rules
 //! users add in their model. A rule is a keyword list for the prefilter, a regex with a
 //! `secret` capture, and the checks a match must pass (entropy, checksum, placeholders).
+//!
+//! Built-in regexes are compiled on first use ([`LazyRegex`]): a scan runs only the rules
+//! whose keywords occur, and compiling all of them costs more than a pre-commit scan of a
+//! small change. Loading still parses each built-in pattern, for its capture groups.
 
 use std::collections::HashSet;
 use std::fmt;
+use std::ops::Deref;
+use std::sync::{Arc, OnceLock};
 
 use regex::bytes::{Regex, RegexBuilder};
+use regex_syntax::ast::{self, Ast, GroupKind};
 use serde::{Deserialize, Serialize};
 
 /// The built-in rule files, by name.
@@ -136,14 +143,81 @@ struct RulesFile {
 pub struct Rule {
     /// The rule as written.
     pub spec: RuleSpec,
-    /// The compiled pattern.
-    pub regex: Regex,
+    /// The compiled pattern (built-in rules: compiled on first use).
+    pub regex: LazyRegex,
     /// Index of the `secret` capture group.
     pub secret_group: usize,
     /// Index of the `host` capture group, if any.
     pub host_group: Option<usize>,
     /// Where the rule came from (`builtin:cloud.toml`, `palisade.toml`).
     pub origin: String,
+}
+
+/// A rule's regex, compiled when it is first used and then shared by every thread and every
+/// clone of the rule. It dereferences to the [`Regex`].
+///
+/// Only built-in patterns are left uncompiled at load: the tests compile every one of them,
+/// so compiling later cannot fail. A rule added with [`RuleSet::add`] or
+/// [`RuleSet::add_toml`] (the model's own) is compiled at once, so that a pattern too large
+/// to compile is refused at load, with the rule's name.
+#[derive(Clone)]
+pub struct LazyRegex {
+    pattern: Arc<str>,
+    compiled: Arc<OnceLock<Regex>>,
+}
+
+impl LazyRegex {
+    /// A pattern compiled on first use; it must be one that compiles.
+    fn builtin(pattern: &str) -> LazyRegex {
+        LazyRegex {
+            pattern: pattern.into(),
+            compiled: Arc::new(OnceLock::new()),
+        }
+    }
+
+    /// An already compiled pattern.
+    fn compiled(regex: Regex) -> LazyRegex {
+        LazyRegex {
+            pattern: regex.as_str().into(),
+            compiled: Arc::new(OnceLock::from(regex)),
+        }
+    }
+
+    /// The pattern.
+    pub fn as_str(&self) -> &str {
+        &self.pattern
+    }
+
+    /// Whether the pattern has been compiled yet.
+    pub fn is_compiled(&self) -> bool {
+        self.compiled.get().is_some()
+    }
+
+    /// The compiled regex, compiling it now if this is its first use (threads that ask at
+    /// the same time wait for the one compiling it).
+    pub fn get(&self) -> &Regex {
+        self.compiled.get_or_init(|| {
+            build(&self.pattern)
+                .expect("a built-in pattern compiles: the tests compile every one of them")
+        })
+    }
+}
+
+impl Deref for LazyRegex {
+    type Target = Regex;
+
+    fn deref(&self) -> &Regex {
+        self.get()
+    }
+}
+
+impl fmt::Debug for LazyRegex {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LazyRegex")
+            .field("pattern", &self.pattern)
+            .field("compiled", &self.is_compiled())
+            .finish()
+    }
 }
 
 /// A rule that cannot be used, with where it is and how to fix it.
@@ -173,31 +247,39 @@ pub struct RuleSet {
 }
 
 impl RuleSet {
-    /// The built-in rules.
+    /// The built-in rules; their regexes are compiled on first use.
     pub fn builtin() -> Result<RuleSet, RuleError> {
         let mut set = RuleSet::default();
         for (name, text) in BUILTIN_FILES {
-            set.add_toml(&format!("builtin:{name}"), text)?;
+            set.add_file(&format!("builtin:{name}"), text, Compile::OnFirstUse)?;
         }
         Ok(set)
     }
 
-    /// Adds the rules of a TOML rules file (`[[rule]]` tables).
+    /// Adds the rules of a TOML rules file (`[[rule]]` tables), compiling their regexes.
     pub fn add_toml(&mut self, origin: &str, text: &str) -> Result<(), RuleError> {
+        self.add_file(origin, text, Compile::Now)
+    }
+
+    /// Adds one rule, compiling its regex.
+    pub fn add(&mut self, origin: &str, spec: RuleSpec) -> Result<(), RuleError> {
+        self.add_spec(origin, spec, Compile::Now)
+    }
+
+    fn add_file(&mut self, origin: &str, text: &str, when: Compile) -> Result<(), RuleError> {
         let file: RulesFile = toml::from_str(text).map_err(|e| RuleError {
             origin: origin.to_owned(),
             rule: None,
             message: e.to_string(),
         })?;
         for spec in file.rule {
-            self.add(origin, spec)?;
+            self.add_spec(origin, spec, when)?;
         }
         Ok(())
     }
 
-    /// Adds one rule.
-    pub fn add(&mut self, origin: &str, spec: RuleSpec) -> Result<(), RuleError> {
-        let rule = compile(origin, spec)?;
+    fn add_spec(&mut self, origin: &str, spec: RuleSpec, when: Compile) -> Result<(), RuleError> {
+        let rule = compile(origin, spec, when)?;
         if self.rules.iter().any(|r| r.spec.id == rule.spec.id) {
             return Err(RuleError {
                 origin: origin.to_owned(),
@@ -230,7 +312,16 @@ impl RuleSet {
     }
 }
 
-fn compile(origin: &str, spec: RuleSpec) -> Result<Rule, RuleError> {
+/// When a rule's regex is compiled.
+#[derive(Debug, Clone, Copy)]
+enum Compile {
+    /// At load: any pattern, with every error (size limit included) reported then.
+    Now,
+    /// On first use: built-in patterns, which the tests compile. Loading only parses them.
+    OnFirstUse,
+}
+
+fn compile(origin: &str, spec: RuleSpec, when: Compile) -> Result<Rule, RuleError> {
     let fail = |message: String| RuleError {
         origin: origin.to_owned(),
         rule: Some(spec.id.clone()),
@@ -270,17 +361,29 @@ fn compile(origin: &str, spec: RuleSpec) -> Result<Rule, RuleError> {
             "min_entropy {entropy} is outside 0 to 8 (bits a character)"
         )));
     }
-    let regex = RegexBuilder::new(&spec.pattern)
-        .size_limit(REGEX_SIZE_LIMIT)
-        .build()
-        .map_err(|e| fail(format!("the pattern does not compile: {e}")))?;
-    let group = |name: &str| regex.capture_names().position(|n| n == Some(name));
-    let Some(secret_group) = group("secret") else {
+    let (regex, groups) = match when {
+        Compile::Now => {
+            let regex = build(&spec.pattern)
+                .map_err(|e| fail(format!("the pattern does not compile: {e}")))?;
+            let group = |name: &str| regex.capture_names().position(|n| n == Some(name));
+            let groups = Groups {
+                secret: group("secret"),
+                host: group("host"),
+            };
+            (LazyRegex::compiled(regex), groups)
+        }
+        Compile::OnFirstUse => {
+            let groups = capture_groups(&spec.pattern)
+                .map_err(|e| fail(format!("the pattern does not compile: {e}")))?;
+            (LazyRegex::builtin(&spec.pattern), groups)
+        }
+    };
+    let Some(secret_group) = groups.secret else {
         return Err(fail(
             "the pattern needs a named capture `(?P<secret>...)` around the credential".to_owned(),
         ));
     };
-    let host_group = group("host");
+    let host_group = groups.host;
     Ok(Rule {
         spec,
         regex,
@@ -288,4 +391,118 @@ fn compile(origin: &str, spec: RuleSpec) -> Result<Rule, RuleError> {
         host_group,
         origin: origin.to_owned(),
     })
+}
+
+fn build(pattern: &str) -> Result<Regex, regex::Error> {
+    RegexBuilder::new(pattern)
+        .size_limit(REGEX_SIZE_LIMIT)
+        .build()
+}
+
+/// Indexes of the `secret` and `host` capture groups, as the compiled regex numbers them.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Groups {
+    secret: Option<usize>,
+    host: Option<usize>,
+}
+
+/// The capture groups of `pattern`, from its syntax tree alone: a fraction of the cost of
+/// compiling it (and of translating it, which expands Unicode classes). The error is the
+/// parser's message.
+fn capture_groups(pattern: &str) -> Result<Groups, String> {
+    let tree = ast::parse::Parser::new()
+        .parse(pattern)
+        .map_err(|e| e.to_string())?;
+    Ok(ast::visit(&tree, GroupFinder::default()).unwrap_or_else(|never| match never {}))
+}
+
+#[derive(Default)]
+struct GroupFinder(Groups);
+
+impl ast::Visitor for GroupFinder {
+    type Output = Groups;
+    type Err = std::convert::Infallible;
+
+    fn finish(self) -> Result<Groups, Self::Err> {
+        Ok(self.0)
+    }
+
+    fn visit_pre(&mut self, node: &Ast) -> Result<(), Self::Err> {
+        if let Ast::Group(group) = node
+            && let GroupKind::CaptureName { name, .. } = &group.kind
+        {
+            let index = Some(name.index as usize);
+            match name.name.as_str() {
+                "secret" => self.0.secret = index,
+                "host" => self.0.host = index,
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn builtin() -> RuleSet {
+        RuleSet::builtin().unwrap_or_else(|e| panic!("the built-in rules load: {e}"))
+    }
+
+    #[test]
+    fn builtin_capture_groups_are_numbered_as_the_compiled_regex_numbers_them() {
+        for rule in builtin().rules() {
+            let compiled = build(rule.regex.as_str()).expect("every built-in pattern compiles");
+            let group = |name: &str| compiled.capture_names().position(|n| n == Some(name));
+            assert_eq!(
+                (Some(rule.secret_group), rule.host_group),
+                (group("secret"), group("host")),
+                "{}",
+                rule.spec.id
+            );
+        }
+    }
+
+    #[test]
+    fn builtin_regexes_are_compiled_once_on_first_use_and_shared() {
+        let set = builtin();
+        assert!(set.rules().iter().all(|r| !r.regex.is_compiled()));
+        let rule = &set.rules()[0];
+        let copy = rule.clone();
+        let addresses: Vec<usize> = std::thread::scope(|scope| {
+            let threads: Vec<_> = (0..4)
+                .map(|_| scope.spawn(|| std::ptr::from_ref(rule.regex.get()) as usize))
+                .collect();
+            threads
+                .into_iter()
+                .map(|t| t.join().expect("thread"))
+                .collect()
+        });
+        assert!(addresses.iter().all(|&a| a == addresses[0]));
+        assert!(
+            copy.regex.is_compiled(),
+            "a clone shares the compiled regex"
+        );
+        assert_eq!(std::ptr::from_ref(copy.regex.get()) as usize, addresses[0]);
+        assert!(!set.rules()[1].regex.is_compiled());
+    }
+
+    #[test]
+    fn added_rules_are_compiled_at_load_and_too_large_ones_refused() {
+        let file = |pattern: &str| {
+            format!(
+                "[[rule]]\nid = \"big\"\nname = \"x\"\nkind = \"secret\"\nseverity = \"high\"\n\
+                 keywords = [\"abc\"]\npattern = '{pattern}'\n"
+            )
+        };
+        let mut set = RuleSet::default();
+        set.add_toml("custom.toml", &file(r"abc(?P<secret>\w+)"))
+            .expect("compiles");
+        assert!(set.rules()[0].regex.is_compiled());
+        let err = RuleSet::default()
+            .add_toml("custom.toml", &file(r"abc(?P<secret>(?:\w{1000}){1000})"))
+            .expect_err("too large");
+        assert!(err.to_string().contains("does not compile"), "{err}");
+    }
 }

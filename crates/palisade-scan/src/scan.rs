@@ -28,6 +28,8 @@ pub const DEFAULT_WINDOW: usize = 32 << 20;
 const OVERLAP: usize = 64 << 10;
 /// Bytes looked at to decide whether a file is binary or minified.
 const SNIFF: usize = 8 << 10;
+/// A tree scan's per-thread read buffer is dropped after a file that grew it beyond this.
+const KEEP: usize = 4 << 20;
 
 /// Extensions of files that are never text.
 const BINARY_EXTENSIONS: &[&str] = &[
@@ -271,6 +273,12 @@ impl ScanConfig {
     /// Scans a file, in windows when it is large; binary and minified files are skipped
     /// with the reason.
     pub fn scan_file(&self, path: &Path, shown: &str, report: &mut Report) {
+        self.scan_file_with(path, shown, report, &mut Vec::new());
+    }
+
+    /// [`ScanConfig::scan_file`] reading into `buffer` (its contents are replaced; a tree
+    /// scan keeps one per thread, so that its memory is reused file after file).
+    fn scan_file_with(&self, path: &Path, shown: &str, report: &mut Report, buffer: &mut Vec<u8>) {
         let skip = |report: &mut Report, reason: String| {
             report.skipped.push(Skipped {
                 path: shown.to_owned(),
@@ -278,7 +286,9 @@ impl ScanConfig {
             });
         };
         if let Some(ext) = path.extension().and_then(|e| e.to_str())
-            && BINARY_EXTENSIONS.contains(&ext.to_ascii_lowercase().as_str())
+            && BINARY_EXTENSIONS
+                .iter()
+                .any(|binary| binary.eq_ignore_ascii_case(ext))
         {
             skip(report, format!("binary (a .{ext} file)"));
             return;
@@ -287,22 +297,21 @@ impl ScanConfig {
             Ok(f) => f,
             Err(e) => return skip(report, format!("cannot be read: {e}")),
         };
-        let mut buffer = Vec::new();
+        let want = self.window.max(OVERLAP * 2);
+        buffer.clear();
         let mut offset = 0u64;
         let mut lines_before = 0u64;
         let mut first = true;
         loop {
-            // Fill the window: what is left of the overlap, then fresh bytes.
-            let want = self.window.max(OVERLAP * 2);
-            let mut chunk = Vec::with_capacity(want.saturating_sub(buffer.len()));
+            // Fill the window: what is left of the overlap, then fresh bytes, read straight
+            // into the buffer (a small file takes one read and the one that finds its end).
             let read = (&mut file)
                 .take((want - buffer.len()) as u64)
-                .read_to_end(&mut chunk);
+                .read_to_end(buffer);
             if let Err(e) = read {
                 return skip(report, format!("cannot be read: {e}"));
             }
-            let at_end = buffer.len() + chunk.len() < want;
-            buffer.extend_from_slice(&chunk);
+            let at_end = buffer.len() < want;
             if first {
                 first = false;
                 let sniff = &buffer[..buffer.len().min(SNIFF)];
@@ -324,7 +333,7 @@ impl ScanConfig {
             self.scan_buffer(
                 Buffer {
                     path: shown,
-                    data: &buffer,
+                    data: buffer,
                     offset,
                     lines_before,
                     only: None,
@@ -361,11 +370,14 @@ impl ScanConfig {
             .threads(threads.max(1))
             .filter_entry(|entry| entry.file_name() != ".git");
         let total = Mutex::new(Report::default());
+        let cwd = std::env::current_dir().ok();
+        let cwd = cwd.as_deref();
         builder.build_parallel().run(|| {
             let mut collector = Collector {
                 local: Report::default(),
                 total: &total,
             };
+            let mut buffer = Vec::new();
             Box::new(move |entry| {
                 use ignore::WalkState;
                 match entry {
@@ -378,7 +390,7 @@ impl ScanConfig {
                             return WalkState::Continue;
                         };
                         let path = entry.path();
-                        let shown = display_path(path, roots);
+                        let shown = display_path(path, roots, cwd);
                         if kind.is_symlink() {
                             if std::fs::metadata(path).is_err() {
                                 collector.local.skipped.push(Skipped {
@@ -388,7 +400,10 @@ impl ScanConfig {
                             }
                         } else if kind.is_file() && !self.path_allowed(&shown) {
                             let before = collector.local.stats.bytes;
-                            self.scan_file(path, &shown, &mut collector.local);
+                            self.scan_file_with(path, &shown, &mut collector.local, &mut buffer);
+                            if buffer.capacity() > KEEP {
+                                buffer = Vec::new();
+                            }
                             progress.files.fetch_add(1, Ordering::Relaxed);
                             progress
                                 .bytes
@@ -446,13 +461,11 @@ fn error_path(error: &ignore::Error) -> String {
 
 /// How a path is reported, `/`-separated: as walked for a relative root (`./` dropped),
 /// so that the same file has the same path (and fingerprints) whichever directory of
-/// the repository is scanned; relative to the current directory when an absolute root
-/// is under it, else relative to its root.
-fn display_path(path: &Path, roots: &[PathBuf]) -> String {
+/// the repository is scanned; relative to the current directory (`cwd`) when an absolute
+/// root is under it, else relative to its root.
+fn display_path(path: &Path, roots: &[PathBuf], cwd: Option<&Path>) -> String {
     let relative = if path.is_absolute() {
-        std::env::current_dir()
-            .ok()
-            .and_then(|cwd| path.strip_prefix(cwd).ok())
+        cwd.and_then(|cwd| path.strip_prefix(cwd).ok())
             .or_else(|| {
                 roots
                     .iter()

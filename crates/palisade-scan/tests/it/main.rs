@@ -1,4 +1,5 @@
 //! Integration tests of palisade-scan.
 
+mod accuracy;
 mod rules;
 mod scan;
