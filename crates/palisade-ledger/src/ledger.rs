@@ -211,7 +211,7 @@ pub enum Divergence {
             (None, None) => "its record of what it holds is gone".to_owned(),
         }
     )]
-    SubjectLookup {
+    SubjectIndex {
         /// The first entry wrongly in or out of it, when there is one.
         first: Option<u64>,
         /// The entries in it.
@@ -1051,13 +1051,13 @@ impl Ledger {
             }
             if all_equal {
                 report.nodes = expected.iter().map(|&(_, count)| count).sum();
-                report.divergence = self.check_subject_lookup(next).await?;
+                report.divergence = self.check_subject_index(next).await?;
                 return Ok(report);
             }
         }
         report.divergence = self.compare_nodes_by_row(&levels, &mut report).await?;
         if report.divergence.is_none() {
-            report.divergence = self.check_subject_lookup(next).await?;
+            report.divergence = self.check_subject_index(next).await?;
         }
         Ok(report)
     }
@@ -1070,12 +1070,12 @@ impl Ledger {
 
     /// The subject index is not signed, but a query by subject trusts it to find every
     /// entry: an entry taken out of it would be hidden.
-    async fn check_subject_lookup(&self, size: u64) -> Result<Option<Divergence>, LedgerError> {
+    async fn check_subject_index(&self, size: u64) -> Result<Option<Divergence>, LedgerError> {
         let check = self.store.ledger_check_subjects().await?;
         if check.is_consistent() && check.upto.is_some_and(|upto| upto <= size) {
             return Ok(None);
         }
-        Ok(Some(Divergence::SubjectLookup {
+        Ok(Some(Divergence::SubjectIndex {
             first: check.first_wrong,
             indexed: check.rows,
             covers: check.upto,

@@ -269,7 +269,7 @@ const NODE_COLUMN_COUNT: usize = 3;
 /// How far the subject index may fall behind the entries before an append brings it up
 /// to date: flagging 16,384 entries at once writes each subject's index page once instead
 /// of once per append. Queries by subject bring it up to date first, whatever the lag.
-pub const SUBJECT_LOOKUP_LAG: u64 = 16_384;
+pub const SUBJECT_INDEX_LAG: u64 = 16_384;
 
 /// Flags every entry from `upto` on for the partial subject index, then moves `upto` to
 /// the end (both backends).
@@ -416,7 +416,7 @@ macro_rules! on_conn {
 
 /// The subject index as checked against its record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SubjectLookupCheck {
+pub struct SubjectIndexCheck {
     /// Entries in the index.
     pub rows: u64,
     /// The entries it should hold (`0..upto`); `None` when that record is gone.
@@ -425,7 +425,7 @@ pub struct SubjectLookupCheck {
     pub first_wrong: Option<u64>,
 }
 
-impl SubjectLookupCheck {
+impl SubjectIndexCheck {
     /// Whether the index holds exactly the entries below `upto`.
     pub fn is_consistent(&self) -> bool {
         self.first_wrong.is_none() && self.upto == Some(self.rows)
@@ -548,7 +548,7 @@ impl LedgerTx<'_> {
     }
 
     /// Makes everything written durable and releases the ledger's lock. When entries were
-    /// written and the subject index is [`SUBJECT_LOOKUP_LAG`] or more entries behind,
+    /// written and the subject index is [`SUBJECT_INDEX_LAG`] or more entries behind,
     /// it is filled first, in the same transaction.
     pub async fn commit(mut self) -> Result<(), StoreError> {
         if self.wrote_entries {
@@ -557,7 +557,7 @@ impl LedgerTx<'_> {
                 sqlx::query_scalar(SUBJECTS_BEHIND).fetch_one(c).await
             })
             .map_err(StoreError::db("reading the ledger's subject index"))?;
-            if behind.is_some_and(|b| b >= SUBJECT_LOOKUP_LAG as i64) {
+            if behind.is_some_and(|b| b >= SUBJECT_INDEX_LAG as i64) {
                 on_conn!(conn, c => sqlx::raw_sql(FILL_SUBJECTS).execute(c).await.map(drop))
                     .map_err(StoreError::db("filling the ledger's subject index"))?;
             }
@@ -960,7 +960,7 @@ impl Store {
 
     /// Checks the subject index against its record (for `verify`): exactly the entries
     /// below `upto` must be in it.
-    pub async fn ledger_check_subjects(&self) -> Result<SubjectLookupCheck, StoreError> {
+    pub async fn ledger_check_subjects(&self) -> Result<SubjectIndexCheck, StoreError> {
         const FAILED: &str = "checking the ledger's subject index";
         let (upto, rows, max): (Option<i64>, i64, Option<i64>) = with_pool!(self, pool => {
             sqlx::query_as(CHECK_SUBJECTS).fetch_one(pool).await
@@ -984,7 +984,7 @@ impl Store {
             }
             _ => None,
         };
-        Ok(SubjectLookupCheck {
+        Ok(SubjectIndexCheck {
             rows,
             upto,
             first_wrong,

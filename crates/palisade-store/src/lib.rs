@@ -33,7 +33,7 @@ mod store;
 pub use error::StoreError;
 pub use ledger::{
     LedgerCheckpoint, LedgerCosignature, LedgerEntryRun, LedgerNodeRun, LedgerRow, LedgerRowRef,
-    LedgerTx, SUBJECT_LOOKUP_LAG, SubjectLookupCheck,
+    LedgerTx, SUBJECT_INDEX_LAG, SubjectIndexCheck,
 };
 pub use location::redact_location;
 pub use migrate::{AppliedMigration, Migration, migrations};

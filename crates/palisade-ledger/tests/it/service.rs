@@ -469,7 +469,7 @@ async fn an_edited_subject_index_is_reported_and_reindex_repairs_it() {
         let report = ledger.verify(&options()).await.unwrap();
         assert_eq!(
             report.divergence,
-            Some(Divergence::SubjectLookup {
+            Some(Divergence::SubjectIndex {
                 first: Some(10),
                 indexed: 29,
                 covers: Some(30)

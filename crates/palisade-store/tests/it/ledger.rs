@@ -1151,11 +1151,20 @@ async fn migration_0003_drops_the_nodes_below_level_4() {
     }
 }
 
+/// The indexes of the entries about `subject`, in log order (up to 1,000).
+async fn subject_indexes(store: &Store, subject: &str) -> Vec<u64> {
+    let rows = store
+        .ledger_query(None, Some(subject), None, None, 1_000, 0)
+        .await
+        .expect("query by subject");
+    rows.iter().map(|r| r.idx).collect()
+}
+
 #[tokio::test]
 async fn the_subject_index_fills_in_bulk_and_before_queries() {
     for db in backends().await {
         let store = db.open().await;
-        let lag = palisade_store::SUBJECT_LOOKUP_LAG;
+        let lag = palisade_store::SUBJECT_INDEX_LAG;
         let subject_of = |i: u64| format!("service-{}", i % 7);
         let batch = |from: u64, n: u64| -> Vec<LedgerRow> {
             (from..from + n)
@@ -1168,12 +1177,8 @@ async fn the_subject_index_fills_in_bulk_and_before_queries() {
         append(&store, &batch(0, 100)).await;
         assert_eq!(lookup_rows(store.clone()).await, 0, "{}", db.backend());
         // A query by subject fills it first, so it sees every entry.
-        let got = store
-            .ledger_query(None, Some("service-3"), None, None, 1_000, 0)
-            .await
-            .expect("query");
         let want: Vec<u64> = (0..100).filter(|i| i % 7 == 3).collect();
-        assert_eq!(got.iter().map(|r| r.idx).collect::<Vec<_>>(), want);
+        assert_eq!(subject_indexes(&store, "service-3").await, want);
         assert_eq!(lookup_rows(store.clone()).await, 100);
         assert!(
             store
@@ -1246,13 +1251,7 @@ async fn an_edited_subject_index_is_found_and_rebuilt() {
                 "{}: after {edit}: {check:?}",
                 db.backend()
             );
-            let b: Vec<u64> = store
-                .ledger_query(None, Some("b"), None, None, 100, 0)
-                .await
-                .expect("query")
-                .iter()
-                .map(|r| r.idx)
-                .collect();
+            let b = subject_indexes(&store, "b").await;
             assert_eq!(b, (0..40).filter(|i| i % 2 == 1).collect::<Vec<_>>());
         }
         store.close().await;
@@ -1285,13 +1284,7 @@ async fn migration_0004_indexes_the_entries_already_stored() {
             (check.rows, check.upto, check.first_wrong),
             (3, Some(3), None)
         );
-        let s1: Vec<u64> = store
-            .ledger_query(None, Some("s1"), None, None, 10, 0)
-            .await
-            .expect("query")
-            .iter()
-            .map(|r| r.idx)
-            .collect();
+        let s1 = subject_indexes(&store, "s1").await;
         assert_eq!(s1, vec![0, 2], "{}", db.backend());
         store.close().await;
     }
