@@ -70,7 +70,7 @@ pub struct ScanRule {
     pub id: String,
     /// Human name.
     pub name: String,
-    /// `secret` or `transport`.
+    /// `secret`, `transport` or `identifier`.
     pub kind: String,
     /// `critical`, `high`, `medium` or `low`.
     pub severity: String,

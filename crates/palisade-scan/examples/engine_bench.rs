@@ -16,7 +16,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, Input, MatchKind};
-use palisade_scan::engine::{Hit, Scanner, passes, resolve};
+use palisade_scan::engine::{Hit, Scanner, Strength, judge, resolve};
 use palisade_scan::rules::RuleSet;
 
 fn main() {
@@ -263,20 +263,15 @@ impl Reference {
                 let Some((start, end)) = locations.get(rule.secret_group) else {
                     continue;
                 };
-                let secret = &data[start..end];
-                if secret.is_empty() || !passes(rule, secret) {
+                let Some(strength) = judge(rule, data, whole.range(), start..end, &locations)
+                else {
                     continue;
-                }
-                if let Some((h_start, h_end)) = rule.host_group.and_then(|g| locations.get(g))
-                    && std::str::from_utf8(&data[h_start..h_end])
-                        .is_ok_and(palisade_scan::checks::is_local_host)
-                {
-                    continue;
-                }
+                };
                 hits.push(Hit {
                     rule: index,
                     span: whole.start()..whole.end(),
                     secret: start..end,
+                    guessable: strength == Strength::Guessable,
                 });
             }
             if let Some(costs) = costs.as_deref_mut() {

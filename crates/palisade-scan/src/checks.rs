@@ -92,6 +92,74 @@ pub fn is_local_host(host: &str) -> bool {
             .any(|s| suffix(s))
 }
 
+/// Whether `text` (lowercase) names a host reserved for documentation: `example.com`,
+/// `.org` and `.net`, the `.example` and `.invalid` names (RFC 2606), or an address of
+/// the documentation ranges 192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24 (RFC 5737)
+/// and 2001:db8::/32 (RFC 3849). No real service answers there, so a credential aimed at
+/// one is an example.
+pub fn names_a_documentation_host(text: &str) -> bool {
+    [
+        "example.com",
+        "example.org",
+        "example.net",
+        ".example",
+        ".invalid",
+        "192.0.2.",
+        "198.51.100.",
+        "203.0.113.",
+        "2001:db8:",
+    ]
+    .iter()
+    .any(|host| text.contains(host))
+}
+
+/// Whether a password is what an anonymous FTP login gives (RFC 1635): an e-mail
+/// address, or a name ending in `@`.
+pub fn anonymous_login(value: &[u8]) -> bool {
+    value.last() == Some(&b'@')
+}
+
+/// The account IDs AWS uses in its documentation and examples: no real account has them
+/// in anyone's infrastructure.
+pub const AWS_EXAMPLE_ACCOUNTS: &[&str] = &[
+    "123456789012",
+    "111122223333",
+    "444455556666",
+    "777788889999",
+    "210987654321",
+    "012345678901",
+    "000000000000",
+];
+
+/// The prefixes AWS's documentation gives example bucket names (`amzn-s3-demo-bucket`,
+/// `DOC-EXAMPLE-BUCKET`).
+const AWS_EXAMPLE_BUCKETS: &[&str] = &["amzn-s3-demo-", "doc-example-"];
+
+/// Why an infrastructure identifier is not one of the organisation's, if it is not: an
+/// AWS example account ([`AWS_EXAMPLE_ACCOUNTS`]) or one obviously made up
+/// (`111111111111`, `123456789000`: see [`fake_rejection`]), or an AWS example bucket.
+pub fn identifier_rejection(value: &[u8]) -> Option<&'static str> {
+    for account in value
+        .split(|b| !b.is_ascii_digit())
+        .filter(|run| run.len() == 12)
+    {
+        if AWS_EXAMPLE_ACCOUNTS
+            .iter()
+            .any(|example| example.as_bytes() == account)
+        {
+            return Some("an AWS documentation example account");
+        }
+        if fake_rejection(account).is_some() {
+            return Some("a made-up account");
+        }
+    }
+    let lower = value.to_ascii_lowercase();
+    AWS_EXAMPLE_BUCKETS
+        .iter()
+        .any(|prefix| memchr::memmem::find(&lower, prefix.as_bytes()).is_some())
+        .then_some("an AWS documentation example bucket")
+}
+
 /// The fewest characters in order (the digit row `1234567890`, `abcdefghij`,
 /// `9876543210`) that make a value obviously typed by hand: a random token, even one of
 /// 64 hex digits, holds such a run with odds below one in a hundred million.
@@ -154,13 +222,83 @@ fn follows(prev: u8, next: u8) -> bool {
     }
 }
 
+/// Why [`generic_rejection`] drops `SOME_NAME` or `open_sesame`: in code, a variable.
+pub const IDENTIFIER: &str = "an identifier";
+
+/// Why [`generic_rejection`] drops `app.config.key`: in code, a field of a variable.
+pub const IDENTIFIER_PATH: &str = "an identifier path";
+
+/// Whether a rejection only says the value looks like a name in code
+/// ([`IDENTIFIER`], [`IDENTIFIER_PATH`]): where no code can be (a command line, a
+/// `.netrc`), such a value is a literal after all.
+pub fn only_code_shaped(reason: &str) -> bool {
+    reason == IDENTIFIER || reason == IDENTIFIER_PATH
+}
+
+/// Words that mark a value as a stand-in for a secret, not a secret.
+const PLACEHOLDER_WORDS: &[&str] = &[
+    "changeme",
+    "change_me",
+    "changeit",
+    "xxxx",
+    "***",
+    "example",
+    "dummy",
+    "test",
+    "password",
+    "placeholder",
+    "secret",
+    "redacted",
+    "your_",
+    "your-",
+    "sample",
+    "fake",
+];
+
 /// Why a generic assignment's value is not a secret, if it is not.
 pub fn generic_rejection(value: &[u8]) -> Option<&'static str> {
-    let Ok(value) = std::str::from_utf8(value) else {
+    let Ok(text) = std::str::from_utf8(value) else {
         return None;
     };
-    let lower = value.to_ascii_lowercase();
-    const PLACEHOLDER_WORDS: &[&str] = &[
+    let lower = text.to_ascii_lowercase();
+    if PLACEHOLDER_WORDS.iter().any(|w| lower.contains(w)) {
+        return Some("a placeholder");
+    }
+    shape_rejection(text)
+}
+
+/// The fewest characters of a password reported at all: shorter ones (`root`, `admin`)
+/// are defaults that name an account more than they protect it.
+pub const GUESSABLE_MIN_LEN: usize = 6;
+
+/// The fewest characters of a password reported as strong (NIST SP 800-63B's minimum);
+/// a shorter one, or one below its rule's `min_entropy`, is guessable.
+pub const STRONG_MIN_LEN: usize = 8;
+
+/// Why a value too guessable to be a strong password is not a weak one either, if it is
+/// not: shorter than [`GUESSABLE_MIN_LEN`], a number, made up ([`fake_rejection`]), a
+/// stand-in (`changeme`, `your_password`, `xxxx`, `test…`, the bare word `password`), a
+/// path, or not a literal at all (a template, expression, call or identifier).
+///
+/// Unlike [`generic_rejection`] it keeps dictionary words and the word `secret`: a
+/// password such as `secret`, `postgres1` or `thisismypassword` is exactly the kind an
+/// attacker tries first.
+pub fn guessable_rejection(value: &[u8]) -> Option<&'static str> {
+    if value.len() < GUESSABLE_MIN_LEN {
+        return Some("too short to be a password");
+    }
+    if value.iter().all(u8::is_ascii_digit) {
+        return Some("a number");
+    }
+
+    if let Some(reason) = fake_rejection(value) {
+        return Some(reason);
+    }
+    let Ok(text) = std::str::from_utf8(value) else {
+        return None;
+    };
+    let lower = text.to_ascii_lowercase();
+    const STAND_INS: &[&str] = &[
         "changeme",
         "change_me",
         "changeit",
@@ -169,18 +307,32 @@ pub fn generic_rejection(value: &[u8]) -> Option<&'static str> {
         "example",
         "dummy",
         "test",
-        "password",
         "placeholder",
-        "secret",
         "redacted",
         "your_",
         "your-",
+        "yourpass",
         "sample",
         "fake",
     ];
-    if PLACEHOLDER_WORDS.iter().any(|w| lower.contains(w)) {
+    if STAND_INS.iter().any(|w| lower.contains(w)) {
         return Some("a placeholder");
     }
+    let word: String = lower.chars().filter(char::is_ascii_alphanumeric).collect();
+    if ["password", "passwd", "passphrase", "pass", "pwd"].contains(&word.as_str()) {
+        return Some("the field's own name");
+    }
+    if text.contains('/') || text.contains('\\') {
+        return Some("a path");
+    }
+    shape_rejection(text)
+}
+
+/// Why a value is not a literal secret, by its shape: a template variable, a hash digest,
+/// a UUID, an expression reading configuration, an identifier path, a call or an
+/// identifier.
+fn shape_rejection(value: &str) -> Option<&'static str> {
+    let lower = value.to_ascii_lowercase();
     let angle_placeholder = lower
         .find('<')
         .is_some_and(|open| lower[open..].contains('>'));
@@ -240,7 +392,7 @@ pub fn generic_rejection(value: &[u8]) -> Option<&'static str> {
                 >= 2
     };
     if value.contains('.') && value.split('.').all(ident) && !value.split('.').any(random_segment) {
-        return Some("an identifier path");
+        return Some(IDENTIFIER_PATH);
     }
     if value.ends_with(')') && value.contains('(') {
         return Some("a call");
@@ -252,7 +404,7 @@ pub fn generic_rejection(value: &[u8]) -> Option<&'static str> {
             .all(|c| c.is_ascii_uppercase() || c == b'_' || c.is_ascii_digit())
             || value.bytes().all(|c| c.is_ascii_lowercase() || c == b'_'))
     {
-        return Some("an identifier");
+        return Some(IDENTIFIER);
     }
     None
 }
@@ -359,6 +511,80 @@ mod tests {
             "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW",
         ] {
             assert_eq!(fake_rejection(value.as_bytes()), None, "{value}");
+        }
+    }
+
+    #[test]
+    fn guessable_passwords_are_literals_and_stand_ins_are_not() {
+        for value in [
+            "secret",
+            "postgres",
+            "thisismypassword",
+            "open sesame",
+            "letmein",
+            "Secret123",
+        ] {
+            assert_eq!(guessable_rejection(value.as_bytes()), None, "{value}");
+        }
+        for (value, why) in [
+            ("admin", "too short to be a password"),
+            ("12345678", "a number"),
+            ("xxxxxxxx", "filler characters"),
+            ("changeme", "a placeholder"),
+            ("test1234", "a placeholder"),
+            ("your_password_here", "a placeholder"),
+            ("Password", "the field's own name"),
+            ("pass-word", "the field's own name"),
+            ("cms/sites/passwords#update", "a path"),
+            ("${DB_PASSWORD}", "a template variable"),
+            ("open_sesame", "an identifier"),
+            ("app.config.dbPass", "an identifier path"),
+        ] {
+            assert_eq!(guessable_rejection(value.as_bytes()), Some(why), "{value}");
+        }
+        assert!(anonymous_login(b"busybox@"));
+        assert!(!anonymous_login(b"b@sybox1"));
+    }
+
+    #[test]
+    fn documentation_hosts_are_recognised() {
+        for text in [
+            "@example.com:5432/db",
+            "@db.example.org",
+            "@[2001:db8::1234]/database",
+            "@192.0.2.10",
+            "@svc.example",
+        ] {
+            assert!(names_a_documentation_host(text), "{text}");
+        }
+        for text in [
+            "@localhost:5432",
+            "@db.acme.io",
+            "@[2001:db9::1]",
+            "@10.0.0.5",
+        ] {
+            assert!(!names_a_documentation_host(text), "{text}");
+        }
+    }
+
+    #[test]
+    fn example_and_made_up_accounts_and_buckets_are_not_the_organisations() {
+        for value in [
+            "arn:aws:iam::123456789012:role/x",
+            "arn:aws:kms:us-west-2:111122223333:key/k",
+            "arn:aws:sns:us-east-1:333333333333:topic",
+            "amzn-s3-demo-bucket.s3.amazonaws.com",
+            "DOC-EXAMPLE-BUCKET",
+        ] {
+            assert!(identifier_rejection(value.as_bytes()).is_some(), "{value}");
+        }
+        for value in [
+            "arn:aws:iam::406139842376:role/deploy",
+            "acme-logs.s3.amazonaws.com",
+            // Thirteen digits are not an account.
+            "arn:aws:s3:::bucket-1111111111111",
+        ] {
+            assert_eq!(identifier_rejection(value.as_bytes()), None, "{value}");
         }
     }
 }

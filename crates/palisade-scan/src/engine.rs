@@ -22,6 +22,9 @@ pub struct Hit {
     pub span: Range<usize>,
     /// Byte range of the secret (the evidence) inside the buffer.
     pub secret: Range<usize>,
+    /// A password of a rule with `guessable = true` that is too short or too predictable
+    /// to be strong: reported at low severity.
+    pub guessable: bool,
 }
 
 /// A compiled scanner, shared by every thread.
@@ -180,23 +183,73 @@ impl Scanner {
                 let Some((start, end)) = locations.get(rule.secret_group) else {
                     continue;
                 };
-                let secret = &data[start..end];
-                if secret.is_empty() || !passes(rule, secret) {
+                let Some(strength) = judge(rule, data, whole.range(), start..end, &locations)
+                else {
                     continue;
-                }
-                if let Some((h_start, h_end)) = rule.host_group.and_then(|g| locations.get(g))
-                    && std::str::from_utf8(&data[h_start..h_end]).is_ok_and(checks::is_local_host)
-                {
-                    continue;
-                }
+                };
                 hits.push(Hit {
                     rule: index,
                     span: whole.start()..whole.end(),
                     secret: start..end,
+                    guessable: strength == Strength::Guessable,
                 });
             }
         }
     }
+}
+
+/// How strong a match that is reported is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Strength {
+    /// It passes every check of its rule.
+    Strong,
+    /// A password too short or too predictable for its rule, but a literal one: rules with
+    /// `guessable = true` report it at low severity.
+    Guessable,
+}
+
+/// Whether a match is reported, and how strong it is: its secret's checks ([`passes`],
+/// or for a guessable password [`guessable`]) and, for a rule with a `host` group, that
+/// the host is not local. A password rule (`guessable = true`) never reports the user
+/// name repeated as the password, nor an anonymous login's e-mail address. `locations`
+/// are the match's capture locations.
+pub fn judge(
+    rule: &Rule,
+    data: &[u8],
+    whole: Range<usize>,
+    secret: Range<usize>,
+    locations: &regex::bytes::CaptureLocations,
+) -> Option<Strength> {
+    if secret.is_empty() {
+        return None;
+    }
+    if let Some((h_start, h_end)) = rule.host_group.and_then(|g| locations.get(g))
+        && std::str::from_utf8(&data[h_start..h_end]).is_ok_and(checks::is_local_host)
+    {
+        return None;
+    }
+    let value = &data[secret.clone()];
+    if rule.spec.guessable
+        && (checks::anonymous_login(value) || same_as_user(data, &whole, &secret))
+    {
+        return None;
+    }
+    if passes(rule, value) && !(rule.spec.guessable && value.len() < checks::STRONG_MIN_LEN) {
+        return Some(Strength::Strong);
+    }
+    guessable(rule, data, whole, secret).then_some(Strength::Guessable)
+}
+
+/// Whether the password repeats the user name just before it (`user:user@`).
+fn same_as_user(data: &[u8], whole: &Range<usize>, secret: &Range<usize>) -> bool {
+    let value = &data[secret.clone()];
+    let before = &data[whole.start..secret.start];
+    before.strip_suffix(b":").is_some_and(|user| {
+        user.ends_with(value)
+            && user[..user.len() - value.len()]
+                .last()
+                .is_none_or(|&b| !b.is_ascii_alphanumeric() && b != b'_' && b != b'.')
+    })
 }
 
 /// Whether a rule's secret passes its entropy, checksum, made-up-content and placeholder
@@ -215,7 +268,31 @@ pub fn passes(rule: &Rule, secret: &[u8]) -> bool {
     if rule.spec.kind == RuleKind::Secret && checks::fake_rejection(secret).is_some() {
         return false;
     }
-    !(rule.spec.generic && checks::generic_rejection(secret).is_some())
+    if rule.spec.kind == RuleKind::Identifier && checks::identifier_rejection(secret).is_some() {
+        return false;
+    }
+    !rule.spec.generic || rejection_stands(rule, checks::generic_rejection(secret)).is_none()
+}
+
+/// A rejection, unless the rule's values are literals and it only says the value is
+/// shaped like a name in code.
+fn rejection_stands(rule: &Rule, reason: Option<&'static str>) -> Option<&'static str> {
+    reason.filter(|why| !(rule.spec.literal && checks::only_code_shaped(why)))
+}
+
+/// Whether a password that is not strong is still a literal one worth reporting
+/// ([`checks::guessable_rejection`]), in a rule that reports those: not an example aimed
+/// at a documentation host (`user:secret@example.com`, `[2001:db8::1]`).
+fn guessable(rule: &Rule, data: &[u8], whole: Range<usize>, secret: Range<usize>) -> bool {
+    if !rule.spec.guessable {
+        return false;
+    }
+    let value = &data[secret.clone()];
+    if rejection_stands(rule, checks::guessable_rejection(value)).is_some() {
+        return false;
+    }
+    let after = String::from_utf8_lossy(&data[secret.end..whole.end]).to_ascii_lowercase();
+    !checks::names_a_documentation_host(&after)
 }
 
 /// Sorts hits and drops the redundant ones: a generic rule's hit on a secret a specific
@@ -226,6 +303,7 @@ pub fn resolve(rules: &RuleSet, mut hits: Vec<Hit>) -> Vec<Hit> {
         let rule = &rules.rules()[hit.rule];
         (
             rule.spec.generic,
+            hit.guessable,
             std::cmp::Reverse(rule.spec.severity),
             hit.rule,
         )

@@ -128,6 +128,9 @@ pub fn summary(report: &Report, elapsed_secs: f64) -> String {
             s.suppressed_inline, s.suppressed_allowlist, s.suppressed_baseline
         );
     }
+    if s.below_min_severity > 0 {
+        let _ = write!(line, "; {} below --min-severity", s.below_min_severity);
+    }
     line
 }
 

@@ -21,6 +21,10 @@ pub const BUILTIN_FILES: &[(&str, &str)] = &[
     ("database.toml", include_str!("../rules/database.toml")),
     ("generic.toml", include_str!("../rules/generic.toml")),
     ("hashes.toml", include_str!("../rules/hashes.toml")),
+    (
+        "identifiers.toml",
+        include_str!("../rules/identifiers.toml"),
+    ),
     ("keys.toml", include_str!("../rules/keys.toml")),
     ("messaging.toml", include_str!("../rules/messaging.toml")),
     ("payment.toml", include_str!("../rules/payment.toml")),
@@ -43,6 +47,9 @@ pub enum RuleKind {
     Transport,
     /// Personal data where production data may not live.
     Pii,
+    /// Not a credential, but a name of the organisation's infrastructure (a cloud
+    /// account, a resource, a storage bucket, an OAuth client) that ties the code to it.
+    Identifier,
 }
 
 impl RuleKind {
@@ -52,6 +59,7 @@ impl RuleKind {
             RuleKind::Secret => "secret",
             RuleKind::Transport => "transport",
             RuleKind::Pii => "pii",
+            RuleKind::Identifier => "identifier",
         }
     }
 }
@@ -78,6 +86,22 @@ impl Severity {
             Severity::Medium => "medium",
             Severity::High => "high",
             Severity::Critical => "critical",
+        }
+    }
+}
+
+impl std::str::FromStr for Severity {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Severity, String> {
+        match text {
+            "low" => Ok(Severity::Low),
+            "medium" => Ok(Severity::Medium),
+            "high" => Ok(Severity::High),
+            "critical" => Ok(Severity::Critical),
+            _ => Err(format!(
+                "{text:?} is not a severity: use low, medium, high or critical"
+            )),
         }
     }
 }
@@ -119,12 +143,26 @@ pub struct RuleSpec {
     /// A generic assignment rule: placeholders, hashes, identifiers are dropped.
     #[serde(default)]
     pub generic: bool,
+    /// The value sits where no code can be (a command line, a `.netrc`): a value shaped
+    /// like a name in code (`dev_admin`, `a.b`) is a literal there, not a variable.
+    #[serde(default)]
+    pub literal: bool,
+    /// A password rule that also reports guessable passwords: a literal value shorter
+    /// than 8 characters or below `min_entropy` (`secret`, `postgres1`, `open sesame`)
+    /// is reported at low severity instead of dropped, unless it is a stand-in, the user
+    /// name again, or aimed at a documentation host.
+    #[serde(default)]
+    pub guessable: bool,
     /// Texts that must produce a finding of this rule.
     #[serde(default)]
     pub examples: Vec<String>,
     /// Texts that must not.
     #[serde(default)]
     pub counter_examples: Vec<String>,
+    /// Texts that must produce a guessable (low-severity) finding of this rule and no
+    /// strong one; only for rules with `guessable = true`.
+    #[serde(default)]
+    pub guessable_examples: Vec<String>,
     /// Where the format is documented.
     #[serde(default)]
     pub references: Vec<String>,
@@ -353,6 +391,13 @@ fn compile(origin: &str, spec: RuleSpec, when: Compile) -> Result<Rule, RuleErro
         if !seen.insert(keyword) {
             return Err(fail(format!("keyword {keyword:?} is listed twice")));
         }
+    }
+    if !spec.guessable && !spec.guessable_examples.is_empty() {
+        return Err(fail(
+            "guessable_examples need `guessable = true`: only such a rule reports guessable \
+             passwords"
+                .to_owned(),
+        ));
     }
     if let Some(entropy) = spec.min_entropy
         && !(0.0..=8.0).contains(&entropy)

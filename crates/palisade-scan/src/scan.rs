@@ -22,6 +22,14 @@ use crate::rules::{RuleKind, Severity};
 /// The comment that silences a finding on its line or the line below.
 pub const INLINE_ALLOW: &[u8] = b"palisade:allow";
 
+/// Other scanners' inline markers, honoured on the finding's own line so that a
+/// repository moving to Palisade keeps the suppressions it already reviewed:
+/// detect-secrets' `pragma: allowlist secret` and gitleaks' `gitleaks:allow`.
+pub const FOREIGN_INLINE_ALLOW: &[&[u8]] = &[b"pragma: allowlist secret", b"gitleaks:allow"];
+
+/// detect-secrets' marker for the line below it.
+pub const FOREIGN_NEXT_LINE_ALLOW: &[u8] = b"pragma: allowlist nextline secret";
+
 /// Files larger than this are read in windows instead of whole.
 pub const DEFAULT_WINDOW: usize = 32 << 20;
 /// How far consecutive windows overlap: longer than any secret a rule matches.
@@ -92,6 +100,9 @@ pub struct Stats {
     pub suppressed_allowlist: u64,
     /// Findings in the baseline.
     pub suppressed_baseline: u64,
+    /// Findings left out for a severity below the one asked for
+    /// ([`Report::keep_severity_at_least`]).
+    pub below_min_severity: u64,
 }
 
 /// The result of a scan.
@@ -103,6 +114,16 @@ pub struct Report {
     pub skipped: Vec<Skipped>,
     /// Counts.
     pub stats: Stats,
+}
+
+impl Report {
+    /// Drops the findings below `min` (`--min-severity`), counting them in
+    /// [`Stats::below_min_severity`].
+    pub fn keep_severity_at_least(&mut self, min: Severity) {
+        let before = self.findings.len();
+        self.findings.retain(|f| f.severity >= min);
+        self.stats.below_min_severity += (before - self.findings.len()) as u64;
+    }
 }
 
 impl Report {
@@ -193,13 +214,15 @@ impl ScanConfig {
         let mut found: Vec<(Hit, RuleKind, Severity, String, String)> = Vec::new();
         for hit in self.scanner.scan(data) {
             let rule = self.scanner.rule(hit.rule);
-            found.push((
-                hit,
-                rule.spec.kind,
-                rule.spec.severity,
-                rule.spec.id.clone(),
-                rule.spec.name.clone(),
-            ));
+            let (severity, name) = if hit.guessable {
+                (
+                    Severity::Low,
+                    format!("{} (guessable value)", rule.spec.name),
+                )
+            } else {
+                (rule.spec.severity, rule.spec.name.clone())
+            };
+            found.push((hit, rule.spec.kind, severity, rule.spec.id.clone(), name));
         }
         if let Some((detector, paths)) = &self.pii
             && paths.iter().any(|g| g.matches(buffer.path))
@@ -210,6 +233,7 @@ impl ScanConfig {
                         rule: usize::MAX,
                         span: m.start..m.end,
                         secret: m.start..m.end,
+                        guessable: false,
                     },
                     RuleKind::Pii,
                     pii_severity(m.kind),
@@ -493,7 +517,9 @@ fn pii_severity(kind: PiiKind) -> Severity {
     }
 }
 
-/// Whether the line holding `at`, or the line before it, says `palisade:allow`.
+/// Whether a comment silences the finding at `at`: `palisade:allow` on its line or the
+/// line before, another scanner's marker ([`FOREIGN_INLINE_ALLOW`]) on its line, or
+/// [`FOREIGN_NEXT_LINE_ALLOW`] on the line before.
 fn inline_allowed(data: &[u8], at: usize) -> bool {
     let line_start = memchr::memrchr(b'\n', &data[..at]).map_or(0, |i| i + 1);
     let line_end = memchr::memchr(b'\n', &data[at..]).map_or(data.len(), |i| at + i);
@@ -502,7 +528,13 @@ fn inline_allowed(data: &[u8], at: usize) -> bool {
     } else {
         memchr::memrchr(b'\n', &data[..line_start - 1]).map_or(0, |i| i + 1)
     };
-    memchr::memmem::find(&data[previous_start..line_end], INLINE_ALLOW).is_some()
+    let line = &data[line_start..line_end];
+    let previous = &data[previous_start..line_start];
+    let has = |text: &[u8], marker: &[u8]| memchr::memmem::find(text, marker).is_some();
+    has(line, INLINE_ALLOW)
+        || has(previous, INLINE_ALLOW)
+        || FOREIGN_INLINE_ALLOW.iter().any(|m| has(line, m))
+        || has(previous, FOREIGN_NEXT_LINE_ALLOW)
 }
 
 /// Whether a file looks minified: a `.min.` name, or long lines in its first bytes.

@@ -418,6 +418,12 @@ pub struct ScanArgs {
     #[arg(long)]
     pub subject: Option<String>,
 
+    /// Report only findings of this severity or worse: `medium` leaves out guessable
+    /// passwords and infrastructure identifiers (both `low`)
+    #[arg(long, value_name = "SEVERITY", default_value = "low",
+          value_parser = ["low", "medium", "high", "critical"])]
+    pub min_severity: String,
+
     /// No progress line
     #[arg(long, short)]
     pub quiet: bool,

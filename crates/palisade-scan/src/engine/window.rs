@@ -575,19 +575,16 @@ mod tests {
                 let Some((start, end)) = locations.get(rule.secret_group) else {
                     continue;
                 };
-                if start == end || !crate::engine::passes(rule, &data[start..end]) {
+                let Some(strength) =
+                    crate::engine::judge(rule, data, m.range(), start..end, &locations)
+                else {
                     continue;
-                }
-                if let Some((h_start, h_end)) = rule.host_group.and_then(|g| locations.get(g))
-                    && std::str::from_utf8(&data[h_start..h_end])
-                        .is_ok_and(crate::checks::is_local_host)
-                {
-                    continue;
-                }
+                };
                 hits.push(crate::engine::Hit {
                     rule: index,
                     span: m.start()..m.end(),
                     secret: start..end,
+                    guessable: strength == crate::engine::Strength::Guessable,
                 });
             }
         }

@@ -53,10 +53,10 @@ impl Tally {
 
 /// The recall this scanner reached when the figure was last raised: a change that loses
 /// positives fails here instead of going unnoticed.
-const RECALL_FLOOR: f64 = 0.745;
+const RECALL_FLOOR: f64 = 0.82;
 
 #[test]
-fn no_peer_is_both_more_precise_and_finds_more() {
+fn recall_at_least_every_peers_at_a_precision_of_at_least_095() {
     let Some(dir) = testdata() else { return };
     let cases = labelled::load(&dir).expect("labelled cases load");
     assert!(cases.len() > 500, "only {} cases", cases.len());
@@ -65,6 +65,8 @@ fn no_peer_is_both_more_precise_and_finds_more() {
     let mut by_source: BTreeMap<String, Tally> = BTreeMap::new();
     let mut misses = Vec::new();
     let mut noise = Vec::new();
+    // The same, counting only findings of medium severity or worse (`--min-severity medium`).
+    let mut without_low = Tally::default();
     for case in &cases {
         let mut report = Report::default();
         config.scan_buffer(
@@ -75,6 +77,20 @@ fn no_peer_is_both_more_precise_and_finds_more() {
         let source = case.source.split('/').next().unwrap_or("?").to_owned();
         let tally = by_source.entry(source).or_default();
         let reported = !report.findings.is_empty();
+        let reported_medium = report
+            .findings
+            .iter()
+            .any(|f| f.severity >= palisade_scan::rules::Severity::Medium);
+        match case.label {
+            Label::Positive => {
+                without_low.positives += 1;
+                without_low.found += u32::from(reported_medium);
+            }
+            Label::Negative => {
+                without_low.negatives += 1;
+                without_low.silent += u32::from(!reported_medium);
+            }
+        }
         for t in [&mut total, tally] {
             match case.label {
                 Label::Positive => {
@@ -119,6 +135,11 @@ fn no_peer_is_both_more_precise_and_finds_more() {
         total.recall(),
         total.negative_precision()
     );
+    eprintln!(
+        "medium+ only     {:.4}  {:.4}",
+        without_low.recall(),
+        without_low.negative_precision()
+    );
     eprintln!("missed positives:\n  {}", misses.join("\n  "));
     eprintln!("reported negatives:\n  {}", noise.join("\n  "));
 
@@ -143,18 +164,20 @@ fn no_peer_is_both_more_precise_and_finds_more() {
         "recall {:.4} fell below {RECALL_FLOOR}",
         total.recall()
     );
-    // Against each peer: we find at least as much, or the peer buys its extra finds
-    // with precision below 0.95 and below ours (Nosey Parker: 0.817 recall at 0.88).
+    // Against each peer: at least its recall, at a precision on the negatives of at least
+    // 0.95 (already asserted) and at least its own.
     for tool in tools {
         let name = tool["tool"].as_str().unwrap_or("?");
         let recall = tool["recall"].as_f64().expect("recall");
         let precision = tool["negative_precision"].as_f64().expect("precision");
         assert!(
-            total.recall() >= recall
-                || (precision < 0.95 && precision < total.negative_precision()),
-            "{name} finds more ({recall:.4} against {:.4}) at a precision of {precision:.4} \
-             (ours {:.4})",
-            total.recall(),
+            total.recall() >= recall,
+            "{name} finds more: recall {recall:.4} against our {:.4}",
+            total.recall()
+        );
+        assert!(
+            total.negative_precision() >= precision.min(0.95),
+            "{name} is more precise on the negatives: {precision:.4} against our {:.4}",
             total.negative_precision()
         );
     }

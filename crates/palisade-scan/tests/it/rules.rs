@@ -47,6 +47,11 @@ fn every_rule_finds_its_examples_and_none_of_its_counter_examples() {
             let hits = scanner.scan(example.as_bytes());
             if hits.is_empty() {
                 failures.push(format!("{}: missed example {example:?}", rule.spec.id));
+            } else if hits.iter().all(|hit| hit.guessable) {
+                failures.push(format!(
+                    "{}: example {example:?} is found only as a guessable value",
+                    rule.spec.id
+                ));
             }
             for hit in &hits {
                 // The prefilter is sound for this match: it contains a keyword.
@@ -64,6 +69,21 @@ fn every_rule_finds_its_examples_and_none_of_its_counter_examples() {
                     ));
                 }
             }
+        }
+        for example in &rule.spec.guessable_examples {
+            let hits = scanner.scan(example.as_bytes());
+            if hits.is_empty() || hits.iter().any(|hit| !hit.guessable) {
+                failures.push(format!(
+                    "{}: guessable example {example:?} gives {hits:?}, not one guessable hit",
+                    rule.spec.id
+                ));
+            }
+        }
+        if rule.spec.guessable && rule.spec.guessable_examples.is_empty() {
+            failures.push(format!(
+                "{}: reports guessable values but has no guessable_examples",
+                rule.spec.id
+            ));
         }
         for counter in &rule.spec.counter_examples {
             if !scanner.scan(counter.as_bytes()).is_empty() {

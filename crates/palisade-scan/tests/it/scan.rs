@@ -179,6 +179,37 @@ fn inline_comments_allowlists_and_baselines_suppress() {
 }
 
 #[test]
+fn other_scanners_inline_markers_are_honoured_where_they_apply() {
+    let config = config();
+    let scan = |text: String| {
+        let mut report = Report::default();
+        config.scan_buffer(
+            Buffer::whole("settings.env", text.as_bytes()),
+            text.len(),
+            &mut report,
+        );
+        report
+    };
+    // detect-secrets and gitleaks mark the finding's own line.
+    for marker in ["# pragma: allowlist secret", "# gitleaks:allow"] {
+        let report = scan(format!("A={} {marker}\n", github_token(1)));
+        assert!(report.findings.is_empty(), "{marker}: {report:#?}");
+        assert_eq!(report.stats.suppressed_inline, 1, "{marker}");
+        // On the line before, only `palisade:allow` and detect-secrets' nextline marker count.
+        let report = scan(format!("{marker}\nA={}\n", github_token(1)));
+        assert_eq!(report.findings.len(), 1, "{marker} above: {report:#?}");
+    }
+    let report = scan(format!(
+        "# pragma: allowlist nextline secret\nA={}\nB={}\n",
+        github_token(1),
+        github_token(2)
+    ));
+    assert_eq!(report.findings.len(), 1, "{report:#?}");
+    assert_eq!(report.findings[0].line, 3);
+    assert_eq!(report.stats.suppressed_inline, 1);
+}
+
+#[test]
 fn no_output_format_shows_a_secret() {
     let token = github_token(9);
     let data = format!("first line\nauth:\n  token: {token}\npassword = \"Zq8#mV2$kP9!wR4x\"\n");

@@ -53,7 +53,7 @@ pub fn run(args: &ScanArgs, db: &str, out: &Output) -> anyhow::Result<ExitCode> 
         std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
     });
 
-    let report = if args.stdin {
+    let mut report = if args.stdin {
         scan_stdin(&config, &args.stdin_name)?
     } else if let Some(files) = staged {
         scan_staged(&config, &files)
@@ -75,6 +75,11 @@ pub fn run(args: &ScanArgs, db: &str, out: &Output) -> anyhow::Result<ExitCode> 
             config.scan_tree(&roots, threads, &progress)
         })
     };
+    report.keep_severity_at_least(
+        args.min_severity
+            .parse()
+            .map_err(|e: String| anyhow::anyhow!("--min-severity: {e}"))?,
+    );
     let elapsed = started.elapsed().as_secs_f64();
 
     if let Some(path) = &args.write_baseline {
@@ -365,6 +370,7 @@ fn record(
                 "allowlist": report.stats.suppressed_allowlist,
                 "baseline": report.stats.suppressed_baseline,
             },
+            "below_min_severity": report.stats.below_min_severity,
             "skipped": report.skipped.len(),
             "results": findings,
         }),

@@ -94,6 +94,75 @@ fn report_formats_for_machines() {
 }
 
 #[test]
+fn guessable_passwords_and_identifiers_are_low_and_min_severity_leaves_them_out() {
+    let dir = tree();
+    std::fs::write(
+        dir.path().join("app/settings.ini"),
+        "[db]\npassword = postgres\nrole_arn = arn:aws:iam::406139842376:role/deploy\n",
+    )
+    .unwrap();
+    let all = palisade(dir.path(), &["scan", "--report-format", "jsonl"]);
+    assert_eq!(all.code, 1, "{}", all.stderr);
+    let findings: Vec<Value> = all
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let by_rule = |rule: &str| {
+        findings
+            .iter()
+            .find(|f| f["rule"] == rule)
+            .unwrap_or_else(|| panic!("no {rule} finding in {findings:#?}"))
+    };
+    let weak = by_rule("generic-password-assignment");
+    assert_eq!(weak["severity"], "low");
+    assert!(
+        weak["name"]
+            .as_str()
+            .unwrap()
+            .ends_with("(guessable value)"),
+        "{weak}"
+    );
+    let arn = by_rule("aws-arn-with-account");
+    assert_eq!(
+        (arn["kind"].as_str(), arn["severity"].as_str()),
+        (Some("identifier"), Some("low"))
+    );
+    assert_eq!(findings.len(), 3, "{findings:#?}");
+
+    let medium = palisade(
+        dir.path(),
+        &["scan", "--min-severity", "medium", "--format", "json"],
+    );
+    assert_eq!(medium.code, 1, "{}", medium.stderr);
+    let report: Value = serde_json::from_str(&medium.stdout).unwrap();
+    assert_eq!(report["findings"].as_array().unwrap().len(), 1);
+    assert_eq!(report["findings"][0]["rule"], "github-pat-classic");
+    assert_eq!(report["stats"]["below_min_severity"], 2);
+    let human = palisade(dir.path(), &["scan", "--min-severity", "medium"]);
+    assert!(
+        human.stdout.contains("2 below --min-severity"),
+        "{}",
+        human.stdout
+    );
+
+    let critical_only = palisade(
+        dir.path(),
+        &["scan", "app/settings.ini", "--min-severity", "high"],
+    );
+    assert_eq!(critical_only.code, 0, "{}", critical_only.stdout);
+    let wrong = palisade(dir.path(), &["scan", "--min-severity", "severe"]);
+    assert_eq!(wrong.code, 2);
+    assert!(
+        wrong
+            .stderr
+            .contains("possible values: low, medium, high, critical"),
+        "{}",
+        wrong.stderr
+    );
+}
+
+#[test]
 fn standard_input_is_scanned_under_its_given_name() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_palisade"))
         .args([
