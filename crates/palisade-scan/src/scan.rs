@@ -145,6 +145,7 @@ impl Report {
         s.suppressed_inline += o.suppressed_inline;
         s.suppressed_allowlist += o.suppressed_allowlist;
         s.suppressed_baseline += o.suppressed_baseline;
+        s.below_min_severity += o.below_min_severity;
     }
 }
 

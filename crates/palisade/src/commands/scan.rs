@@ -4,7 +4,7 @@
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
@@ -58,7 +58,13 @@ pub fn run(args: &ScanArgs, db: &str, out: &Output) -> anyhow::Result<ExitCode> 
     } else if let Some(files) = staged {
         scan_staged(&config, &files)
     } else if args.history || args.range.is_some() {
-        scan_git(&config, &repo_root(args), args.range.as_deref(), threads)?
+        scan_git(
+            &config,
+            &repo_root(args),
+            args.range.as_deref(),
+            threads,
+            args.quiet,
+        )?
     } else {
         let roots: Vec<PathBuf> = if args.paths.is_empty() {
             vec![PathBuf::from(".")]
@@ -229,7 +235,9 @@ fn scan_git(
     repo: &Path,
     range: Option<&str>,
     threads: usize,
+    quiet: bool,
 ) -> anyhow::Result<Report> {
+    let progress = &Progress::default();
     use palisade_scan::git::{HistoryOptions, Origin};
     use std::sync::Mutex;
     let total = Mutex::new(Report::default());
@@ -237,14 +245,37 @@ fn scan_git(
         threads,
         ..HistoryOptions::default()
     };
+    let scanned = (AtomicU64::new(0), AtomicU64::new(0));
     let visit = |data: &[u8], origin: &Origin| {
+        progress.files.fetch_add(1, Ordering::Relaxed);
+        progress
+            .bytes
+            .fetch_add(data.len() as u64, Ordering::Relaxed);
         if config.path_allowed(&origin.path) {
             return;
         }
-        let mut local = Report::default();
         if memchr_nul(data) {
+            let skipped = palisade_scan::scan::Skipped {
+                path: origin.path.clone(),
+                reason: format!(
+                    "binary (it holds NUL bytes); first committed in {}",
+                    &origin.commit[..origin.commit.len().min(12)]
+                ),
+            };
+            if let Ok(mut t) = total.lock() {
+                t.skipped.push(skipped);
+            }
             return;
         }
+        scanned.0.fetch_add(1, Ordering::Relaxed);
+        scanned.1.fetch_add(data.len() as u64, Ordering::Relaxed);
+        let mut local = Report::default();
+        config.scan_buffer(Buffer::whole(&origin.path, data), data.len(), &mut local);
+        if local.findings.is_empty() && local.stats == Default::default() {
+            // Most blobs: nothing found, nothing suppressed, no lock taken.
+            return;
+        }
+        // Who introduced the blob is looked up only for the few that have findings.
         let introduced = Introduced {
             commit: origin.commit.clone(),
             author: origin.author.clone(),
@@ -252,22 +283,30 @@ fn scan_git(
                 .map(|t| t.to_string())
                 .unwrap_or_default(),
         };
-        let buffer = Buffer {
-            introduced: Some(&introduced),
-            ..Buffer::whole(&origin.path, data)
-        };
-        config.scan_buffer(buffer, data.len(), &mut local);
-        local.stats.files = 1;
-        local.stats.bytes = data.len() as u64;
+        for finding in &mut local.findings {
+            finding.introduced = Some(introduced.clone());
+        }
         if let Ok(mut t) = total.lock() {
             t.merge(local);
         }
     };
-    let stats = match range {
-        Some(spec) => palisade_scan::git::range(repo, spec, &options, visit)?,
-        None => palisade_scan::git::history(repo, &options, visit)?,
-    };
+    let stats = with_progress(progress, !quiet, || match range {
+        Some(spec) => palisade_scan::git::range(repo, spec, &options, visit),
+        None => palisade_scan::git::history(repo, &options, visit),
+    })?;
     let mut report = total.into_inner().unwrap_or_else(|e| e.into_inner());
+    report.stats.files = scanned.0.into_inner();
+    report.stats.bytes = scanned.1.into_inner();
+    if stats.skipped_large > 0 {
+        report.skipped.push(palisade_scan::scan::Skipped {
+            path: repo.display().to_string(),
+            reason: format!(
+                "{} blobs larger than {} MiB were not read",
+                stats.skipped_large,
+                options.max_blob_bytes >> 20
+            ),
+        });
+    }
     for error in stats.errors {
         report.skipped.push(palisade_scan::scan::Skipped {
             path: repo.display().to_string(),

@@ -389,4 +389,38 @@ fn staged_and_history_scans_read_git() {
             .unwrap()
             .starts_with("2026-01-02T03:04:05")
     );
+
+    // A binary blob in history is not scanned, and the report says so instead of
+    // dropping it silently; the counts are of the blobs actually scanned.
+    git(&["commit", "-qm", "add new.env"]);
+    std::fs::write(dir.path().join("logo.bin"), b"\x89PNG\0\0\0\rIHDR").unwrap();
+    git(&["add", "logo.bin"]);
+    git(&["commit", "-qm", "add a logo"]);
+    let history = palisade(dir.path(), &["scan", "--history", "--format", "json"]);
+    assert_eq!(history.code, 1, "{}", history.stderr);
+    let report: Value = serde_json::from_str(&history.stdout).unwrap();
+    let skipped = report["skipped"].as_array().unwrap();
+    assert_eq!(skipped.len(), 1, "{skipped:#?}");
+    assert_eq!(skipped[0]["path"], "logo.bin");
+    assert!(
+        skipped[0]["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("binary (it holds NUL bytes); first committed in "),
+        "{skipped:#?}"
+    );
+    // Two versions of app.env and new.env: three text blobs, each holding the token.
+    assert_eq!(report["stats"]["files"], 3, "{:#}", report["stats"]);
+    assert_eq!(report["findings"].as_array().unwrap().len(), 3);
+    assert!(
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["introduced"]["commit"]
+                .as_str()
+                .is_some_and(|c| c.len() == 40)),
+        "{:#}",
+        report["findings"]
+    );
 }
