@@ -236,7 +236,7 @@ pub fn only_code_shaped(reason: &str) -> bool {
 }
 
 /// Words that mark a value as a stand-in for a secret, not a secret.
-const PLACEHOLDER_WORDS: &[&str] = &[
+const STAND_IN_WORDS: &[&str] = &[
     "changeme",
     "change_me",
     "changeit",
@@ -245,15 +245,18 @@ const PLACEHOLDER_WORDS: &[&str] = &[
     "example",
     "dummy",
     "test",
-    "password",
     "placeholder",
-    "secret",
     "redacted",
     "your_",
     "your-",
+    "yourpass",
     "sample",
     "fake",
 ];
+
+/// Words that, where a random value is expected (a generic assignment), also mark a
+/// stand-in: `my-secret-key`, `db_password_here`.
+const GENERIC_STAND_IN_WORDS: &[&str] = &["password", "secret"];
 
 /// Why a generic assignment's value is not a secret, if it is not.
 pub fn generic_rejection(value: &[u8]) -> Option<&'static str> {
@@ -261,7 +264,11 @@ pub fn generic_rejection(value: &[u8]) -> Option<&'static str> {
         return None;
     };
     let lower = text.to_ascii_lowercase();
-    if PLACEHOLDER_WORDS.iter().any(|w| lower.contains(w)) {
+    if STAND_IN_WORDS
+        .iter()
+        .chain(GENERIC_STAND_IN_WORDS)
+        .any(|w| lower.contains(w))
+    {
         return Some("a placeholder");
     }
     shape_rejection(text)
@@ -290,7 +297,6 @@ pub fn guessable_rejection(value: &[u8]) -> Option<&'static str> {
     if value.iter().all(u8::is_ascii_digit) {
         return Some("a number");
     }
-
     if let Some(reason) = fake_rejection(value) {
         return Some(reason);
     }
@@ -298,24 +304,7 @@ pub fn guessable_rejection(value: &[u8]) -> Option<&'static str> {
         return None;
     };
     let lower = text.to_ascii_lowercase();
-    const STAND_INS: &[&str] = &[
-        "changeme",
-        "change_me",
-        "changeit",
-        "xxxx",
-        "***",
-        "example",
-        "dummy",
-        "test",
-        "placeholder",
-        "redacted",
-        "your_",
-        "your-",
-        "yourpass",
-        "sample",
-        "fake",
-    ];
-    if STAND_INS.iter().any(|w| lower.contains(w)) {
+    if STAND_IN_WORDS.iter().any(|w| lower.contains(w)) {
         return Some("a placeholder");
     }
     let word: String = lower.chars().filter(char::is_ascii_alphanumeric).collect();
