@@ -57,6 +57,10 @@ pub struct ScanSettings {
     /// The baseline file of accepted findings, relative to this file.
     #[serde(default)]
     pub baseline: Option<String>,
+    /// Report only findings of this severity or worse (`low`, `medium`, `high` or
+    /// `critical`; default `low`, everything). `palisade scan --min-severity` overrides it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_severity: Option<String>,
     /// Rules of the organisation's own credential formats.
     #[serde(default)]
     pub rules: Vec<ScanRule>,
@@ -87,6 +91,13 @@ pub struct ScanRule {
     /// Texts the rule must not find.
     #[serde(default)]
     pub counter_examples: Vec<String>,
+    /// A password rule: a literal value under 8 characters or below `min_entropy` is
+    /// reported at severity low as a guessable password instead of dropped.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub guessable: bool,
+    /// Texts the rule must find as a guessable password only (with `guessable = true`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub guessable_examples: Vec<String>,
 }
 
 /// The organisation.

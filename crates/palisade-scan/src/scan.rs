@@ -76,6 +76,9 @@ pub struct ScanConfig {
     pub baseline: HashSet<String>,
     /// Window size for large files.
     pub window: usize,
+    /// The least severity reported, as the model sets it (`scan.min_severity`); the
+    /// caller applies it with [`Report::keep_severity_at_least`].
+    pub min_severity: Option<Severity>,
 }
 
 /// A file that was not scanned, and why.
@@ -200,6 +203,7 @@ impl ScanConfig {
             allow_patterns: Vec::new(),
             baseline: HashSet::new(),
             window: DEFAULT_WINDOW,
+            min_severity: None,
         }
     }
 

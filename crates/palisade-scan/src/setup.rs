@@ -66,8 +66,16 @@ pub fn build(options: &SetupOptions<'_>) -> Result<ScanConfig, SetupError> {
     let mut allow_paths = Vec::new();
     let mut allow_patterns = Vec::new();
     let mut pii_paths: Vec<String> = Vec::new();
+    let mut min_severity = None;
     if let Some((model, path)) = options.model {
         let settings = &model.scan;
+        if let Some(text) = &settings.min_severity {
+            min_severity = Some(text.parse().map_err(|message| SetupError::Setting {
+                origin: origin.clone(),
+                setting: "min_severity",
+                message,
+            })?);
+        }
         for id in &settings.disable {
             if !rules.rules().iter().any(|r| &r.spec.id == id) {
                 let ids: Vec<&str> = rules.rules().iter().map(|r| r.spec.id.as_str()).collect();
@@ -121,6 +129,7 @@ pub fn build(options: &SetupOptions<'_>) -> Result<ScanConfig, SetupError> {
     let mut config = ScanConfig::new(Scanner::new(rules)?);
     config.allow_paths = allow_paths;
     config.allow_patterns = allow_patterns;
+    config.min_severity = min_severity;
     if options.pii {
         let globs = pii_paths
             .iter()
@@ -146,7 +155,8 @@ fn spec_of(rule: &ScanRule) -> Result<RuleSpec, String> {
     value.try_into().map_err(|e: toml::de::Error| e.to_string())
 }
 
-/// A model rule must find its examples and none of its counter-examples.
+/// A model rule must find its examples (as strong findings), its guessable examples (as
+/// guessable ones only) and none of its counter-examples.
 fn check_examples(rules: &RuleSet, id: &str, origin: &str) -> Result<(), RuleError> {
     let Some(rule) = rules.rules().iter().find(|r| r.spec.id == id) else {
         return Ok(());
@@ -164,9 +174,16 @@ fn check_examples(rules: &RuleSet, id: &str, origin: &str) -> Result<(), RuleErr
         message,
     };
     for example in &rule.spec.examples {
-        if scanner.scan(example.as_bytes()).is_empty() {
+        let hits = scanner.scan(example.as_bytes());
+        if hits.is_empty() {
             return Err(fail(format!(
                 "example {example:?} is not found: fix the pattern, its keywords or min_entropy"
+            )));
+        }
+        if hits.iter().all(|hit| hit.guessable) {
+            return Err(fail(format!(
+                "example {example:?} is found only as a guessable password: move it to \
+                 guessable_examples, or lower min_entropy"
             )));
         }
     }
@@ -174,6 +191,21 @@ fn check_examples(rules: &RuleSet, id: &str, origin: &str) -> Result<(), RuleErr
         if !scanner.scan(counter.as_bytes()).is_empty() {
             return Err(fail(format!(
                 "counter-example {counter:?} is found: tighten the pattern"
+            )));
+        }
+    }
+    for example in &rule.spec.guessable_examples {
+        let hits = scanner.scan(example.as_bytes());
+        if hits.is_empty() {
+            return Err(fail(format!(
+                "guessable example {example:?} is not found: fix the pattern or its keywords \
+                 (a guessable value needs 6 characters or more)"
+            )));
+        }
+        if hits.iter().any(|hit| !hit.guessable) {
+            return Err(fail(format!(
+                "guessable example {example:?} is found as a strong password: it is 8 \
+                 characters or more and reaches min_entropy; move it to examples"
             )));
         }
     }

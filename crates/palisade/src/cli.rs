@@ -419,10 +419,10 @@ pub struct ScanArgs {
     pub subject: Option<String>,
 
     /// Report only findings of this severity or worse: `medium` leaves out guessable
-    /// passwords and infrastructure identifiers (both `low`)
-    #[arg(long, value_name = "SEVERITY", default_value = "low",
-          value_parser = ["low", "medium", "high", "critical"])]
-    pub min_severity: String,
+    /// passwords and infrastructure identifiers (both `low`) [default: the model's
+    /// scan.min_severity, else low]
+    #[arg(long, value_name = "SEVERITY", value_parser = ["low", "medium", "high", "critical"])]
+    pub min_severity: Option<String>,
 
     /// No progress line
     #[arg(long, short)]

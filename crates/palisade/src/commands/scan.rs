@@ -12,6 +12,7 @@ use palisade_ledger::ledger::{Event, Ledger};
 use palisade_scan::finding::Introduced;
 use palisade_scan::git::{GitError, StagedFile};
 use palisade_scan::output::{self, Style};
+use palisade_scan::rules::Severity;
 use palisade_scan::scan::{Buffer, Progress, Report, ScanConfig};
 use palisade_scan::setup::{self, SetupOptions};
 use palisade_store::Store;
@@ -81,11 +82,13 @@ pub fn run(args: &ScanArgs, db: &str, out: &Output) -> anyhow::Result<ExitCode> 
             config.scan_tree(&roots, threads, &progress)
         })
     };
-    report.keep_severity_at_least(
-        args.min_severity
+    let min_severity = match &args.min_severity {
+        Some(text) => text
             .parse()
             .map_err(|e: String| anyhow::anyhow!("--min-severity: {e}"))?,
-    );
+        None => config.min_severity.unwrap_or(Severity::Low),
+    };
+    report.keep_severity_at_least(min_severity);
     let elapsed = started.elapsed().as_secs_f64();
 
     if let Some(path) = &args.write_baseline {

@@ -286,6 +286,72 @@ fn the_models_rules_and_allowlists_apply_and_bad_ones_are_explained() {
 }
 
 #[test]
+fn the_model_sets_the_least_severity_and_its_password_rules_report_guessable_values() {
+    let dir = tree();
+    let acme = std::fs::read_to_string(root().join("examples/acme/palisade.toml")).unwrap();
+    let model = |min: &str, guessable_example: &str| {
+        format!(
+            "{acme}\n[scan]\n{min}\n\n[[scan.rules]]\nid = \"acme-vault-password\"\nname = \"Acme vault password\"\nkind = \"secret\"\nseverity = \"high\"\nkeywords = [\"vault_pw\"]\npattern = '''vault_pw: (?P<secret>\\S+)'''\nmin_entropy = 3.0\nguessable = true\n# palisade:allow (examples)\nexamples = [\"vault_pw: Zt5Wq1Lp8Ks3\"]\n# palisade:allow\nguessable_examples = [\"{guessable_example}\"]\ncounter_examples = [\"vault_pw: changeme\"]\n"
+        )
+    };
+    std::fs::write(
+        dir.path().join("palisade.toml"),
+        model("", "vault_pw: hunter2"),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("vault.yml"), "vault_pw: letmein\n").unwrap();
+    let run = palisade(
+        dir.path(),
+        &["scan", "vault.yml", "--report-format", "jsonl"],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let finding: Value = serde_json::from_str(run.stdout.lines().next().unwrap()).unwrap();
+    assert_eq!(
+        (finding["rule"].as_str(), finding["severity"].as_str()),
+        (Some("acme-vault-password"), Some("low"))
+    );
+
+    // scan.min_severity leaves it out; --min-severity on the command line wins.
+    std::fs::write(
+        dir.path().join("palisade.toml"),
+        model("min_severity = \"medium\"", "vault_pw: hunter2"),
+    )
+    .unwrap();
+    let run = palisade(dir.path(), &["scan", "vault.yml"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let run = palisade(dir.path(), &["scan", "vault.yml", "--min-severity", "low"]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+
+    // A guessable example that is in fact strong, and a severity that is not one, are
+    // explained.
+    std::fs::write(
+        dir.path().join("palisade.toml"),
+        model("", "vault_pw: Qm8Rt2Lx9Wv4"),
+    )
+    .unwrap();
+    let run = palisade(dir.path(), &["scan", "vault.yml"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("is found as a strong password"),
+        "{}",
+        run.stderr
+    );
+    std::fs::write(
+        dir.path().join("palisade.toml"),
+        model("min_severity = \"severe\"", "vault_pw: hunter2"),
+    )
+    .unwrap();
+    let run = palisade(dir.path(), &["scan", "vault.yml"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("scan.min_severity")
+            && run.stderr.contains("use low, medium, high or critical"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
 fn record_appends_a_summary_without_the_secret_to_the_ledger() {
     let dir = tree();
     let model = root().join("examples/acme/palisade.toml");
