@@ -93,30 +93,53 @@ pub fn is_local_host(host: &str) -> bool {
 }
 
 /// Whether `text` (lowercase) names a host reserved for documentation: `example.com`,
-/// `.org` and `.net`, the `.example` and `.invalid` names (RFC 2606), or an address of
-/// the documentation ranges 192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24 (RFC 5737)
-/// and 2001:db8::/32 (RFC 3849). No real service answers there, so a credential aimed at
-/// one is an example.
+/// `.org` and `.net` and their subdomains, a name under `.example` or `.invalid`
+/// (RFC 2606), or an address of the documentation ranges 192.0.2.0/24,
+/// 198.51.100.0/24, 203.0.113.0/24 (RFC 5737) and 2001:db8::/32 (RFC 3849). No real
+/// service answers there, so a credential aimed at one is an example. Only whole names
+/// count: `examples.io` and `example.company.io` are not documentation hosts.
 pub fn names_a_documentation_host(text: &str) -> bool {
-    [
-        "example.com",
-        "example.org",
-        "example.net",
-        ".example",
-        ".invalid",
-        "192.0.2.",
-        "198.51.100.",
-        "203.0.113.",
-        "2001:db8:",
-    ]
-    .iter()
-    .any(|host| text.contains(host))
+    let bytes = text.as_bytes();
+    let label = |b: u8| b.is_ascii_alphanumeric() || b == b'-';
+    let found = |needle: &str, before_ok: &dyn Fn(u8) -> bool, after_ok: &dyn Fn(u8) -> bool| {
+        text.match_indices(needle).any(|(at, _)| {
+            let end = at + needle.len();
+            at.checked_sub(1)
+                .and_then(|i| bytes.get(i))
+                .is_none_or(|&b| before_ok(b))
+                && bytes.get(end).is_none_or(|&b| after_ok(b))
+        })
+    };
+    let name_start = |b: u8| !label(b);
+    let name_end = |b: u8| !label(b) && b != b'.';
+    ["example.com", "example.org", "example.net"]
+        .iter()
+        .any(|host| found(host, &name_start, &name_end))
+        || [".example", ".invalid"]
+            .iter()
+            .any(|tld| found(tld, &|b| label(b), &name_end))
+        || ["192.0.2.", "198.51.100.", "203.0.113."].iter().any(|net| {
+            found(net, &|b| !b.is_ascii_digit() && b != b'.', &|b| {
+                b.is_ascii_digit()
+            })
+        })
+        || found(
+            "2001:db8:",
+            &|b| !b.is_ascii_hexdigit() && b != b':',
+            &|_| true,
+        )
 }
 
-/// Whether a password is what an anonymous FTP login gives (RFC 1635): an e-mail
-/// address, or a name ending in `@`.
+/// Whether a password is what an anonymous FTP login gives (RFC 1635): a plain name
+/// ending in `@` (`guest@`, `busybox@`), standing for the user's e-mail address.
 pub fn anonymous_login(value: &[u8]) -> bool {
-    value.last() == Some(&b'@')
+    value.split_last().is_some_and(|(&last, name)| {
+        last == b'@'
+            && !name.is_empty()
+            && name
+                .iter()
+                .all(|&b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
+    })
 }
 
 /// The account IDs AWS uses in its documentation and examples: no real account has them
@@ -137,12 +160,19 @@ const AWS_EXAMPLE_BUCKETS: &[&str] = &["amzn-s3-demo-", "doc-example-"];
 
 /// Why an infrastructure identifier is not one of the organisation's, if it is not: an
 /// AWS example account ([`AWS_EXAMPLE_ACCOUNTS`]) or one obviously made up
-/// (`111111111111`, `123456789000`: see [`fake_rejection`]), or an AWS example bucket.
+/// (`111111111111`, `123456789000`: see [`fake_rejection`]), an AWS example bucket, or a
+/// file name where a bucket name was expected (`s3.amazonaws.com/index.html`). In an
+/// ARN only the account field is an account; elsewhere every run of 12 digits is one.
 pub fn identifier_rejection(value: &[u8]) -> Option<&'static str> {
-    for account in value
-        .split(|b| !b.is_ascii_digit())
-        .filter(|run| run.len() == 12)
-    {
+    let accounts: Vec<&[u8]> = if value.starts_with(b"arn:") {
+        value.split(|&b| b == b':').nth(4).into_iter().collect()
+    } else {
+        value
+            .split(|b| !b.is_ascii_digit())
+            .filter(|run| run.len() == 12)
+            .collect()
+    };
+    for account in accounts.into_iter().filter(|a| !a.is_empty()) {
         if AWS_EXAMPLE_ACCOUNTS
             .iter()
             .any(|example| example.as_bytes() == account)
@@ -154,10 +184,32 @@ pub fn identifier_rejection(value: &[u8]) -> Option<&'static str> {
         }
     }
     let lower = value.to_ascii_lowercase();
-    AWS_EXAMPLE_BUCKETS
+    if AWS_EXAMPLE_BUCKETS
         .iter()
         .any(|prefix| memchr::memmem::find(&lower, prefix.as_bytes()).is_some())
-        .then_some("an AWS documentation example bucket")
+    {
+        return Some("an AWS documentation example bucket");
+    }
+    const SERVICE_PRINCIPALS: &[&[u8]] = &[
+        b"logging.",
+        b"metadata.",
+        b"maintenance.",
+        b"replication.",
+        b"batchoperations.",
+        b"delivery.",
+        b"notifications.",
+    ];
+    if lower.ends_with(b".amazonaws.com") && SERVICE_PRINCIPALS.iter().any(|p| lower.starts_with(p))
+    {
+        return Some("an AWS service principal");
+    }
+    const FILE_EXTENSIONS: &[&[u8]] = &[
+        b"html", b"htm", b"ico", b"png", b"jpg", b"jpeg", b"gif", b"svg", b"css", b"js", b"json",
+        b"xml", b"txt", b"pdf", b"zip", b"gz", b"tgz", b"md",
+    ];
+    let last = lower.rsplit(|&b| b == b'.').next().unwrap_or_default();
+    (lower.contains(&b'.') && !lower.contains(&b':') && FILE_EXTENSIONS.contains(&last))
+        .then_some("a file name, not a bucket")
 }
 
 /// The fewest characters in order (the digit row `1234567890`, `abcdefghij`,
@@ -228,11 +280,23 @@ pub const IDENTIFIER: &str = "an identifier";
 /// Why [`generic_rejection`] drops `app.config.key`: in code, a field of a variable.
 pub const IDENTIFIER_PATH: &str = "an identifier path";
 
+/// Why [`generic_rejection`] drops `API_TOKEN`: a constant's or an environment
+/// variable's name, in code and on command lines alike (a README's `-p DB_PASSWORD`).
+pub const CONSTANT: &str = "a constant's name";
+
 /// Whether a rejection only says the value looks like a name in code
 /// ([`IDENTIFIER`], [`IDENTIFIER_PATH`]): where no code can be (a command line, a
 /// `.netrc`), such a value is a literal after all.
 pub fn only_code_shaped(reason: &str) -> bool {
     reason == IDENTIFIER || reason == IDENTIFIER_PATH
+}
+
+/// Whether a value that is not quoted reads as a name in code: camelCase
+/// (`userPassword`, `getSecret`), starting lowercase with an uppercase letter later.
+pub fn camel_case_name(value: &[u8]) -> bool {
+    value.first().is_some_and(u8::is_ascii_lowercase)
+        && value.iter().any(u8::is_ascii_uppercase)
+        && value.iter().all(u8::is_ascii_alphanumeric)
 }
 
 /// Words that mark a value as a stand-in for a secret, not a secret.
@@ -311,6 +375,29 @@ pub fn guessable_rejection(value: &[u8]) -> Option<&'static str> {
     if ["password", "passwd", "passphrase", "pass", "pwd"].contains(&word.as_str()) {
         return Some("the field's own name");
     }
+    const CODE_WORDS: &[&str] = &[
+        "string",
+        "str",
+        "number",
+        "boolean",
+        "bool",
+        "object",
+        "unknown",
+        "undefined",
+        "null",
+        "none",
+        "nil",
+        "true",
+        "false",
+        "optional",
+        "secure",
+        "required",
+        "hidden",
+        "text",
+    ];
+    if CODE_WORDS.contains(&lower.as_str()) {
+        return Some("a type or a keyword");
+    }
     if text.contains('/') || text.contains('\\') {
         return Some("a path");
     }
@@ -386,14 +473,16 @@ fn shape_rejection(value: &str) -> Option<&'static str> {
     if value.ends_with(')') && value.contains('(') {
         return Some("a call");
     }
-    if ident(value)
-        && value.contains('_')
-        && (value
+    if ident(value) && value.contains('_') {
+        if value
             .bytes()
             .all(|c| c.is_ascii_uppercase() || c == b'_' || c.is_ascii_digit())
-            || value.bytes().all(|c| c.is_ascii_lowercase() || c == b'_'))
-    {
-        return Some(IDENTIFIER);
+        {
+            return Some(CONSTANT);
+        }
+        if value.bytes().all(|c| c.is_ascii_lowercase() || c == b'_') {
+            return Some(IDENTIFIER);
+        }
     }
     None
 }
@@ -528,11 +617,16 @@ mod tests {
             ("${DB_PASSWORD}", "a template variable"),
             ("open_sesame", "an identifier"),
             ("app.config.dbPass", "an identifier path"),
+            ("undefined", "a type or a keyword"),
+            ("String", "a type or a keyword"),
         ] {
             assert_eq!(guessable_rejection(value.as_bytes()), Some(why), "{value}");
         }
         assert!(anonymous_login(b"busybox@"));
+        assert!(anonymous_login(b"guest@"));
         assert!(!anonymous_login(b"b@sybox1"));
+        assert!(!anonymous_login(b"Zq8!mW3#xLp@"));
+        assert!(!anonymous_login(b"@"));
     }
 
     #[test]
@@ -551,6 +645,10 @@ mod tests {
             "@db.acme.io",
             "@[2001:db9::1]",
             "@10.0.0.5",
+            "@db.examples.io",
+            "@example.company.io",
+            "@myexample.com",
+            "@10.192.0.2.5",
         ] {
             assert!(!names_a_documentation_host(text), "{text}");
         }
@@ -564,6 +662,8 @@ mod tests {
             "arn:aws:sns:us-east-1:333333333333:topic",
             "amzn-s3-demo-bucket.s3.amazonaws.com",
             "DOC-EXAMPLE-BUCKET",
+            "logging.s3.amazonaws.com",
+            "index.html",
         ] {
             assert!(identifier_rejection(value.as_bytes()).is_some(), "{value}");
         }
@@ -572,6 +672,9 @@ mod tests {
             "acme-logs.s3.amazonaws.com",
             // Thirteen digits are not an account.
             "arn:aws:s3:::bucket-1111111111111",
+            // Only an ARN's account field is its account.
+            "arn:aws:kms:us-west-2:406139842376:key/1f6b6a3e-3c1a-4f77-9a0e-123456789012",
+            "www.acme.io",
         ] {
             assert_eq!(identifier_rejection(value.as_bytes()), None, "{value}");
         }

@@ -240,7 +240,8 @@ pub fn judge(
     guessable(rule, data, whole, secret).then_some(Strength::Guessable)
 }
 
-/// Whether the password repeats the user name just before it (`user:user@`).
+/// Whether the password repeats the user name just before it (`user:user@`): the whole
+/// user name, not its end (`svc-reporting:reporting@` is a different password).
 fn same_as_user(data: &[u8], whole: &Range<usize>, secret: &Range<usize>) -> bool {
     let value = &data[secret.clone()];
     let before = &data[whole.start..secret.start];
@@ -248,8 +249,16 @@ fn same_as_user(data: &[u8], whole: &Range<usize>, secret: &Range<usize>) -> boo
         user.ends_with(value)
             && user[..user.len() - value.len()]
                 .last()
-                .is_none_or(|&b| !b.is_ascii_alphanumeric() && b != b'_' && b != b'.')
+                .is_none_or(|&b| b"/\"'=( \t".contains(&b))
     })
+}
+
+/// Whether the value is inside quotes: the byte before it (after an escaping backslash)
+/// is a quote or a backtick.
+pub fn quoted(data: &[u8], secret: &Range<usize>) -> bool {
+    data[..secret.start]
+        .last()
+        .is_some_and(|&b| matches!(b, b'"' | b'\'' | b'`'))
 }
 
 /// Whether a rule's secret passes its entropy, checksum, made-up-content and placeholder
@@ -281,8 +290,9 @@ fn rejection_stands(rule: &Rule, reason: Option<&'static str>) -> Option<&'stati
 }
 
 /// Whether a password that is not strong is still a literal one worth reporting
-/// ([`checks::guessable_rejection`]), in a rule that reports those: not an example aimed
-/// at a documentation host (`user:secret@example.com`, `[2001:db8::1]`).
+/// ([`checks::guessable_rejection`]), in a rule that reports those: for an assignment, not
+/// an unquoted camelCase name nor a URL's parameter, and not an example aimed at a
+/// documentation host (`user:secret@example.com`, `[2001:db8::1]`, `-h db.example.org`).
 fn guessable(rule: &Rule, data: &[u8], whole: Range<usize>, secret: Range<usize>) -> bool {
     if !rule.spec.guessable {
         return false;
@@ -291,8 +301,32 @@ fn guessable(rule: &Rule, data: &[u8], whole: Range<usize>, secret: Range<usize>
     if rejection_stands(rule, checks::guessable_rejection(value)).is_some() {
         return false;
     }
-    let after = String::from_utf8_lossy(&data[secret.end..whole.end]).to_ascii_lowercase();
-    !checks::names_a_documentation_host(&after)
+    if rule.spec.assignment && !quoted(data, &secret) && checks::camel_case_name(value) {
+        // `password = userPassword`: a variable, not a password.
+        return false;
+    }
+    if rule.spec.assignment
+        && whole
+            .start
+            .checked_sub(1)
+            .is_some_and(|i| matches!(data[i], b'?' | b'&'))
+    {
+        // `…?user=app&password=secret`: a URL's parameter, which the URL's own rule judges
+        // with the host it is for.
+        return false;
+    }
+    // The rest of the match, the value left out and a trailing comment cut off, may name the
+    // host the credential is for.
+    let before = &data[whole.start..secret.start];
+    let mut after = &data[secret.end..whole.end];
+    if let Some(comment) = after
+        .windows(2)
+        .position(|w| w[0].is_ascii_whitespace() && w[1] == b'#')
+    {
+        after = &after[..comment];
+    }
+    let context = [before, b" ", after].concat().to_ascii_lowercase();
+    !checks::names_a_documentation_host(&String::from_utf8_lossy(&context))
 }
 
 /// Sorts hits and drops the redundant ones: a generic rule's hit on a secret a specific

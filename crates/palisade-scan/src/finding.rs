@@ -7,8 +7,9 @@ use sha2::{Digest, Sha256};
 use crate::rules::{RuleKind, Severity};
 
 /// Hex characters of the secret's SHA-256 shown and stored: 64 bits, enough to tell
-/// secrets apart and to match a baseline, short enough not to confirm a guessed weak
-/// password with certainty.
+/// secrets apart and to match a baseline. Like any unkeyed digest it does not hide a
+/// guessable password from someone who hashes a list of candidates (docs/scan.md says
+/// so, and how to keep such findings out of reports).
 pub const DIGEST_HEX: usize = 16;
 
 /// Where a blob first entered git history (history and range scans).

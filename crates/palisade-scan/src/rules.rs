@@ -147,6 +147,11 @@ pub struct RuleSpec {
     /// like a name in code (`dev_admin`, `a.b`) is a literal there, not a variable.
     #[serde(default)]
     pub literal: bool,
+    /// The value follows an assignment operator (`password = …`), where, in source code,
+    /// an unquoted value is an expression: a guessable value must then be quoted, and is
+    /// never an unquoted camelCase name (`password = userPassword`).
+    #[serde(default)]
+    pub assignment: bool,
     /// A password rule that also reports guessable passwords: a literal value shorter
     /// than 8 characters or below `min_entropy` (`secret`, `postgres1`, `open sesame`)
     /// is reported at low severity instead of dropped, unless it is a stand-in, the user

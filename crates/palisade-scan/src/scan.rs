@@ -14,7 +14,7 @@ use palisade_model::glob::Glob;
 use regex::bytes::Regex;
 use serde::Serialize;
 
-use crate::engine::{Hit, Scanner};
+use crate::engine::{self, Hit, Scanner};
 use crate::finding::{self, Finding, Introduced};
 use crate::pii::{PiiDetector, PiiKind};
 use crate::rules::{RuleKind, Severity};
@@ -217,8 +217,14 @@ impl ScanConfig {
     pub fn scan_buffer(&self, buffer: Buffer<'_>, owned: usize, report: &mut Report) {
         let data = buffer.data;
         let mut found: Vec<(Hit, RuleKind, Severity, String, String)> = Vec::new();
+        let code = is_source_code(buffer.path);
         for hit in self.scanner.scan(data) {
             let rule = self.scanner.rule(hit.rule);
+            if hit.guessable && rule.spec.assignment && code && !engine::quoted(data, &hit.secret) {
+                // In source code an unquoted value is an expression (`password = secret`
+                // reads a variable), and a guessable one is no evidence of a password.
+                continue;
+            }
             let (severity, name) = if hit.guessable {
                 (
                     Severity::Low,
@@ -540,6 +546,20 @@ fn inline_allowed(data: &[u8], at: usize) -> bool {
         || has(previous, INLINE_ALLOW)
         || FOREIGN_INLINE_ALLOW.iter().any(|m| has(line, m))
         || has(previous, FOREIGN_NEXT_LINE_ALLOW)
+}
+
+/// Whether a path is source code in a language where an unquoted value after `=` or `:`
+/// is an expression, not text (shell, configuration and data files are not).
+fn is_source_code(path: &str) -> bool {
+    const CODE: &[&str] = &[
+        "py", "pyi", "js", "mjs", "cjs", "jsx", "ts", "tsx", "mts", "cts", "vue", "svelte", "java",
+        "kt", "kts", "scala", "groovy", "gradle", "go", "rb", "php", "cs", "fs", "vb", "rs",
+        "swift", "c", "h", "cc", "cpp", "cxx", "hpp", "m", "mm", "dart", "lua", "pl", "pm", "ex",
+        "exs", "erl", "clj", "hs", "ml", "r", "jl", "zig", "nim", "sol",
+    ];
+    path.rsplit_once('.')
+        .filter(|(_, ext)| !ext.contains('/'))
+        .is_some_and(|(_, ext)| CODE.iter().any(|c| c.eq_ignore_ascii_case(ext)))
 }
 
 /// Whether a file looks minified: a `.min.` name, or long lines in its first bytes.

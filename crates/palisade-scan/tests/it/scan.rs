@@ -283,3 +283,187 @@ fn sarif_output_is_valid_sarif_2_1_0() {
         assert!(errors.is_empty(), "{errors:#?}\n{sarif:#}");
     }
 }
+
+/// A finding as (rule, severity, secret).
+type Seen = (String, String, String);
+
+/// The findings of one buffer under `path`.
+fn findings_in(config: &ScanConfig, path: &str, text: &str) -> Vec<Seen> {
+    let mut report = Report::default();
+    config.scan_buffer(
+        Buffer::whole(path, text.as_bytes()),
+        text.len(),
+        &mut report,
+    );
+    report
+        .findings
+        .iter()
+        .map(|f| {
+            let start = text
+                .lines()
+                .nth(usize::try_from(f.line).expect("line") - 1)
+                .map(|l| text.find(l).expect("line in text"))
+                .expect("line")
+                + usize::try_from(f.column).expect("column")
+                - 1;
+            let len: usize = f
+                .redacted
+                .rsplit('(')
+                .next()
+                .expect("length")
+                .trim_end_matches(')')
+                .parse()
+                .expect("length in the redaction");
+            (
+                f.rule.clone(),
+                f.severity.as_str().to_owned(),
+                text[start..start + len].to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn guessable_passwords_are_literals_not_code_and_not_documentation() {
+    let config = config();
+    let low =
+        |rule: &str, secret: &str| vec![(rule.to_owned(), "low".to_owned(), secret.to_owned())];
+    let cases: &[(&str, &str, Vec<Seen>)] = &[
+        // Configuration: an unquoted word is the password.
+        (
+            "settings.ini",
+            "[db]\npassword = secret\n",
+            low("generic-password-assignment", "secret"),
+        ),
+        (
+            "app.env",
+            "MAIL_PASSWORD=mailpass\n",
+            low("generic-password-assignment", "mailpass"),
+        ),
+        // Source code: an unquoted value is an expression; a quoted one is a literal.
+        ("app.py", "password = secret\n", vec![]),
+        (
+            "app.py",
+            "password = 'letmein'\n",
+            low("generic-password-assignment", "letmein"),
+        ),
+        (
+            "user.ts",
+            "interface User {\n  password: string\n}\n",
+            vec![],
+        ),
+        (
+            "User.kt",
+            "data class User(val password: String)\nval password = userPassword\n",
+            vec![],
+        ),
+        ("conf.yaml", "password: userPassword\n", vec![]),
+        ("app.js", "const password = undefined\n", vec![]),
+        // A strong password ending in `@` is still a password; `guest@` is an anonymous login.
+        (
+            "app.env",
+            "DB_PASSWORD=\"Zq8!mW3#xLp@\"\n",
+            vec![(
+                "generic-password-assignment".to_owned(),
+                "high".to_owned(),
+                "Zq8!mW3#xLp@".to_owned(),
+            )],
+        ),
+        ("ftp.c", "server->password = \"guest@\";\n", vec![]),
+        // The user name repeated is a default; the end of a longer one is not.
+        (
+            "db.env",
+            "URL=postgres://reporting:reporting@db.acme.io/app\n",
+            vec![],
+        ),
+        (
+            "db.env",
+            "URL=postgres://svc-reporting:reporting@db.acme.io/app\n",
+            vec![(
+                "postgres-connection-uri-password".to_owned(),
+                "critical".to_owned(),
+                "reporting".to_owned(),
+            )],
+        ),
+        // Documentation hosts, before or after the password, as whole names only.
+        (
+            "db.env",
+            "URL=jdbc:postgresql://db.example.com:5432/app?user=app&password=secret\n",
+            vec![],
+        ),
+        (
+            "ops.sh",
+            "mysql -h db.example.org -u app -papp1234 shop\n",
+            vec![],
+        ),
+        (
+            "db.env",
+            "URL=postgres://app:secret@db.examples.io/app\n",
+            low("postgres-connection-uri-password", "secret"),
+        ),
+        (
+            "db.env",
+            "URL=postgres://app:secret@example.company.io/app\n",
+            low("postgres-connection-uri-password", "secret"),
+        ),
+        // A comment naming example.com does not make the password an example.
+        (
+            "settings.ini",
+            "password = hunter22   # see example.com\n",
+            low("generic-password-assignment", "hunter22"),
+        ),
+        // On a command line an environment variable's name is a placeholder, a word is not.
+        (
+            "README.md",
+            "curl -u admin:ACCESS_TOKEN https://ci.acme.io\n",
+            vec![],
+        ),
+        (
+            "run.sh",
+            "psexec \\\\fs02 -u ops -p winter_harbor cmd\n",
+            vec![(
+                "psexec-password-argument".to_owned(),
+                "high".to_owned(),
+                "winter_harbor".to_owned(),
+            )],
+        ),
+    ];
+    for (path, text, expected) in cases {
+        assert_eq!(
+            &findings_in(&config, path, text),
+            expected,
+            "{path}: {text}"
+        );
+    }
+}
+
+#[test]
+fn identifiers_stop_at_punctuation_templates_and_objects() {
+    let config = config();
+    let cases: &[(&str, &[&str])] = &[
+        (
+            "roles: [arn:aws:iam::704532918226:role/deploy, arn:aws:iam::704532918226:role/audit].\n",
+            &[
+                "arn:aws:iam::704532918226:role/deploy",
+                "arn:aws:iam::704532918226:role/audit",
+            ],
+        ),
+        ("\"Resource\": \"arn:aws:s3:::acme-logs-${Env}/*\"\n", &[]),
+        ("<a href=\"https://s3.amazonaws.com/index.html\">\n", &[]),
+        (
+            "BUCKET=acme-assets.s3.dualstack.eu-west-1.amazonaws.com\n",
+            &["acme-assets.s3.dualstack.eu-west-1.amazonaws.com"],
+        ),
+        ("aws_accountid: 581209374615\n", &["581209374615"]),
+    ];
+    for (text, expected) in cases {
+        let found: Vec<String> = findings_in(&config, "infra.yaml", text)
+            .into_iter()
+            .map(|(_, severity, secret)| {
+                assert_eq!(severity, "low");
+                secret
+            })
+            .collect();
+        assert_eq!(found, *expected, "{text}");
+    }
+}

@@ -82,13 +82,6 @@ pub fn run(args: &ScanArgs, db: &str, out: &Output) -> anyhow::Result<ExitCode> 
             config.scan_tree(&roots, threads, &progress)
         })
     };
-    let min_severity = match &args.min_severity {
-        Some(text) => text
-            .parse()
-            .map_err(|e: String| anyhow::anyhow!("--min-severity: {e}"))?,
-        None => config.min_severity.unwrap_or(Severity::Low),
-    };
-    report.keep_severity_at_least(min_severity);
     let elapsed = started.elapsed().as_secs_f64();
 
     if let Some(path) = &args.write_baseline {
@@ -102,6 +95,16 @@ pub fn run(args: &ScanArgs, db: &str, out: &Output) -> anyhow::Result<ExitCode> 
         );
         return Ok(ExitCode::SUCCESS);
     }
+
+    // After the baseline, which accepts every finding of today whatever the threshold, so
+    // that lowering it later does not bring them back as new.
+    let min_severity = match &args.min_severity {
+        Some(text) => text
+            .parse()
+            .map_err(|e: String| anyhow::anyhow!("--min-severity: {e}"))?,
+        None => config.min_severity.unwrap_or(Severity::Low),
+    };
+    report.keep_severity_at_least(min_severity);
 
     if args.record {
         record(
@@ -233,6 +236,9 @@ fn memchr_nul(data: &[u8]) -> bool {
     data[..data.len().min(8192)].contains(&0)
 }
 
+/// Binary blobs a history scan lists one by one in `skipped`; the rest are counted.
+const LISTED_BINARY_BLOBS: u64 = 1000;
+
 fn scan_git(
     config: &ScanConfig,
     repo: &Path,
@@ -249,6 +255,7 @@ fn scan_git(
         ..HistoryOptions::default()
     };
     let scanned = (AtomicU64::new(0), AtomicU64::new(0));
+    let binaries = AtomicU64::new(0);
     let visit = |data: &[u8], origin: &Origin| {
         progress.files.fetch_add(1, Ordering::Relaxed);
         progress
@@ -258,15 +265,20 @@ fn scan_git(
             return;
         }
         if memchr_nul(data) {
-            let skipped = palisade_scan::scan::Skipped {
-                path: origin.path.clone(),
-                reason: format!(
-                    "binary (it holds NUL bytes); first committed in {}",
-                    &origin.commit[..origin.commit.len().min(12)]
-                ),
-            };
-            if let Ok(mut t) = total.lock() {
-                t.skipped.push(skipped);
+            if binaries.fetch_add(1, Ordering::Relaxed) < LISTED_BINARY_BLOBS {
+                let reason = match origin.commit.get(..12) {
+                    Some(commit) => {
+                        format!("binary (it holds NUL bytes); first committed in {commit}")
+                    }
+                    None => "binary (it holds NUL bytes)".to_owned(),
+                };
+                let skipped = palisade_scan::scan::Skipped {
+                    path: origin.path.clone(),
+                    reason,
+                };
+                if let Ok(mut t) = total.lock() {
+                    t.skipped.push(skipped);
+                }
             }
             return;
         }
@@ -300,6 +312,16 @@ fn scan_git(
     let mut report = total.into_inner().unwrap_or_else(|e| e.into_inner());
     report.stats.files = scanned.0.into_inner();
     report.stats.bytes = scanned.1.into_inner();
+    let binaries = binaries.into_inner();
+    if binaries > LISTED_BINARY_BLOBS {
+        report.skipped.push(palisade_scan::scan::Skipped {
+            path: repo.display().to_string(),
+            reason: format!(
+                "{} more binary blobs (they hold NUL bytes); the first {LISTED_BINARY_BLOBS} are listed",
+                binaries - LISTED_BINARY_BLOBS
+            ),
+        });
+    }
     if stats.skipped_large > 0 {
         report.skipped.push(palisade_scan::scan::Skipped {
             path: repo.display().to_string(),

@@ -146,6 +146,22 @@ fn guessable_passwords_and_identifiers_are_low_and_min_severity_leaves_them_out(
         human.stdout
     );
 
+    // A baseline accepts every finding, whatever the threshold it was written with, so
+    // that lowering the threshold later brings none of them back as new.
+    let write = palisade(
+        dir.path(),
+        &[
+            "scan",
+            "--min-severity",
+            "high",
+            "--write-baseline",
+            "base.json",
+        ],
+    );
+    assert_eq!(write.code, 0, "{}", write.stderr);
+    let again = palisade(dir.path(), &["scan", "--baseline", "base.json"]);
+    assert_eq!(again.code, 0, "{}{}", again.stdout, again.stderr);
+
     let critical_only = palisade(
         dir.path(),
         &["scan", "app/settings.ini", "--min-severity", "high"],
