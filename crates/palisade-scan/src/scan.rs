@@ -217,10 +217,13 @@ impl ScanConfig {
     pub fn scan_buffer(&self, buffer: Buffer<'_>, owned: usize, report: &mut Report) {
         let data = buffer.data;
         let mut found: Vec<(Hit, RuleKind, Severity, String, String)> = Vec::new();
-        let code = is_source_code(buffer.path);
         for hit in self.scanner.scan(data) {
             let rule = self.scanner.rule(hit.rule);
-            if hit.guessable && rule.spec.assignment && code && !engine::quoted(data, &hit.secret) {
+            if hit.guessable
+                && rule.spec.assignment
+                && !engine::quoted(data, &hit.secret)
+                && is_source_code(buffer.path)
+            {
                 // In source code an unquoted value is an expression (`password = secret`
                 // reads a variable), and a guessable one is no evidence of a password.
                 continue;

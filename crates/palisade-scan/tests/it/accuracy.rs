@@ -43,6 +43,19 @@ struct Tally {
 }
 
 impl Tally {
+    /// Counts one case: its label, and whether the scan reported anything.
+    fn count(&mut self, label: Label, reported: bool) {
+        match label {
+            Label::Positive => {
+                self.positives += 1;
+                self.found += u32::from(reported);
+            }
+            Label::Negative => {
+                self.negatives += 1;
+                self.silent += u32::from(!reported);
+            }
+        }
+    }
     fn recall(&self) -> f64 {
         f64::from(self.found) / f64::from(self.positives.max(1))
     }
@@ -81,28 +94,9 @@ fn recall_at_least_every_peers_at_a_precision_of_at_least_095() {
             .findings
             .iter()
             .any(|f| f.severity >= palisade_scan::rules::Severity::Medium);
-        match case.label {
-            Label::Positive => {
-                without_low.positives += 1;
-                without_low.found += u32::from(reported_medium);
-            }
-            Label::Negative => {
-                without_low.negatives += 1;
-                without_low.silent += u32::from(!reported_medium);
-            }
-        }
-        for t in [&mut total, tally] {
-            match case.label {
-                Label::Positive => {
-                    t.positives += 1;
-                    t.found += u32::from(reported);
-                }
-                Label::Negative => {
-                    t.negatives += 1;
-                    t.silent += u32::from(!reported);
-                }
-            }
-        }
+        without_low.count(case.label, reported_medium);
+        total.count(case.label, reported);
+        tally.count(case.label, reported);
         match (case.label, reported) {
             (Label::Positive, false) => misses.push(case.source.clone()),
             (Label::Negative, true) => noise.push(format!(
