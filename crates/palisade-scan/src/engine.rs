@@ -130,11 +130,7 @@ impl Scanner {
                     self.run_rule(index, rule, data, &regions, &mut hits);
                 }
                 _ => {
-                    let whole = window::Region {
-                        first: 0,
-                        last: data.len(),
-                        end: data.len(),
-                    };
+                    let whole = window::Region::whole(data.len());
                     self.run_rule(index, rule, data, &[whole], &mut hits);
                 }
             }

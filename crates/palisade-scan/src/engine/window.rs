@@ -49,6 +49,17 @@ pub(super) struct Region {
     pub(super) end: usize,
 }
 
+impl Region {
+    /// The whole of a buffer of `len` bytes.
+    pub(super) fn whole(len: usize) -> Region {
+        Region {
+            first: 0,
+            last: len,
+            end: len,
+        }
+    }
+}
+
 /// The reach of `pattern` (compiled as `regex::bytes::Regex` compiles it by default) for
 /// `keywords` (lowercase, found ASCII case-insensitively), or `None` when a match might
 /// hold none of them or be both unbounded and span lines.
@@ -561,32 +572,7 @@ mod tests {
             if !rule.spec.keywords.iter().any(occurs) {
                 continue;
             }
-            let mut locations = rule.regex.capture_locations();
-            let mut at = 0;
-            while at <= data.len() {
-                let Some(m) = rule.regex.captures_read_at(&mut locations, data, at) else {
-                    break;
-                };
-                at = if m.end() > m.start() {
-                    m.end()
-                } else {
-                    m.end() + 1
-                };
-                let Some((start, end)) = locations.get(rule.secret_group) else {
-                    continue;
-                };
-                let Some(strength) =
-                    crate::engine::judge(rule, data, m.range(), start..end, &locations)
-                else {
-                    continue;
-                };
-                hits.push(crate::engine::Hit {
-                    rule: index,
-                    span: m.start()..m.end(),
-                    secret: start..end,
-                    guessable: strength == crate::engine::Strength::Guessable,
-                });
-            }
+            scanner.run_rule(index, rule, data, &[Region::whole(data.len())], &mut hits);
         }
         crate::engine::resolve(scanner.rules(), hits)
     }
