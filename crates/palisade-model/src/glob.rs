@@ -24,6 +24,9 @@ pub struct Glob {
     text: String,
     prefix: String,
     suffix: String,
+    /// When the glob claims exactly a directory's contents (and maybe the
+    /// path itself): that directory, and whether the path itself counts.
+    directory: Option<(String, bool)>,
     nfa: Nfa,
 }
 
@@ -330,10 +333,20 @@ impl Glob {
             .chars()
             .take_while(|c| !matches!(c, '*' | '?' | '['))
             .collect();
+        let directory = if !has_wild {
+            Some((body.to_owned(), !dir))
+        } else if body == "**" {
+            Some((String::new(), false))
+        } else {
+            body.strip_suffix("/**")
+                .filter(|d| !d.contains(['*', '?', '[']))
+                .map(|d| (d.to_owned(), false))
+        };
         Ok(Glob {
             text: text.to_owned(),
             prefix,
             suffix,
+            directory,
             nfa,
         })
     }
@@ -348,17 +361,28 @@ impl Glob {
         &self.prefix
     }
 
+    /// When the glob claims exactly everything below one directory (`a/b/**`,
+    /// `a/b/`, `**`), or a plain path and everything below it (`a/b`): the
+    /// directory (`""` for the root) and whether the path itself matches too.
+    /// Such globs need no automaton to match.
+    pub fn directory_claim(&self) -> Option<(&str, bool)> {
+        self.directory
+            .as_ref()
+            .map(|(d, itself)| (d.as_str(), *itself))
+    }
+
     /// Whether `path` (relative, `/`-separated) matches.
     pub fn matches(&self, path: &str) -> bool {
         let path = path.trim_start_matches('/');
         let n = self.nfa.edges.len();
         let mut seen = vec![false; n];
         let mut current = vec![0];
+        let mut next = Vec::new();
         seen[0] = true;
         self.nfa.closure(&mut current, &mut seen);
         for c in path.chars() {
             seen.iter_mut().for_each(|s| *s = false);
-            let mut next = Vec::new();
+            next.clear();
             for &s in &current {
                 for (set, t) in &self.nfa.edges[s] {
                     if holds(set, c) && !seen[*t] {
@@ -371,7 +395,7 @@ impl Glob {
             if next.is_empty() {
                 return false;
             }
-            current = next;
+            std::mem::swap(&mut current, &mut next);
         }
         current.contains(&self.nfa.accept)
     }

@@ -11,6 +11,7 @@
 
 mod diag;
 pub mod glob;
+pub mod index;
 mod parse;
 mod starter;
 mod types;
@@ -18,6 +19,11 @@ mod validate;
 mod values;
 
 pub use diag::{Diagnostic, Label, Level, LineIndex, ModelPath, Seg, did_you_mean, resolve_spans};
+pub use index::{
+    ContractId, EffectiveGrant, EnvId, IdentityConflict, IdentityKind, IdentitySlot, Index,
+    PersonId, ProductionReach, ResourceId, RoleId, ServiceId, TeamId, VendorId, VettingItem,
+    VettingRecord, VettingState, VettingStatus,
+};
 pub use parse::{LoadError, MAX_MODEL_BYTES, Source, parse};
 pub use starter::{RepoFacts, starter_model};
 pub use types::*;

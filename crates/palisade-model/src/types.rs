@@ -15,6 +15,9 @@ use crate::values::{Day, GrantDuration};
 pub struct Model {
     /// The organisation and its policies.
     pub org: Org,
+    /// The vendor companies whose teams work on the platform.
+    #[serde(default)]
+    pub vendors: Vec<Vendor>,
     /// Internal and vendor teams.
     #[serde(default)]
     pub teams: Vec<Team>,
@@ -284,6 +287,19 @@ impl Phase {
     }
 }
 
+/// A vendor company: the one id that groups its teams, their people and its contracts.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Vendor {
+    /// Stable identifier, e.g. `nimbus`; commands that work per vendor take it as `--vendor`.
+    pub id: String,
+    /// The company's legal name.
+    pub name: String,
+    /// Where notices to the vendor go (an e-mail address).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact: Option<String>,
+}
+
 /// A team of people.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -294,6 +310,15 @@ pub struct Team {
     pub name: String,
     /// `internal` or `vendor`.
     pub kind: TeamKind,
+    /// For vendor teams: the vendor company (an id of [[vendors]]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vendor: Option<String>,
+    /// The team on GitHub, `org/slug` (as CODEOWNERS names it: `@org/slug`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub github_team: Option<String>,
+    /// The group on GitLab, its full path (`group` or `group/subgroup`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gitlab_group: Option<String>,
     /// For vendor teams: the contract they work under.
     pub contract: Option<String>,
     /// For vendor teams: the onboarding phase.
@@ -323,6 +348,18 @@ pub struct Person {
     pub name: String,
     /// Work email.
     pub email: String,
+    /// Further e-mail addresses they commit or sign in with.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub emails: Vec<String>,
+    /// GitHub login.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub github: Option<String>,
+    /// GitLab username.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gitlab: Option<String>,
+    /// SSH certificate principals (the names sshd logs and `AuthorizedPrincipalsFile` lists).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ssh_principals: Vec<String>,
     /// The team they belong to.
     pub team: String,
     /// IANA time zone, e.g. `Asia/Kolkata`; defaults to the org's.
@@ -455,6 +492,9 @@ pub struct Service {
     /// Classification of the data it holds.
     #[serde(default)]
     pub data: DataClass,
+    /// The environments it is deployed to (ids of [[environments]]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub environments: Vec<String>,
 }
 
 /// How sensitive an environment is.
@@ -504,6 +544,12 @@ pub struct Environment {
     /// (fixtures, seeds), used by the personal-data scanner.
     #[serde(default)]
     pub data_paths: Vec<String>,
+    /// People (handles) who own it and may approve access to it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub owners: Vec<String>,
+    /// Teams whose active members own it and may approve access to it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub owner_teams: Vec<String>,
     /// Hosts, databases and other resources in it.
     #[serde(default)]
     pub resources: Vec<Resource>,
@@ -558,6 +604,10 @@ pub struct Resource {
     pub address: Option<String>,
     /// Access levels it offers.
     pub access: Vec<Access>,
+    /// For `ssh_host`: the host names it covers, or globs of them (`*.prod.acme.internal`),
+    /// so that a log line naming a host maps to this resource.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hosts: Vec<String>,
 }
 
 /// A role: what its holder may do, where, and who may hold it.
@@ -697,7 +747,7 @@ pub struct PathRule {
 pub struct Contract {
     /// Stable identifier, e.g. `nimbus-msa-2025`.
     pub id: String,
-    /// The vendor's legal name.
+    /// The vendor company it is with (an id of [[vendors]]).
     pub vendor: String,
     /// First day in force.
     pub starts: Day,

@@ -6,56 +6,70 @@ use std::collections::{HashMap, HashSet};
 
 use crate::diag::{Diagnostic, ModelPath, at, did_you_mean};
 use crate::glob::{Glob, overlapping_pairs};
-use crate::types::{Access, Model, Phase, RiskTier, Status, TeamKind};
-use crate::values::{Day, GrantDuration, WorkingHours};
+use crate::index::identity::{
+    email_problem, github_login_problem, github_team_problem, gitlab_group_problem,
+    gitlab_name_problem, ssh_principal_problem,
+};
+use crate::index::{IdentityKind, Index, PersonId, ProductionReach, RoleId, VettingState};
+use crate::types::{Model, Phase, ResourceKind, RiskTier, Status, TeamKind};
+use crate::values::{Day, GrantDuration};
 
-/// Ids of one kind of thing in the model, and where each is defined.
-struct Ids<'a> {
+/// Ids of one kind of thing in the model, looked up in the index.
+struct Ids<'i, 'm> {
     what: &'static str,
     list: &'static str,
-    map: HashMap<&'a str, usize>,
+    index: &'i Index<'m>,
 }
 
-impl<'a> Ids<'a> {
+impl<'i, 'm> Ids<'i, 'm> {
+    /// Reports invalid and duplicate ids of `list`.
     fn build(
         out: &mut Vec<Diagnostic>,
-        what: &'static str,
-        list: &'static str,
-        field: &'static str,
-        ids: impl Iterator<Item = &'a str>,
+        index: &'i Index<'m>,
+        (what, list, field): (&'static str, &'static str, &'static str),
+        ids: impl Iterator<Item = &'m str>,
     ) -> Self {
-        let mut map = HashMap::new();
         for (i, id) in ids.enumerate() {
-            let path = || at(list, i, field);
             if let Some(problem) = id_problem(id) {
                 out.push(
-                    Diagnostic::error("invalid-id", path(), format!("invalid {what} {field} `{id}`: {problem}"))
+                    Diagnostic::error("invalid-id", at(list, i, field), format!("invalid {what} {field} `{id}`: {problem}"))
                         .label("invalid id")
                         .help("ids are lower-case letters, digits, `-`, `_` and `.`, starting with a letter or digit"),
                 );
             }
-            if let Some(&first) = map.get(id) {
-                out.push(
-                    Diagnostic::error(
-                        "duplicate-id",
-                        path(),
-                        format!("{what} `{id}` is defined twice"),
-                    )
-                    .label("second definition")
-                    .also(at(list, first, field), "first defined here")
-                    .help(format!(
-                        "each {what} needs its own {field}; rename or remove one"
-                    )),
-                );
-            } else {
-                map.insert(id, i);
-            }
         }
-        Ids { what, list, map }
+        for d in index.duplicates.iter().filter(|d| d.list == list) {
+            out.push(
+                Diagnostic::error(
+                    "duplicate-id",
+                    at(list, d.second, field),
+                    format!(
+                        "{what} `{}` is defined twice",
+                        id_at(index.model(), list, d.second)
+                    ),
+                )
+                .label("second definition")
+                .also(at(list, d.first, field), "first defined here")
+                .help(format!(
+                    "each {what} needs its own {field}; rename or remove one"
+                )),
+            );
+        }
+        Ids { what, list, index }
     }
 
     fn get(&self, id: &str) -> Option<usize> {
-        self.map.get(id).copied()
+        let ix = self.index;
+        match self.list {
+            "teams" => ix.team_by_id(id).map(|x| x.index()),
+            "people" => ix.person_by_handle(id).map(|x| x.index()),
+            "services" => ix.service_by_id(id).map(|x| x.index()),
+            "environments" => ix.environment_by_id(id).map(|x| x.index()),
+            "roles" => ix.role_by_id(id).map(|x| x.index()),
+            "contracts" => ix.contract_by_id(id).map(|x| x.index()),
+            "vendors" => ix.vendor_by_id(id).map(|x| x.index()),
+            _ => None,
+        }
     }
 
     /// Looks `id` up, reporting an unknown reference at `path` (built only
@@ -75,7 +89,7 @@ impl<'a> Ids<'a> {
             format!("unknown {} `{id}`", self.what),
         )
         .label(format!("no {} has this id", self.what));
-        d = match did_you_mean(id, self.map.keys().copied()) {
+        d = match did_you_mean(id, self.index.ids_of(self.list)) {
             Some(best) => d.help(format!("did you mean `{best}`?")),
             None => d.help(format!(
                 "define it under [[{}]], or fix the spelling",
@@ -84,6 +98,20 @@ impl<'a> Ids<'a> {
         };
         out.push(d);
         None
+    }
+}
+
+/// The id of item `i` of `list`.
+fn id_at<'m>(model: &'m Model, list: &str, i: usize) -> &'m str {
+    match list {
+        "teams" => &model.teams[i].id,
+        "people" => &model.people[i].handle,
+        "services" => &model.services[i].id,
+        "environments" => &model.environments[i].id,
+        "roles" => &model.roles[i].id,
+        "contracts" => &model.contracts[i].id,
+        "vendors" => &model.vendors[i].id,
+        _ => "",
     }
 }
 
@@ -111,86 +139,92 @@ const MAX_OVERLAPS: usize = 100;
 
 /// Runs every semantic check. `today` decides what has expired or gone stale.
 pub fn validate(model: &Model, today: Day) -> Vec<Diagnostic> {
+    let index = Index::new(model);
+    validate_with(&index, today)
+}
+
+/// Runs every semantic check on an index already built.
+pub fn validate_with(index: &Index<'_>, today: Day) -> Vec<Diagnostic> {
+    let model = index.model();
     let mut out = Vec::new();
     let teams = Ids::build(
         &mut out,
-        "team",
-        "teams",
-        "id",
+        index,
+        ("team", "teams", "id"),
         model.teams.iter().map(|t| t.id.as_str()),
     );
     let people = Ids::build(
         &mut out,
-        "person",
-        "people",
-        "handle",
+        index,
+        ("person", "people", "handle"),
         model.people.iter().map(|p| p.handle.as_str()),
     );
-    let _services = Ids::build(
+    Ids::build(
         &mut out,
-        "service",
-        "services",
-        "id",
+        index,
+        ("service", "services", "id"),
         model.services.iter().map(|s| s.id.as_str()),
     );
     let envs = Ids::build(
         &mut out,
-        "environment",
-        "environments",
-        "id",
+        index,
+        ("environment", "environments", "id"),
         model.environments.iter().map(|e| e.id.as_str()),
     );
     let roles = Ids::build(
         &mut out,
-        "role",
-        "roles",
-        "id",
+        index,
+        ("role", "roles", "id"),
         model.roles.iter().map(|r| r.id.as_str()),
     );
     let contracts = Ids::build(
         &mut out,
-        "contract",
-        "contracts",
-        "id",
+        index,
+        ("contract", "contracts", "id"),
         model.contracts.iter().map(|c| c.id.as_str()),
+    );
+    let vendors = Ids::build(
+        &mut out,
+        index,
+        ("vendor", "vendors", "id"),
+        model.vendors.iter().map(|v| v.id.as_str()),
     );
 
     let v = Validator {
         model,
+        index,
         today,
         teams,
         people,
         envs,
         roles,
         contracts,
+        vendors,
     };
     v.org(&mut out);
     v.witnesses(&mut out);
+    v.vendors(&mut out);
     v.environments(&mut out);
-    let production_roles = v.roles(&mut out);
+    v.roles(&mut out);
     v.contracts(&mut out);
     v.teams(&mut out);
-    v.people(&mut out, &production_roles);
+    v.people(&mut out);
+    v.identities(&mut out);
     v.services(&mut out);
     v.gates(&mut out);
     out
 }
 
-struct Validator<'a> {
-    model: &'a Model,
+struct Validator<'i, 'm> {
+    model: &'m Model,
+    index: &'i Index<'m>,
     today: Day,
-    teams: Ids<'a>,
-    people: Ids<'a>,
-    envs: Ids<'a>,
-    roles: Ids<'a>,
-    contracts: Ids<'a>,
-}
-
-/// What a role grants on production, after following `includes`.
-#[derive(Default, Clone, Copy)]
-struct ProductionReach {
-    any: bool,
-    admin: bool,
+    teams: Ids<'i, 'm>,
+    people: Ids<'i, 'm>,
+    envs: Ids<'i, 'm>,
+    roles: Ids<'i, 'm>,
+    contracts: Ids<'i, 'm>,
+    vendors: Ids<'i, 'm>,
 }
 
 fn check_timezone(out: &mut Vec<Diagnostic>, zone: &str, path: ModelPath) {
@@ -222,18 +256,27 @@ fn check_glob(
     match Glob::new(text) {
         Ok(g) => Some(g),
         Err(e) => {
-            out.push(
-                Diagnostic::error("invalid-glob", path(), format!("invalid path glob `{text}`: {}", e.message))
-                    .within(e.offset..(e.offset + 1).min(text.len().max(1)))
-                    .label("here")
-                    .help("globs use `*` (within a directory), `?`, `[a-z]` and `**` (any depth); see docs/model.md"),
-            );
+            glob_error(out, text, &e, path);
             None
         }
     }
 }
 
-impl Validator<'_> {
+fn glob_error(
+    out: &mut Vec<Diagnostic>,
+    text: &str,
+    e: &crate::glob::GlobError,
+    path: impl FnOnce() -> ModelPath,
+) {
+    out.push(
+        Diagnostic::error("invalid-glob", path(), format!("invalid path glob `{text}`: {}", e.message))
+            .within(e.offset..(e.offset + 1).min(text.len().max(1)))
+            .label("here")
+            .help("globs use `*` (within a directory), `?`, `[a-z]` and `**` (any depth); see docs/model.md"),
+    );
+}
+
+impl Validator<'_, '_> {
     fn org(&self, out: &mut Vec<Diagnostic>) {
         let org = &self.model.org;
         check_timezone(
@@ -295,6 +338,7 @@ impl Validator<'_> {
     }
 
     fn environments(&self, out: &mut Vec<Diagnostic>) {
+        let mut hosts = HashMap::new();
         for (i, env) in self.model.environments.iter().enumerate() {
             let path = ModelPath::root().key("environments").index(i);
             let mut seen: HashMap<&str, usize> = HashMap::new();
@@ -350,11 +394,128 @@ impl Validator<'_> {
             for (j, g) in env.data_paths.iter().enumerate() {
                 check_glob(out, g, || path.key("data_paths").index(j));
             }
+            self.environment_owners(out, i);
+            self.resource_hosts(out, i, &mut hosts);
         }
     }
 
-    /// Checks roles; returns what each reaches in production.
-    fn roles(&self, out: &mut Vec<Diagnostic>) -> Vec<ProductionReach> {
+    /// Who owns an environment: people and teams that exist, active, and not
+    /// only vendors where the environment is production.
+    fn environment_owners(&self, out: &mut Vec<Diagnostic>, i: usize) {
+        let model = self.model;
+        let env = &model.environments[i];
+        let path = ModelPath::root().key("environments").index(i);
+        for (j, h) in env.owners.iter().enumerate() {
+            let Some(p) = self.people.resolve(out, h, || path.key("owners").index(j)) else {
+                continue;
+            };
+            if model.people[p].status == Status::Offboarded {
+                out.push(
+                    Diagnostic::error(
+                        "offboarded-environment-owner",
+                        path.key("owners").index(j),
+                        format!("{h} owns environment `{}` but is offboarded", env.id),
+                    )
+                    .also(at("people", p, "status"), "offboarded here")
+                    .help("remove them from `owners`; someone who left cannot approve access"),
+                );
+            }
+        }
+        for (j, t) in env.owner_teams.iter().enumerate() {
+            self.teams
+                .resolve(out, t, || path.key("owner_teams").index(j));
+        }
+        if !env.production {
+            return;
+        }
+        let Some(id) = self.index.environment_by_id(&env.id) else {
+            return;
+        };
+        let approvers = self.index.approvers(id);
+        if env.owners.is_empty() && env.owner_teams.is_empty() {
+            out.push(
+                Diagnostic::warning("production-environment-without-owner", path.key("id"), format!("production environment `{}` has no owner, so nobody can approve access to it", env.id))
+                    .help("add `owners = [\"<handle>\"]` or `owner_teams = [\"<team>\"]`: the people who approve access to it"),
+            );
+        } else if !approvers.is_empty() && approvers.iter().all(|&p| self.index.is_vendor(p)) {
+            let names: Vec<&str> = approvers
+                .iter()
+                .map(|&p| self.index.person(p).handle.as_str())
+                .collect();
+            let key = if env.owners.is_empty() {
+                "owner_teams"
+            } else {
+                "owners"
+            };
+            out.push(
+                Diagnostic::error("vendor-only-production-owner", path.key(key), format!("production environment `{}` is owned only by vendor staff ({})", env.id, names.join(", ")))
+                    .help("add an internal owner: access to production must be approvable by the company itself"),
+            );
+        }
+    }
+
+    /// The hosts `ssh_host` resources cover: well formed, on SSH hosts only,
+    /// and each exact name under one resource.
+    fn resource_hosts(
+        &self,
+        out: &mut Vec<Diagnostic>,
+        i: usize,
+        seen: &mut HashMap<String, (usize, usize, usize)>,
+    ) {
+        let env = &self.model.environments[i];
+        let path = ModelPath::root().key("environments").index(i);
+        for (j, r) in env.resources.iter().enumerate() {
+            let rpath = path.key("resources").index(j);
+            if !r.hosts.is_empty() && r.kind != ResourceKind::SshHost {
+                out.push(
+                    Diagnostic::warning("hosts-on-non-ssh-resource", rpath.key("hosts"), format!("resource `{}` lists hosts but is not an `ssh_host`, so no log line maps to it", r.id))
+                        .help("set `kind = \"ssh_host\"`, or remove `hosts`"),
+                );
+            }
+            for (k, host) in r.hosts.iter().enumerate() {
+                if let Some(why) = host_problem(host) {
+                    out.push(
+                        Diagnostic::error("invalid-host", rpath.key("hosts").index(k), format!("`{host}` is not a host name or pattern: {why}"))
+                            .help("write host names as logs show them (`web-1.prod.acme.internal`), or patterns with `*` and `?` (`*.prod.acme.internal`)"),
+                    );
+                    continue;
+                }
+                let key = host.to_ascii_lowercase();
+                if key.contains(['*', '?']) {
+                    continue;
+                }
+                match seen.get(&key) {
+                    Some(&(e, r2, k2)) if (e, r2) != (i, j) => out.push(
+                        Diagnostic::error(
+                            "duplicate-host",
+                            rpath.key("hosts").index(k),
+                            format!("host `{host}` is listed under two resources"),
+                        )
+                        .also(
+                            ModelPath::root()
+                                .key("environments")
+                                .index(e)
+                                .key("resources")
+                                .index(r2)
+                                .key("hosts")
+                                .index(k2),
+                            "also listed here",
+                        )
+                        .help(
+                            "a host maps to one resource, so that a log line names one; remove one",
+                        ),
+                    ),
+                    Some(_) => {}
+                    None => {
+                        seen.insert(key, (i, j, k));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Checks roles and what each reaches in production.
+    fn roles(&self, out: &mut Vec<Diagnostic>) {
         let model = self.model;
         for (i, role) in model.roles.iter().enumerate() {
             let path = ModelPath::root().key("roles").index(i);
@@ -484,44 +645,8 @@ impl Validator<'_> {
             }
         }
 
-        // Production reach, following includes (cycles are already reported;
-        // the visited set keeps this finite regardless).
-        let direct: Vec<ProductionReach> = model
-            .roles
-            .iter()
-            .map(|role| {
-                let mut reach = ProductionReach::default();
-                for g in &role.grants {
-                    if let Some(e) = self.envs.get(&g.environment)
-                        && model.environments[e].production
-                    {
-                        reach.any = true;
-                        reach.admin |= g.access == Access::Admin;
-                    }
-                }
-                reach
-            })
-            .collect();
         let reach: Vec<ProductionReach> = (0..n)
-            .map(|r| {
-                let mut total = ProductionReach::default();
-                let mut seen = vec![false; n];
-                let mut todo = vec![r];
-                seen[r] = true;
-                while let Some(x) = todo.pop() {
-                    total.any |= direct[x].any;
-                    total.admin |= direct[x].admin;
-                    for inc in &model.roles[x].includes {
-                        if let Some(t) = self.roles.get(inc)
-                            && !seen[t]
-                        {
-                            seen[t] = true;
-                            todo.push(t);
-                        }
-                    }
-                }
-                total
-            })
+            .map(|r| self.index.role_reach(RoleId::at(r)))
             .collect();
         for (i, role) in model.roles.iter().enumerate() {
             if reach[i].any && role.approvals == 0 {
@@ -544,13 +669,13 @@ impl Validator<'_> {
                 );
             }
         }
-        reach
     }
 
     fn contracts(&self, out: &mut Vec<Diagnostic>) {
         let policy = &self.model.org.policy;
         for (i, c) in self.model.contracts.iter().enumerate() {
             let path = ModelPath::root().key("contracts").index(i);
+            self.vendors.resolve(out, &c.vendor, || path.key("vendor"));
             if c.ends < c.starts {
                 out.push(
                     Diagnostic::error(
@@ -637,8 +762,32 @@ impl Validator<'_> {
         let policy = &self.model.org.policy;
         for (i, team) in self.model.teams.iter().enumerate() {
             let path = ModelPath::root().key("teams").index(i);
+            self.code_host_team(out, i);
             match team.kind {
                 TeamKind::Vendor => {
+                    let vendor = match &team.vendor {
+                        None => {
+                            out.push(
+                                Diagnostic::error("missing-vendor", path.key("kind"), format!("vendor team `{}` does not say which vendor company it belongs to", team.id))
+                                    .help("add `vendor = \"<id>\"` naming one of [[vendors]]: the vendor groups its teams, people and contracts"),
+                            );
+                            None
+                        }
+                        Some(v) => self.vendors.resolve(out, v, || path.key("vendor")),
+                    };
+                    if let (Some(v), Some(cid)) = (vendor, &team.contract)
+                        && let Some(c) = self.contracts.get(cid)
+                    {
+                        let contract = &self.model.contracts[c];
+                        let vendor = &self.model.vendors[v];
+                        if contract.vendor != vendor.id {
+                            out.push(
+                                Diagnostic::error("contract-vendor-mismatch", path.key("contract"), format!("team `{}` of vendor `{}` works under contract `{cid}`, which is with `{}`", team.id, vendor.id, contract.vendor))
+                                    .also(ModelPath::root().key("contracts").index(c).key("vendor"), "the contract's vendor")
+                                    .help("name a contract of the team's own vendor, or correct the team's `vendor`"),
+                            );
+                        }
+                    }
                     match &team.contract {
                         None => out.push(
                             Diagnostic::error("vendor-without-contract", path.key("id"), format!("vendor team `{}` has no contract", team.id))
@@ -699,8 +848,9 @@ impl Validator<'_> {
                     }
                 }
                 TeamKind::Internal => {
-                    for key in ["contract", "phase", "phase_since"] {
+                    for key in ["vendor", "contract", "phase", "phase_since"] {
                         let set = match key {
+                            "vendor" => team.vendor.is_some(),
                             "contract" => team.contract.is_some(),
                             "phase" => team.phase.is_some(),
                             _ => team.phase_since.is_some(),
@@ -724,63 +874,30 @@ impl Validator<'_> {
         }
     }
 
-    fn people(&self, out: &mut Vec<Diagnostic>, reach: &[ProductionReach]) {
+    fn people(&self, out: &mut Vec<Diagnostic>) {
         let model = self.model;
-        let policy = &model.org.policy;
-        let mut emails: HashMap<String, usize> = HashMap::new();
-        let mut zones_ok: HashMap<&str, bool> = HashMap::new();
+        let index = self.index;
         for (i, p) in model.people.iter().enumerate() {
             let path = ModelPath::root().key("people").index(i);
+            let id = PersonId::at(i);
             let team = self
                 .teams
                 .resolve(out, &p.team, || path.key("team"))
                 .map(|t| &model.teams[t]);
 
-            let email = p.email.trim();
-            let valid = email.split_once('@').is_some_and(|(user, host)| {
-                !user.is_empty()
-                    && host.contains('.')
-                    && !host.contains('@')
-                    && !email.contains(char::is_whitespace)
-            });
-            if !valid {
-                out.push(
-                    Diagnostic::error(
-                        "invalid-email",
-                        path.key("email"),
-                        format!("`{}` is not an email address", p.email),
-                    )
-                    .help("write it as name@example.com"),
-                );
-            } else if let Some(&first) = emails.get(&email.to_ascii_lowercase()) {
-                out.push(
-                    Diagnostic::warning("duplicate-email", path.key("email"), format!("{} shares an email with {}", p.handle, model.people[first].handle))
-                        .also(at("people", first, "email"), "also used here")
-                        .help("give each person their own address so alerts and approvals reach the right person"),
-                );
-            } else {
-                emails.insert(email.to_ascii_lowercase(), i);
+            if let Some(zone) = p.timezone.as_deref()
+                && !index.zone_known(zone)
+            {
+                check_timezone(out, zone, path.key("timezone"));
             }
-
-            if let Some(zone) = p.timezone.as_deref() {
-                let ok = *zones_ok
-                    .entry(zone)
-                    .or_insert_with(|| jiff::tz::TimeZone::get(zone).is_ok());
-                if !ok {
-                    check_timezone(out, zone, path.key("timezone"));
-                }
-            }
-            match &p.hours {
-                Some(hours) => {
-                    if let Err(e) = WorkingHours::parse(hours) {
-                        out.push(
-                            Diagnostic::error("invalid-hours", path.key("hours"), format!("invalid working hours: {}", e.message))
-                                .within(e.offset..e.offset + e.len)
-                                .label("here")
-                                .help("working hours look like `Mon-Fri 09:00-18:00` or `Mon-Thu 08:00-16:00; Fri 08:00-12:00`"),
-                        );
-                    }
-                }
+            match index.hours(id) {
+                Some(Err(e)) => out.push(
+                    Diagnostic::error("invalid-hours", path.key("hours"), format!("invalid working hours: {}", e.message))
+                        .within(e.offset..e.offset + e.len)
+                        .label("here")
+                        .help("working hours look like `Mon-Fri 09:00-18:00` or `Mon-Thu 08:00-16:00; Fri 08:00-12:00`"),
+                ),
+                Some(Ok(_)) => {}
                 None if p.status == Status::Active => out.push(
                     Diagnostic::warning("missing-hours", path.key("handle"), format!("{} declares no working hours, so activity outside them cannot be flagged", p.handle))
                         .help("add e.g. `hours = \"Mon-Fri 09:00-18:00\"` (in their own time zone)"),
@@ -807,7 +924,8 @@ impl Validator<'_> {
                     continue;
                 };
                 let role = &model.roles[r];
-                holds_production |= reach[r].any;
+                let reach = index.role_reach(RoleId::at(r));
+                holds_production |= reach.any;
                 if p.status == Status::Offboarded {
                     out.push(
                         Diagnostic::error(
@@ -860,14 +978,14 @@ impl Validator<'_> {
                             .help("move the team to a phase the role allows, or remove the role"),
                         );
                     }
-                    if phase == Phase::Observe && reach[r].any {
+                    if phase == Phase::Observe && reach.any {
                         out.push(
                                 Diagnostic::error("observe-phase-production-role", rpath.clone(), format!("{} holds production role `{rid}`, but vendor team `{}` is still in phase `observe`", p.handle, team.id))
                                     .help("teams that observe get no production access; move the team to `co-deliver` first or remove the role"),
                             );
                     }
                 }
-                if reach[r].admin && p.status == Status::Active {
+                if reach.admin && p.status == Status::Active {
                     out.push(
                         Diagnostic::warning("standing-production-admin", rpath.clone(), format!("{} holds admin on production as a standing role (`{rid}`)", p.handle))
                             .help("grant production admin just in time instead (`palisade access request`)"),
@@ -876,43 +994,16 @@ impl Validator<'_> {
             }
 
             if holds_production && p.status == Status::Active {
-                self.vetting(out, i, policy);
+                self.vetting(out, i);
             }
         }
     }
 
-    fn vetting(&self, out: &mut Vec<Diagnostic>, i: usize, policy: &crate::types::Policy) {
+    fn vetting(&self, out: &mut Vec<Diagnostic>, i: usize) {
         let p = &self.model.people[i];
         let path = ModelPath::root().key("people").index(i);
-        let v = &p.vetting;
-        let records = [
-            (
-                "background_check",
-                v.background_check,
-                Some(policy.background_check_max_age_days),
-            ),
-            ("nda_signed", v.nda_signed, None),
-            (
-                "secure_coding_training",
-                v.secure_coding_training,
-                Some(policy.training_max_age_days),
-            ),
-            (
-                "security_awareness_training",
-                v.security_awareness_training,
-                Some(policy.training_max_age_days),
-            ),
-            (
-                "incident_drill",
-                v.incident_drill,
-                Some(policy.incident_drill_max_age_days),
-            ),
-        ];
-        let missing: Vec<&str> = records
-            .iter()
-            .filter(|r| r.1.is_none())
-            .map(|r| r.0)
-            .collect();
+        let status = self.index.vetting(PersonId::at(i), self.today);
+        let missing: Vec<&str> = status.missing().map(|r| r.key()).collect();
         if !missing.is_empty() {
             out.push(
                 Diagnostic::error(
@@ -930,38 +1021,245 @@ impl Validator<'_> {
                 )),
             );
         }
-        for (key, day, max) in records {
-            let (Some(day), Some(max)) = (day, max) else {
-                continue;
-            };
-            let age = day.days_until(self.today);
-            if age > i64::from(max) {
-                out.push(
+        for item in &status.items {
+            let key = item.record.key();
+            match item.state {
+                VettingState::Stale {
+                    age_days,
+                    max_age_days,
+                } => out.push(
                     Diagnostic::error(
                         "vetting-stale",
                         path.key("vetting").key(key),
                         format!(
-                            "{}'s {} is {age} days old; policy allows {max} for production access",
+                            "{}'s {} is {age_days} days old; policy allows {max_age_days} for production access",
                             p.handle,
                             key.replace('_', " ")
                         ),
                     )
                     .help("renew it and record the new date, or remove the production role"),
-                );
-            } else if age < 0 {
-                out.push(
+                ),
+                VettingState::Future => out.push(
                     Diagnostic::error(
                         "invalid-dates",
                         path.key("vetting").key(key),
                         format!(
-                            "{}'s {} is dated in the future ({day})",
+                            "{}'s {} is dated in the future ({})",
                             p.handle,
-                            key.replace('_', " ")
+                            key.replace('_', " "),
+                            item.done.map(|d| d.to_string()).unwrap_or_default()
                         ),
                     )
                     .help("record the day it was actually done"),
+                ),
+                VettingState::Missing | VettingState::Current { .. } => {}
+            }
+        }
+    }
+
+    /// A team's GitHub team and GitLab group: well formed, and no other team's.
+    fn code_host_team(&self, out: &mut Vec<Diagnostic>, i: usize) {
+        let team = &self.model.teams[i];
+        let path = ModelPath::root().key("teams").index(i);
+        for (field, value, problem, system) in [
+            (
+                "github_team",
+                &team.github_team,
+                github_team_problem as fn(&str) -> Option<String>,
+                "GitHub team",
+            ),
+            (
+                "gitlab_group",
+                &team.gitlab_group,
+                gitlab_group_problem,
+                "GitLab group",
+            ),
+        ] {
+            let Some(value) = value else { continue };
+            if let Some(why) = problem(value) {
+                out.push(
+                    Diagnostic::error("invalid-code-host-team", path.key(field), format!("`{value}` is not a valid {system}: {why}"))
+                        .help(match field {
+                            "github_team" => "write the team as CODEOWNERS names it, without the `@`: `acme/payments`",
+                            _ => "write the group's full path as GitLab shows it: `acme/payments`",
+                        }),
                 );
             }
+        }
+        for c in self
+            .index
+            .team_conflicts
+            .iter()
+            .filter(|c| c.second.index() == i)
+        {
+            let first = &self.model.teams[c.first.index()];
+            out.push(
+                Diagnostic::error(
+                    "duplicate-identity",
+                    path.key(c.field),
+                    format!(
+                        "teams `{}` and `{}` both name `{}` as their {}",
+                        first.id,
+                        team.id,
+                        match c.field {
+                            "github_team" => team.github_team.as_deref(),
+                            _ => team.gitlab_group.as_deref(),
+                        }
+                        .unwrap_or_default(),
+                        c.field.replace('_', " ")
+                    ),
+                )
+                .also(
+                    at("teams", c.first.index(), c.field),
+                    format!("`{}` names it first", first.id),
+                )
+                .help("a code-host team maps to one team of the model; correct one of them"),
+            );
+        }
+    }
+
+    fn vendors(&self, out: &mut Vec<Diagnostic>) {
+        for (i, v) in self.model.vendors.iter().enumerate() {
+            let path = ModelPath::root().key("vendors").index(i);
+            if v.name.trim().is_empty() {
+                out.push(
+                    Diagnostic::error(
+                        "invalid-value",
+                        path.key("name"),
+                        format!("vendor `{}` has an empty name", v.id),
+                    )
+                    .help("write the company's legal name, as its contracts do"),
+                );
+            }
+            if let Some(contact) = &v.contact
+                && let Some(how) = email_problem(contact.trim())
+            {
+                out.push(
+                    Diagnostic::error(
+                        "invalid-email",
+                        path.key("contact"),
+                        format!("`{contact}` is not an email address"),
+                    )
+                    .help(how),
+                );
+            }
+        }
+    }
+
+    /// People's identities: each well formed, and each one person's.
+    fn identities(&self, out: &mut Vec<Diagnostic>) {
+        for (i, p) in self.model.people.iter().enumerate() {
+            let path = ModelPath::root().key("people").index(i);
+            let emails = std::iter::once((path.key("email"), &p.email)).chain(
+                p.emails
+                    .iter()
+                    .enumerate()
+                    .map(|(j, e)| (path.key("emails").index(j), e)),
+            );
+            for (at_path, email) in emails {
+                if let Some(how) = email_problem(email.trim()) {
+                    out.push(
+                        Diagnostic::error(
+                            "invalid-email",
+                            at_path,
+                            format!("`{email}` is not an email address"),
+                        )
+                        .help(how),
+                    );
+                }
+            }
+            for (field, login, problem, system) in [
+                (
+                    "github",
+                    &p.github,
+                    github_login_problem as fn(&str) -> Option<String>,
+                    "GitHub",
+                ),
+                ("gitlab", &p.gitlab, gitlab_name_problem, "GitLab"),
+            ] {
+                if let Some(login) = login
+                    && let Some(why) = problem(login)
+                {
+                    out.push(
+                        Diagnostic::error(
+                            "invalid-login",
+                            path.key(field),
+                            format!("`{login}` is not a valid {system} login: {why}"),
+                        )
+                        .label("not a login")
+                        .help(format!("copy the login from the person's {system} profile")),
+                    );
+                }
+            }
+            for (j, pr) in p.ssh_principals.iter().enumerate() {
+                if let Some(why) = ssh_principal_problem(pr) {
+                    out.push(
+                        Diagnostic::error("invalid-principal", path.key("ssh_principals").index(j), format!("`{pr}` is not a valid SSH principal: {why}"))
+                            .help("list each principal as its own string, e.g. ssh_principals = [\"asha\", \"asha-admin\"]"),
+                    );
+                }
+            }
+        }
+        let slot_path = |s: &crate::index::IdentitySlot| {
+            let p = at("people", s.person.index(), s.field());
+            match s.position {
+                Some(j) => p.index(j),
+                None => p,
+            }
+        };
+        for c in &self.index.identity_conflicts {
+            let first = &self.model.people[c.first.person.index()];
+            let second = &self.model.people[c.second.person.index()];
+            let d = if c.first.person == c.second.person {
+                Diagnostic::warning(
+                    "duplicate-identity",
+                    slot_path(&c.second),
+                    format!(
+                        "{} lists the {} `{}` twice",
+                        second.handle, c.second.kind, c.value
+                    ),
+                )
+                .also(slot_path(&c.first), "first listed here")
+                .help("remove the repeat")
+            } else {
+                let what = if c.first.kind == c.second.kind {
+                    format!("{}'s {}", first.handle, c.first.kind)
+                } else {
+                    format!(
+                        "{}'s {} (`{}`)",
+                        first.handle,
+                        c.first.kind,
+                        self.identity_value(&c.first)
+                    )
+                };
+                let case = if c.first.kind.ignores_case() && c.second.kind.ignores_case() {
+                    ", ignoring case"
+                } else {
+                    ""
+                };
+                Diagnostic::error(
+                    "duplicate-identity",
+                    slot_path(&c.second),
+                    format!("{}'s {} `{}` is already {what}{case}", second.handle, c.second.kind, c.value),
+                )
+                .label(format!("claimed by {} too", second.handle))
+                .also(slot_path(&c.first), format!("{}'s", first.handle))
+                .help("an identity names one person, so that a login in an audit log or a commit resolves to exactly one person; correct one of them")
+            };
+            out.push(d);
+        }
+    }
+
+    fn identity_value(&self, slot: &crate::index::IdentitySlot) -> String {
+        let p = &self.model.people[slot.person.index()];
+        match (slot.kind, slot.position) {
+            (IdentityKind::Handle, _) => p.handle.clone(),
+            (IdentityKind::Email, None) => p.email.clone(),
+            (IdentityKind::Email, Some(j)) => p.emails[j].clone(),
+            (IdentityKind::Github, _) => p.github.clone().unwrap_or_default(),
+            (IdentityKind::Gitlab, _) => p.gitlab.clone().unwrap_or_default(),
+            (IdentityKind::SshPrincipal, Some(j)) => p.ssh_principals[j].clone(),
+            (_, _) => String::new(),
         }
     }
 
@@ -1038,6 +1336,10 @@ impl Validator<'_> {
                     );
                 }
             }
+            for (j, e) in s.environments.iter().enumerate() {
+                self.envs
+                    .resolve(out, e, || path.key("environments").index(j));
+            }
             if s.risk >= RiskTier::High && s.runbook.is_none() {
                 out.push(
                     Diagnostic::warning("missing-runbook", path.key("risk"), format!("{} service `{}` has no runbook", s.risk.key(), s.id))
@@ -1087,7 +1389,14 @@ impl Validator<'_> {
                 );
             }
             for (j, g) in s.paths.iter().enumerate() {
-                if let Some(glob) = check_glob(out, g, || path.key("paths").index(j)) {
+                let compiled_glob = match &self.index.service_globs[i][j] {
+                    Ok(glob) => Some(glob.clone()),
+                    Err(e) => {
+                        glob_error(out, g, e, || path.key("paths").index(j));
+                        None
+                    }
+                };
+                if let Some(glob) = compiled_glob {
                     compiled.push(glob);
                     let k = compiled.len() - 1;
                     if s.repos.is_empty() {
@@ -1230,6 +1539,26 @@ impl Validator<'_> {
             }
         }
     }
+}
+
+/// What is wrong with a host name or pattern, if anything.
+fn host_problem(host: &str) -> Option<&'static str> {
+    if host.is_empty() {
+        return Some("it is empty");
+    }
+    if host.len() > 253 {
+        return Some("it is longer than 253 characters");
+    }
+    if host.contains("..") || host.starts_with('.') || host.starts_with('-') {
+        return Some("a label is empty or starts with a hyphen");
+    }
+    if !host
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | '*' | '?' | ':'))
+    {
+        return Some("host names have letters, digits, `-`, `.` (and `*`, `?` in patterns)");
+    }
+    None
 }
 
 /// What is wrong with a signed-note verifier key, if anything: the form

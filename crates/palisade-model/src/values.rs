@@ -19,6 +19,14 @@ impl Day {
         let span = self.0.until(later.0).unwrap_or_default();
         i64::from(span.get_days())
     }
+
+    /// The day `days` after this one (`None` past the calendar's end).
+    pub fn plus_days(self, days: i64) -> Option<Day> {
+        self.0
+            .checked_add(jiff::Span::new().try_days(days).ok()?)
+            .ok()
+            .map(Day)
+    }
 }
 
 impl fmt::Display for Day {

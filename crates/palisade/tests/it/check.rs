@@ -72,10 +72,10 @@ fn json_output_is_machine_readable() {
     let d = &v["diagnostics"][0];
     assert_eq!(d["code"], "overlapping-paths");
     assert_eq!(d["level"], "error");
-    assert_eq!(d["line"], 64);
+    assert_eq!(d["line"], 69);
     assert_eq!(d["column"], 20);
     assert_eq!(d["path"], "services[1].paths[1]");
-    assert_eq!(d["related"][0]["position"]["line"], 54);
+    assert_eq!(d["related"][0]["position"]["line"], 59);
     assert!(d["help"].as_str().unwrap().contains("one owning service"));
 }
 
