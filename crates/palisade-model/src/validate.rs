@@ -1106,7 +1106,11 @@ impl Validator<'_, '_> {
                             _ => team.gitlab_group.as_deref(),
                         }
                         .unwrap_or_default(),
-                        c.field.replace('_', " ")
+                        if c.field == "github_team" {
+                            "GitHub team"
+                        } else {
+                            "GitLab group"
+                        }
                     ),
                 )
                 .also(

@@ -52,6 +52,7 @@ pub fn report(source: &Source, checked: &Checked, out: &Output) -> anyhow::Resul
             "errors": errors,
             "warnings": warnings,
             "counts": model.map(|m| json!({
+                "vendors": m.vendors.len(),
                 "teams": m.teams.len(),
                 "people": m.people.len(),
                 "services": m.services.len(),
@@ -65,10 +66,11 @@ pub fn report(source: &Source, checked: &Checked, out: &Output) -> anyhow::Resul
     out.diagnostics(source, &checked.diagnostics)?;
     let summary = match &checked.model {
         Some(m) => format!(
-            "{}: {}, {} ({}, {}, {}, {}, {}, {})",
+            "{}: {}, {} ({}, {}, {}, {}, {}, {}, {})",
             source.name,
             count(errors, "error"),
             count(warnings, "warning"),
+            count(m.vendors.len(), "vendor"),
             count(m.teams.len(), "team"),
             count(m.people.len(), "person"),
             count(m.services.len(), "service"),
