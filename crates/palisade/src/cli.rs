@@ -90,6 +90,22 @@ Examples:
   palisade init --output ops/palisade.toml --force")]
     Init(InitArgs),
 
+    /// Find a person by any identity: handle, GitHub or GitLab login, e-mail or SSH principal
+    #[command(after_help = "\
+Prints their team, vendor and phase, their roles and what those allow, their
+vetting status today, their working hours and their local time now. Logins
+and e-mail addresses match without regard to case; a leading `@` is fine.
+
+Examples:
+  palisade who arjun-menon-nimbus            # a GitHub login from an audit log
+  palisade who dana.k@users.noreply.github.com
+  palisade who dana-break-glass              # an SSH certificate principal
+  palisade who --vendor nimbus               # everyone of one vendor company
+  palisade who sofia --format json | jq .grants
+
+Exit codes: 0 found, 1 no such person (the nearest identity is suggested), 2 could not run.")]
+    Who(WhoArgs),
+
     /// Print the JSON Schema of palisade.toml
     #[command(after_help = "\
 Example: editors use it for completion and validation, e.g. taplo:
@@ -305,6 +321,25 @@ pub enum LedgerCommand {
         /// The bundle's directory
         dir: PathBuf,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct WhoArgs {
+    /// Any identity of the person: handle, login, e-mail address or SSH principal
+    #[arg(required_unless_present = "vendor", conflicts_with = "vendor")]
+    pub query: Option<String>,
+
+    /// List everyone of this vendor company instead (its id in [[vendors]])
+    #[arg(long, value_name = "ID")]
+    pub vendor: Option<String>,
+
+    /// The model file
+    #[arg(long, default_value = "palisade.toml")]
+    pub model: PathBuf,
+
+    /// Answer as of this moment (RFC 3339, e.g. 2026-12-06T09:30:00Z) instead of now
+    #[arg(long, value_name = "TIME")]
+    pub now: Option<String>,
 }
 
 #[derive(Debug, Args)]

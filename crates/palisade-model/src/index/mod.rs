@@ -12,6 +12,7 @@ mod access;
 pub mod identity;
 mod paths;
 mod people;
+pub mod profile;
 
 use std::collections::HashMap;
 
@@ -26,6 +27,7 @@ pub use access::{EffectiveGrant, ProductionReach};
 pub use identity::IdentityKind;
 use identity::fold;
 pub use people::{VettingItem, VettingRecord, VettingState, VettingStatus};
+pub use profile::Profile;
 
 macro_rules! ids {
     ($($(#[$doc:meta])* $name:ident;)*) => {$(

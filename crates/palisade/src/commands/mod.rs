@@ -5,6 +5,7 @@ mod db;
 mod init;
 mod ledger;
 mod scan;
+mod who;
 
 use std::process::ExitCode;
 
@@ -18,6 +19,7 @@ pub fn run(cli: Cli, out: &Output) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Check(args) => check::run(&args, out),
         Command::Init(args) => init::run(&args, out),
+        Command::Who(args) => who::run(&args, out),
         Command::Schema => {
             out.print_json(&palisade_model::json_schema())?;
             Ok(ExitCode::SUCCESS)

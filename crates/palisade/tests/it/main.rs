@@ -7,6 +7,7 @@ mod init;
 mod ledger;
 mod scan;
 mod store;
+mod who;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
