@@ -80,6 +80,13 @@ pub fn check(source: &Source, today: Day) -> Checked {
     }
 }
 
+/// Runs every semantic check of a model already parsed (or built in code).
+/// Diagnostics carry model paths; their spans stay unresolved, since there
+/// is no source text.
+pub fn validate_model(model: &Model, today: Day) -> Vec<Diagnostic> {
+    validate::validate(model, today)
+}
+
 /// The model's JSON Schema (draft 2020-12), as a JSON value.
 pub fn json_schema() -> serde_json::Value {
     let mut schema = schemars::schema_for!(Model).to_value();

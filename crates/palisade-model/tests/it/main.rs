@@ -4,6 +4,7 @@
 
 mod fixtures;
 mod glob;
+mod index;
 mod props;
 mod schema;
 mod starter;
