@@ -81,9 +81,13 @@ Exit codes: 0 no errors, 1 errors found (or warnings with --deny-warnings), 2 co
 
     /// Write a commented starter palisade.toml for the current git repository
     #[command(after_help = "\
-Services are guessed from the repository's top-level directories and their
-owners from CODEOWNERS (.github/, the root or docs/). The result passes
-`palisade check`; edit it to make it true.
+Services are guessed from the repository's top-level directories; people
+from the authors of HEAD's history (one person per name, through .mailmap,
+bots left out); each service's owner and backup owner from its most active
+authors of the last year of history, except where CODEOWNERS (.github/, the
+root or docs/) names them. With two people or more the result passes
+`palisade check`; edit it to make it true. With neither a commit nor a
+CODEOWNERS file there is nobody to name, and it stops.
 
 Examples:
   palisade init
