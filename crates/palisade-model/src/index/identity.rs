@@ -83,6 +83,25 @@ pub(crate) fn fold(name: &str) -> Cow<'_, str> {
     }
 }
 
+/// Calls `f` with `name` folded as [`fold`] does, without allocating for
+/// the short ASCII names that lookups mostly see.
+pub(crate) fn with_folded<R>(name: &str, f: impl FnOnce(&str) -> R) -> R {
+    const MAX: usize = 128;
+    if name.is_ascii() && name.len() <= MAX && name.bytes().any(|b| b.is_ascii_uppercase()) {
+        let mut buf = [0u8; MAX];
+        let bytes = &mut buf[..name.len()];
+        bytes.copy_from_slice(name.as_bytes());
+        bytes.make_ascii_lowercase();
+        // Lower-casing ASCII bytes keeps them ASCII, hence valid UTF-8.
+        match std::str::from_utf8(bytes) {
+            Ok(folded) => f(folded),
+            Err(_) => f(&fold(name)),
+        }
+    } else {
+        f(&fold(name))
+    }
+}
+
 /// What is wrong with a GitHub login (or organisation name), if anything:
 /// 1 to 39 characters, ASCII letters, digits and single hyphens, no hyphen
 /// at either end.

@@ -14,6 +14,7 @@ mod paths;
 mod people;
 pub mod profile;
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use crate::glob::{Glob, GlobError};
@@ -25,9 +26,18 @@ use crate::values::{HoursError, WorkingHours};
 
 pub use access::{EffectiveGrant, ProductionReach};
 pub use identity::IdentityKind;
-use identity::fold;
+use identity::{fold, with_folded};
 pub use people::{VettingItem, VettingRecord, VettingState, VettingStatus};
 pub use profile::Profile;
+
+/// The index's maps: keys are short names, and foldhash is several times
+/// faster than SipHash on them (the index holds no attacker-chosen keys
+/// that could not also be rejected by `check`'s size limit).
+pub(crate) type Map<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
+
+fn map_with<K, V>(capacity: usize) -> Map<K, V> {
+    Map::with_capacity_and_hasher(capacity, foldhash::fast::FixedState::default())
+}
 
 macro_rules! ids {
     ($($(#[$doc:meta])* $name:ident;)*) => {$(
@@ -136,19 +146,19 @@ struct Claim {
 #[derive(Debug)]
 pub struct Index<'m> {
     model: &'m Model,
-    team_ids: HashMap<&'m str, TeamId>,
-    person_ids: HashMap<&'m str, PersonId>,
-    service_ids: HashMap<&'m str, ServiceId>,
-    env_ids: HashMap<&'m str, EnvId>,
-    role_ids: HashMap<&'m str, RoleId>,
-    contract_ids: HashMap<&'m str, ContractId>,
-    vendor_ids: HashMap<&'m str, VendorId>,
+    team_ids: Map<&'m str, TeamId>,
+    person_ids: Map<&'m str, PersonId>,
+    service_ids: Map<&'m str, ServiceId>,
+    env_ids: Map<&'m str, EnvId>,
+    role_ids: Map<&'m str, RoleId>,
+    contract_ids: Map<&'m str, ContractId>,
+    vendor_ids: Map<&'m str, VendorId>,
     pub(crate) duplicates: Vec<DuplicateId>,
 
-    identities: HashMap<Box<str>, Claim>,
+    identities: Map<Cow<'m, str>, Claim>,
     pub(crate) identity_conflicts: Vec<IdentityConflict>,
-    github_teams: HashMap<Box<str>, TeamId>,
-    gitlab_groups: HashMap<Box<str>, TeamId>,
+    github_teams: Map<Box<str>, TeamId>,
+    gitlab_groups: Map<Box<str>, TeamId>,
     pub(crate) team_conflicts: Vec<TeamConflict>,
 
     person_team: Vec<Option<TeamId>>,
@@ -163,7 +173,7 @@ pub struct Index<'m> {
     paths: paths::PathIndex,
     service_envs: Vec<Vec<EnvId>>,
     env_owners: Vec<Vec<PersonId>>,
-    hosts_exact: HashMap<Box<str>, Vec<ResourceId>>,
+    hosts_exact: Map<Box<str>, Vec<ResourceId>>,
     hosts_glob: Vec<(Box<str>, ResourceId)>,
 
     zones: people::Zones,
@@ -177,8 +187,8 @@ fn id_map<'m, T, I: Copy>(
     duplicates: &mut Vec<DuplicateId>,
     list: &'static str,
     index_of: impl Fn(I) -> usize,
-) -> HashMap<&'m str, I> {
-    let mut map = HashMap::with_capacity(items.len());
+) -> Map<&'m str, I> {
+    let mut map = map_with(items.len());
     for (i, item) in items.iter().enumerate() {
         match map.entry(id(item)) {
             std::collections::hash_map::Entry::Occupied(e) => duplicates.push(DuplicateId {
@@ -265,10 +275,10 @@ impl<'m> Index<'m> {
             contract_ids,
             vendor_ids,
             duplicates,
-            identities: HashMap::with_capacity(model.people.len() * 4),
+            identities: map_with(model.people.len() * 4),
             identity_conflicts: Vec::new(),
-            github_teams: HashMap::new(),
-            gitlab_groups: HashMap::new(),
+            github_teams: map_with(0),
+            gitlab_groups: map_with(0),
             team_conflicts: Vec::new(),
             person_team: Vec::with_capacity(model.people.len()),
             team_members: vec![Vec::new(); model.teams.len()],
@@ -280,7 +290,7 @@ impl<'m> Index<'m> {
             paths: paths::PathIndex::default(),
             service_envs: Vec::with_capacity(model.services.len()),
             env_owners: Vec::with_capacity(model.environments.len()),
-            hosts_exact: HashMap::new(),
+            hosts_exact: map_with(0),
             hosts_glob: Vec::new(),
             zones: people::Zones::default(),
             hours: people::Hours::default(),
@@ -330,14 +340,14 @@ impl<'m> Index<'m> {
     }
 
     /// Records that `slot` claims `name`, or the conflict if someone did first.
-    fn claim(&mut self, name: &str, slot: IdentitySlot) {
+    fn claim(&mut self, name: &'m str, slot: IdentitySlot) {
         if name.is_empty() {
             return;
         }
         let key = fold(name);
         let Some(claim) = self.identities.get(key.as_ref()).copied() else {
             self.identities.insert(
-                key.into_owned().into_boxed_str(),
+                key,
                 Claim {
                     person: slot.person,
                     kinds: slot.kind.bit(),
@@ -438,8 +448,10 @@ impl<'m> Index<'m> {
             let id = ServiceId::at(i);
             let globs: Vec<Result<Glob, GlobError>> =
                 s.paths.iter().map(|p| Glob::new(p)).collect();
-            for g in globs.iter().flatten() {
-                self.paths.add(id, &s.repos, g.clone());
+            for (j, g) in globs.iter().enumerate() {
+                if let Ok(g) = g {
+                    self.paths.add(id, j, &s.repos, g);
+                }
             }
             self.service_globs.push(globs);
             let envs = s
@@ -577,7 +589,7 @@ impl<'m> Index<'m> {
 
     /// Every id of one list (`"teams"`, `"people"`, …), for suggestions.
     pub fn ids_of(&self, list: &str) -> Vec<&'m str> {
-        fn keys<'m, V>(m: &HashMap<&'m str, V>) -> Vec<&'m str> {
+        fn keys<'m, V>(m: &Map<&'m str, V>) -> Vec<&'m str> {
             m.keys().copied().collect()
         }
         match list {
@@ -618,7 +630,7 @@ impl<'m> Index<'m> {
     }
 
     fn lookup(&self, name: &str, kind: IdentityKind) -> Option<PersonId> {
-        let claim = self.identities.get(fold(name).as_ref())?;
+        let claim = with_folded(name, |key| self.identities.get(key).copied())?;
         (claim.kinds & kind.bit() != 0).then_some(claim.person)
     }
 
@@ -627,7 +639,7 @@ impl<'m> Index<'m> {
     pub fn find_person(&self, name: &str) -> Option<(PersonId, IdentityKind)> {
         let name = name.trim();
         let name = name.strip_prefix('@').unwrap_or(name);
-        let claim = self.identities.get(fold(name).as_ref())?;
+        let claim = with_folded(name, |key| self.identities.get(key).copied())?;
         let kind = IdentityKind::ALL
             .into_iter()
             .find(|k| claim.kinds & k.bit() != 0)?;
@@ -718,13 +730,13 @@ impl<'m> Index<'m> {
     /// model (services with no `repos`). A valid model has at most one.
     pub fn services_for_path(&self, repo: Option<&str>, path: &str) -> Vec<ServiceId> {
         let mut out = Vec::new();
-        self.paths.owners(repo, path, &mut out);
+        self.paths.owners(&self.service_globs, repo, path, &mut out);
         out
     }
 
     /// [`Index::services_for_path`] into a buffer the caller reuses.
     pub fn services_for_path_into(&self, repo: Option<&str>, path: &str, out: &mut Vec<ServiceId>) {
-        self.paths.owners(repo, path, out);
+        self.paths.owners(&self.service_globs, repo, path, out);
     }
 
     /// The environments a service deploys to.

@@ -7,10 +7,8 @@
 //! `**/*.tf` under the root), so a path runs only the automata filed under
 //! its own ancestors.
 
-use std::collections::HashMap;
-
-use super::ServiceId;
 use super::identity::fold;
+use super::{Map, ServiceId};
 use crate::glob::Glob;
 
 /// One repository's ownership table.
@@ -18,23 +16,32 @@ use crate::glob::Glob;
 struct Table {
     /// Directory (no trailing `/`, `""` for the root) → services claiming
     /// everything below it, each with whether it claims the path itself too.
-    directories: HashMap<Box<str>, Vec<(ServiceId, bool)>>,
-    /// Directory of a literal prefix → (service, glob) pairs to run there.
-    patterns: HashMap<Box<str>, Vec<(ServiceId, usize)>>,
+    directories: Map<Box<str>, Vec<(ServiceId, bool)>>,
+    /// Directory of a literal prefix → (service, position in its `paths`)
+    /// pairs whose globs run there.
+    patterns: Map<Box<str>, Vec<(ServiceId, usize)>>,
 }
 
 /// The path-ownership index of every repository the model names.
 #[derive(Debug, Default)]
 pub(crate) struct PathIndex {
     /// Folded repository name (`""`: the repository that holds the model).
-    repos: HashMap<Box<str>, Table>,
-    globs: Vec<Glob>,
+    repos: Map<Box<str>, Table>,
 }
+
+/// Each service's compiled globs, by position in its `paths`.
+pub(crate) type ServiceGlobs = [Vec<Result<Glob, crate::glob::GlobError>>];
 
 impl PathIndex {
     /// Files `glob` of `service` under each of `repos` (the model's own
     /// repository when empty).
-    pub(crate) fn add(&mut self, service: ServiceId, repos: &[String], glob: Glob) {
+    pub(crate) fn add(
+        &mut self,
+        service: ServiceId,
+        position: usize,
+        repos: &[String],
+        glob: &Glob,
+    ) {
         let keys: Vec<Box<str>> = if repos.is_empty() {
             vec!["".into()]
         } else {
@@ -43,14 +50,10 @@ impl PathIndex {
         let claim = glob
             .directory_claim()
             .map(|(d, itself)| (Box::<str>::from(d), itself));
-        let at = self.globs.len();
         let dir: Box<str> = match glob.literal_prefix().rfind('/') {
             Some(i) => glob.literal_prefix()[..i].into(),
             None => "".into(),
         };
-        if claim.is_none() {
-            self.globs.push(glob);
-        }
         for key in keys {
             let table = self.repos.entry(key).or_default();
             match &claim {
@@ -63,14 +66,20 @@ impl PathIndex {
                     .patterns
                     .entry(dir.clone())
                     .or_default()
-                    .push((service, at)),
+                    .push((service, position)),
             }
         }
     }
 
     /// The services that own `path` in `repo` (`None`: the repository that
     /// holds the model), each once, in model order.
-    pub(crate) fn owners(&self, repo: Option<&str>, path: &str, out: &mut Vec<ServiceId>) {
+    pub(crate) fn owners(
+        &self,
+        globs: &ServiceGlobs,
+        repo: Option<&str>,
+        path: &str,
+        out: &mut Vec<ServiceId>,
+    ) {
         out.clear();
         let key = fold(repo.unwrap_or(""));
         let Some(table) = self.repos.get(key.as_ref()) else {
@@ -91,7 +100,8 @@ impl PathIndex {
             }
             if let Some(patterns) = table.patterns.get(dir) {
                 for &(s, g) in patterns {
-                    if !out.contains(&s) && self.globs[g].matches(path) {
+                    let glob = globs[s.index()][g].as_ref();
+                    if !out.contains(&s) && glob.is_ok_and(|g| g.matches(path)) {
                         out.push(s);
                     }
                 }

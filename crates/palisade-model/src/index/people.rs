@@ -1,7 +1,7 @@
 //! People's time (zones and working hours, each distinct text parsed once)
 //! and their vetting and training status on a given day.
 
-use std::collections::HashMap;
+use super::Map;
 
 use super::{Index, PersonId};
 use crate::types::Policy;
@@ -10,7 +10,7 @@ use crate::values::{Day, HoursError, WorkingHours};
 /// Each distinct time-zone name, looked up once.
 #[derive(Debug, Default)]
 pub(crate) struct Zones {
-    names: HashMap<String, u32>,
+    names: Map<String, u32>,
     zones: Vec<Option<jiff::tz::TimeZone>>,
     pub(crate) org: u32,
     pub(crate) people: Vec<Option<u32>>,
@@ -39,7 +39,7 @@ impl Zones {
 /// Each distinct working-hours text, parsed once.
 #[derive(Debug, Default)]
 pub(crate) struct Hours {
-    texts: HashMap<String, u32>,
+    texts: Map<String, u32>,
     parsed: Vec<Result<WorkingHours, HoursError>>,
     pub(crate) people: Vec<Option<u32>>,
 }
