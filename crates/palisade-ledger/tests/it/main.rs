@@ -13,41 +13,11 @@ mod props;
 mod receipt;
 mod service;
 
-// The store's own harness: a fresh SQLite file and a fresh PostgreSQL
-// database per test.
-#[path = "../../../palisade-store/tests/it/common.rs"]
-#[allow(dead_code)]
-mod common;
-
-use std::path::{Path, PathBuf};
+// A fresh SQLite file and a fresh PostgreSQL database per test.
+use palisade_test_support::db as common;
+pub use palisade_test_support::testdata;
 
 use palisade_ledger::note::{Algorithm, SignerKey};
-
-/// The shared conformance data directory `sub` (under `$PALISADE_TESTDATA`,
-/// else `../shared/testdata` beside the repository), or `None` after saying
-/// why the test skips. Under `CI=true` a missing directory fails the test.
-pub fn testdata(sub: &str) -> Option<PathBuf> {
-    let root = match std::env::var_os("PALISADE_TESTDATA") {
-        Some(dir) => PathBuf::from(dir),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata"),
-    };
-    let dir = root.join(sub);
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "conformance data {} is missing, and CI must check conformance: \
-         set PALISADE_TESTDATA or put shared/testdata beside the repository",
-        dir.display()
-    );
-    eprintln!(
-        "skipping: conformance data {} not found (set PALISADE_TESTDATA or put \
-         shared/testdata beside the repository)",
-        dir.display()
-    );
-    None
-}
 
 /// A deterministic 32-byte seed for test keys.
 pub fn seed(n: u8) -> [u8; 32] {

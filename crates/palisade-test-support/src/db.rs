@@ -1,4 +1,4 @@
-//! Test harness: every store test runs once per backend, each time on a fresh database.
+//! Databases for tests: every store test runs once per backend, each time on a fresh database.
 //!
 //! SQLite: a file in a new temporary directory (in a subdirectory that does not exist yet).
 //! PostgreSQL: a new `palisade_test_<random>` database on the server named by the admin

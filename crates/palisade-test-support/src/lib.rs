@@ -1,0 +1,52 @@
+//! Test support shared by every Palisade crate's tests, in one place:
+//!
+//! - [`testdata`]: the shared conformance data (`$PALISADE_TESTDATA`, else
+//!   `shared/testdata` beside the repository), skipped with a note when
+//!   missing, and a failure under `CI=true`;
+//! - [`git`]: git repositories built at test time, with git's global and
+//!   system configuration shut out and fixed authors and dates;
+//! - `db` (feature `db`): a fresh database per test on SQLite and on
+//!   PostgreSQL.
+//!
+//! It is a dev-dependency only (`publish = false`); nothing in it ships.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
+
+#[cfg(feature = "db")]
+pub mod db;
+pub mod git;
+
+use std::path::{Path, PathBuf};
+
+/// The shared conformance data directory `sub` (`""` for its root), or
+/// `None` after saying on stderr why the test skips. Under `CI=true` a
+/// missing directory fails the test: CI always checks conformance.
+pub fn testdata(sub: &str) -> Option<PathBuf> {
+    let root = match std::env::var_os("PALISADE_TESTDATA") {
+        Some(dir) => PathBuf::from(dir),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata"),
+    };
+    let dir = if sub.is_empty() { root } else { root.join(sub) };
+    if dir.is_dir() {
+        return Some(dir);
+    }
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "conformance data {} is missing, and CI must check conformance: \
+         set PALISADE_TESTDATA or put shared/testdata beside the repository",
+        dir.display()
+    );
+    eprintln!(
+        "skipping: conformance data {} not found (set PALISADE_TESTDATA or put \
+         shared/testdata beside the repository)",
+        dir.display()
+    );
+    None
+}
+
+/// The repository root.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("the repository root exists")
+}
