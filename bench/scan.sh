@@ -64,7 +64,7 @@ tree() {
   echo "== working tree: $TREE ($size MB), sample $SAMPLE ($sample MB), $CORES cores"
   cat "$TREE" >/dev/null 2>&1 || true
   find "$TREE" -type f -print0 | xargs -0 cat >/dev/null   # page cache, for everyone
-  run palisade-tree "$size" "$PALISADE" scan --quiet --no-pii --report-format jsonl "$TREE"
+  run palisade-tree "$size" "$PALISADE" scan --quiet --no-pii --format jsonl "$TREE"
   if [[ -x "$BIN/noseyparker" ]]; then
     rm -rf "$OUT/np.ds"
     run noseyparker-tree "$size" "$BIN/noseyparker" scan --datastore "$OUT/np.ds" --progress never "$TREE"
@@ -74,12 +74,12 @@ tree() {
     | grep -o '"[^"]*"' | tr -d '"' | sort -u | head -40)
   local args=(); for k in "${keywords[@]}"; do args+=(-e "$k"); done
   run ripgrep-keywords-tree "$size" rg -c -i -F --no-messages "${args[@]}" "$TREE"
-  run palisade-sample "$sample" "$PALISADE" scan --quiet --no-pii --report-format jsonl "$SAMPLE"
+  run palisade-sample "$sample" "$PALISADE" scan --quiet --no-pii --format jsonl "$SAMPLE"
   [[ -x "$BIN/ripsecrets" ]] && run ripsecrets-sample "$sample" "$BIN/ripsecrets" "$SAMPLE"
   # detect-secrets walks the current directory (given a path it scans nothing), and at
   # about 0.7 MB/s it gets the 1% sample; palisade is timed on the same files.
   local small; small=$(mb "$SMALL")
-  run palisade-small "$small" "$PALISADE" scan --quiet --no-pii --report-format jsonl "$SMALL"
+  run palisade-small "$small" "$PALISADE" scan --quiet --no-pii --format jsonl "$SMALL"
   [[ -x "$BIN/detect-secrets" ]] && run detect-secrets-small "$small" \
     bash -c 'cd "$1" && exec "$2" scan --all-files --no-verify' _ "$SMALL" "$BIN/detect-secrets"
   [[ -x "$BIN/trufflehog3" ]] && run trufflehog3-sample "$sample" "$BIN/trufflehog3" --no-history --format JSON -o "$OUT/trufflehog3.json" "$SAMPLE"
@@ -98,7 +98,7 @@ history() {
   commits=$(git --git-dir "$GITREPO" rev-list --all --count)
   size=$(git --git-dir "$GITREPO" count-objects -v | awk '/size-pack/ {printf "%.0f", $2/1024}')
   echo "== git history: $GITREPO ($commits commits, $size MB packed)"
-  run palisade-history "$size" "$PALISADE" scan --quiet --no-pii --history --report-format jsonl "$GITREPO"
+  run palisade-history "$size" "$PALISADE" scan --quiet --no-pii --history --format jsonl "$GITREPO"
   if [[ -x "$BIN/noseyparker" ]]; then
     rm -rf "$OUT/np-history.ds"
     run noseyparker-history "$size" "$BIN/noseyparker" scan --datastore "$OUT/np-history.ds" --progress never "$GITREPO"

@@ -24,15 +24,18 @@ Start here:
   palisade check                validate it
   palisade apply                record it as the current model in the store";
 
-/// Options every subcommand takes.
+/// Options every subcommand takes, listed under their own heading after
+/// each command's own options.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct Global {
-    /// Output format: `human` for people, `json` for machines
-    #[arg(long, global = true, value_enum, default_value_t = Format::Human, env = "PALISADE_FORMAT")]
+    /// Output format: `human` for people, `json` for machines; `palisade scan`
+    /// also writes `jsonl`, `sarif` and `github` (Actions annotations)
+    #[arg(long, global = true, value_enum, default_value_t = Format::Human, env = "PALISADE_FORMAT", display_order = 900)]
     pub format: Format,
 
     /// When to colour human output (NO_COLOR is honoured with `auto`)
-    #[arg(long, global = true, value_enum, default_value_t = Color::Auto)]
+    #[arg(long, global = true, value_enum, default_value_t = Color::Auto, display_order = 901)]
     pub color: Color,
 
     /// The store: a SQLite file path or a postgres:// URL
@@ -41,7 +44,8 @@ pub struct Global {
         global = true,
         env = "PALISADE_DB",
         default_value = ".palisade/palisade.db",
-        hide_env_values = true
+        hide_env_values = true,
+        display_order = 902
     )]
     pub db: String,
 }
@@ -53,6 +57,19 @@ pub enum Format {
     Human,
     /// One JSON document on stdout.
     Json,
+    /// One JSON object per line (`palisade scan`: one per finding).
+    Jsonl,
+    /// SARIF 2.1.0, for code-scanning dashboards (`palisade scan`).
+    Sarif,
+    /// GitHub Actions annotations (`palisade scan`).
+    Github,
+}
+
+impl Format {
+    /// Whether only `palisade scan` writes this format.
+    pub fn scan_only(self) -> bool {
+        matches!(self, Format::Jsonl | Format::Sarif | Format::Github)
+    }
 }
 
 /// Colour choice.
@@ -140,7 +157,7 @@ Sources (default: the working tree at PATH or `.`, respecting .gitignore):
   palisade scan --range main..HEAD       # what a branch adds
   cat file | palisade scan --stdin
 
-Reports: --report-format human (default) | json | jsonl | sarif | github
+Reports: --format human (default) | json | jsonl | sarif | github
 Silence a finding with a `palisade:allow` comment on its line or the line
 above, with scan.allow_paths / scan.allow_patterns in the model, or accept
 today's findings once: palisade scan --write-baseline .palisade-baseline.json
@@ -433,10 +450,6 @@ pub struct ScanArgs {
     #[arg(long, value_name = "FILE")]
     pub write_baseline: Option<PathBuf>,
 
-    /// Report format (default: human, or json with --format json)
-    #[arg(long, value_enum)]
-    pub report_format: Option<ReportFormat>,
-
     /// Do not look for personal data
     #[arg(long)]
     pub no_pii: bool,
@@ -466,19 +479,4 @@ pub struct ScanArgs {
     /// No progress line
     #[arg(long, short)]
     pub quiet: bool,
-}
-
-/// How `palisade scan` prints its report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ReportFormat {
-    /// For people: each finding with its line, secret redacted, and a summary.
-    Human,
-    /// The whole report as one JSON document.
-    Json,
-    /// One JSON object per finding.
-    Jsonl,
-    /// SARIF 2.1.0, for code-scanning dashboards.
-    Sarif,
-    /// GitHub Actions annotations.
-    Github,
 }

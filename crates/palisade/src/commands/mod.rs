@@ -14,8 +14,18 @@ use palisade_model::Day;
 
 use crate::cli::{Cli, Command};
 use crate::output::Output;
+use clap::ValueEnum as _;
 
 pub fn run(cli: Cli, out: &Output) -> anyhow::Result<ExitCode> {
+    if cli.global.format.scan_only() && !matches!(cli.command, Command::Scan(_)) {
+        anyhow::bail!(
+            "--format {} is a report format of `palisade scan` only; this command writes `human` or `json`",
+            cli.global
+                .format
+                .to_possible_value()
+                .map_or_else(String::new, |v| v.get_name().to_owned())
+        );
+    }
     match cli.command {
         Command::Check(args) => check::run(&args, out),
         Command::Init(args) => init::run(&args, out),

@@ -18,7 +18,7 @@ use palisade_scan::setup::{self, SetupOptions};
 use palisade_store::Store;
 use serde_json::json;
 
-use crate::cli::{ReportFormat, ScanArgs};
+use crate::cli::{Format, ScanArgs};
 use crate::output::Output;
 
 pub fn run(args: &ScanArgs, db: &str, out: &Output) -> anyhow::Result<ExitCode> {
@@ -115,32 +115,28 @@ pub fn run(args: &ScanArgs, db: &str, out: &Output) -> anyhow::Result<ExitCode> 
         )?;
     }
 
-    let format = match (args.report_format, out.json()) {
-        (Some(f), _) => f,
-        (None, true) => ReportFormat::Json,
-        (None, false) => ReportFormat::Human,
-    };
+    let format = out.format;
     let mut stdout = std::io::stdout().lock();
     match format {
-        ReportFormat::Human => {
+        Format::Human => {
             let style = Style {
                 color: out.color_enabled(),
             };
             stdout.write_all(output::human(&report, style, elapsed).as_bytes())?;
         }
-        ReportFormat::Json => {
+        Format::Json => {
             serde_json::to_writer_pretty(&mut stdout, &report)?;
             writeln!(stdout)?;
         }
-        ReportFormat::Jsonl => stdout.write_all(output::jsonl(&report).as_bytes())?,
-        ReportFormat::Sarif => {
+        Format::Jsonl => stdout.write_all(output::jsonl(&report).as_bytes())?,
+        Format::Sarif => {
             serde_json::to_writer_pretty(
                 &mut stdout,
                 &output::sarif(&report, env!("CARGO_PKG_VERSION")),
             )?;
             writeln!(stdout)?;
         }
-        ReportFormat::Github => stdout.write_all(output::github(&report, elapsed).as_bytes())?,
+        Format::Github => stdout.write_all(output::github(&report, elapsed).as_bytes())?,
     }
     Ok(if report.findings.is_empty() {
         ExitCode::SUCCESS

@@ -156,3 +156,37 @@ fn every_subcommand_help_has_an_example() {
         assert!(run.stdout.to_lowercase().contains("example"), "{cmd:?}");
     }
 }
+
+#[test]
+fn help_lists_a_commands_own_options_before_the_global_ones() {
+    for command in ["check", "scan", "who", "apply"] {
+        let run = palisade(&root(), &[command, "-h"]);
+        assert_eq!(run.code, 0, "{command}: {}", run.stderr);
+        let own = run.stdout.find("\nOptions:").expect("an Options heading");
+        let global = run
+            .stdout
+            .find("\nGlobal options:")
+            .expect("a Global options heading");
+        assert!(own < global, "{command}: {}", run.stdout);
+        let format = run.stdout.find("--format").unwrap();
+        assert!(
+            format > global,
+            "{command}: --format is a global option: {}",
+            run.stdout
+        );
+    }
+}
+
+#[test]
+fn a_scan_only_format_is_refused_by_other_commands() {
+    let run = palisade(
+        &root(),
+        &["check", "examples/acme/palisade.toml", "--format", "sarif"],
+    );
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("report format of `palisade scan` only"),
+        "{}",
+        run.stderr
+    );
+}

@@ -61,7 +61,7 @@ fn exit_codes_say_clean_findings_or_could_not_run() {
 #[test]
 fn report_formats_for_machines() {
     let dir = tree();
-    let jsonl = palisade(dir.path(), &["scan", "--report-format", "jsonl"]);
+    let jsonl = palisade(dir.path(), &["scan", "--format", "jsonl"]);
     let lines: Vec<Value> = jsonl
         .stdout
         .lines()
@@ -75,7 +75,7 @@ fn report_formats_for_machines() {
     let report: Value = serde_json::from_str(&json.stdout).unwrap();
     assert_eq!(report["stats"]["files"], 2);
 
-    let sarif = palisade(dir.path(), &["scan", "--report-format", "sarif"]);
+    let sarif = palisade(dir.path(), &["scan", "--format", "sarif"]);
     let sarif: Value = serde_json::from_str(&sarif.stdout).unwrap();
     assert_eq!(sarif["version"], "2.1.0");
     assert_eq!(
@@ -83,7 +83,7 @@ fn report_formats_for_machines() {
         "github-pat-classic"
     );
 
-    let github = palisade(dir.path(), &["scan", "--report-format", "github"]);
+    let github = palisade(dir.path(), &["scan", "--format", "github"]);
     assert!(
         github
             .stdout
@@ -101,7 +101,7 @@ fn guessable_passwords_and_identifiers_are_low_and_min_severity_leaves_them_out(
         "[db]\npassword = postgres\nrole_arn = arn:aws:iam::406139842376:role/deploy\n",
     )
     .unwrap();
-    let all = palisade(dir.path(), &["scan", "--report-format", "jsonl"]);
+    let all = palisade(dir.path(), &["scan", "--format", "jsonl"]);
     assert_eq!(all.code, 1, "{}", all.stderr);
     let findings: Vec<Value> = all
         .stdout
@@ -186,7 +186,7 @@ fn standard_input_is_scanned_under_its_given_name() {
             "--stdin",
             "--stdin-name",
             "pasted.env",
-            "--report-format",
+            "--format",
             "jsonl",
         ])
         .env("NO_COLOR", "1")
@@ -223,7 +223,7 @@ fn a_baseline_accepts_todays_findings_and_reports_new_ones() {
             "scan",
             "--baseline",
             "baseline.json",
-            "--report-format",
+            "--format",
             "jsonl",
             "app",
         ],
@@ -257,7 +257,7 @@ fn the_models_rules_and_allowlists_apply_and_bad_ones_are_explained() {
         "KEY=acme_st_Zt5Wq1Lp8Ks3Mv6Nb2Xc7Rd4Gh9Fj0Ya\n",
     )
     .unwrap();
-    let run = palisade(dir.path(), &["scan", "--report-format", "jsonl"]);
+    let run = palisade(dir.path(), &["scan", "--format", "jsonl"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     let rules: Vec<String> = run
         .stdout
@@ -316,10 +316,7 @@ fn the_model_sets_the_least_severity_and_its_password_rules_report_guessable_val
     )
     .unwrap();
     std::fs::write(dir.path().join("vault.yml"), "vault_pw: letmein\n").unwrap();
-    let run = palisade(
-        dir.path(),
-        &["scan", "vault.yml", "--report-format", "jsonl"],
-    );
+    let run = palisade(dir.path(), &["scan", "vault.yml", "--format", "jsonl"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     let finding: Value = serde_json::from_str(run.stdout.lines().next().unwrap()).unwrap();
     assert_eq!(
@@ -443,10 +440,7 @@ fn staged_and_history_scans_read_git() {
     // ...and a staged line with one is reported at its line.
     std::fs::write(dir.path().join("new.env"), format!("X=1\nY={}\n", token())).unwrap();
     git(&["add", "new.env"]);
-    let staged = palisade(
-        dir.path(),
-        &["scan", "--staged", "--report-format", "jsonl"],
-    );
+    let staged = palisade(dir.path(), &["scan", "--staged", "--format", "jsonl"]);
     assert_eq!(staged.code, 1, "{}", staged.stderr);
     let finding: Value = serde_json::from_str(staged.stdout.lines().next().unwrap()).unwrap();
     assert_eq!(
@@ -454,10 +448,7 @@ fn staged_and_history_scans_read_git() {
         (Some("new.env"), Some(2))
     );
 
-    let history = palisade(
-        dir.path(),
-        &["scan", "--history", "--report-format", "jsonl"],
-    );
+    let history = palisade(dir.path(), &["scan", "--history", "--format", "jsonl"]);
     assert_eq!(history.code, 1, "{}", history.stderr);
     let finding: Value = serde_json::from_str(history.stdout.lines().next().unwrap()).unwrap();
     assert_eq!(finding["path"], "app.env");
