@@ -9,6 +9,10 @@
 //! It does not read the clock, the environment or the terminal: callers pass
 //! in the day to judge expiry against, and render diagnostics themselves.
 
+// A library never prints or exits: the binary decides what reaches the
+// terminal and with which exit code.
+#![deny(clippy::print_stdout, clippy::print_stderr, clippy::exit)]
+
 mod diag;
 pub mod glob;
 pub mod index;
