@@ -39,6 +39,12 @@ fn map_with<K, V>(capacity: usize) -> Map<K, V> {
     Map::with_capacity_and_hasher(capacity, foldhash::fast::FixedState::default())
 }
 
+/// An id type: a position in one list of the model.
+trait Position: Copy {
+    fn at(i: usize) -> Self;
+    fn position(self) -> usize;
+}
+
 macro_rules! ids {
     ($($(#[$doc:meta])* $name:ident;)*) => {$(
         $(#[$doc])*
@@ -54,6 +60,16 @@ macro_rules! ids {
             pub(crate) fn at(i: usize) -> Self {
                 // Lists are bounded by the model's size limit, far below u32::MAX.
                 Self(u32::try_from(i).unwrap_or(u32::MAX))
+            }
+        }
+
+        impl Position for $name {
+            fn at(i: usize) -> Self {
+                $name::at(i)
+            }
+
+            fn position(self) -> usize {
+                self.index()
             }
         }
     )*};
@@ -180,24 +196,24 @@ pub struct Index<'m> {
     hours: people::Hours,
 }
 
-fn id_map<'m, T, I: Copy>(
+/// Ids of one list → their position; a repeated id keeps its first place
+/// and is recorded in `duplicates`.
+fn id_map<'m, T, I: Position>(
     items: &'m [T],
     id: impl Fn(&'m T) -> &'m str,
-    make: impl Fn(usize) -> I,
     duplicates: &mut Vec<DuplicateId>,
     list: &'static str,
-    index_of: impl Fn(I) -> usize,
 ) -> Map<&'m str, I> {
     let mut map = map_with(items.len());
     for (i, item) in items.iter().enumerate() {
         match map.entry(id(item)) {
             std::collections::hash_map::Entry::Occupied(e) => duplicates.push(DuplicateId {
                 list,
-                first: index_of(*e.get()),
+                first: I::position(*e.get()),
                 second: i,
             }),
             std::collections::hash_map::Entry::Vacant(e) => {
-                e.insert(make(i));
+                e.insert(I::at(i));
             }
         }
     }
@@ -208,62 +224,14 @@ impl<'m> Index<'m> {
     /// Builds the index of `model`.
     pub fn new(model: &'m Model) -> Index<'m> {
         let mut duplicates = Vec::new();
-        let team_ids = id_map(
-            &model.teams,
-            |t| t.id.as_str(),
-            TeamId::at,
-            &mut duplicates,
-            "teams",
-            TeamId::index,
-        );
-        let person_ids = id_map(
-            &model.people,
-            |p| p.handle.as_str(),
-            PersonId::at,
-            &mut duplicates,
-            "people",
-            PersonId::index,
-        );
-        let service_ids = id_map(
-            &model.services,
-            |s| s.id.as_str(),
-            ServiceId::at,
-            &mut duplicates,
-            "services",
-            ServiceId::index,
-        );
-        let env_ids = id_map(
-            &model.environments,
-            |e| e.id.as_str(),
-            EnvId::at,
-            &mut duplicates,
-            "environments",
-            EnvId::index,
-        );
-        let role_ids = id_map(
-            &model.roles,
-            |r| r.id.as_str(),
-            RoleId::at,
-            &mut duplicates,
-            "roles",
-            RoleId::index,
-        );
-        let contract_ids = id_map(
-            &model.contracts,
-            |c| c.id.as_str(),
-            ContractId::at,
-            &mut duplicates,
-            "contracts",
-            ContractId::index,
-        );
-        let vendor_ids = id_map(
-            &model.vendors,
-            |v| v.id.as_str(),
-            VendorId::at,
-            &mut duplicates,
-            "vendors",
-            VendorId::index,
-        );
+        let dups = &mut duplicates;
+        let team_ids = id_map(&model.teams, |t| t.id.as_str(), dups, "teams");
+        let person_ids = id_map(&model.people, |p| p.handle.as_str(), dups, "people");
+        let service_ids = id_map(&model.services, |s| s.id.as_str(), dups, "services");
+        let env_ids = id_map(&model.environments, |e| e.id.as_str(), dups, "environments");
+        let role_ids = id_map(&model.roles, |r| r.id.as_str(), dups, "roles");
+        let contract_ids = id_map(&model.contracts, |c| c.id.as_str(), dups, "contracts");
+        let vendor_ids = id_map(&model.vendors, |v| v.id.as_str(), dups, "vendors");
 
         let mut index = Index {
             model,

@@ -15,6 +15,7 @@ use gix::bstr::ByteSlice as _;
 use palisade_model::{Level, RepoFacts, Source, starter_model};
 use serde_json::json;
 
+use super::check::count;
 use crate::cli::InitArgs;
 use crate::output::Output;
 
@@ -285,15 +286,10 @@ pub fn run(args: &InitArgs, out: &Output) -> anyhow::Result<ExitCode> {
             out.diagnostics(&source, &checked.diagnostics)?;
         }
         out.line(format!(
-            "wrote {} with {services} service{} and {} {} guessed from {from}",
+            "wrote {} with {} and {} guessed from {from}",
             target.display(),
-            if services == 1 { "" } else { "s" },
-            people.len(),
-            if people.len() == 1 {
-                "person"
-            } else {
-                "people"
-            },
+            count(services, "service"),
+            count(people.len(), "person"),
         ))?;
         if only_one {
             out.line(format!(

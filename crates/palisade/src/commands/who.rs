@@ -7,6 +7,7 @@ use palisade_model::index::profile::Profile;
 use palisade_model::{Index, did_you_mean};
 use serde_json::json;
 
+use super::check::count;
 use crate::cli::WhoArgs;
 use crate::output::Output;
 
@@ -94,21 +95,11 @@ fn vendor_people(
         return Ok(ExitCode::SUCCESS);
     }
     out.line(format!(
-        "{} ({}): {} team{}, {} {}",
+        "{} ({}): {}, {}",
         company.id,
         company.name,
-        index.vendor_teams(v).len(),
-        if index.vendor_teams(v).len() == 1 {
-            ""
-        } else {
-            "s"
-        },
-        people.len(),
-        if people.len() == 1 {
-            "person"
-        } else {
-            "people"
-        },
+        count(index.vendor_teams(v).len(), "team"),
+        count(people.len(), "person"),
     ))?;
     for p in &people {
         let team = p.team.as_ref();
