@@ -1,6 +1,6 @@
 //! The matching engine: one pass over a buffer finds where the rules' keywords occur
-//! ([`keywords`]), then only those rules' regexes run, each around its keywords'
-//! occurrences when that is sure to find the same matches ([`window`]), else over the
+//! (`keywords`), then only those rules' regexes run, each around its keywords'
+//! occurrences when that is sure to find the same matches (`window`), else over the
 //! whole buffer, and every match goes through the rule's checks. Cheap for the common
 //! file that holds no keyword at all.
 
@@ -205,7 +205,7 @@ pub enum Strength {
 }
 
 /// Whether a match is reported, and how strong it is: its secret's checks ([`passes`],
-/// or for a guessable password [`guessable`]) and, for a rule with a `host` group, that
+/// or for a guessable password `guessable`) and, for a rule with a `host` group, that
 /// the host is not local. A password rule (`guessable = true`) never reports the user
 /// name repeated as the password, nor an anonymous login's e-mail address. `locations`
 /// are the match's capture locations.
