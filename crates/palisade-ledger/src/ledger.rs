@@ -15,7 +15,8 @@ use std::sync::{Arc, Mutex};
 
 use jiff::Timestamp;
 use palisade_store::{
-    LedgerCheckpoint, LedgerCosignature, LedgerRow, LedgerRowRef, LedgerTx, Store, StoreError,
+    LedgerCheckpoint, LedgerCosignature, LedgerFilter, LedgerOrder, LedgerRow, LedgerRowRef,
+    LedgerTx, Store, StoreError,
 };
 use serde_json::Value;
 
@@ -786,16 +787,15 @@ impl Ledger {
 
     /// Entries matching `query`, oldest first.
     pub async fn query(&self, query: &Query) -> Result<Vec<Stored>, LedgerError> {
+        let filter = LedgerFilter {
+            kind: query.kind.as_deref(),
+            subject: query.subject.as_deref(),
+            since_us: query.since.map(micros),
+            until_us: query.until.map(micros),
+        };
         let rows = self
             .store
-            .ledger_query(
-                query.kind.as_deref(),
-                query.subject.as_deref(),
-                query.since.map(micros),
-                query.until.map(micros),
-                query.limit,
-                query.offset,
-            )
+            .ledger_query(&filter, LedgerOrder::OldestFirst, query.limit, query.offset)
             .await?;
         rows.into_iter().map(Stored::decode).collect()
     }
@@ -1213,16 +1213,14 @@ impl Ledger {
         let mut rows = Vec::new();
         let mut offset = 0;
         loop {
+            let filter = LedgerFilter {
+                since_us: Some(micros(since)),
+                until_us: Some(micros(until)),
+                ..LedgerFilter::default()
+            };
             let batch = self
                 .store
-                .ledger_query(
-                    None,
-                    None,
-                    Some(micros(since)),
-                    Some(micros(until)),
-                    10_000,
-                    offset,
-                )
+                .ledger_query(&filter, LedgerOrder::OldestFirst, 10_000, offset)
                 .await?;
             let n = batch.len() as u64;
             rows.extend(batch);

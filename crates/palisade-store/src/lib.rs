@@ -22,6 +22,10 @@
 //! # }
 //! ```
 
+// A library never prints or exits: the binary decides what reaches the terminal and
+// with which exit code.
+#![deny(clippy::print_stdout, clippy::print_stderr, clippy::exit)]
+
 mod error;
 mod ledger;
 mod location;
@@ -32,10 +36,10 @@ mod store;
 
 pub use error::StoreError;
 pub use ledger::{
-    LedgerCheckpoint, LedgerCosignature, LedgerEntryRun, LedgerNodeRun, LedgerRow, LedgerRowRef,
-    LedgerTx, SUBJECT_INDEX_LAG, SubjectIndexCheck,
+    LedgerCheckpoint, LedgerCosignature, LedgerEntryRun, LedgerFilter, LedgerNodeRun, LedgerOrder,
+    LedgerRow, LedgerRowRef, LedgerTx, SUBJECT_INDEX_LAG, SubjectIndexCheck,
 };
 pub use location::redact_location;
 pub use migrate::{AppliedMigration, Migration, migrations};
 pub use model::{ModelVersion, NewModelVersion};
-pub use store::{Backend, Store};
+pub use store::{Backend, DEFAULT_LOCK_TIMEOUT, Store, StoreOptions};

@@ -96,8 +96,14 @@ const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS palisade_migrations (
 pub(crate) const SELECT_APPLIED: &str =
     "SELECT version, name, checksum, applied_at FROM palisade_migrations ORDER BY version";
 
-const INSERT_APPLIED: &str =
-    "INSERT INTO palisade_migrations (version, name, checksum, applied_at) VALUES ($1, $2, $3, $4)";
+/// Records an applied migration, stamped with the database's own clock (unix
+/// microseconds), as a column default would: the store reads no clock itself.
+const SQLITE_INSERT_APPLIED: &str = "INSERT INTO palisade_migrations \
+     (version, name, checksum, applied_at) \
+     VALUES ($1, $2, $3, CAST((julianday('now') - 2440587.5) * 86400000000.0 AS INTEGER))";
+const PG_INSERT_APPLIED: &str = "INSERT INTO palisade_migrations \
+     (version, name, checksum, applied_at) \
+     VALUES ($1, $2, $3, CAST(extract(epoch FROM clock_timestamp()) * 1000000 AS BIGINT))";
 
 /// A row of `palisade_migrations` as stored.
 pub(crate) type AppliedRow = (i64, String, String, i64);
@@ -112,9 +118,10 @@ pub(crate) enum MigrationConn<'c> {
 
 /// Runs one step of migration in a transaction that holds the backend's write lock: creates
 /// the bookkeeping table, checks what is applied against `$migrations`, applies the first
-/// missing migration. Evaluates to `Result<bool, StoreError>`: whether one was applied.
+/// missing migration (recording it with `$insert_applied`). Evaluates to
+/// `Result<bool, StoreError>`: whether one was applied.
 macro_rules! step {
-    ($tx:ident, $migrations:expr) => {{
+    ($tx:ident, $migrations:expr, $insert_applied:expr) => {{
         sqlx::query(CREATE_TABLE)
             .execute(&mut *$tx)
             .await
@@ -144,11 +151,10 @@ macro_rules! step {
                     .execute(&mut *$tx)
                     .await
                     .map_err(failed)?;
-                sqlx::query(INSERT_APPLIED)
+                sqlx::query($insert_applied)
                     .bind(i64::from(migration.version))
                     .bind(migration.name)
                     .bind(migration.checksum())
-                    .bind(jiff::Timestamp::now().as_microsecond())
                     .execute(&mut *$tx)
                     .await
                     .map_err(failed)?;
@@ -175,7 +181,7 @@ pub(crate) async fn run(
                 .begin_with("BEGIN IMMEDIATE")
                 .await
                 .map_err(StoreError::db("locking the database for migration"))?;
-            if !step!(tx, migrations)? {
+            if !step!(tx, migrations, SQLITE_INSERT_APPLIED)? {
                 return Ok(());
             }
         },
@@ -189,7 +195,7 @@ pub(crate) async fn run(
                 .execute(&mut *tx)
                 .await
                 .map_err(StoreError::db("taking the migration lock"))?;
-            if !step!(tx, migrations)? {
+            if !step!(tx, migrations, PG_INSERT_APPLIED)? {
                 return Ok(());
             }
         },

@@ -14,8 +14,8 @@ use crate::StoreError;
 use crate::location::{Location, SqliteSpec, scrub};
 use crate::migrate::{self, AppliedMigration, AppliedRow, Migration, MigrationConn};
 
-/// How long SQLite waits for another writer before giving up with "database is locked".
-pub(crate) const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a writer waits for another by default (see [`StoreOptions::lock_timeout`]).
+pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long to wait for a PostgreSQL server to answer the first connection.
 const PG_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a query waits for a free pooled connection.
@@ -63,6 +63,32 @@ macro_rules! with_pool {
 }
 pub(crate) use with_pool;
 
+/// How a [`Store`] is opened: [`StoreOptions::default`] is what [`Store::open`] uses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct StoreOptions {
+    /// How long a writer waits for another before giving up: SQLite's busy timeout, and
+    /// on both backends the wait for the ledger's write lock (past it,
+    /// [`StoreError::Busy`]). [`DEFAULT_LOCK_TIMEOUT`] unless set.
+    pub lock_timeout: Duration,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        StoreOptions {
+            lock_timeout: DEFAULT_LOCK_TIMEOUT,
+        }
+    }
+}
+
+impl StoreOptions {
+    /// Waits at most `wait` for another writer (see [`StoreOptions::lock_timeout`]).
+    pub fn lock_timeout(mut self, wait: Duration) -> Self {
+        self.lock_timeout = wait;
+        self
+    }
+}
+
 /// A handle on Palisade's database: cheap to clone (clones share one connection pool).
 ///
 /// Its `Display` and `Debug` show the location with any password redacted.
@@ -77,6 +103,8 @@ pub struct Store {
     pub(crate) ledger_queue: Arc<tokio::sync::Mutex<()>>,
     /// SQLite files only: the in-thread connection for the ledger's point reads.
     pub(crate) reader: Option<Arc<crate::reader::Reader>>,
+    /// How long a ledger writer waits for the others (see [`StoreOptions::lock_timeout`]).
+    pub(crate) lock_timeout: Duration,
 }
 
 impl fmt::Debug for Store {
@@ -105,12 +133,17 @@ impl Store {
     /// timeout. Pending migrations are applied, each in its own transaction; on PostgreSQL
     /// an advisory lock lets several replicas start at once.
     pub async fn open(location: &str) -> Result<Store, StoreError> {
+        Self::open_with(location, &StoreOptions::default()).await
+    }
+
+    /// Like [`Store::open`], with `options`.
+    pub async fn open_with(location: &str, options: &StoreOptions) -> Result<Store, StoreError> {
         let parsed = Location::parse(location)?;
         let backend = match parsed {
             Location::Sqlite { .. } => Backend::Sqlite,
             Location::Postgres { .. } => Backend::Postgres,
         };
-        Self::open_parsed(parsed, migrate::migrations(backend)).await
+        Self::open_parsed(parsed, migrate::migrations(backend), options).await
     }
 
     /// Like [`Store::open`] but applies `migrations` instead of the built-in list; the
@@ -121,12 +154,18 @@ impl Store {
         location: &str,
         migrations: &[Migration],
     ) -> Result<Store, StoreError> {
-        Self::open_parsed(Location::parse(location)?, migrations).await
+        Self::open_parsed(
+            Location::parse(location)?,
+            migrations,
+            &StoreOptions::default(),
+        )
+        .await
     }
 
     async fn open_parsed(
         location: Location,
         migrations: &[Migration],
+        options: &StoreOptions,
     ) -> Result<Store, StoreError> {
         // A broken list is a bug in the binary: refuse before touching the database.
         migrate::validate(migrations)?;
@@ -138,7 +177,7 @@ impl Store {
                     .as_deref()
                     .map(|p| Arc::new(crate::reader::Reader::new(p)));
                 (
-                    open_sqlite(spec, path, &shown, migrations).await?,
+                    open_sqlite(spec, path, &shown, migrations, options.lock_timeout).await?,
                     Backend::Sqlite,
                 )
             }
@@ -154,6 +193,7 @@ impl Store {
             store_id: String::new(),
             ledger_queue: Arc::new(tokio::sync::Mutex::new(())),
             reader,
+            lock_timeout: options.lock_timeout,
         };
         store.store_id = store.ensure_store_id().await?;
         Ok(store)
@@ -253,15 +293,19 @@ impl Store {
     }
 }
 
-/// A fresh, practically unique store id: no randomness crate, so hash what differs between
-/// two creations (time, process, stack address, a counter).
+/// A fresh, practically unique store id: 128 random bits from the operating system, in hex.
+/// Should the system have no randomness to give, what differs between two creations
+/// (process, stack address, a counter) is hashed instead.
 fn new_store_id() -> String {
+    let mut bytes = [0_u8; 16];
+    if getrandom::fill(&mut bytes).is_ok() {
+        return hex::encode(bytes);
+    }
     use std::sync::atomic::{AtomicU64, Ordering};
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let marker = 0_u8;
     let seed = format!(
-        "{}:{}:{:p}:{}",
-        jiff::Timestamp::now().as_nanosecond(),
+        "{}:{:p}:{}",
         std::process::id(),
         &marker,
         COUNTER.fetch_add(1, Ordering::Relaxed),
@@ -275,6 +319,7 @@ async fn open_sqlite(
     path: Option<std::path::PathBuf>,
     shown: &str,
     migrations: &[Migration],
+    lock_timeout: Duration,
 ) -> Result<Pool, StoreError> {
     if let Some(parent) = path.as_deref().and_then(std::path::Path::parent)
         && !parent.as_os_str().is_empty()
@@ -298,7 +343,7 @@ async fn open_sqlite(
     .journal_mode(SqliteJournalMode::Wal)
     .synchronous(SqliteSynchronous::Full)
     .foreign_keys(true)
-    .busy_timeout(SQLITE_BUSY_TIMEOUT)
+    .busy_timeout(lock_timeout)
     // Statement journals (kept while a multi-row insert runs inside a transaction, so it
     // can be undone alone) go to memory instead of a temporary file: measured to halve
     // the time of a 1,000-entry ledger append.
@@ -331,8 +376,9 @@ async fn open_sqlite(
     };
     // Processes opening a brand-new file at the same moment can get "database is locked"
     // while one of them switches it to WAL: SQLite does not wait on the busy handler
-    // there, so we wait and retry, within the same time a busy writer would get.
-    let deadline = std::time::Instant::now() + SQLITE_BUSY_TIMEOUT;
+    // there, so we wait and retry, within the same time a busy writer would get (measured
+    // on the monotonic clock: the caller chose the timeout, not the time).
+    let deadline = std::time::Instant::now() + lock_timeout;
     let mut pause = Duration::from_millis(5);
     let (pool, mut conn) = loop {
         let attempt = async {

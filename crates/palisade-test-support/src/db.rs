@@ -9,7 +9,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use palisade_store::{Backend, Migration, Store, StoreError};
+use palisade_store::{Backend, Migration, Store, StoreError, StoreOptions};
 use sha2::{Digest, Sha256};
 use sqlx::{AssertSqlSafe, Connection};
 
@@ -43,6 +43,15 @@ impl TestDb {
     /// Opens the store, failing the test on error.
     pub async fn open(&self) -> Store {
         match Store::open(&self.location).await {
+            Ok(store) => store,
+            Err(e) => panic!("{}: open failed: {e}", self.backend),
+        }
+    }
+
+    /// Opens the store with `options` (a short lock timeout, say), failing the test on
+    /// error.
+    pub async fn open_with_options(&self, options: &StoreOptions) -> Store {
+        match Store::open_with(&self.location, options).await {
             Ok(store) => store,
             Err(e) => panic!("{}: open failed: {e}", self.backend),
         }

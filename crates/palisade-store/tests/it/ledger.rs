@@ -3,8 +3,11 @@
 
 use std::sync::Arc;
 
+use std::time::Duration;
+
 use palisade_store::{
-    Backend, LedgerCheckpoint, LedgerCosignature, LedgerRow, NewModelVersion, Store, StoreError,
+    Backend, DEFAULT_LOCK_TIMEOUT, LedgerCheckpoint, LedgerCosignature, LedgerFilter, LedgerOrder,
+    LedgerRow, NewModelVersion, Store, StoreError, StoreOptions,
 };
 use sha2::{Digest, Sha256};
 
@@ -144,7 +147,10 @@ async fn fresh_store_has_an_empty_ledger() {
             Some(vec![])
         );
         assert_eq!(
-            store.ledger_query(None, None, None, None, 10, 0).await.ok(),
+            store
+                .ledger_query(&LedgerFilter::default(), LedgerOrder::OldestFirst, 10, 0)
+                .await
+                .ok(),
             Some(vec![])
         );
         assert_eq!(store.ledger_latest_checkpoint().await.ok(), Some(None));
@@ -204,7 +210,15 @@ async fn entry_bytes_and_fields_round_trip_exactly() {
         assert_eq!(store.ledger_entries(0, 3).await.ok().as_ref(), Some(&rows));
         assert_eq!(walk_entries(&store, 2).await, rows);
         let found = store
-            .ledger_query(Some("Kind With Spaces"), None, None, None, 10, 0)
+            .ledger_query(
+                &LedgerFilter {
+                    kind: Some("Kind With Spaces"),
+                    ..LedgerFilter::default()
+                },
+                LedgerOrder::OldestFirst,
+                10,
+                0,
+            )
             .await
             .expect("query");
         assert_eq!(found, rows[..1]);
@@ -563,17 +577,24 @@ async fn queries_filter_by_kind_subject_and_time() {
                             .filter(|r| since.is_none_or(|t| r.time_us >= t))
                             .filter(|r| until.is_none_or(|t| r.time_us < t))
                             .collect();
+                        let filter = LedgerFilter {
+                            kind,
+                            subject,
+                            since_us: since,
+                            until_us: until,
+                        };
                         let got = store
-                            .ledger_query(kind, subject, since, until, 100, 0)
+                            .ledger_query(&filter, LedgerOrder::OldestFirst, 100, 0)
                             .await
                             .expect("query");
                         let got: Vec<&LedgerRow> = got.iter().collect();
-                        assert_eq!(
-                            got,
-                            expected,
-                            "{}: kind {kind:?} subject {subject:?} since {since:?} until {until:?}",
-                            db.backend()
-                        );
+                        assert_eq!(got, expected, "{}: {filter:?}", db.backend());
+                        let newest = store
+                            .ledger_query(&filter, LedgerOrder::NewestFirst, 100, 0)
+                            .await
+                            .expect("query");
+                        let newest: Vec<&LedgerRow> = newest.iter().rev().collect();
+                        assert_eq!(newest, expected, "{}: {filter:?}", db.backend());
                     }
                 }
             }
@@ -585,11 +606,15 @@ async fn queries_filter_by_kind_subject_and_time() {
             .filter(|r| r.kind == "gate")
             .map(|r| r.idx)
             .collect();
-        let page = |limit, offset| {
+        let page = |order, limit, offset| {
             let store = store.clone();
             async move {
+                let gate = LedgerFilter {
+                    kind: Some("gate"),
+                    ..LedgerFilter::default()
+                };
                 store
-                    .ledger_query(Some("gate"), None, None, None, limit, offset)
+                    .ledger_query(&gate, order, limit, offset)
                     .await
                     .expect("page")
                     .into_iter()
@@ -597,11 +622,19 @@ async fn queries_filter_by_kind_subject_and_time() {
                     .collect::<Vec<_>>()
             }
         };
-        assert_eq!(page(3, 0).await, gates[..3]);
-        assert_eq!(page(3, 3).await, gates[3..6]);
-        assert_eq!(page(100, 8).await, gates[8..]);
-        assert_eq!(page(0, 0).await, Vec::<u64>::new());
-        assert_eq!(page(10, u64::MAX).await, Vec::<u64>::new());
+        let oldest = LedgerOrder::OldestFirst;
+        assert_eq!(page(oldest, 3, 0).await, gates[..3]);
+        assert_eq!(page(oldest, 3, 3).await, gates[3..6]);
+        assert_eq!(page(oldest, 100, 8).await, gates[8..]);
+        assert_eq!(page(oldest, 0, 0).await, Vec::<u64>::new());
+        assert_eq!(page(oldest, 10, u64::MAX).await, Vec::<u64>::new());
+        // Back from the end: the latest first.
+        let newest = LedgerOrder::NewestFirst;
+        let reversed: Vec<u64> = gates.iter().rev().copied().collect();
+        assert_eq!(page(newest, 3, 0).await, reversed[..3]);
+        assert_eq!(page(newest, 3, 3).await, reversed[3..6]);
+        assert_eq!(page(newest, 100, 8).await, reversed[8..]);
+        assert_eq!(page(newest, 10, u64::MAX).await, Vec::<u64>::new());
         store.close().await;
     }
 }
@@ -912,19 +945,23 @@ async fn a_second_writer_waits_for_the_first() {
     }
 }
 
-/// A writer kept out longer than the store waits (10 s) gets [`StoreError::Busy`], which
-/// is retryable and changed nothing; once the lock is free, the retry goes through. Both
-/// ways of being kept out are checked at once: behind another handle (the database's lock)
-/// and behind a task on the same handle (the in-process queue).
+/// A writer kept out longer than the store waits gets [`StoreError::Busy`], which is
+/// retryable and changed nothing; once the lock is free, the retry goes through. Both ways
+/// of being kept out are checked at once: behind another handle (the database's lock) and
+/// behind a task on the same handle (the in-process queue). The stores wait a fraction of
+/// a second instead of the default 10 s.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_writer_kept_out_too_long_gets_a_clean_busy_error() {
+    const WAIT: Duration = Duration::from_millis(300);
+    let options = StoreOptions::default().lock_timeout(WAIT);
     let scenarios: Vec<_> = backends()
         .await
         .into_iter()
         .map(|db| {
+            let options = options.clone();
             tokio::spawn(async move {
-                let holder = db.open().await;
-                let other_handle = db.open().await;
+                let holder = db.open_with_options(&options).await;
+                let other_handle = db.open_with_options(&options).await;
                 let mut tx = holder.ledger_begin().await.expect("begin");
                 tx.insert_entries(&[row(0, "gate", "svc", 1)])
                     .await
@@ -935,7 +972,7 @@ async fn a_writer_kept_out_too_long_gets_a_clean_busy_error() {
                     let err = outcome.expect_err("the lock is held throughout");
                     assert!(
                         matches!(err, StoreError::Busy { waited, .. }
-                            if waited >= std::time::Duration::from_secs(9)),
+                            if waited >= WAIT && waited < DEFAULT_LOCK_TIMEOUT),
                         "{} {who}: {err:?}",
                         db.backend()
                     );
@@ -1153,8 +1190,12 @@ async fn migration_0003_drops_the_nodes_below_level_4() {
 
 /// The indexes of the entries about `subject`, in log order (up to 1,000).
 async fn subject_indexes(store: &Store, subject: &str) -> Vec<u64> {
+    let filter = LedgerFilter {
+        subject: Some(subject),
+        ..LedgerFilter::default()
+    };
     let rows = store
-        .ledger_query(None, Some(subject), None, None, 1_000, 0)
+        .ledger_query(&filter, LedgerOrder::OldestFirst, 1_000, 0)
         .await
         .expect("query by subject");
     rows.iter().map(|r| r.idx).collect()

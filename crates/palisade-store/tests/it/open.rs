@@ -99,6 +99,30 @@ async fn sqlite_runs_durable_settings_and_postgres_has_none() {
     }
 }
 
+/// The lock timeout is the caller's to choose; SQLite's busy timeout follows it.
+#[tokio::test]
+async fn the_lock_timeout_is_an_option_of_the_store() {
+    let db = crate::common::sqlite();
+    let options =
+        palisade_store::StoreOptions::default().lock_timeout(std::time::Duration::from_millis(250));
+    let store = db.open_with_options(&options).await;
+    assert_eq!(
+        store
+            .sqlite_pragma("busy_timeout")
+            .await
+            .ok()
+            .flatten()
+            .as_deref(),
+        Some("250")
+    );
+    store.close().await;
+    assert_eq!(
+        palisade_store::StoreOptions::default().lock_timeout,
+        palisade_store::DEFAULT_LOCK_TIMEOUT
+    );
+    assert_eq!(palisade_store::DEFAULT_LOCK_TIMEOUT.as_secs(), 10);
+}
+
 #[tokio::test]
 async fn reopen_is_idempotent_and_keeps_data_and_identity() {
     for db in backends().await {
