@@ -1,0 +1,199 @@
+//! Evidence bundles: the entries of a period, each with an inclusion proof against one
+//! signed checkpoint, and the offline check of one with nothing but its files.
+
+use jiff::Timestamp;
+use palisade_store::{LedgerFilter, LedgerOrder};
+use serde_json::Value;
+
+use super::{Ledger, LedgerError, micros};
+use crate::checkpoint::{Checkpoint, SignedCheckpoint};
+use crate::entry::Entry;
+use crate::merkle::{self, Hash, ProofError};
+use crate::note::VerifierKey;
+
+/// An evidence bundle's files, as text, for the caller to write.
+#[derive(Debug, Clone)]
+pub struct Bundle {
+    /// `entries.jsonl`: one canonical entry a line, exactly the leaf bytes.
+    pub entries: String,
+    /// `proofs.jsonl`: `{"index":N,"proof":[base64…]}` a line, same order.
+    pub proofs: String,
+    /// `checkpoint`: the signed checkpoint all proofs are against.
+    pub checkpoint: String,
+    /// `log.vkey`: the log's verifier key.
+    pub key: String,
+    /// How many entries it holds.
+    pub count: u64,
+}
+
+impl Ledger {
+    /// An evidence bundle of the entries made in `[since, until)`: the
+    /// entries, an inclusion proof of each against one signed checkpoint, and
+    /// the key to check it with. Needs a signing key only when no stored
+    /// checkpoint covers the last entry.
+    pub async fn export(
+        &self,
+        since: Timestamp,
+        until: Timestamp,
+        now: Timestamp,
+    ) -> Result<Bundle, LedgerError> {
+        use base64::Engine as _;
+        let b64 = base64::engine::general_purpose::STANDARD;
+        let mut rows = Vec::new();
+        let mut offset = 0;
+        loop {
+            let filter = LedgerFilter {
+                since_us: Some(micros(since)),
+                until_us: Some(micros(until)),
+                ..LedgerFilter::default()
+            };
+            let batch = self
+                .store
+                .ledger_query(&filter, LedgerOrder::OldestFirst, 10_000, offset)
+                .await?;
+            let n = batch.len() as u64;
+            rows.extend(batch);
+            if n < 10_000 {
+                break;
+            }
+            offset += n;
+        }
+        let last = rows.iter().map(|r| r.idx).max();
+        let checkpoint = match (self.latest_checkpoint().await?, last) {
+            (Some(c), Some(l)) if c.checkpoint.size > l => c,
+            (Some(c), None) => c,
+            _ => self.checkpoint(now).await?,
+        };
+        let size = checkpoint.checkpoint.size;
+        let mut entries = String::new();
+        let mut proofs = String::new();
+        for row in &rows {
+            let proof = self.inclusion_proof(row.idx, size).await?;
+            let text = String::from_utf8(row.entry.clone())
+                .map_err(|_| LedgerError::Tree(format!("entry {} is not UTF-8", row.idx)))?;
+            entries.push_str(&text);
+            entries.push('\n');
+            let hashes: Vec<Value> = proof.iter().map(|h| Value::String(b64.encode(h))).collect();
+            proofs.push_str(&serde_json::json!({"index": row.idx, "proof": hashes}).to_string());
+            proofs.push('\n');
+        }
+        let key = match &self.signer {
+            Some(k) => k.verifier().to_string(),
+            None => String::new(),
+        };
+        Ok(Bundle {
+            entries,
+            proofs,
+            checkpoint: checkpoint.to_string(),
+            key,
+            count: rows.len() as u64,
+        })
+    }
+}
+
+/// Checks an evidence bundle with nothing but its own files: the checkpoint
+/// against the key, then every entry's proof against the checkpoint.
+/// Returns the checkpoint and the number of entries checked.
+pub fn verify_bundle(
+    entries: &str,
+    proofs: &str,
+    checkpoint: &str,
+    key: &str,
+) -> Result<(Checkpoint, u64), BundleError> {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let key = VerifierKey::parse(key.trim())
+        .map_err(|e| BundleError::new("log.vkey", 1, e.to_string()))?;
+    let signed = SignedCheckpoint::open(checkpoint.as_bytes(), std::slice::from_ref(&key))
+        .map_err(|e| BundleError::new("checkpoint", 1, e.to_string()))?;
+    let cp = signed.checkpoint;
+    let entry_lines: Vec<&str> = entries.lines().collect();
+    let proof_lines: Vec<&str> = proofs.lines().collect();
+    if entry_lines.len() != proof_lines.len() {
+        return Err(BundleError::new(
+            "proofs.jsonl",
+            proof_lines.len().min(entry_lines.len()) + 1,
+            format!(
+                "{} entries but {} proofs: the bundle is truncated",
+                entry_lines.len(),
+                proof_lines.len()
+            ),
+        ));
+    }
+    for (n, (entry, proof)) in entry_lines.iter().zip(&proof_lines).enumerate() {
+        let line = n + 1;
+        let parsed = Entry::from_canonical(entry.as_bytes())
+            .map_err(|e| BundleError::new("entries.jsonl", line, e.to_string()))?;
+        let value: Value = serde_json::from_str(proof)
+            .map_err(|e| BundleError::new("proofs.jsonl", line, e.to_string()))?;
+        let index = value["index"]
+            .as_u64()
+            .ok_or_else(|| BundleError::new("proofs.jsonl", line, "no `index`".to_owned()))?;
+        if index != parsed.index {
+            return Err(BundleError::new(
+                "proofs.jsonl",
+                line,
+                format!(
+                    "proof is for entry {index} but the entry on this line is {}",
+                    parsed.index
+                ),
+            ));
+        }
+        let hashes = value["proof"]
+            .as_array()
+            .ok_or_else(|| BundleError::new("proofs.jsonl", line, "no `proof` array".to_owned()))?
+            .iter()
+            .map(|h| {
+                let bytes = h
+                    .as_str()
+                    .and_then(|s| b64.decode(s).ok())
+                    .filter(|b| b.len() == 32);
+                bytes.map(|b| {
+                    let mut out = [0u8; 32];
+                    out.copy_from_slice(&b);
+                    out
+                })
+            })
+            .collect::<Option<Vec<Hash>>>()
+            .ok_or_else(|| {
+                BundleError::new(
+                    "proofs.jsonl",
+                    line,
+                    "a proof hash is not 32 bytes of base64".to_owned(),
+                )
+            })?;
+        merkle::verify_inclusion(
+            &merkle::leaf_hash(entry.as_bytes()),
+            index,
+            cp.size,
+            &hashes,
+            &cp.root,
+        )
+        .map_err(|e: ProofError| {
+            BundleError::new("proofs.jsonl", line, format!("entry {index}: {e}"))
+        })?;
+    }
+    Ok((cp, entry_lines.len() as u64))
+}
+
+/// A problem in an evidence bundle, with the file and line.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}:{line}: {message}")]
+pub struct BundleError {
+    /// The bundle file.
+    pub file: &'static str,
+    /// The 1-based line.
+    pub line: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl BundleError {
+    fn new(file: &'static str, line: usize, message: String) -> Self {
+        BundleError {
+            file,
+            line,
+            message,
+        }
+    }
+}
