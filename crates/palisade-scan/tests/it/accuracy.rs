@@ -6,33 +6,10 @@
 mod labelled;
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 use labelled::Label;
 use palisade_scan::scan::{Buffer, Report};
 use palisade_scan::setup::{self, SetupOptions};
-
-fn testdata() -> Option<PathBuf> {
-    let dir = std::env::var_os("PALISADE_TESTDATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata")
-        });
-    if dir.join("secrets").is_dir() {
-        Some(dir)
-    } else {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "CI=true but the shared test data is missing at {}",
-            dir.display()
-        );
-        eprintln!(
-            "skipping: no shared test data at {} (set PALISADE_TESTDATA)",
-            dir.display()
-        );
-        None
-    }
-}
 
 #[derive(Default, Debug)]
 struct Tally {
@@ -70,7 +47,9 @@ const RECALL_FLOOR: f64 = 0.82;
 
 #[test]
 fn recall_at_least_every_peers_at_a_precision_of_at_least_095() {
-    let Some(dir) = testdata() else { return };
+    let Some(dir) = palisade_test_support::testdata("secrets") else {
+        return;
+    };
     let cases = labelled::load(&dir).expect("labelled cases load");
     assert!(cases.len() > 500, "only {} cases", cases.len());
     let config = setup::build(&SetupOptions::default()).expect("built-in setup");

@@ -1,7 +1,7 @@
 //! Scanning trees and buffers: what is found, skipped and suppressed, where findings are
 //! placed, and that no output ever shows a secret.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use palisade_scan::checks::{base62_6, crc32};
 use palisade_scan::engine::Scanner;
@@ -245,21 +245,10 @@ fn no_output_format_shows_a_secret() {
 
 #[test]
 fn sarif_output_is_valid_sarif_2_1_0() {
-    let dir = std::env::var_os("PALISADE_TESTDATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata")
-        });
-    let schema_path = dir.join("sarif/sarif-schema-2.1.0.json");
-    let Ok(schema) = std::fs::read_to_string(&schema_path) else {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "CI=true but {} is missing",
-            schema_path.display()
-        );
-        eprintln!("skipping: no SARIF schema at {}", schema_path.display());
+    let Some(dir) = palisade_test_support::testdata("sarif") else {
         return;
     };
+    let schema = std::fs::read_to_string(dir.join("sarif-schema-2.1.0.json")).expect("the schema");
     let schema: serde_json::Value = serde_json::from_str(&schema).expect("schema JSON");
     let validator = jsonschema::validator_for(&schema).expect("schema compiles");
     let data = format!(

@@ -4,6 +4,7 @@
 use std::io::Write as _;
 use std::process::{Command, Stdio};
 
+use palisade_test_support::git::{Author, Repo};
 use serde_json::Value;
 
 use crate::{palisade, root};
@@ -407,20 +408,18 @@ fn record_appends_a_summary_without_the_secret_to_the_ledger() {
 
 #[test]
 fn staged_and_history_scans_read_git() {
-    let dir = tempfile::tempdir().unwrap();
+    // Isolated from the user's git configuration, as a vendor's developer.
+    let dir = Repo::new();
     let git = |args: &[&str]| {
-        let status = Command::new("git")
-            .args(args)
-            .current_dir(dir.path())
-            .env("GIT_AUTHOR_DATE", "2026-01-02T03:04:05Z")
-            .env("GIT_COMMITTER_DATE", "2026-01-02T03:04:05Z")
-            .status()
-            .unwrap();
-        assert!(status.success(), "git {args:?}");
+        dir.git_as(
+            args,
+            Author {
+                name: "Vendor Dev",
+                email: "dev@vendor.example",
+                date: "2026-01-02T03:04:05Z",
+            },
+        );
     };
-    git(&["init", "-q"]);
-    git(&["config", "user.name", "Vendor Dev"]);
-    git(&["config", "user.email", "dev@vendor.example"]);
     std::fs::write(
         dir.path().join("app.env"),
         format!("A=1\nTOKEN={}\n", token()),
