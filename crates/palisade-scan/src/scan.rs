@@ -1,14 +1,13 @@
-//! A scan: which buffers to look at (a tree, standard input, staged lines, git blobs),
-//! what to skip and why, suppression (inline comments, allowlists, baseline), and the
-//! findings with their place in the file.
+//! Scanning one buffer or file: what to skip and why (binary, minified), large files in
+//! overlapping windows, suppression (inline comments, allowlists, baseline), and the
+//! findings with their place in the file. [`crate::source`] runs it over whole trees,
+//! staged changes and git history.
 
 use std::collections::HashSet;
 use std::fs::File;
 use std::io::Read;
 use std::ops::Range;
-use std::path::{Path, PathBuf};
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::path::Path;
 
 use palisade_model::glob::Glob;
 use regex::bytes::Regex;
@@ -36,8 +35,8 @@ pub const DEFAULT_WINDOW: usize = 32 << 20;
 const OVERLAP: usize = 64 << 10;
 /// Bytes looked at to decide whether a file is binary or minified.
 const SNIFF: usize = 8 << 10;
-/// A tree scan's per-thread read buffer is dropped after a file that grew it beyond this.
-const KEEP: usize = 4 << 20;
+/// Why a binary file or blob is skipped.
+pub const BINARY: &str = "binary (it holds NUL bytes)";
 
 /// Extensions of files that are never text.
 const BINARY_EXTENSIONS: &[&str] = &[
@@ -150,15 +149,6 @@ impl Report {
         s.suppressed_baseline += o.suppressed_baseline;
         s.below_min_severity += o.below_min_severity;
     }
-}
-
-/// Progress of a long scan, updated from every thread.
-#[derive(Debug, Default)]
-pub struct Progress {
-    /// Files done.
-    pub files: AtomicU64,
-    /// Bytes done.
-    pub bytes: AtomicU64,
 }
 
 /// One buffer to scan and where it came from.
@@ -316,7 +306,13 @@ impl ScanConfig {
 
     /// [`ScanConfig::scan_file`] reading into `buffer` (its contents are replaced; a tree
     /// scan keeps one per thread, so that its memory is reused file after file).
-    fn scan_file_with(&self, path: &Path, shown: &str, report: &mut Report, buffer: &mut Vec<u8>) {
+    pub(crate) fn scan_file_with(
+        &self,
+        path: &Path,
+        shown: &str,
+        report: &mut Report,
+        buffer: &mut Vec<u8>,
+    ) {
         let skip = |report: &mut Report, reason: String| {
             report.skipped.push(Skipped {
                 path: shown.to_owned(),
@@ -353,8 +349,8 @@ impl ScanConfig {
             if first {
                 first = false;
                 let sniff = &buffer[..buffer.len().min(SNIFF)];
-                if memchr::memchr(0, sniff).is_some() {
-                    return skip(report, "binary (it holds NUL bytes)".to_owned());
+                if is_binary(sniff) {
+                    return skip(report, BINARY.to_owned());
                 }
                 if is_minified(shown, sniff) {
                     return skip(
@@ -390,136 +386,11 @@ impl ScanConfig {
             buffer.drain(..owned);
         }
     }
-
-    /// Scans every file under `roots` that git would not ignore, on `threads` threads.
-    pub fn scan_tree(&self, roots: &[PathBuf], threads: usize, progress: &Progress) -> Report {
-        let mut builder = ignore::WalkBuilder::new(&roots[0]);
-        for root in &roots[1..] {
-            builder.add(root);
-        }
-        builder
-            .hidden(false)
-            .git_ignore(true)
-            .git_global(false)
-            .git_exclude(true)
-            .require_git(false)
-            .parents(true)
-            .follow_links(false)
-            .threads(threads.max(1))
-            .filter_entry(|entry| entry.file_name() != ".git");
-        let total = Mutex::new(Report::default());
-        let cwd = std::env::current_dir().ok();
-        let cwd = cwd.as_deref();
-        builder.build_parallel().run(|| {
-            let mut collector = Collector {
-                local: Report::default(),
-                total: &total,
-            };
-            let mut buffer = Vec::new();
-            Box::new(move |entry| {
-                use ignore::WalkState;
-                match entry {
-                    Err(e) => collector.local.skipped.push(Skipped {
-                        path: error_path(&e),
-                        reason: format!("cannot be read: {e}"),
-                    }),
-                    Ok(entry) => {
-                        let Some(kind) = entry.file_type() else {
-                            return WalkState::Continue;
-                        };
-                        let path = entry.path();
-                        let shown = display_path(path, roots, cwd);
-                        if kind.is_symlink() {
-                            if std::fs::metadata(path).is_err() {
-                                collector.local.skipped.push(Skipped {
-                                    path: shown,
-                                    reason: "a broken symbolic link".to_owned(),
-                                });
-                            }
-                        } else if kind.is_file() && !self.path_allowed(&shown) {
-                            let before = collector.local.stats.bytes;
-                            self.scan_file_with(path, &shown, &mut collector.local, &mut buffer);
-                            if buffer.capacity() > KEEP {
-                                buffer = Vec::new();
-                            }
-                            progress.files.fetch_add(1, Ordering::Relaxed);
-                            progress
-                                .bytes
-                                .fetch_add(collector.local.stats.bytes - before, Ordering::Relaxed);
-                        }
-                    }
-                }
-                // Hand over what this thread found every so often; the rest when the
-                // walker drops the closure (see `Collector`).
-                if collector.local.findings.len() + collector.local.skipped.len() > 256 {
-                    collector.flush();
-                }
-                WalkState::Continue
-            })
-        });
-        let mut report = total.into_inner().unwrap_or_else(|e| e.into_inner());
-        report.sort();
-        report
-    }
 }
 
-/// One walker thread's findings, handed to the shared report when flushed and when
-/// the walker drops the thread's closure at the end.
-struct Collector<'a> {
-    local: Report,
-    total: &'a Mutex<Report>,
-}
-
-impl Collector<'_> {
-    fn flush(&mut self) {
-        let local = std::mem::take(&mut self.local);
-        match self.total.lock() {
-            Ok(mut total) => total.merge(local),
-            Err(poisoned) => poisoned.into_inner().merge(local),
-        }
-    }
-}
-
-impl Drop for Collector<'_> {
-    fn drop(&mut self) {
-        self.flush();
-    }
-}
-
-/// The path an error of the walker is about.
-fn error_path(error: &ignore::Error) -> String {
-    match error {
-        ignore::Error::WithPath { path, .. } => path.display().to_string(),
-        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
-            error_path(err)
-        }
-        _ => String::from("?"),
-    }
-}
-
-/// How a path is reported, `/`-separated: as walked for a relative root (`./` dropped),
-/// so that the same file has the same path (and fingerprints) whichever directory of
-/// the repository is scanned; relative to the current directory (`cwd`) when an absolute
-/// root is under it, else relative to its root.
-fn display_path(path: &Path, roots: &[PathBuf], cwd: Option<&Path>) -> String {
-    let relative = if path.is_absolute() {
-        cwd.and_then(|cwd| path.strip_prefix(cwd).ok())
-            .or_else(|| {
-                roots
-                    .iter()
-                    .filter(|root| root.is_dir())
-                    .find_map(|root| path.strip_prefix(root).ok())
-            })
-            .unwrap_or(path)
-    } else {
-        path.strip_prefix(".").unwrap_or(path)
-    };
-    let text = relative.to_string_lossy().replace('\\', "/");
-    if text.is_empty() {
-        path.to_string_lossy().into_owned()
-    } else {
-        text
-    }
+/// Whether `data` is binary: a NUL byte among its first 8 KiB, as git decides.
+pub fn is_binary(data: &[u8]) -> bool {
+    memchr::memchr(0, &data[..data.len().min(SNIFF)]).is_some()
 }
 
 fn pii_severity(kind: PiiKind) -> Severity {

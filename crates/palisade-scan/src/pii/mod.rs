@@ -318,6 +318,7 @@ mod tests {
         stat.split_whitespace().next()?.parse().ok()
     }
 
+    #[allow(clippy::print_stdout)] // the figure is what the ignored test is run for
     fn measure(label: &str, data: &[u8]) {
         let detector = PiiDetector::new();
         let _ = detector.find(&data[..data.len().min(1 << 20)]); // warm up

@@ -1,5 +1,6 @@
 //! Integration tests of palisade-scan.
 
 mod accuracy;
+mod git;
 mod rules;
 mod scan;

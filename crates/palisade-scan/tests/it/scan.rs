@@ -7,8 +7,9 @@ use palisade_scan::checks::{base62_6, crc32};
 use palisade_scan::engine::Scanner;
 use palisade_scan::output::{self, Style};
 use palisade_scan::rules::RuleSet;
-use palisade_scan::scan::{Buffer, Progress, Report, ScanConfig};
+use palisade_scan::scan::{Buffer, Report, ScanConfig};
 use palisade_scan::setup;
+use palisade_scan::{TreeScan, scan_tree};
 
 /// A GitHub token with a valid checksum, built from `seed` (never a real one).
 fn github_token(seed: u8) -> String {
@@ -30,7 +31,14 @@ fn write(root: &Path, path: &str, content: impl AsRef<[u8]>) {
 }
 
 fn scan_dir(config: &ScanConfig, root: &Path) -> Report {
-    config.scan_tree(&[root.to_path_buf()], 2, &Progress::default())
+    let scan = TreeScan {
+        config,
+        roots: &[root.to_path_buf()],
+        threads: 2,
+        cwd: None,
+        min_severity: None,
+    };
+    scan_tree(&scan, &()).expect("the tree exists")
 }
 
 #[test]
