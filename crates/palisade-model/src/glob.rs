@@ -333,8 +333,12 @@ impl Glob {
             .chars()
             .take_while(|c| !matches!(c, '*' | '?' | '['))
             .collect();
+        // Only shapes whose automaton claims exactly "below a directory":
+        // `a/**/` or `**/` (a directory below something) claim less.
         let directory = if !has_wild {
             Some((body.to_owned(), !dir))
+        } else if dir {
+            None
         } else if body == "**" {
             Some((String::new(), false))
         } else {

@@ -53,6 +53,20 @@ impl Output {
         Ok(())
     }
 
+    /// A warning on stderr: something the user should know that does not stop the command.
+    pub fn warning(&self, text: impl AsRef<str>) {
+        let (yellow, reset) = if self.color && std::io::stderr().is_terminal() {
+            ("\x1b[1;33m", "\x1b[0m")
+        } else {
+            ("", "")
+        };
+        let _ = writeln!(
+            std::io::stderr().lock(),
+            "{yellow}warning{reset}: {}",
+            text.as_ref()
+        );
+    }
+
     /// Reports a failure to run on stderr, with its causes.
     pub fn error(&self, err: &anyhow::Error) {
         let mut stderr = std::io::stderr().lock();

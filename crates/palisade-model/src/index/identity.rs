@@ -109,18 +109,18 @@ pub fn github_login_problem(login: &str) -> Option<String> {
     if login.is_empty() {
         return Some("it is empty".to_owned());
     }
-    if login.len() > 39 {
-        return Some(format!(
-            "it has {} characters; GitHub allows at most 39",
-            login.chars().count()
-        ));
-    }
     if let Some(c) = login
         .chars()
         .find(|c| !(c.is_ascii_alphanumeric() || *c == '-'))
     {
         return Some(format!(
             "it contains `{c}`; GitHub logins have only letters, digits and hyphens"
+        ));
+    }
+    if login.len() > 39 {
+        return Some(format!(
+            "it has {} characters; GitHub allows at most 39",
+            login.len()
         ));
     }
     if login.starts_with('-') || login.ends_with('-') {

@@ -31,12 +31,13 @@ pub use people::{VettingItem, VettingRecord, VettingState, VettingStatus};
 pub use profile::Profile;
 
 /// The index's maps: keys are short names, and foldhash is several times
-/// faster than SipHash on them (the index holds no attacker-chosen keys
-/// that could not also be rejected by `check`'s size limit).
-pub(crate) type Map<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
+/// faster than SipHash on them.
+/// Seeded per map, so that a model crafted for collisions cannot make
+/// building the index quadratic.
+pub(crate) type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
 fn map_with<K, V>(capacity: usize) -> Map<K, V> {
-    Map::with_capacity_and_hasher(capacity, foldhash::fast::FixedState::default())
+    Map::with_capacity_and_hasher(capacity, foldhash::fast::RandomState::default())
 }
 
 /// An id type: a position in one list of the model.
@@ -453,7 +454,7 @@ impl<'m> Index<'m> {
                     position: u32::try_from(j).unwrap_or(u32::MAX),
                 };
                 for host in &r.hosts {
-                    let key: Box<str> = fold(host).into();
+                    let key: Box<str> = fold(host.trim_end_matches('.')).into();
                     if key.contains(['*', '?']) {
                         self.hosts_glob.push((key, rid));
                     } else {
@@ -586,6 +587,9 @@ impl<'m> Index<'m> {
         match kind {
             IdentityKind::Handle => return self.person_by_handle(name),
             IdentityKind::Email => return self.lookup(name.trim(), kind),
+            // Logins are ASCII: a look-alike such as the Kelvin sign, which
+            // lower-cases to `k`, must not reach someone else's login.
+            IdentityKind::Github | IdentityKind::Gitlab if !name.is_ascii() => return None,
             _ => {}
         }
         let person = self.lookup(name, kind)?;
@@ -608,10 +612,25 @@ impl<'m> Index<'m> {
         let name = name.trim();
         let name = name.strip_prefix('@').unwrap_or(name);
         let claim = with_folded(name, |key| self.identities.get(key).copied())?;
-        let kind = IdentityKind::ALL
-            .into_iter()
-            .find(|k| claim.kinds & k.bit() != 0)?;
+        let person = self.person(claim.person);
+        let kind = IdentityKind::ALL.into_iter().find(|&k| {
+            claim.kinds & k.bit() != 0
+                && match k {
+                    // sshd compares principals exactly; so does this.
+                    IdentityKind::SshPrincipal => person.ssh_principals.iter().any(|p| p == name),
+                    IdentityKind::Github | IdentityKind::Gitlab | IdentityKind::Handle => {
+                        name.is_ascii()
+                    }
+                    _ => true,
+                }
+        })?;
         Some((claim.person, kind))
+    }
+
+    /// Identities claimed twice (by two people, or twice by one), first
+    /// claim first; a checked model has none.
+    pub fn identity_conflicts(&self) -> &[IdentityConflict] {
+        &self.identity_conflicts
     }
 
     /// Every identity the index knows, folded, for "did you mean".

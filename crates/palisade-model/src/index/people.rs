@@ -168,7 +168,8 @@ impl VettingStatus {
             .map(|i| i.record)
     }
 
-    /// The first day on which some record stops counting, if any does.
+    /// The last day on which every current record still counts: the day
+    /// the soonest-expiring one counts for the last time, if any expires.
     pub fn next_expiry(&self) -> Option<Day> {
         self.items
             .iter()

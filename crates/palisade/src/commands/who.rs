@@ -28,6 +28,20 @@ pub fn run(args: &WhoArgs, out: &Output) -> anyhow::Result<ExitCode> {
         )
     })?;
     let index = Index::new(&model);
+    let today = palisade_model::Day(now.to_zoned(jiff::tz::TimeZone::UTC).date());
+    let errors = palisade_model::validate_model(&model, today)
+        .iter()
+        .filter(|d| d.level == palisade_model::Level::Error)
+        .count();
+    if errors > 0 {
+        out.warning(format!(
+            "{} has {} error{}, so some answers may be incomplete; run `palisade check {}`",
+            source.name,
+            errors,
+            if errors == 1 { "" } else { "s" },
+            source.name
+        ));
+    }
 
     if let Some(vendor) = &args.vendor {
         return vendor_people(&index, vendor, now, out);
@@ -50,6 +64,21 @@ pub fn run(args: &WhoArgs, out: &Output) -> anyhow::Result<ExitCode> {
         }
         return Ok(ExitCode::from(1));
     };
+    // An identity two people claim names neither with certainty: refuse
+    // rather than answer with whoever comes first in the file.
+    let folded = query.trim().trim_start_matches('@').to_lowercase();
+    if let Some(c) = index
+        .identity_conflicts()
+        .iter()
+        .find(|c| c.first.person != c.second.person && c.value.to_lowercase() == folded)
+    {
+        anyhow::bail!(
+            "`{query}` is claimed by both {} and {}, so it names neither with certainty; fix the model (`palisade check {}` shows where)",
+            index.person(c.first.person).handle,
+            index.person(c.second.person).handle,
+            source.name
+        );
+    }
     let profile = index.profile(person, Some(kind), now);
     if out.json() {
         out.print_json(&serde_json::to_value(&profile)?)?;

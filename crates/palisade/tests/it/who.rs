@@ -136,3 +136,25 @@ fn who_refuses_a_bad_moment_with_the_expected_form() {
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("RFC 3339"), "{}", run.stderr);
 }
+
+#[test]
+fn who_refuses_an_identity_two_people_claim() {
+    let dir = tempfile::tempdir().unwrap();
+    let acme = std::fs::read_to_string(root().join("examples/acme/palisade.toml")).unwrap();
+    // Kavya (a vendor, later in the file) claims Sofia's login in another case.
+    let text = acme.replacen("github = \"kavya-iyer\"", "github = \"SofiaBrandt\"", 1);
+    assert_ne!(text, acme);
+    std::fs::write(dir.path().join("palisade.toml"), text).unwrap();
+    let run = palisade(dir.path(), &["who", "sofiabrandt", "--now", NOW]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(
+        run.stderr.contains("claimed by both sofia and kavya"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("1 error"),
+        "the model's errors are announced: {}",
+        run.stderr
+    );
+}
