@@ -270,8 +270,28 @@ pub struct RuleError {
     pub origin: String,
     /// The rule's id, when known.
     pub rule: Option<String>,
+    /// The part of the rule that is wrong, when one is.
+    pub field: Option<RuleField>,
     /// What is wrong and how to fix it.
     pub message: String,
+}
+
+/// The part of a rule a [`RuleError`] is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RuleField {
+    /// `id`.
+    Id,
+    /// `keywords`, as a whole (none given).
+    Keywords,
+    /// One entry of `keywords`, by index.
+    Keyword(usize),
+    /// `pattern`.
+    Pattern,
+    /// `min_entropy`.
+    MinEntropy,
+    /// `guessable_examples`, as a whole.
+    GuessableExamples,
 }
 
 impl fmt::Display for RuleError {
@@ -313,6 +333,7 @@ impl RuleSet {
         let file: RulesFile = toml::from_str(text).map_err(|e| RuleError {
             origin: origin.to_owned(),
             rule: None,
+            field: None,
             message: e.to_string(),
         })?;
         for spec in file.rule {
@@ -327,6 +348,7 @@ impl RuleSet {
             return Err(RuleError {
                 origin: origin.to_owned(),
                 rule: Some(rule.spec.id.clone()),
+                field: Some(RuleField::Id),
                 message: "another rule already has this id; rule ids must be unique".to_owned(),
             });
         }
@@ -365,9 +387,10 @@ enum Compile {
 }
 
 fn compile(origin: &str, spec: RuleSpec, when: Compile) -> Result<Rule, RuleError> {
-    let fail = |message: String| RuleError {
+    let fail = |field: RuleField, message: String| RuleError {
         origin: origin.to_owned(),
         rule: Some(spec.id.clone()),
+        field: Some(field),
         message,
     };
     if spec.id.is_empty()
@@ -377,28 +400,35 @@ fn compile(origin: &str, spec: RuleSpec, when: Compile) -> Result<Rule, RuleErro
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
     {
         return Err(fail(
+            RuleField::Id,
             "the id must be kebab-case: lowercase letters, digits and dashes".to_owned(),
         ));
     }
     if spec.keywords.is_empty() {
         return Err(fail(
+            RuleField::Keywords,
             "add at least one keyword: a literal every match contains, for the prefilter"
                 .to_owned(),
         ));
     }
     let mut seen = HashSet::new();
-    for keyword in &spec.keywords {
+    for (i, keyword) in spec.keywords.iter().enumerate() {
         if keyword.len() < 3 || !keyword.is_ascii() || keyword.to_ascii_lowercase() != *keyword {
-            return Err(fail(format!(
-                "keyword {keyword:?} must be lowercase ASCII of 3 bytes or more"
-            )));
+            return Err(fail(
+                RuleField::Keyword(i),
+                format!("keyword {keyword:?} must be lowercase ASCII of 3 bytes or more"),
+            ));
         }
         if !seen.insert(keyword) {
-            return Err(fail(format!("keyword {keyword:?} is listed twice")));
+            return Err(fail(
+                RuleField::Keyword(i),
+                format!("keyword {keyword:?} is listed twice"),
+            ));
         }
     }
     if !spec.guessable && !spec.guessable_examples.is_empty() {
         return Err(fail(
+            RuleField::GuessableExamples,
             "guessable_examples need `guessable = true`: only such a rule reports guessable \
              passwords"
                 .to_owned(),
@@ -407,14 +437,19 @@ fn compile(origin: &str, spec: RuleSpec, when: Compile) -> Result<Rule, RuleErro
     if let Some(entropy) = spec.min_entropy
         && !(0.0..=8.0).contains(&entropy)
     {
-        return Err(fail(format!(
-            "min_entropy {entropy} is outside 0 to 8 (bits a character)"
-        )));
+        return Err(fail(
+            RuleField::MinEntropy,
+            format!("min_entropy {entropy} is outside 0 to 8 (bits a character)"),
+        ));
     }
     let (regex, groups) = match when {
         Compile::Now => {
-            let regex = build(&spec.pattern)
-                .map_err(|e| fail(format!("the pattern does not compile: {e}")))?;
+            let regex = build(&spec.pattern).map_err(|e| {
+                fail(
+                    RuleField::Pattern,
+                    format!("the pattern does not compile: {e}"),
+                )
+            })?;
             let group = |name: &str| regex.capture_names().position(|n| n == Some(name));
             let groups = Groups {
                 secret: group("secret"),
@@ -423,13 +458,18 @@ fn compile(origin: &str, spec: RuleSpec, when: Compile) -> Result<Rule, RuleErro
             (LazyRegex::compiled(regex), groups)
         }
         Compile::OnFirstUse => {
-            let groups = capture_groups(&spec.pattern)
-                .map_err(|e| fail(format!("the pattern does not compile: {e}")))?;
+            let groups = capture_groups(&spec.pattern).map_err(|e| {
+                fail(
+                    RuleField::Pattern,
+                    format!("the pattern does not compile: {e}"),
+                )
+            })?;
             (LazyRegex::builtin(&spec.pattern), groups)
         }
     };
     let Some(secret_group) = groups.secret else {
         return Err(fail(
+            RuleField::Pattern,
             "the pattern needs a named capture `(?P<secret>...)` around the credential".to_owned(),
         ));
     };

@@ -1,39 +1,44 @@
 //! Building a scan from the model: its own rules, disabled rules, allowlists, where
-//! personal data may not live, and the baseline.
+//! personal data may not live, and the baseline. The mistakes of the model's `[scan]`
+//! table are located diagnostics ([`diagnostics`]), which `palisade check` reports and a
+//! scan refuses ([`SetupError::Model`]).
 
-use std::collections::HashSet;
+mod baseline;
+mod settings;
+
 use std::path::{Path, PathBuf};
 
 use palisade_model::glob::Glob;
-use palisade_model::{Model, ScanRule};
-use regex::bytes::Regex;
-use serde::{Deserialize, Serialize};
+use palisade_model::{Diagnostic, Model, ModelPath};
+
+pub use baseline::{Baseline, BaselineEntry, baseline_of, read_baseline};
+pub use settings::diagnostics;
 
 use crate::engine::{EngineError, Scanner};
 use crate::pii::PiiDetector;
-use crate::rules::{RuleError, RuleSet, RuleSpec};
-use crate::scan::{DEFAULT_PII_PATHS, Report, ScanConfig};
+use crate::rules::{RuleError, RuleSet};
+use crate::scan::{DEFAULT_PII_PATHS, ScanConfig};
 
 /// What could not be set up, with where and how to fix it.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum SetupError {
-    /// A rule is invalid.
+    /// A built-in rule is invalid.
     #[error(transparent)]
     Rule(#[from] RuleError),
     /// The prefilter could not be built.
     #[error(transparent)]
     Engine(#[from] EngineError),
-    /// A setting of `[scan]` is invalid.
-    #[error("{origin}: scan.{setting}: {message}")]
-    Setting {
+    /// The model's scan settings (its `[scan]` table, its environments' data paths) have
+    /// mistakes, each a diagnostic with a model path; their spans are not resolved.
+    #[error("{origin}: {}", summary(.diagnostics))]
+    Model {
         /// The model file.
         origin: String,
-        /// The setting.
-        setting: &'static str,
-        /// What is wrong and how to fix it.
-        message: String,
+        /// The mistakes, in the order of the table.
+        diagnostics: Vec<Diagnostic>,
     },
-    /// The baseline cannot be read.
+    /// The baseline given instead of the model's cannot be read.
     #[error("baseline {path}: {message}")]
     Baseline {
         /// The file.
@@ -41,6 +46,18 @@ pub enum SetupError {
         /// What is wrong and how to fix it.
         message: String,
     },
+}
+
+/// The first diagnostic and how many more there are, for a one-line error.
+fn summary(diagnostics: &[Diagnostic]) -> String {
+    let Some(first) = diagnostics.first() else {
+        return "the scan settings are invalid".to_owned();
+    };
+    let more = match diagnostics.len() - 1 {
+        0 => String::new(),
+        n => format!(" (and {n} more)"),
+    };
+    format!("{}: {}{more}", first.primary.path, first.message)
 }
 
 /// How to set a scan up.
@@ -56,230 +73,87 @@ pub struct SetupOptions<'a> {
 
 /// The scan configuration: built-in rules plus the model's, minus disabled ones;
 /// allowlists; personal-data paths; the baseline.
+///
+/// # Errors
+///
+/// [`SetupError::Model`] with every mistake of the model's scan settings (the same
+/// diagnostics as [`diagnostics`], and any invalid data path of an environment when
+/// personal data is looked for); [`SetupError::Baseline`] when the baseline given in
+/// the options cannot be read.
 pub fn build(options: &SetupOptions<'_>) -> Result<ScanConfig, SetupError> {
-    let mut rules = RuleSet::builtin()?;
-    let origin = options
-        .model
-        .map(|(_, path)| path.display().to_string())
-        .unwrap_or_default();
-    let mut baseline_path = options.baseline.clone();
-    let mut allow_paths = Vec::new();
-    let mut allow_patterns = Vec::new();
-    let mut pii_paths: Vec<String> = Vec::new();
-    let mut min_severity = None;
-    if let Some((model, path)) = options.model {
-        let settings = &model.scan;
-        if let Some(text) = &settings.min_severity {
-            min_severity = Some(text.parse().map_err(|message| SetupError::Setting {
-                origin: origin.clone(),
-                setting: "min_severity",
-                message,
-            })?);
+    let rules = RuleSet::builtin()?;
+    let Some((model, path)) = options.model else {
+        return configure(
+            options,
+            settings::Settings {
+                rules,
+                ..Default::default()
+            },
+            &[],
+        );
+    };
+    let origin = path.display().to_string();
+    // The baseline given in the options replaces the model's, which is then not read.
+    let dir = options
+        .baseline
+        .is_none()
+        .then(|| path.parent().unwrap_or(Path::new(".")));
+    let mut diagnostics = Vec::new();
+    let settings = settings::read(&model.scan, rules, &origin, dir, &mut diagnostics);
+    let mut data_paths = Vec::new();
+    for (i, env) in model.environments.iter().enumerate() {
+        if env.production_data {
+            continue;
         }
-        for id in &settings.disable {
-            if !rules.rules().iter().any(|r| &r.spec.id == id) {
-                let ids: Vec<&str> = rules.rules().iter().map(|r| r.spec.id.as_str()).collect();
-                let hint = palisade_model::did_you_mean(id, ids.iter().copied())
-                    .map(|s| format!("; did you mean `{s}`?"))
-                    .unwrap_or_default();
-                return Err(SetupError::Setting {
-                    origin: origin.clone(),
-                    setting: "disable",
-                    message: format!("no built-in rule is called `{id}`{hint}"),
-                });
+        for (j, text) in env.data_paths.iter().enumerate() {
+            let at = || {
+                ModelPath::root()
+                    .key("environments")
+                    .index(i)
+                    .key("data_paths")
+                    .index(j)
+            };
+            match Glob::new(text) {
+                Ok(glob) => data_paths.push(glob),
+                Err(e) if options.pii => diagnostics.push(settings::invalid_glob(text, &e, at())),
+                Err(_) => {}
             }
         }
-        rules.retain(|r| !settings.disable.contains(&r.spec.id));
-        for rule in &settings.rules {
-            let spec = spec_of(rule).map_err(|message| RuleError {
-                origin: origin.clone(),
-                rule: Some(rule.id.clone()),
-                message,
-            })?;
-            rules.add(&origin, spec)?;
-            check_examples(&rules, &rule.id, &origin)?;
-        }
-        for glob in &settings.allow_paths {
-            allow_paths.push(Glob::new(glob).map_err(|e| SetupError::Setting {
-                origin: origin.clone(),
-                setting: "allow_paths",
-                message: format!("{glob:?}: {} (at byte {})", e.message, e.offset),
-            })?);
-        }
-        for pattern in &settings.allow_patterns {
-            allow_patterns.push(Regex::new(pattern).map_err(|e| SetupError::Setting {
-                origin: origin.clone(),
-                setting: "allow_patterns",
-                message: format!("{pattern:?} is not a regex: {e}"),
-            })?);
-        }
-        if baseline_path.is_none()
-            && let Some(file) = &settings.baseline
-        {
-            let dir = path.parent().unwrap_or(Path::new("."));
-            baseline_path = Some(dir.join(file));
-        }
-        for env in model.environments.iter().filter(|e| !e.production_data) {
-            pii_paths.extend(env.data_paths.iter().cloned());
-        }
     }
-    if pii_paths.is_empty() {
-        pii_paths = DEFAULT_PII_PATHS.iter().map(|s| (*s).to_owned()).collect();
+    if !diagnostics.is_empty() {
+        return Err(SetupError::Model {
+            origin,
+            diagnostics,
+        });
     }
-    let mut config = ScanConfig::new(Scanner::new(rules)?);
-    config.allow_paths = allow_paths;
-    config.allow_patterns = allow_patterns;
-    config.min_severity = min_severity;
+    configure(options, settings, &data_paths)
+}
+
+/// The configuration of settings read without mistakes; `data_paths` are where personal
+/// data may not live (the default places when empty).
+fn configure(
+    options: &SetupOptions<'_>,
+    settings: settings::Settings,
+    data_paths: &[Glob],
+) -> Result<ScanConfig, SetupError> {
+    let mut config = ScanConfig::new(Scanner::new(settings.rules)?);
+    config.allow_paths = settings.allow_paths;
+    config.allow_patterns = settings.allow_patterns;
+    config.min_severity = settings.min_severity;
     if options.pii {
-        let globs = pii_paths
-            .iter()
-            .map(|g| {
-                Glob::new(g).map_err(|e| SetupError::Setting {
-                    origin: origin.clone(),
-                    setting: "environments.data_paths",
-                    message: format!("{g:?}: {} (at byte {})", e.message, e.offset),
-                })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        let globs = if data_paths.is_empty() {
+            DEFAULT_PII_PATHS
+                .iter()
+                .filter_map(|g| Glob::new(g).ok())
+                .collect()
+        } else {
+            data_paths.to_vec()
+        };
         config.pii = Some((PiiDetector::new(), globs));
     }
-    if let Some(path) = baseline_path {
-        config.baseline = read_baseline(&path)?;
-    }
+    config.baseline = match &options.baseline {
+        Some(path) => read_baseline(path)?,
+        None => settings.baseline.unwrap_or_default(),
+    };
     Ok(config)
-}
-
-/// A model rule as a rule spec: the same fields, checked by the rule compiler.
-fn spec_of(rule: &ScanRule) -> Result<RuleSpec, String> {
-    let value = toml::Value::try_from(rule).map_err(|e| e.to_string())?;
-    value.try_into().map_err(|e: toml::de::Error| e.to_string())
-}
-
-/// A model rule must find its examples (as strong findings), its guessable examples (as
-/// guessable ones only) and none of its counter-examples.
-fn check_examples(rules: &RuleSet, id: &str, origin: &str) -> Result<(), RuleError> {
-    let Some(rule) = rules.rules().iter().find(|r| r.spec.id == id) else {
-        return Ok(());
-    };
-    let mut alone = RuleSet::default();
-    alone.add(origin, rule.spec.clone())?;
-    let scanner = Scanner::new(alone).map_err(|e| RuleError {
-        origin: origin.to_owned(),
-        rule: Some(id.to_owned()),
-        message: e.to_string(),
-    })?;
-    let fail = |message: String| RuleError {
-        origin: origin.to_owned(),
-        rule: Some(id.to_owned()),
-        message,
-    };
-    for example in &rule.spec.examples {
-        let hits = scanner.scan(example.as_bytes());
-        if hits.is_empty() {
-            return Err(fail(format!(
-                "example {example:?} is not found: fix the pattern, its keywords or min_entropy"
-            )));
-        }
-        if hits.iter().all(|hit| hit.guessable) {
-            return Err(fail(format!(
-                "example {example:?} is found only as a guessable password: move it to \
-                 guessable_examples, or lower min_entropy"
-            )));
-        }
-    }
-    for counter in &rule.spec.counter_examples {
-        if !scanner.scan(counter.as_bytes()).is_empty() {
-            return Err(fail(format!(
-                "counter-example {counter:?} is found: tighten the pattern"
-            )));
-        }
-    }
-    for example in &rule.spec.guessable_examples {
-        let hits = scanner.scan(example.as_bytes());
-        if hits.is_empty() {
-            return Err(fail(format!(
-                "guessable example {example:?} is not found: fix the pattern or its keywords \
-                 (a guessable value needs 6 characters or more)"
-            )));
-        }
-        if hits.iter().any(|hit| !hit.guessable) {
-            return Err(fail(format!(
-                "guessable example {example:?} is found as a strong password: it is 8 \
-                 characters or more and reaches min_entropy; move it to examples"
-            )));
-        }
-    }
-    Ok(())
-}
-
-/// A baseline file: the fingerprints of findings accepted once, sorted, so that it only
-/// changes when findings are added or removed.
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Baseline {
-    /// Format version, 1.
-    pub version: u32,
-    /// The accepted findings.
-    pub findings: Vec<BaselineEntry>,
-}
-
-/// One accepted finding.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct BaselineEntry {
-    /// Its fingerprint (rule, path, secret digest).
-    pub fingerprint: String,
-    /// The rule, for people reading the file.
-    pub rule: String,
-    /// The path, for people reading the file.
-    pub path: String,
-}
-
-/// The baseline of a report, as the JSON text to write.
-pub fn baseline_of(report: &Report) -> String {
-    let mut findings: Vec<BaselineEntry> = report
-        .findings
-        .iter()
-        .map(|f| BaselineEntry {
-            fingerprint: f.fingerprint.clone(),
-            rule: f.rule.clone(),
-            path: f.path.clone(),
-        })
-        .collect();
-    findings.sort();
-    findings.dedup();
-    let baseline = Baseline {
-        version: 1,
-        findings,
-    };
-    let mut text = serde_json::to_string_pretty(&baseline).unwrap_or_default();
-    text.push('\n');
-    text
-}
-
-/// The fingerprints in a baseline file.
-pub fn read_baseline(path: &Path) -> Result<HashSet<String>, SetupError> {
-    let fail = |message: String| SetupError::Baseline {
-        path: path.display().to_string(),
-        message,
-    };
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        fail(format!(
-            "cannot be read ({e}); create it with `palisade scan --write-baseline {}`",
-            path.display()
-        ))
-    })?;
-    let baseline: Baseline = serde_json::from_str(&text)
-        .map_err(|e| fail(format!("is not a palisade baseline: {e}")))?;
-    if baseline.version != 1 {
-        return Err(fail(format!(
-            "has version {}, this palisade reads version 1",
-            baseline.version
-        )));
-    }
-    Ok(baseline
-        .findings
-        .into_iter()
-        .map(|f| f.fingerprint)
-        .collect())
 }

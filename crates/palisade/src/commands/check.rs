@@ -11,7 +11,19 @@ use crate::output::{Output, diagnostics_json};
 pub fn run(args: &CheckArgs, out: &Output) -> anyhow::Result<ExitCode> {
     let today = super::today(args.today.as_deref())?;
     let source = load(&args.file)?;
-    let checked = palisade_model::check(&source, today);
+    let mut checked = palisade_model::check(&source, today);
+    // The scanner checks its own settings (`[scan]`); they are reported with the rest.
+    if let Some(model) = &checked.model {
+        let mut scan = palisade_scan::setup::diagnostics(model, Some(&args.file));
+        if !scan.is_empty() {
+            palisade_model::resolve_spans(&source.text, &mut scan);
+            checked.diagnostics.extend(scan);
+            checked.diagnostics.sort_by_key(|d| {
+                let start = d.primary.span.as_ref().map_or(0, |s| s.start);
+                (start, std::cmp::Reverse(d.level))
+            });
+        }
+    }
     report(&source, &checked, out)?;
     let failed = checked.errors() > 0 || (args.deny_warnings && checked.warnings() > 0);
     // The process is about to exit: freeing a large model piece by piece

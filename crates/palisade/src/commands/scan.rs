@@ -11,14 +11,15 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
+use codespan_reporting::term::termcolor::{ColorChoice, StandardStream};
 use palisade_ledger::ledger::Ledger;
-use palisade_model::Model;
+use palisade_model::{Model, Source};
 use palisade_scan::output::{self, Style};
 use palisade_scan::rules::Severity;
 use palisade_scan::scan::Report;
-use palisade_scan::setup::{self, SetupOptions};
+use palisade_scan::setup::{self, SetupError, SetupOptions};
 use palisade_scan::summary::{self, Mode};
-use palisade_scan::{HistoryScan, Progress, StagedScan, TreeScan};
+use palisade_scan::{HistoryScan, Progress, ScanError, StagedScan, TreeScan};
 use palisade_store::Store;
 
 use crate::cli::{Format, ScanArgs};
@@ -32,7 +33,8 @@ pub fn run(args: &ScanArgs, db: &str, out: &Output) -> anyhow::Result<ExitCode> 
         baseline: args.baseline.clone(),
         pii: !args.no_pii,
     };
-    let report = scan(args, &options, min_severity(args)?)?;
+    let report = scan(args, &options, min_severity(args)?)
+        .map_err(|e| explain_setup(e, model.as_ref(), out))?;
     let elapsed = started.elapsed().as_secs_f64();
     if let Some(path) = &args.write_baseline {
         write_baseline(&report, path)?;
@@ -51,6 +53,7 @@ pub fn run(args: &ScanArgs, db: &str, out: &Output) -> anyhow::Result<ExitCode> 
 
 /// The model a scan reads, and where it came from.
 struct ScanModel {
+    source: Source,
     model: Model,
     path: PathBuf,
 }
@@ -77,7 +80,42 @@ fn load_model(args: &ScanArgs) -> anyhow::Result<Option<ScanModel>> {
             path.display()
         )
     })?;
-    Ok(Some(ScanModel { model, path }))
+    Ok(Some(ScanModel {
+        source,
+        model,
+        path,
+    }))
+}
+
+/// When the model's scan settings have mistakes: each, rendered on stderr as
+/// `palisade check` renders it, and one line to end with. Other errors pass unchanged.
+fn explain_setup(error: anyhow::Error, model: Option<&ScanModel>, out: &Output) -> anyhow::Error {
+    let diagnostics = match (error.downcast_ref(), error.downcast_ref()) {
+        (Some(ScanError::Setup(SetupError::Model { diagnostics, .. })), _)
+        | (_, Some(SetupError::Model { diagnostics, .. })) => diagnostics,
+        _ => return error,
+    };
+    let Some(model) = model else {
+        return error;
+    };
+    let mut diagnostics = diagnostics.clone();
+    palisade_model::resolve_spans(&model.source.text, &mut diagnostics);
+    diagnostics.sort_by_key(|d| d.primary.span.as_ref().map_or(0, |s| s.start));
+    let color = out.color_enabled() && std::io::stderr().is_terminal();
+    let choice = if color {
+        ColorChoice::Always
+    } else {
+        ColorChoice::Never
+    };
+    let mut stderr = StandardStream::stderr(choice);
+    if let Err(e) = crate::output::render_human(&model.source, &diagnostics, color, &mut stderr) {
+        return e;
+    }
+    let path = model.path.display();
+    anyhow::anyhow!(
+        "{path} has {} in its scan settings; fix them and scan again (`palisade check {path}` lists them too)",
+        super::check::count(diagnostics.len(), "error")
+    )
 }
 
 /// The least severity to report: `--min-severity`, else the model's (`None`). Writing a

@@ -284,7 +284,9 @@ fn the_models_rules_and_allowlists_apply_and_bad_ones_are_explained() {
     let run = palisade(dir.path(), &["scan"]);
     assert_eq!(run.code, 2);
     assert!(
-        run.stderr.contains("rule `acme-service-token`: example"),
+        run.stderr.contains(
+            "error[scan-rule-example-not-found]: example of rule `acme-service-token` is not found"
+        ),
         "{}",
         run.stderr
     );
@@ -358,7 +360,7 @@ fn the_model_sets_the_least_severity_and_its_password_rules_report_guessable_val
     let run = palisade(dir.path(), &["scan", "vault.yml"]);
     assert_eq!(run.code, 2);
     assert!(
-        run.stderr.contains("scan.min_severity")
+        run.stderr.contains("error[invalid-min-severity]")
             && run.stderr.contains("use low, medium, high or critical"),
         "{}",
         run.stderr
@@ -494,5 +496,165 @@ fn staged_and_history_scans_read_git() {
                 .is_some_and(|c| c.len() == 40)),
         "{:#}",
         report["findings"]
+    );
+}
+
+/// The least model `palisade check` accepts, before a `[scan]` table.
+const MODEL: &str =
+    "[org]\nname = \"Acme\"\ntimezone = \"UTC\"\nlog_name = \"acme.example/palisade\"\n\n";
+
+/// A model rule that finds its examples: line 3 of the rule is its id, line 8 its pattern.
+const RULE: &str = "[[scan.rules]]\nid = \"acme-service-token\"\nname = \"Acme service token\"\nkind = \"secret\"\nseverity = \"high\"\nkeywords = [\"acme_st_\"]\npattern = '''\\b(?P<secret>acme_st_[A-Za-z0-9]{32})\\b'''\n# palisade:allow (examples)\nexamples = [\"T=acme_st_Q2x8Rk4Lm7Vn1Bc5Xz9Pw3Ty6Hs0Jd2F\"]\n";
+
+/// `palisade check --format json` on [`MODEL`] followed by `scan`: the one diagnostic, as
+/// (code, model path, line, column). Lines count from the `[scan]` text's first line.
+fn check_scan(scan: &str) -> (String, String, u64, u64) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("palisade.toml"), format!("{MODEL}{scan}")).unwrap();
+    let run = palisade(
+        dir.path(),
+        &[
+            "check",
+            "palisade.toml",
+            "--today",
+            crate::TODAY,
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    let out: Value = serde_json::from_str(&run.stdout).unwrap();
+    let diagnostics = out["diagnostics"].as_array().unwrap();
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:#?}");
+    let d = &diagnostics[0];
+    assert_eq!(d["level"], "error");
+    let model_lines = MODEL.lines().count() as u64 + 1;
+    (
+        d["code"].as_str().unwrap().to_owned(),
+        d["path"].as_str().unwrap().to_owned(),
+        d["line"].as_u64().unwrap() - model_lines + 1,
+        d["column"].as_u64().unwrap(),
+    )
+}
+
+fn located(code: &str, path: &str, line: u64, column: u64) -> (String, String, u64, u64) {
+    (code.to_owned(), path.to_owned(), line, column)
+}
+
+#[test]
+fn check_reports_an_invalid_min_severity() {
+    assert_eq!(
+        check_scan("[scan]\nmin_severity = \"severe\"\n"),
+        located("invalid-min-severity", "scan.min_severity", 2, 16)
+    );
+}
+
+#[test]
+fn check_reports_an_unknown_rule_to_disable() {
+    assert_eq!(
+        check_scan("[scan]\ndisable = [\"generic-api-key-assignment\", \"github-pat-clasic\"]\n"),
+        located("unknown-scan-rule", "scan.disable[1]", 2, 42)
+    );
+}
+
+#[test]
+fn check_reports_an_invalid_rule_at_the_field_that_is_wrong() {
+    let pattern = RULE.replace("(?P<secret>acme", "(?P<secret>(acme");
+    assert_eq!(
+        check_scan(&pattern),
+        // At the group left open, inside the pattern.
+        located("invalid-scan-rule", "scan.rules[0].pattern", 7, 16)
+    );
+    let kind = RULE.replace("kind = \"secret\"", "kind = \"password\"");
+    assert_eq!(
+        check_scan(&kind),
+        located("invalid-scan-rule", "scan.rules[0].kind", 4, 8)
+    );
+}
+
+#[test]
+fn check_reports_a_rule_id_that_is_taken() {
+    let taken = RULE.replace("\"acme-service-token\"", "\"github-pat-classic\"");
+    assert_eq!(
+        check_scan(&taken),
+        located("duplicate-scan-rule", "scan.rules[0].id", 2, 6)
+    );
+}
+
+#[test]
+fn check_reports_an_example_the_rule_does_not_find() {
+    let short = RULE.replace("Q2x8Rk4Lm7Vn1Bc5Xz9Pw3Ty6Hs0Jd2F", "Q2x8");
+    assert_eq!(
+        check_scan(&short),
+        located(
+            "scan-rule-example-not-found",
+            "scan.rules[0].examples[0]",
+            9,
+            13
+        )
+    );
+}
+
+#[test]
+fn check_reports_a_counter_example_the_rule_finds() {
+    let counter = format!(
+        "{RULE}# palisade:allow\ncounter_examples = [\"acme_st_Zt5Wq1Lp8Ks3Mv6Nb2Xc7Rd4Gh9Fj0Ya\"]\n"
+    );
+    assert_eq!(
+        check_scan(&counter),
+        located(
+            "scan-rule-counter-example-found",
+            "scan.rules[0].counter_examples[0]",
+            11,
+            21
+        )
+    );
+}
+
+#[test]
+fn check_reports_an_invalid_allow_path_glob() {
+    assert_eq!(
+        check_scan("[scan]\nallow_paths = [\"vendor/**\", \"docs/[a-\"]\n"),
+        // At the unclosed class.
+        located("invalid-glob", "scan.allow_paths[1]", 2, 35)
+    );
+}
+
+#[test]
+fn check_reports_an_allow_pattern_that_is_not_a_regex() {
+    assert_eq!(
+        check_scan("[scan]\nallow_patterns = ['^AKIA(EXAMPLE$']\n"),
+        // At the unclosed group.
+        located("invalid-allow-pattern", "scan.allow_patterns[0]", 2, 25)
+    );
+}
+
+#[test]
+fn check_reports_a_baseline_it_cannot_read() {
+    assert_eq!(
+        check_scan("[scan]\nbaseline = \"no-such-baseline.json\"\n"),
+        located("invalid-baseline", "scan.baseline", 2, 12)
+    );
+}
+
+#[test]
+fn scan_refuses_a_model_whose_scan_settings_check_reports() {
+    let dir = tree();
+    std::fs::write(
+        dir.path().join("palisade.toml"),
+        format!("{MODEL}[scan]\nallow_patterns = ['^AKIA(EXAMPLE$']\n"),
+    )
+    .unwrap();
+    let run = palisade(dir.path(), &["scan", "--quiet"]);
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert_eq!(run.stdout, "");
+    assert!(
+        run.stderr.contains("error[invalid-allow-pattern]")
+            && run.stderr.contains("palisade.toml:7:25")
+            && run.stderr.contains(
+                "palisade.toml has 1 error in its scan settings; fix them and scan again"
+            ),
+        "{}",
+        run.stderr
     );
 }
