@@ -658,3 +658,75 @@ fn scan_refuses_a_model_whose_scan_settings_check_reports() {
         run.stderr
     );
 }
+
+/// A small tree with one finding of each kind and one skipped file, built afresh.
+fn fixture_tree() -> tempfile::TempDir {
+    let dir = tree();
+    let write = |path: &str, text: &[u8]| {
+        let full = dir.path().join(path);
+        std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+        std::fs::write(full, text).unwrap();
+    };
+    write(
+        "deploy/values.yaml",
+        b"db:\n  password: hunter22\nAPI_BASE_URL=http://api.payments.acme.io/v2\n",
+    );
+    write(
+        "tests/fixtures/users.csv",
+        b"name,email\nJane Roe,jane.roe@gmail.com\n",
+    );
+    write("logo.png", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR");
+    dir
+}
+
+/// `palisade scan --quiet --format <format>` on [`fixture_tree`], with what changes from
+/// run to run (the time taken, the temporary directory, the version) filtered out.
+fn scan_output(format: &str) -> String {
+    let dir = fixture_tree();
+    let run = palisade(dir.path(), &["scan", "--quiet", "--format", format]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(run.stderr, "");
+    filter_elapsed(
+        &run.stdout
+            .replace(&dir.path().display().to_string(), "[TEMP]")
+            .replace(
+                &format!("\"version\": \"{}\"", env!("CARGO_PKG_VERSION")),
+                "\"version\": \"[VERSION]\"",
+            ),
+    )
+}
+
+/// Replaces the seconds of every `, 0.12 s)` with `[ELAPSED]`.
+fn filter_elapsed(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(end) = rest.find(" s)") {
+        let start = rest[..end].rfind(", ").map_or(end, |i| i + 2);
+        let seconds = &rest[start..end];
+        out.push_str(&rest[..start]);
+        if !seconds.is_empty() && seconds.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+            out.push_str("[ELAPSED]");
+        } else {
+            out.push_str(seconds);
+        }
+        out.push_str(" s)");
+        rest = &rest[end + 3..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[test]
+fn human_report_snapshot() {
+    insta::assert_snapshot!(scan_output("human"));
+}
+
+#[test]
+fn sarif_report_snapshot() {
+    insta::assert_snapshot!(scan_output("sarif"));
+}
+
+#[test]
+fn github_annotations_snapshot() {
+    insta::assert_snapshot!(scan_output("github"));
+}
