@@ -1,6 +1,7 @@
 //! Signed notes, the checkpoints and cosignatures they carry, and key texts:
-//! any bytes parse or fail without a panic, and whatever parses prints back
-//! to exactly the bytes it was read from.
+//! any bytes parse or fail without a panic, whatever parses prints back to
+//! exactly the bytes it was read from, and the model's key parser (what
+//! `check` runs) and the ledger's agree on every key text.
 //!
 //! Inputs starting with an odd byte replace one line of a valid cosigned
 //! checkpoint note instead, so the fuzzer reaches every line's parser
@@ -73,6 +74,13 @@ fn check(data: &[u8]) {
                 "a parsed checkpoint prints back to its text"
             );
         }
+        // One parser: the model's `check` and the ledger accept the same keys.
+        let model_key = palisade_model::note_key::parse_verifier_key(text);
+        assert_eq!(
+            model_key.as_ref().err().map(ToString::to_string),
+            VerifierKey::parse(text).err().map(|e| e.to_string()),
+            "the model and the ledger agree on {text:?}"
+        );
         if let Ok(key) = VerifierKey::parse(text) {
             assert_eq!(VerifierKey::parse(&key.to_string()), Ok(key));
         }

@@ -23,7 +23,9 @@
 //! `<name>+<key id, 8 hex>+<base64(algorithm || public key)>`, a signer key
 //! `PRIVATE+KEY+<name>+<key id>+<base64(algorithm || 32-byte seed)>`. Key
 //! names are non-empty and hold no whitespace, no control character and no
-//! `+`.
+//! `+`. Key texts are parsed by [`palisade_model::note_key`], the one parser
+//! that the model's `check` uses too, so both accept and refuse the same keys
+//! for the same reasons.
 //!
 //! Verification ([`Note::verify`]) ignores signatures by unknown keys,
 //! requires at least one valid signature by a known Ed25519 key, and fails on
@@ -37,7 +39,8 @@
 use std::fmt;
 
 use ed25519_dalek::{Signature, SigningKey, VerifyingKey};
-use sha2::{Digest, Sha256};
+use palisade_model::note_key::{self, name_problem, parse_key_id, parse_key_material};
+pub use palisade_model::note_key::{Algorithm, KeyError, key_id};
 
 use crate::b64;
 
@@ -130,36 +133,10 @@ pub enum NoteError {
         /// The limit.
         max: usize,
     },
-    /// A key name is invalid.
-    #[error("key name {name:?} {reason}")]
-    KeyName {
-        /// The name.
-        name: String,
-        /// What is wrong with it.
-        reason: &'static str,
-    },
-    /// A key's text is malformed.
-    #[error("malformed key: {reason}")]
-    KeyFormat {
-        /// What is wrong with it.
-        reason: &'static str,
-    },
-    /// A key's algorithm byte is not one this crate knows.
-    #[error("unsupported key algorithm 0x{byte:02x}")]
-    KeyAlgorithm {
-        /// The algorithm byte.
-        byte: u8,
-    },
-    /// A key text's key id is not the one its name and key give.
-    #[error("key {name:?}: key id {found:08x} does not match the key (expected {expected:08x})")]
-    KeyIdMismatch {
-        /// The key name.
-        name: String,
-        /// The key id the text gives.
-        found: u32,
-        /// The key id computed from the name and key.
-        expected: u32,
-    },
+    /// A key text is not a valid key: its name, its form, its algorithm, or a key id
+    /// that is not the one its name and key give.
+    #[error(transparent)]
+    Key(#[from] KeyError),
     /// A key of the wrong algorithm was used.
     #[error("key {name:?} is a {found} key; this needs a {expected} key")]
     WrongAlgorithm {
@@ -200,107 +177,9 @@ pub enum NoteError {
     },
 }
 
-/// A key's signature algorithm: the byte that prefixes its key material.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Algorithm {
-    /// Ed25519 signatures over the note text (0x01).
-    Ed25519,
-    /// Ed25519 `cosignature/v1` witness signatures (0x04), see [`crate::cosignature`].
-    CosignatureV1,
-}
-
-impl Algorithm {
-    /// The algorithm's identifier byte.
-    pub const fn byte(self) -> u8 {
-        match self {
-            Algorithm::Ed25519 => 0x01,
-            Algorithm::CosignatureV1 => 0x04,
-        }
-    }
-
-    /// The algorithm with this identifier byte.
-    pub const fn from_byte(byte: u8) -> Option<Self> {
-        match byte {
-            0x01 => Some(Algorithm::Ed25519),
-            0x04 => Some(Algorithm::CosignatureV1),
-            _ => None,
-        }
-    }
-}
-
-impl fmt::Display for Algorithm {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Algorithm::Ed25519 => "Ed25519 note",
-            Algorithm::CosignatureV1 => "cosignature/v1",
-        })
-    }
-}
-
-/// The key id of a key: the first 4 bytes, big-endian, of
-/// `SHA-256(name || "\n" || algorithm || public key)`.
-pub fn key_id(name: &str, algorithm: Algorithm, public_key: &[u8; 32]) -> u32 {
-    let mut hasher = Sha256::new();
-    hasher.update(name.as_bytes());
-    hasher.update(b"\n");
-    hasher.update([algorithm.byte()]);
-    hasher.update(public_key);
-    let digest = hasher.finalize();
-    u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]])
-}
-
-/// Why `name` cannot be a key name, if it cannot.
-fn name_problem(name: &str) -> Option<&'static str> {
-    if name.is_empty() {
-        Some("is empty")
-    } else if name.contains('+') {
-        Some("contains '+'")
-    } else if name.chars().any(char::is_whitespace) {
-        Some("contains whitespace")
-    } else if name.chars().any(char::is_control) {
-        Some("contains a control character")
-    } else {
-        None
-    }
-}
-
 /// Checks a key name.
 pub fn check_key_name(name: &str) -> Result<(), NoteError> {
-    match name_problem(name) {
-        Some(reason) => Err(NoteError::KeyName {
-            name: name.to_owned(),
-            reason,
-        }),
-        None => Ok(()),
-    }
-}
-
-/// Parses 8 hex digits as a key id.
-fn parse_key_id(hex: &str) -> Result<u32, NoteError> {
-    if hex.len() != 8 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(NoteError::KeyFormat {
-            reason: "the key id must be 8 hexadecimal digits",
-        });
-    }
-    u32::from_str_radix(hex, 16).map_err(|_| NoteError::KeyFormat {
-        reason: "the key id must be 8 hexadecimal digits",
-    })
-}
-
-/// Decodes `base64(algorithm || 32 bytes)`.
-fn parse_key_material(text: &str) -> Result<(Algorithm, [u8; 32]), NoteError> {
-    let bytes = b64::decode(text).ok_or(NoteError::KeyFormat {
-        reason: "the key is not valid base64",
-    })?;
-    let (&alg, key) = bytes.split_first().ok_or(NoteError::KeyFormat {
-        reason: "the key is empty",
-    })?;
-    let algorithm = Algorithm::from_byte(alg).ok_or(NoteError::KeyAlgorithm { byte: alg })?;
-    let key = <[u8; 32]>::try_from(key).map_err(|_| NoteError::KeyFormat {
-        reason: "an Ed25519 key must be 32 bytes",
-    })?;
-    Ok((algorithm, key))
+    Ok(note_key::check_key_name(name)?)
 }
 
 fn encode_key_material(algorithm: Algorithm, key: &[u8; 32]) -> String {
@@ -356,28 +235,28 @@ impl SignerKey {
 
     /// Parses `PRIVATE+KEY+<name>+<key id>+<base64(algorithm || seed)>`.
     pub fn parse(text: &str) -> Result<Self, NoteError> {
-        let rest = text
-            .strip_prefix("PRIVATE+KEY+")
-            .ok_or(NoteError::KeyFormat {
-                reason: "a signer key must start with \"PRIVATE+KEY+\"",
-            })?;
+        let rest = text.strip_prefix("PRIVATE+KEY+").ok_or(KeyError::Format {
+            reason: "a signer key must start with \"PRIVATE+KEY+\"",
+        })?;
         let mut fields = rest.splitn(3, '+');
         let (Some(name), Some(id), Some(material)) = (fields.next(), fields.next(), fields.next())
         else {
-            return Err(NoteError::KeyFormat {
+            return Err(KeyError::Format {
                 reason: "a signer key must be PRIVATE+KEY+<name>+<key id>+<key>",
-            });
+            }
+            .into());
         };
         check_key_name(name)?;
         let found = parse_key_id(id)?;
         let (algorithm, seed) = parse_key_material(material)?;
         let key = Self::with_algorithm(name, algorithm, seed)?;
         if key.key_id != found {
-            return Err(NoteError::KeyIdMismatch {
+            return Err(KeyError::IdMismatch {
                 name: name.to_owned(),
                 found,
                 expected: key.key_id,
-            });
+            }
+            .into());
         }
         Ok(key)
     }
@@ -446,33 +325,19 @@ pub struct VerifierKey {
 }
 
 impl VerifierKey {
-    /// Parses `<name>+<key id>+<base64(algorithm || public key)>`.
+    /// Parses `<name>+<key id>+<base64(algorithm || public key)>` with
+    /// [`note_key::parse_verifier_key`]: the parser `check` uses on the model's
+    /// witness keys.
     pub fn parse(text: &str) -> Result<Self, NoteError> {
-        let mut fields = text.splitn(3, '+');
-        let (Some(name), Some(id), Some(material)) = (fields.next(), fields.next(), fields.next())
-        else {
-            return Err(NoteError::KeyFormat {
-                reason: "a verifier key must be <name>+<key id>+<key>",
-            });
-        };
-        check_key_name(name)?;
-        let found = parse_key_id(id)?;
-        let (algorithm, public) = parse_key_material(material)?;
-        let key = VerifyingKey::from_bytes(&public).map_err(|_| NoteError::KeyFormat {
+        let parsed = note_key::parse_verifier_key(text)?;
+        // The parser has checked the point is on the curve, as this decodes it.
+        let key = VerifyingKey::from_bytes(&parsed.public_key).map_err(|_| KeyError::Format {
             reason: "not a valid Ed25519 public key",
         })?;
-        let expected = key_id(name, algorithm, &public);
-        if found != expected {
-            return Err(NoteError::KeyIdMismatch {
-                name: name.to_owned(),
-                found,
-                expected,
-            });
-        }
         Ok(VerifierKey {
-            name: name.to_owned(),
-            algorithm,
-            key_id: found,
+            name: parsed.name,
+            algorithm: parsed.algorithm,
+            key_id: parsed.key_id,
             key,
         })
     }

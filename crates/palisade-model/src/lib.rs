@@ -16,6 +16,7 @@
 mod diag;
 pub mod glob;
 pub mod index;
+pub mod note_key;
 mod parse;
 mod starter;
 mod types;

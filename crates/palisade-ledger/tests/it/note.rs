@@ -1,11 +1,12 @@
 //! C2SP signed notes: keys, the text format, signing and verification.
 
 use palisade_ledger::note::{
-    Algorithm, MAX_SIGNATURES, Note, NoteError, NoteSignature, SignerKey, VerifierKey, key_id,
+    Algorithm, KeyError, MAX_SIGNATURES, Note, NoteError, NoteSignature, SignerKey, VerifierKey,
+    key_id,
 };
 use sha2::{Digest, Sha256};
 
-use crate::{b64, b64e, log_key, seed};
+use crate::{b64, b64e, log_key, seed, witness_key};
 
 /// The example key pair and note of Go's `golang.org/x/mod/sumdb/note`
 /// documentation: Ed25519 is deterministic, so our signature must be
@@ -128,10 +129,10 @@ fn key_names_are_checked() {
         let err = SignerKey::from_seed(name, seed(2)).unwrap_err();
         assert_eq!(
             err,
-            NoteError::KeyName {
+            NoteError::Key(KeyError::Name {
                 name: name.into(),
                 reason
-            }
+            })
         );
     }
 }
@@ -275,7 +276,7 @@ fn verification_policy() {
 
 #[test]
 fn witness_keys_do_not_sign_notes() {
-    let witness = crate::witness_key("witness", 7);
+    let witness = witness_key("witness", 7);
     let mut note = Note::new("text\n").unwrap();
     assert!(matches!(
         note.sign(&witness),
@@ -380,4 +381,129 @@ fn signature_lines_are_em_dash_name_base64() {
         NoteSignature::parse_line("\u{2014} n AQIDBAUG", 1).unwrap(),
         sig
     );
+}
+
+/// A verifier key text with the key id its name and bytes give, whatever the bytes.
+fn key_with_matching_id(name: &str, material: &[u8]) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(name.as_bytes());
+    hasher.update(b"\n");
+    hasher.update(material);
+    let id: String = hasher.finalize()[..4]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("{name}+{id}+{}", b64e(material))
+}
+
+/// The first `y` (as 32 little-endian bytes) that is no Ed25519 point, as the ledger's
+/// Ed25519 implementation decodes keys.
+fn off_curve() -> [u8; 32] {
+    (2u8..)
+        .map(|y| {
+            let mut bytes = [0u8; 32];
+            bytes[0] = y;
+            bytes
+        })
+        .find(|bytes| ed25519_dalek::VerifyingKey::from_bytes(bytes).is_err())
+        .unwrap()
+}
+
+/// `check` parsed witness keys leniently and the ledger strictly, so `check` passed keys
+/// that every `palisade ledger` command then refused. Both now use one parser: such keys
+/// are refused by both, for the same reason.
+#[test]
+fn regression_check_and_the_ledger_refuse_the_same_witness_keys_for_the_same_reason() {
+    let model = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../palisade-model/tests/fixtures/valid/minimal.toml"),
+    )
+    .unwrap();
+    let today = palisade_model::Day(jiff::civil::date(2026, 11, 22));
+    let with_witness = |name: &str, key: &str| {
+        let witness = format!(
+            "\n[[org.witnesses]]\nname = {}\nkey = {}\n",
+            serde_json::to_string(name).unwrap(),
+            serde_json::to_string(key).unwrap()
+        );
+        let text = model.replacen(
+            "log_name = \"minimal.example/palisade\"\n",
+            &format!("log_name = \"minimal.example/palisade\"\n{witness}"),
+            1,
+        );
+        palisade_model::check(&palisade_model::Source::new("m.toml", text), today)
+    };
+    let point = witness_key("w.example", 3).verifier().public_key();
+    let with_algorithm = |alg: u8, key: &[u8; 32]| {
+        let mut material = vec![alg];
+        material.extend_from_slice(key);
+        material
+    };
+    let cases = [
+        // An algorithm byte that is neither Ed25519 (1) nor cosignature/v1 (4).
+        (
+            "w.example",
+            with_algorithm(2, &point),
+            "unsupported key algorithm 0x02",
+        ),
+        // A control character in the name (not whitespace).
+        (
+            "w\u{7}x",
+            with_algorithm(4, &point),
+            "contains a control character",
+        ),
+        // 32 bytes that are no point of the curve.
+        (
+            "w.example",
+            with_algorithm(4, &off_curve()),
+            "not a valid Ed25519 public key",
+        ),
+    ];
+    for (name, material, reason) in cases {
+        let key = key_with_matching_id(name, &material);
+        let refused = VerifierKey::parse(&key).unwrap_err().to_string();
+        assert!(refused.contains(reason), "{key:?}: {refused}");
+        let checked = with_witness(name, &key);
+        let messages: Vec<&str> = checked
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == "invalid-witness-key")
+            .map(|d| d.message.as_str())
+            .collect();
+        assert_eq!(
+            messages,
+            [format!(
+                "witness `{name}` has an invalid verifier key: {refused}"
+            )],
+            "{key:?}"
+        );
+    }
+    // And a good key passes both.
+    let good = witness_key("w.example", 3).verifier().to_string();
+    assert!(VerifierKey::parse(&good).is_ok());
+    assert_eq!(with_witness("w.example", &good).diagnostics, vec![]);
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2_000))]
+
+    /// The model's curve check, which `check` runs without an Ed25519 library, decides
+    /// exactly as the ledger's Ed25519 library decodes a public key.
+    #[test]
+    fn the_models_curve_check_agrees_with_ed25519_dalek(
+        bytes in proptest::prelude::any::<[u8; 32]>(),
+        top in 0u8..=255,
+    ) {
+        // Half the cases near the top of the range, where y >= p wraps around.
+        let mut bytes = bytes;
+        if top % 2 == 0 {
+            bytes[1..31].fill(0xff);
+            bytes[31] = 0x7f | (top & 0x80);
+        }
+        proptest::prop_assert_eq!(
+            palisade_model::note_key::is_ed25519_point(&bytes),
+            ed25519_dalek::VerifyingKey::from_bytes(&bytes).is_ok(),
+            "{:02x?}", bytes
+        );
+    }
 }
