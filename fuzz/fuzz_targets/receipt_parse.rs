@@ -54,6 +54,7 @@ fn check(data: &[u8]) {
         assert_eq!(Receipt::parse(text.as_bytes()).as_ref(), Ok(&receipt));
         let _ = receipt.verify_entry(&fixture.entry, &fixture.keys);
         let _ = receipt.verify(&leaf_hash(data), &fixture.keys);
+        let _ = receipt.verify_ledger_entry(data, &fixture.keys);
     }
 }
 

@@ -63,7 +63,10 @@ async fn batched(name: &str, ledger: &Ledger, batches: u64) {
     let started = Instant::now();
     for _ in 0..batches {
         let events: Vec<Event> = (next..next + 1000).map(event).collect();
-        ledger.append_batch(&events).await.unwrap();
+        ledger
+            .append_batch(&events, Timestamp::now())
+            .await
+            .unwrap();
         next += 1000;
     }
     let secs = started.elapsed().as_secs_f64();
@@ -187,7 +190,10 @@ fn main() {
             while next < n {
                 let count = (n - next).min(10_000);
                 let events: Vec<Event> = (next..next + count).map(event).collect();
-                ledger.append_batch(&events).await.unwrap();
+                ledger
+                    .append_batch(&events, Timestamp::now())
+                    .await
+                    .unwrap();
                 next += count;
             }
             println!(

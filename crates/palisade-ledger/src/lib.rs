@@ -19,6 +19,10 @@
 //! Parsers of outside input (notes, keys, checkpoints, receipts, canonical
 //! entries) never panic and say what is wrong, and on which line.
 
+// A library never prints or exits: the binary decides what reaches the terminal and
+// with which exit code.
+#![deny(clippy::print_stdout, clippy::print_stderr, clippy::exit)]
+
 mod b64;
 pub mod checkpoint;
 pub mod cosignature;

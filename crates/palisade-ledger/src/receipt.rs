@@ -28,6 +28,7 @@ use std::fmt;
 
 use crate::b64::{self, DecodeArrayError};
 use crate::checkpoint::{CheckpointError, SignedCheckpoint};
+use crate::entry::Entry;
 use crate::merkle::{self, Hash, ProofError};
 use crate::note::VerifierKey;
 use crate::text::parse_decimal;
@@ -111,6 +112,20 @@ pub enum ReceiptError {
     /// The inclusion proof does not prove the entry against the checkpoint.
     #[error("the inclusion proof does not verify: {0}")]
     Proof(#[from] ProofError),
+    /// The proven bytes are not a canonical ledger entry.
+    #[error("the entry is not a canonical ledger entry: {reason}")]
+    Entry {
+        /// Why it is not.
+        reason: String,
+    },
+    /// The proven entry says it has another index than the receipt's.
+    #[error("the receipt is for entry {receipt} but the entry says it is {entry}")]
+    EntryIndex {
+        /// The receipt's index.
+        receipt: u64,
+        /// The index inside the entry.
+        entry: u64,
+    },
 }
 
 /// A receipt: proof that one entry is in the log at a signed checkpoint.
@@ -244,6 +259,27 @@ impl Receipt {
         keys: &'k [VerifierKey],
     ) -> Result<Vec<&'k VerifierKey>, ReceiptError> {
         self.verify(&merkle::leaf_hash(entry), keys)
+    }
+
+    /// Verifies the receipt proves this ledger entry: [`Receipt::verify_entry`] on its
+    /// exact bytes, then that they are a canonical ledger [`Entry`] that says it is the
+    /// receipt's index. Returns the entry and the keys that signed.
+    pub fn verify_ledger_entry<'k>(
+        &self,
+        bytes: &[u8],
+        keys: &'k [VerifierKey],
+    ) -> Result<(Entry, Vec<&'k VerifierKey>), ReceiptError> {
+        let signers = self.verify_entry(bytes, keys)?;
+        let entry = Entry::from_canonical(bytes).map_err(|e| ReceiptError::Entry {
+            reason: e.to_string(),
+        })?;
+        if entry.index != self.index {
+            return Err(ReceiptError::EntryIndex {
+                receipt: self.index,
+                entry: entry.index,
+            });
+        }
+        Ok((entry, signers))
     }
 
     /// The receipt line where the checkpoint starts.

@@ -180,14 +180,28 @@ Ed25519-signed checkpoints (C2SP formats). Examples:
     Ledger(LedgerArgs),
 }
 
+// The options every ledger subcommand takes are listed under their own heading, after
+// each subcommand's own options (a doc comment here would replace the command's about).
 #[derive(Debug, Args)]
 pub struct LedgerArgs {
     /// The operating model (for the log's name and its witnesses)
-    #[arg(long, global = true, default_value = "palisade.toml")]
+    #[arg(
+        long,
+        global = true,
+        default_value = "palisade.toml",
+        help_heading = "Ledger options",
+        display_order = 800
+    )]
     pub model: PathBuf,
 
     /// The log's signing key (default .palisade/ledger.key)
-    #[arg(long, global = true, env = "PALISADE_LEDGER_KEY")]
+    #[arg(
+        long,
+        global = true,
+        env = "PALISADE_LEDGER_KEY",
+        help_heading = "Ledger options",
+        display_order = 801
+    )]
     pub key: Option<PathBuf>,
 
     #[command(subcommand)]
@@ -286,7 +300,7 @@ pub enum LedgerCommand {
     /// Check a receipt offline against an entry and the log's verifier key
     #[command(
         name = "verify-receipt",
-        after_help = "Example:\n  palisade ledger verify-receipt receipt-41.txt --entry entry-41.json --key log.vkey"
+        after_help = "Example:\n  palisade ledger verify-receipt receipt-41.txt --entry entry-41.json --verifier log.vkey"
     )]
     VerifyReceipt {
         /// The receipt file
@@ -295,8 +309,9 @@ pub enum LedgerCommand {
         #[arg(long)]
         entry: Option<PathBuf>,
         /// The verifier key, or a file holding it (default: next to the signing key)
-        #[arg(long = "verifier")]
-        key: Option<String>,
+        // Not named `key`: the ledger's global `--key` (the signing key) has that id.
+        #[arg(long = "verifier", value_name = "KEY")]
+        verifier: Option<String>,
     },
     /// Re-hash the whole log and check every node, checkpoint and cosignature
     #[command(

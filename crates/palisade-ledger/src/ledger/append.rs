@@ -58,7 +58,7 @@ impl Ledger {
     /// Appends one event; with a key, returns a signed receipt for it.
     pub async fn append(&self, event: Event) -> Result<Appended, LedgerError> {
         let written = self
-            .append_events(std::slice::from_ref(&event), false)
+            .append_events(std::slice::from_ref(&event), None)
             .await?;
         let (first, size, root) = (
             written.first,
@@ -93,10 +93,14 @@ impl Ledger {
         })
     }
 
-    /// Appends events in one transaction; with a key, stores a checkpoint
-    /// for the new size in the same transaction.
-    pub async fn append_batch(&self, events: &[Event]) -> Result<BatchAppended, LedgerError> {
-        let written = self.append_events(events, true).await?;
+    /// Appends events in one transaction; with a key, stores a checkpoint for the new
+    /// size in the same transaction, made at `now`.
+    pub async fn append_batch(
+        &self,
+        events: &[Event],
+        now: Timestamp,
+    ) -> Result<BatchAppended, LedgerError> {
+        let written = self.append_events(events, Some(now)).await?;
         Ok(BatchAppended {
             first: written.first,
             count: events.len() as u64,
@@ -106,12 +110,12 @@ impl Ledger {
         })
     }
 
-    /// The append itself, in one transaction; with `checkpoint` (and a key,
-    /// and something appended) it also signs and stores a checkpoint.
+    /// The append itself, in one transaction; with `checkpoint_at` (and a key, and
+    /// something appended) it also signs and stores a checkpoint made then.
     async fn append_events(
         &self,
         events: &[Event],
-        checkpoint: bool,
+        checkpoint_at: Option<Timestamp>,
     ) -> Result<Written, LedgerError> {
         let mut tx = self.store.ledger_begin().await?;
         let size = tx.size().await?;
@@ -150,7 +154,7 @@ impl Ledger {
             .collect();
         tx.insert_nodes(&stored).await?;
         let mut signed_checkpoint = None;
-        if checkpoint
+        if let Some(now) = checkpoint_at
             && !events.is_empty()
             && let Some(key) = &self.signer
         {
@@ -160,7 +164,7 @@ impl Ledger {
                 size: frontier.size(),
                 root: frontier.root(),
                 note: signed.to_string(),
-                created_us: micros(Timestamp::now()),
+                created_us: micros(now),
             })
             .await?;
             signed_checkpoint = Some(signed);

@@ -179,6 +179,7 @@ pub fn verify_bundle(
 /// A problem in an evidence bundle, with the file and line.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{file}:{line}: {message}")]
+#[non_exhaustive]
 pub struct BundleError {
     /// The bundle file.
     pub file: &'static str,

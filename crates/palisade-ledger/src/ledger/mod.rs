@@ -37,7 +37,7 @@ mod verify;
 pub use append::{Appended, BatchAppended};
 pub use bundle::{Bundle, BundleError, verify_bundle};
 pub use error::LedgerError;
-pub use event::Event;
+pub use event::{Event, EventLineError};
 pub use read::{Query, Stored};
 pub use tree::LOWEST_STORED_LEVEL;
 pub use verify::{Divergence, Progress, VerifyOptions, VerifyReport};

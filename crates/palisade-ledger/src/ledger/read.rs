@@ -35,9 +35,9 @@ pub struct Query {
     pub since: Option<Timestamp>,
     /// Only before this time.
     pub until: Option<Timestamp>,
-    /// At most this many.
+    /// At most this many: the latest ones.
     pub limit: u32,
-    /// Skip this many.
+    /// Skip this many of the latest.
     pub offset: u64,
 }
 
@@ -50,7 +50,8 @@ impl Ledger {
         }
     }
 
-    /// Entries matching `query`, oldest first.
+    /// The latest entries matching `query`, `query.limit` of them after skipping the
+    /// `query.offset` latest, returned oldest first.
     pub async fn query(&self, query: &Query) -> Result<Vec<Stored>, LedgerError> {
         let filter = LedgerFilter {
             kind: query.kind.as_deref(),
@@ -60,9 +61,9 @@ impl Ledger {
         };
         let rows = self
             .store
-            .ledger_query(&filter, LedgerOrder::OldestFirst, query.limit, query.offset)
+            .ledger_query(&filter, LedgerOrder::NewestFirst, query.limit, query.offset)
             .await?;
-        rows.into_iter().map(Stored::decode).collect()
+        rows.into_iter().rev().map(Stored::decode).collect()
     }
 
     /// The last `n` entries, oldest first.

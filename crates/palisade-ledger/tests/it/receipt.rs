@@ -212,3 +212,69 @@ fn malformed_receipts_say_what_and_where() {
         "in the checkpoint starting at line 7: line 2: tree size \"05\" has a leading zero"
     );
 }
+
+/// A ledger entry's receipt checks the entry's own index too: bytes proven at one position
+/// that claim another are refused, and so are bytes that are no ledger entry at all.
+#[test]
+fn a_ledger_entry_must_say_it_is_the_receipts_index() {
+    use jiff::Timestamp;
+    use palisade_ledger::Entry;
+    use serde_json::json;
+
+    let time = Timestamp::from_second(1_790_000_000).unwrap();
+    let canonical = |index: u64| {
+        Entry::new(
+            index,
+            time,
+            "ada",
+            "gate.verdict",
+            "api",
+            json!({"pass": true}),
+        )
+        .canonical_bytes()
+        .unwrap()
+    };
+    // Position 2 holds an entry that says it is entry 5; position 3 holds no entry.
+    let leaves = [
+        canonical(0),
+        canonical(1),
+        canonical(5),
+        b"not json".to_vec(),
+    ];
+    let mut tree = MemoryTree::new();
+    for leaf in &leaves {
+        tree.append(leaf);
+    }
+    let signed = Checkpoint::new("example.com/log", 4, tree.root())
+        .sign(&log_key())
+        .unwrap();
+    let keys = [log_key().verifier()];
+
+    let (entry, signers) = receipt(&tree, &signed, 1)
+        .verify_ledger_entry(&leaves[1], &keys)
+        .unwrap();
+    assert_eq!((entry.index, signers.len()), (1, 1));
+    let err = receipt(&tree, &signed, 2)
+        .verify_ledger_entry(&leaves[2], &keys)
+        .unwrap_err();
+    assert_eq!(
+        err,
+        ReceiptError::EntryIndex {
+            receipt: 2,
+            entry: 5
+        }
+    );
+    assert_eq!(
+        err.to_string(),
+        "the receipt is for entry 2 but the entry says it is 5"
+    );
+    let err = receipt(&tree, &signed, 3)
+        .verify_ledger_entry(&leaves[3], &keys)
+        .unwrap_err();
+    assert!(matches!(err, ReceiptError::Entry { .. }), "{err}");
+    // The proof is checked first: another entry's bytes are not proven at all.
+    assert!(matches!(
+        receipt(&tree, &signed, 1).verify_ledger_entry(&leaves[0], &keys),
+        Err(ReceiptError::Proof(ProofError::RootMismatch))
+    ));
+}

@@ -60,7 +60,10 @@ async fn appends_give_receipts_and_proofs_that_verify() {
             receipt.verify_entry(&stored.bytes, &keys).unwrap();
         }
         let events: Vec<Event> = (20..1020).map(event).collect();
-        let batch = ledger.append_batch(&events).await.unwrap();
+        let batch = ledger
+            .append_batch(&events, Timestamp::now())
+            .await
+            .unwrap();
         assert_eq!((batch.first, batch.count, batch.size), (20, 1000, 1020));
         for stored in ledger.tail(1000).await.unwrap() {
             memory.append(&stored.bytes);
@@ -303,9 +306,15 @@ fn every_kind_of_tampering_is_detected_on_both_backends() {
                 for db in backends().await {
                     let ledger = ledger(&db).await;
                     let events: Vec<Event> = (0..SIZE / 2).map(event).collect();
-                    ledger.append_batch(&events).await.unwrap();
+                    ledger
+                        .append_batch(&events, Timestamp::now())
+                        .await
+                        .unwrap();
                     let events: Vec<Event> = (SIZE / 2..SIZE).map(event).collect();
-                    ledger.append_batch(&events).await.unwrap();
+                    ledger
+                        .append_batch(&events, Timestamp::now())
+                        .await
+                        .unwrap();
                     assert_eq!(ledger.verify(&options()).await.unwrap().divergence, None);
                     if !is_real(&t, SIZE) {
                         continue;
@@ -357,7 +366,10 @@ async fn witnesses_cosign_and_a_rollback_below_their_checkpoint_is_caught() {
     for db in backends().await {
         let ledger = ledger(&db).await;
         let events: Vec<Event> = (0..10).map(event).collect();
-        let batch = ledger.append_batch(&events).await.unwrap();
+        let batch = ledger
+            .append_batch(&events, Timestamp::now())
+            .await
+            .unwrap();
         let ours = batch.checkpoint.unwrap();
         let witness =
             SignerKey::with_algorithm("witness.example", Algorithm::CosignatureV1, [9u8; 32])
@@ -425,7 +437,10 @@ async fn verify_reports_its_progress_up_to_the_whole_log() {
     let db = crate::common::sqlite();
     let ledger = ledger(&db).await;
     let events: Vec<Event> = (0..20_000).map(event).collect();
-    ledger.append_batch(&events).await.unwrap();
+    ledger
+        .append_batch(&events, Timestamp::now())
+        .await
+        .unwrap();
     let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let log = seen.clone();
     let mut opts = options();
@@ -449,12 +464,117 @@ async fn by_subject(ledger: &Ledger) -> Vec<u64> {
     found.iter().map(|s| s.entry.index).collect()
 }
 
+/// `palisade ledger tail -n 3 --kind K` printed the oldest three entries of that kind:
+/// filtered queries ran in ascending order with a limit. Every filter now returns the
+/// latest matches, still oldest first.
+#[tokio::test]
+async fn regression_tail_with_a_filter_returns_the_latest_entries_not_the_oldest() {
+    for db in backends().await {
+        let ledger = ledger(&db).await;
+        let events: Vec<Event> = (0..40).map(event).collect();
+        ledger
+            .append_batch(&events, Timestamp::now())
+            .await
+            .unwrap();
+        let indexes = |found: Vec<palisade_ledger::ledger::Stored>| -> Vec<u64> {
+            found.iter().map(|s| s.entry.index).collect()
+        };
+        let since = Timestamp::from_second(1_790_000_000 + 10).unwrap();
+        let until = Timestamp::from_second(1_790_000_000 + 30).unwrap();
+        for (query, want) in [
+            (
+                Query {
+                    kind: Some("gate.verdict".into()),
+                    limit: 3,
+                    ..Query::default()
+                },
+                vec![33, 36, 39],
+            ),
+            (
+                Query {
+                    subject: Some("svc-3".into()),
+                    limit: 2,
+                    ..Query::default()
+                },
+                vec![31, 38],
+            ),
+            (
+                Query {
+                    since: Some(since),
+                    until: Some(until),
+                    limit: 3,
+                    ..Query::default()
+                },
+                vec![27, 28, 29],
+            ),
+            (
+                Query {
+                    kind: Some("access.grant".into()),
+                    limit: 2,
+                    offset: 1,
+                    ..Query::default()
+                },
+                vec![35, 37],
+            ),
+            (
+                Query {
+                    limit: 3,
+                    ..Query::default()
+                },
+                vec![37, 38, 39],
+            ),
+        ] {
+            let found = indexes(ledger.query(&query).await.unwrap());
+            assert_eq!(found, want, "{}: {query:?}", db.backend());
+        }
+    }
+}
+
+/// Events read from JSON Lines: `kind` and `subject` are needed, `actor` and `data` are not.
+#[test]
+fn events_come_from_json_lines() {
+    use palisade_ledger::ledger::EventLineError;
+    let time = Timestamp::from_second(1_790_000_000).unwrap();
+    let line = r#"{"kind":"gate.verdict","subject":"api","actor":"ada","data":{"pass":true}}"#;
+    assert_eq!(
+        Event::from_json_line(line, time, "palisade").unwrap(),
+        Event {
+            time,
+            actor: "ada".into(),
+            kind: "gate.verdict".into(),
+            subject: "api".into(),
+            data: json!({"pass": true}),
+        }
+    );
+    let bare = Event::from_json_line(r#"{"kind":"k","subject":"s"}"#, time, "palisade").unwrap();
+    assert_eq!(
+        (bare.actor.as_str(), &bare.data),
+        ("palisade", &json!(null))
+    );
+    for (line, message) in [
+        ("{", "not JSON"),
+        (r#"{"subject":"s"}"#, "no `kind`"),
+        (r#"{"kind":"k"}"#, "no `subject`"),
+        (r#"{"kind":1,"subject":"s"}"#, "no `kind`"),
+    ] {
+        let err = Event::from_json_line(line, time, "palisade").unwrap_err();
+        assert!(err.to_string().starts_with(message), "{line}: {err}");
+        assert!(matches!(
+            err,
+            EventLineError::Json(_) | EventLineError::Missing(_)
+        ));
+    }
+}
+
 #[tokio::test]
 async fn an_edited_subject_index_is_reported_and_reindex_repairs_it() {
     for db in backends().await {
         let ledger = ledger(&db).await;
         let events: Vec<Event> = (0..30).map(event).collect();
-        ledger.append_batch(&events).await.unwrap();
+        ledger
+            .append_batch(&events, Timestamp::now())
+            .await
+            .unwrap();
         let want: Vec<u64> = (0..30).filter(|i| i % 7 == 3).collect();
         assert_eq!(by_subject(&ledger).await, want);
         assert_eq!(ledger.verify(&options()).await.unwrap().divergence, None);
@@ -491,7 +611,10 @@ async fn bundles_verify_offline_and_damage_is_located() {
     for db in backends().await {
         let ledger = ledger(&db).await;
         let events: Vec<Event> = (0..50).map(event).collect();
-        ledger.append_batch(&events).await.unwrap();
+        ledger
+            .append_batch(&events, Timestamp::now())
+            .await
+            .unwrap();
         let since = Timestamp::from_second(1_790_000_010).unwrap();
         let until = Timestamp::from_second(1_790_000_030).unwrap();
         let b = ledger.export(since, until, Timestamp::now()).await.unwrap();

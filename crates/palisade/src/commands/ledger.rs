@@ -1,4 +1,6 @@
-//! `palisade ledger …`: the evidence ledger from the command line.
+//! `palisade ledger …`: the evidence ledger from the command line. Each subcommand is
+//! one function here that parses its input, calls palisade-ledger and prints the
+//! answer; the ledger's logic (events, receipts, proofs, verification) is the library's.
 
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
@@ -7,7 +9,9 @@ use std::process::ExitCode;
 use anyhow::{Context as _, bail};
 use jiff::Timestamp;
 use palisade_ledger::checkpoint::SignedCheckpoint;
-use palisade_ledger::ledger::{Event, Ledger, Progress, Query, VerifyOptions, verify_bundle};
+use palisade_ledger::ledger::{
+    Event, Ledger, Progress, Query, Stored, VerifyOptions, verify_bundle,
+};
 use palisade_ledger::merkle::Hash;
 use palisade_ledger::{Entry, Receipt, SignerKey, VerifierKey};
 use palisade_store::Store;
@@ -16,9 +20,141 @@ use serde_json::{Value, json};
 use crate::cli::{LedgerArgs, LedgerCommand};
 use crate::output::Output;
 
-fn b64(hash: &Hash) -> String {
-    use base64::Engine as _;
-    base64::engine::general_purpose::STANDARD.encode(hash)
+/// Where the log's signing key is when neither `--key` nor PALISADE_LEDGER_KEY says.
+const DEFAULT_KEY: &str = ".palisade/ledger.key";
+
+pub fn run(args: &LedgerArgs, db: &str, out: &Output) -> anyhow::Result<ExitCode> {
+    match &args.command {
+        LedgerCommand::Keygen {
+            name,
+            output,
+            force,
+        } => keygen(args, name.as_deref(), output.as_deref(), *force, out),
+        LedgerCommand::VerifyBundle { dir } => verify_bundle_dir(dir, out),
+        LedgerCommand::VerifyReceipt {
+            receipt,
+            entry,
+            verifier,
+        } => verify_receipt(args, receipt, entry.as_deref(), verifier.as_deref(), out),
+        LedgerCommand::Append {
+            kind,
+            subject,
+            actor,
+            data,
+            from,
+            batch,
+        } => with_log(args, db, async |log| match from {
+            Some(path) => append_lines(&log.ledger, path, actor, *batch).await,
+            None => {
+                append_one(
+                    &log.ledger,
+                    out,
+                    kind.as_deref(),
+                    subject.as_deref(),
+                    actor,
+                    data.as_deref(),
+                )
+                .await
+            }
+        }),
+        LedgerCommand::Show { index } => {
+            with_log(args, db, async |log| show(log, *index, out).await)
+        }
+        LedgerCommand::Tail {
+            n,
+            kind,
+            subject,
+            since,
+            until,
+        } => {
+            let query = Query {
+                kind: kind.clone(),
+                subject: subject.clone(),
+                since: since
+                    .as_deref()
+                    .map(|s| parse_day(s, "--since"))
+                    .transpose()?,
+                until: until
+                    .as_deref()
+                    .map(|s| parse_day(s, "--until"))
+                    .transpose()?,
+                limit: u32::try_from(*n).unwrap_or(u32::MAX),
+                offset: 0,
+            };
+            with_log(args, db, async |log| tail(log, *n, &query, out).await)
+        }
+        LedgerCommand::Checkpoint => with_log(args, db, async |log| checkpoint(log, out).await),
+        LedgerCommand::Prove { index, output } => with_log(args, db, async |log| {
+            prove(log, *index, output.as_deref(), out).await
+        }),
+        LedgerCommand::Consistency { from, to } => with_log(args, db, async |log| {
+            consistency(log, *from, *to, out).await
+        }),
+        LedgerCommand::Verify { checkpoints } => {
+            let external = read_checkpoints(checkpoints)?;
+            with_log(args, db, async |log| verify(log, external, out).await)
+        }
+        LedgerCommand::Reindex => with_log(args, db, async |log| reindex(log, out).await),
+        LedgerCommand::Cosign { file } => {
+            let text = std::fs::read_to_string(file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            with_log(args, db, async |log| cosign(log, &text, out).await)
+        }
+        LedgerCommand::Export {
+            since,
+            until,
+            output,
+        } => {
+            let since = parse_day(since, "--since")?;
+            let until = parse_day(until, "--until")?;
+            with_log(args, db, async |log| {
+                export(log, since, until, output, out).await
+            })
+        }
+    }
+}
+
+/// The log as the commands that work on the store see it: the ledger (with the signing
+/// key when there is one), and what the model says about it.
+struct Log {
+    ledger: Ledger,
+    org: Org,
+    /// The log's own verifier key, when the signing key is at hand.
+    log_keys: Vec<VerifierKey>,
+}
+
+/// Opens the store and the log, runs `command` on it, and closes the store.
+fn with_log(
+    args: &LedgerArgs,
+    db: &str,
+    command: impl AsyncFnOnce(&Log) -> anyhow::Result<ExitCode>,
+) -> anyhow::Result<ExitCode> {
+    let org = load_org(&args.model)?;
+    let key_path = args
+        .key
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_KEY));
+    let signer = if key_path.exists() {
+        Some(read_signer(&key_path)?)
+    } else {
+        None
+    };
+    super::runtime()?.block_on(async {
+        let store = Store::open(db).await?;
+        let mut ledger = Ledger::new(store.clone(), org.origin.clone());
+        let log_keys: Vec<VerifierKey> = signer.iter().map(SignerKey::verifier).collect();
+        if let Some(key) = signer {
+            ledger = ledger.with_signer(key);
+        }
+        let log = Log {
+            ledger,
+            org,
+            log_keys,
+        };
+        let code = command(&log).await;
+        store.close().await;
+        code
+    })
 }
 
 /// What every ledger command needs from the model: the log name and the
@@ -77,6 +213,11 @@ fn parse_day(text: &str, flag: &str) -> anyhow::Result<Timestamp> {
     Ok(date.to_zoned(jiff::tz::TimeZone::UTC)?.timestamp())
 }
 
+fn b64(hash: &Hash) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(hash)
+}
+
 fn entry_json(entry: &Entry) -> Value {
     json!({
         "index": entry.index,
@@ -100,260 +241,16 @@ fn print_entry(out: &Output, entry: &Entry) -> anyhow::Result<()> {
     ))
 }
 
-pub fn run(args: &LedgerArgs, db: &str, out: &Output) -> anyhow::Result<ExitCode> {
-    if let LedgerCommand::Keygen {
-        name,
-        output,
-        force,
-    } = &args.command
-    {
-        return keygen(args, name.as_deref(), output.as_deref(), *force, out);
-    }
-    if let LedgerCommand::VerifyBundle { dir } = &args.command {
-        return bundle_verify(dir, out);
-    }
-    if let LedgerCommand::VerifyReceipt {
-        receipt,
-        entry,
-        key,
-    } = &args.command
-    {
-        return receipt_verify(args, receipt, entry.as_deref(), key.as_deref(), out);
-    }
-    let org = load_org(&args.model)?;
-    let key_path = args
-        .key
-        .clone()
-        .unwrap_or_else(|| PathBuf::from(".palisade/ledger.key"));
-    let signer = if key_path.exists() {
-        Some(read_signer(&key_path)?)
-    } else {
-        None
-    };
-    let rt = super::runtime()?;
-    rt.block_on(async {
-        let store = Store::open(db).await?;
-        let mut ledger = Ledger::new(store.clone(), org.origin.clone());
-        let log_keys: Vec<VerifierKey> = signer.iter().map(SignerKey::verifier).collect();
-        if let Some(key) = signer {
-            ledger = ledger.with_signer(key);
-        }
-        let code = match &args.command {
-            LedgerCommand::Append { kind, subject, actor, data, from, batch } => {
-                append(&ledger, out, kind.as_deref(), subject.as_deref(), actor, data.as_deref(), from.as_deref(), *batch).await?
-            }
-            LedgerCommand::Show { index } => {
-                let Some(stored) = ledger.entry(*index).await? else {
-                    bail!("no entry {index}: the log has {} entries", ledger.size().await?);
-                };
-                if out.json() {
-                    out.print_json(&entry_json(&stored.entry))?;
-                } else {
-                    out.line(String::from_utf8_lossy(&stored.bytes))?;
-                }
-                ExitCode::SUCCESS
-            }
-            LedgerCommand::Tail { n, kind, subject, since, until } => {
-                let entries = if kind.is_none() && subject.is_none() && since.is_none() && until.is_none() {
-                    ledger.tail(*n).await?
-                } else {
-                    let query = Query {
-                        kind: kind.clone(),
-                        subject: subject.clone(),
-                        since: since.as_deref().map(|s| parse_day(s, "--since")).transpose()?,
-                        until: until.as_deref().map(|s| parse_day(s, "--until")).transpose()?,
-                        limit: u32::try_from(*n).unwrap_or(u32::MAX),
-                        offset: 0,
-                    };
-                    ledger.query(&query).await?
-                };
-                if out.json() {
-                    out.print_json(&Value::Array(entries.iter().map(|s| entry_json(&s.entry)).collect()))?;
-                } else {
-                    for s in &entries {
-                        print_entry(out, &s.entry)?;
-                    }
-                }
-                ExitCode::SUCCESS
-            }
-            LedgerCommand::Checkpoint => {
-                let signed = ledger.checkpoint(Timestamp::now()).await?;
-                if out.json() {
-                    out.print_json(&json!({"size": signed.checkpoint.size, "root": b64(&signed.checkpoint.root), "note": signed.to_string()}))?;
-                } else {
-                    print!("{signed}");
-                }
-                ExitCode::SUCCESS
-            }
-            LedgerCommand::Prove { index, output } => {
-                let receipt = ledger.prove(*index, Timestamp::now()).await?;
-                write_or_print(output.as_deref(), &receipt.to_string(), out)?;
-                ExitCode::SUCCESS
-            }
-            LedgerCommand::Consistency { from, to } => {
-                let size = ledger.size().await?;
-                let to = to.unwrap_or(size);
-                let proof = ledger.consistency_proof(*from, to).await?;
-                let roots = (ledger.root_at(*from).await?, ledger.root_at(to).await?);
-                if out.json() {
-                    out.print_json(&json!({"size1": from, "size2": to, "root1": b64(&roots.0), "root2": b64(&roots.1), "proof": proof.iter().map(b64).collect::<Vec<_>>()}))?;
-                } else {
-                    for h in &proof {
-                        out.line(b64(h))?;
-                    }
-                }
-                ExitCode::SUCCESS
-            }
-            LedgerCommand::Verify { checkpoints } => {
-                let mut external = Vec::new();
-                for path in checkpoints {
-                    let text = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-                    external.push(SignedCheckpoint::parse(&text).with_context(|| format!("{} is not a signed checkpoint", path.display()))?);
-                }
-                let started = std::time::Instant::now();
-                // A bar on stderr when it is a terminal and the log is long enough to take
-                // a while (millions of entries take seconds).
-                let bar: std::sync::Arc<std::sync::OnceLock<indicatif::ProgressBar>> = std::sync::Arc::default();
-                let progress = std::io::IsTerminal::is_terminal(&std::io::stderr()).then(|| {
-                    let bar = bar.clone();
-                    Progress(std::sync::Arc::new(move |done, total| {
-                        if total >= 200_000 {
-                            let bar = bar.get_or_init(|| verify_bar(total));
-                            bar.set_position(done);
-                        }
-                    }))
-                });
-                let report = ledger.verify(&VerifyOptions { log_keys, witnesses: org.witnesses.clone(), external, progress }).await;
-                if let Some(bar) = bar.get() {
-                    bar.finish_and_clear();
-                }
-                let report = report?;
-                let ok = report.divergence.is_none();
-                if out.json() {
-                    out.print_json(&json!({
-                        "ok": ok,
-                        "entries": report.entries,
-                        "nodes": report.nodes,
-                        "root": b64(&report.root),
-                        "checkpoints": report.checkpoints,
-                        "cosignatures": report.cosignatures,
-                        "external_checkpoints": report.external,
-                        "divergence": report.divergence.as_ref().map(ToString::to_string),
-                    }))?;
-                } else {
-                    match &report.divergence {
-                        None => out.line(format!(
-                            "ok: {} entries re-hashed, {} tree nodes, {} checkpoints, {} cosignatures, {} external checkpoints in {:.2?}; root {}",
-                            report.entries, report.nodes, report.checkpoints, report.cosignatures, report.external, started.elapsed(), b64(&report.root)
-                        ))?,
-                        Some(d) => out.line(format!("TAMPERED: {d}"))?,
-                    }
-                }
-                if ok { ExitCode::SUCCESS } else { ExitCode::from(1) }
-            }
-            LedgerCommand::Reindex => {
-                let rows = ledger.reindex().await?;
-                if out.json() {
-                    out.print_json(&json!({"indexed_entries": rows}))?;
-                } else {
-                    out.line(format!("rebuilt the subject index: {rows} entries"))?;
-                }
-                ExitCode::SUCCESS
-            }
-            LedgerCommand::Cosign { file } => {
-                let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
-                let (size, added) = ledger.cosign(&text, &org.witnesses, Timestamp::now()).await?;
-                if out.json() {
-                    out.print_json(&json!({"size": size, "added": added}))?;
-                } else if added.is_empty() {
-                    out.line(format!("checkpoint {size}: cosignatures already recorded"))?;
-                } else {
-                    out.line(format!("checkpoint {size}: recorded cosignature(s) of {}", added.join(", ")))?;
-                }
-                ExitCode::SUCCESS
-            }
-            LedgerCommand::Export { since, until, output } => {
-                let since = parse_day(since, "--since")?;
-                let until = parse_day(until, "--until")?;
-                let bundle = ledger.export(since, until, Timestamp::now()).await?;
-                if bundle.key.is_empty() {
-                    bail!("exporting needs the log's signing key (for its verifier key); pass --key");
-                }
-                std::fs::create_dir_all(output).with_context(|| format!("cannot create {}", output.display()))?;
-                let files = [
-                    ("entries.jsonl", bundle.entries.as_str()),
-                    ("proofs.jsonl", bundle.proofs.as_str()),
-                    ("checkpoint", bundle.checkpoint.as_str()),
-                    ("log.vkey", bundle.key.as_str()),
-                ];
-                for (name, text) in files {
-                    std::fs::write(output.join(name), text).with_context(|| format!("cannot write {name}"))?;
-                }
-                std::fs::write(output.join("README.md"), bundle_readme(&org.origin, bundle.count))?;
-                if out.json() {
-                    out.print_json(&json!({"dir": output.display().to_string(), "entries": bundle.count}))?;
-                } else {
-                    out.line(format!("wrote {} entries with proofs to {}; check it with `palisade ledger verify-bundle {}`", bundle.count, output.display(), output.display()))?;
-                }
-                ExitCode::SUCCESS
-            }
-            LedgerCommand::Keygen { .. } | LedgerCommand::VerifyBundle { .. } | LedgerCommand::VerifyReceipt { .. } => ExitCode::SUCCESS,
-        };
-        store.close().await;
-        Ok(code)
-    })
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn append(
+/// `append --kind K --subject S`: one entry, acknowledged with its index (and, as JSON,
+/// its receipt).
+async fn append_one(
     ledger: &Ledger,
     out: &Output,
     kind: Option<&str>,
     subject: Option<&str>,
     actor: &str,
     data: Option<&str>,
-    from: Option<&Path>,
-    batch: usize,
 ) -> anyhow::Result<ExitCode> {
-    if let Some(path) = from {
-        // Events from a JSON Lines file ("-" for stdin): each line an object
-        // with kind, subject, optional actor and data. Each append (or batch)
-        // is acknowledged on stdout as soon as it is durable.
-        let reader: Box<dyn BufRead> = if path == Path::new("-") {
-            Box::new(std::io::stdin().lock())
-        } else {
-            Box::new(std::io::BufReader::new(
-                std::fs::File::open(path)
-                    .with_context(|| format!("cannot open {}", path.display()))?,
-            ))
-        };
-        let mut pending = Vec::new();
-        let mut stdout = std::io::stdout().lock();
-        for (n, line) in reader.lines().enumerate() {
-            let line = line?;
-            if line.trim().is_empty() {
-                continue;
-            }
-            let v: Value = serde_json::from_str(&line)
-                .with_context(|| format!("{}:{}: not JSON", path.display(), n + 1))?;
-            let field = |name: &str| v.get(name).and_then(Value::as_str).map(str::to_owned);
-            let event = Event {
-                time: Timestamp::now(),
-                actor: field("actor").unwrap_or_else(|| actor.to_owned()),
-                kind: field("kind")
-                    .with_context(|| format!("{}:{}: no `kind`", path.display(), n + 1))?,
-                subject: field("subject")
-                    .with_context(|| format!("{}:{}: no `subject`", path.display(), n + 1))?,
-                data: v.get("data").cloned().unwrap_or(Value::Null),
-            };
-            pending.push(event);
-            if pending.len() >= batch.max(1) {
-                flush(ledger, &mut pending, &mut stdout, batch).await?;
-            }
-        }
-        flush(ledger, &mut pending, &mut stdout, batch).await?;
-        return Ok(ExitCode::SUCCESS);
-    }
     let (Some(kind), Some(subject)) = (kind, subject) else {
         bail!("give --kind and --subject (and optionally --data), or --from FILE.jsonl");
     };
@@ -388,6 +285,39 @@ async fn append(
     Ok(ExitCode::SUCCESS)
 }
 
+/// `append --from FILE`: events from JSON Lines (`-` for stdin), `batch` to a
+/// transaction; each index is printed on stdout as soon as it is durable.
+async fn append_lines(
+    ledger: &Ledger,
+    path: &Path,
+    actor: &str,
+    batch: usize,
+) -> anyhow::Result<ExitCode> {
+    let reader: Box<dyn BufRead> = if path == Path::new("-") {
+        Box::new(std::io::stdin().lock())
+    } else {
+        Box::new(std::io::BufReader::new(
+            std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?,
+        ))
+    };
+    let mut pending = Vec::new();
+    let mut stdout = std::io::stdout().lock();
+    for (n, line) in reader.lines().enumerate() {
+        let line = line?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let event = Event::from_json_line(&line, Timestamp::now(), actor)
+            .map_err(|e| anyhow::anyhow!("{}:{}: {e}", path.display(), n + 1))?;
+        pending.push(event);
+        if pending.len() >= batch.max(1) {
+            flush(ledger, &mut pending, &mut stdout, batch).await?;
+        }
+    }
+    flush(ledger, &mut pending, &mut stdout, batch).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
 async fn flush(
     ledger: &Ledger,
     pending: &mut Vec<Event>,
@@ -404,7 +334,7 @@ async fn flush(
             stdout.flush()?;
         }
     } else {
-        let b = ledger.append_batch(pending).await?;
+        let b = ledger.append_batch(pending, Timestamp::now()).await?;
         for i in b.first..b.first + b.count {
             writeln!(stdout, "{i}")?;
         }
@@ -412,6 +342,256 @@ async fn flush(
         pending.clear();
     }
     Ok(())
+}
+
+async fn show(log: &Log, index: u64, out: &Output) -> anyhow::Result<ExitCode> {
+    let Some(stored) = log.ledger.entry(index).await? else {
+        bail!(
+            "no entry {index}: the log has {} entries",
+            log.ledger.size().await?
+        );
+    };
+    if out.json() {
+        out.print_json(&entry_json(&stored.entry))?;
+    } else {
+        out.line(String::from_utf8_lossy(&stored.bytes))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The latest `n` entries, or the latest `n` that match the filters; oldest first.
+async fn tail(log: &Log, n: u64, query: &Query, out: &Output) -> anyhow::Result<ExitCode> {
+    let unfiltered = query.kind.is_none()
+        && query.subject.is_none()
+        && query.since.is_none()
+        && query.until.is_none();
+    let entries: Vec<Stored> = if unfiltered {
+        log.ledger.tail(n).await?
+    } else {
+        log.ledger.query(query).await?
+    };
+    if out.json() {
+        out.print_json(&Value::Array(
+            entries.iter().map(|s| entry_json(&s.entry)).collect(),
+        ))?;
+    } else {
+        for s in &entries {
+            print_entry(out, &s.entry)?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn checkpoint(log: &Log, out: &Output) -> anyhow::Result<ExitCode> {
+    let signed = log.ledger.checkpoint(Timestamp::now()).await?;
+    if out.json() {
+        out.print_json(&json!({
+            "size": signed.checkpoint.size,
+            "root": b64(&signed.checkpoint.root),
+            "note": signed.to_string(),
+        }))?;
+    } else {
+        print!("{signed}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn prove(
+    log: &Log,
+    index: u64,
+    output: Option<&Path>,
+    out: &Output,
+) -> anyhow::Result<ExitCode> {
+    let receipt = log.ledger.prove(index, Timestamp::now()).await?;
+    write_or_print(output, &receipt.to_string(), out)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn consistency(
+    log: &Log,
+    from: u64,
+    to: Option<u64>,
+    out: &Output,
+) -> anyhow::Result<ExitCode> {
+    let ledger = &log.ledger;
+    let to = match to {
+        Some(to) => to,
+        None => ledger.size().await?,
+    };
+    let proof = ledger.consistency_proof(from, to).await?;
+    let roots = (ledger.root_at(from).await?, ledger.root_at(to).await?);
+    if out.json() {
+        out.print_json(&json!({
+            "size1": from,
+            "size2": to,
+            "root1": b64(&roots.0),
+            "root2": b64(&roots.1),
+            "proof": proof.iter().map(b64).collect::<Vec<_>>(),
+        }))?;
+    } else {
+        for h in &proof {
+            out.line(b64(h))?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Checkpoints held elsewhere, read for `verify --checkpoint`.
+fn read_checkpoints(paths: &[PathBuf]) -> anyhow::Result<Vec<SignedCheckpoint>> {
+    paths
+        .iter()
+        .map(|path| {
+            let text =
+                std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+            SignedCheckpoint::parse(&text)
+                .with_context(|| format!("{} is not a signed checkpoint", path.display()))
+        })
+        .collect()
+}
+
+async fn verify(
+    log: &Log,
+    external: Vec<SignedCheckpoint>,
+    out: &Output,
+) -> anyhow::Result<ExitCode> {
+    let started = std::time::Instant::now();
+    // A bar on stderr when it is a terminal and the log is long enough to take a while
+    // (millions of entries take seconds).
+    let bar: std::sync::Arc<std::sync::OnceLock<indicatif::ProgressBar>> =
+        std::sync::Arc::default();
+    let progress = std::io::IsTerminal::is_terminal(&std::io::stderr()).then(|| {
+        let bar = bar.clone();
+        Progress(std::sync::Arc::new(move |done, total| {
+            if total >= 200_000 {
+                let bar = bar.get_or_init(|| verify_bar(total));
+                bar.set_position(done);
+            }
+        }))
+    });
+    let options = VerifyOptions {
+        log_keys: log.log_keys.clone(),
+        witnesses: log.org.witnesses.clone(),
+        external,
+        progress,
+    };
+    let report = log.ledger.verify(&options).await;
+    if let Some(bar) = bar.get() {
+        bar.finish_and_clear();
+    }
+    let report = report?;
+    let ok = report.divergence.is_none();
+    if out.json() {
+        out.print_json(&json!({
+            "ok": ok,
+            "entries": report.entries,
+            "nodes": report.nodes,
+            "root": b64(&report.root),
+            "checkpoints": report.checkpoints,
+            "cosignatures": report.cosignatures,
+            "external_checkpoints": report.external,
+            "divergence": report.divergence.as_ref().map(ToString::to_string),
+        }))?;
+    } else {
+        match &report.divergence {
+            None => out.line(format!(
+                "ok: {} entries re-hashed, {} tree nodes, {} checkpoints, {} cosignatures, \
+                 {} external checkpoints in {:.2?}; root {}",
+                report.entries,
+                report.nodes,
+                report.checkpoints,
+                report.cosignatures,
+                report.external,
+                started.elapsed(),
+                b64(&report.root)
+            ))?,
+            Some(d) => out.line(format!("TAMPERED: {d}"))?,
+        }
+    }
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// The bar `verify` draws on stderr while it re-hashes `total` entries.
+fn verify_bar(total: u64) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::with_draw_target(
+        Some(total),
+        indicatif::ProgressDrawTarget::stderr(),
+    );
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("re-hashing {pos}/{len} entries {wide_bar} {eta}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar
+}
+
+async fn reindex(log: &Log, out: &Output) -> anyhow::Result<ExitCode> {
+    let rows = log.ledger.reindex().await?;
+    if out.json() {
+        out.print_json(&json!({"indexed_entries": rows}))?;
+    } else {
+        out.line(format!("rebuilt the subject index: {rows} entries"))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn cosign(log: &Log, note: &str, out: &Output) -> anyhow::Result<ExitCode> {
+    let (size, added) = log
+        .ledger
+        .cosign(note, &log.org.witnesses, Timestamp::now())
+        .await?;
+    if out.json() {
+        out.print_json(&json!({"size": size, "added": added}))?;
+    } else if added.is_empty() {
+        out.line(format!("checkpoint {size}: cosignatures already recorded"))?;
+    } else {
+        out.line(format!(
+            "checkpoint {size}: recorded cosignature(s) of {}",
+            added.join(", ")
+        ))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn export(
+    log: &Log,
+    since: Timestamp,
+    until: Timestamp,
+    output: &Path,
+    out: &Output,
+) -> anyhow::Result<ExitCode> {
+    let bundle = log.ledger.export(since, until, Timestamp::now()).await?;
+    if bundle.key.is_empty() {
+        bail!("exporting needs the log's signing key (for its verifier key); pass --key");
+    }
+    std::fs::create_dir_all(output)
+        .with_context(|| format!("cannot create {}", output.display()))?;
+    let files = [
+        ("entries.jsonl", bundle.entries.as_str()),
+        ("proofs.jsonl", bundle.proofs.as_str()),
+        ("checkpoint", bundle.checkpoint.as_str()),
+        ("log.vkey", bundle.key.as_str()),
+    ];
+    for (name, text) in files {
+        std::fs::write(output.join(name), text).with_context(|| format!("cannot write {name}"))?;
+    }
+    std::fs::write(
+        output.join("README.md"),
+        bundle_readme(&log.org.origin, bundle.count),
+    )?;
+    if out.json() {
+        out.print_json(&json!({"dir": output.display().to_string(), "entries": bundle.count}))?;
+    } else {
+        out.line(format!(
+            "wrote {} entries with proofs to {}; check it with `palisade ledger verify-bundle {}`",
+            bundle.count,
+            output.display(),
+            output.display()
+        ))?;
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn write_or_print(output: Option<&Path>, text: &str, out: &Output) -> anyhow::Result<()> {
@@ -444,7 +624,7 @@ fn keygen(
     let path = output
         .map(Path::to_path_buf)
         .or_else(|| args.key.clone())
-        .unwrap_or_else(|| PathBuf::from(".palisade/ledger.key"));
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_KEY));
     if path.exists() && !force {
         bail!(
             "{} already exists; a new key would orphan every checkpoint signed so far. Pass --force to replace it anyway",
@@ -477,19 +657,6 @@ fn keygen(
     Ok(ExitCode::SUCCESS)
 }
 
-/// The bar `verify` draws on stderr while it re-hashes `total` entries.
-fn verify_bar(total: u64) -> indicatif::ProgressBar {
-    let bar = indicatif::ProgressBar::with_draw_target(
-        Some(total),
-        indicatif::ProgressDrawTarget::stderr(),
-    );
-    bar.set_style(
-        indicatif::ProgressStyle::with_template("re-hashing {pos}/{len} entries {wide_bar} {eta}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
-    bar
-}
-
 /// Writes a private key readable by its owner only, created so from the
 /// start (never world-readable for a moment).
 fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
@@ -513,29 +680,31 @@ fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn receipt_verify(
+/// `verify-receipt`: offline, with the receipt, the entry's bytes and the log's verifier
+/// key (given, or the one next to the signing key).
+fn verify_receipt(
     args: &LedgerArgs,
     receipt_path: &Path,
     entry: Option<&Path>,
-    key: Option<&str>,
+    verifier: Option<&str>,
     out: &Output,
 ) -> anyhow::Result<ExitCode> {
     let text = std::fs::read(receipt_path)
         .with_context(|| format!("cannot read {}", receipt_path.display()))?;
     let receipt = Receipt::parse(&text)
         .with_context(|| format!("{} is not a receipt", receipt_path.display()))?;
-    let key_text = match key {
+    let key_text = match verifier {
         Some(k) if Path::new(k).exists() => std::fs::read_to_string(k)?,
         Some(k) => k.to_owned(),
         None => {
             let default = args
                 .key
                 .clone()
-                .unwrap_or_else(|| PathBuf::from(".palisade/ledger.key"))
+                .unwrap_or_else(|| PathBuf::from(DEFAULT_KEY))
                 .with_extension("vkey");
             std::fs::read_to_string(&default).with_context(|| {
                 format!(
-                    "no --key given and {} cannot be read; pass the log's verifier key",
+                    "no --verifier given and {} cannot be read; pass the log's verifier key",
                     default.display()
                 )
             })?
@@ -553,32 +722,30 @@ fn receipt_verify(
         bytes.pop();
     }
     receipt
-        .verify_entry(&bytes, std::slice::from_ref(&key))
+        .verify_ledger_entry(&bytes, std::slice::from_ref(&key))
         .context("the receipt does not prove this entry")?;
-    let entry =
-        Entry::from_canonical(&bytes).context("the entry is not a canonical ledger entry")?;
-    if entry.index != receipt.index {
-        bail!(
-            "the receipt is for entry {} but the entry says it is {}",
-            receipt.index,
-            entry.index
-        );
-    }
+    let checkpoint = &receipt.checkpoint.checkpoint;
     if out.json() {
-        out.print_json(&json!({"ok": true, "index": receipt.index, "size": receipt.checkpoint.checkpoint.size, "origin": receipt.checkpoint.checkpoint.origin}))?;
+        out.print_json(&json!({
+            "ok": true,
+            "index": receipt.index,
+            "size": checkpoint.size,
+            "origin": checkpoint.origin,
+        }))?;
     } else {
         out.line(format!(
             "ok: entry {} is in {} at size {}, signed by {}",
             receipt.index,
-            receipt.checkpoint.checkpoint.origin,
-            receipt.checkpoint.checkpoint.size,
+            checkpoint.origin,
+            checkpoint.size,
             key.name()
         ))?;
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn bundle_verify(dir: &Path, out: &Output) -> anyhow::Result<ExitCode> {
+/// `verify-bundle`: offline, with nothing but the bundle's files.
+fn verify_bundle_dir(dir: &Path, out: &Output) -> anyhow::Result<ExitCode> {
     let read = |name: &str| {
         std::fs::read_to_string(dir.join(name))
             .with_context(|| format!("the bundle lacks {name} (in {})", dir.display()))

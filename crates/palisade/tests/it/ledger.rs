@@ -219,3 +219,257 @@ fn a_writer_killed_at_any_point_leaves_a_log_that_verifies() {
     }
     assert!(acknowledged > 0, "the writer never got to append anything");
 }
+
+/// The `verify-receipt` subcommand's `--verifier` used the field name `key`, the id of
+/// the ledger's global `--key`: clap's checks panicked (exit 101) as soon as the
+/// subcommand was parsed. Now `--verifier` works next to `--key`.
+#[test]
+fn regression_verify_receipt_takes_verifier_without_clashing_with_key() {
+    let log = Log::new();
+    let help = log.run(&["verify-receipt", "--help"]);
+    assert_ne!(help.code, 101, "{}", help.stderr);
+    assert_eq!(help.code, 0, "{}", help.stderr);
+    assert!(help.stdout.contains("--verifier <KEY>"), "{}", help.stdout);
+    // The ledger's own options come after the subcommand's.
+    let own = help.stdout.find("--entry").unwrap();
+    let ledger = help.stdout.find("Ledger options:").unwrap();
+    assert!(own < ledger, "{}", help.stdout);
+    assert!(
+        help.stdout[ledger..].contains("--key <KEY>"),
+        "{}",
+        help.stdout
+    );
+
+    let run = log.run(&["append", "--kind", "k", "--subject", "s"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(log.run(&["prove", "0", "-o", "r0.txt"]).code, 0);
+    let show = log.run(&["show", "0"]);
+    std::fs::write(log.dir.path().join("e0.json"), &show.stdout).unwrap();
+    let vkey = log.dir.path().join(".palisade/ledger.vkey");
+    let vkey_text = std::fs::read_to_string(&vkey).unwrap();
+    for verifier in [vkey.to_str().unwrap(), vkey_text.trim()] {
+        let args = [
+            "verify-receipt",
+            "r0.txt",
+            "--entry",
+            "e0.json",
+            "--verifier",
+            verifier,
+            "--key",
+            "no-such.key",
+        ];
+        let ok = log.run(&args);
+        assert_ne!(ok.code, 101, "{}", ok.stderr);
+        assert_eq!(ok.code, 0, "{}{}", ok.stdout, ok.stderr);
+        assert!(ok.stdout.starts_with("ok: entry 0"), "{}", ok.stdout);
+    }
+    // Without --verifier, the key next to the signing key is used; a missing one is named.
+    let missing = log.run(&[
+        "verify-receipt",
+        "r0.txt",
+        "--entry",
+        "e0.json",
+        "--key",
+        "x.key",
+    ]);
+    assert_eq!(missing.code, 2);
+    assert!(
+        missing
+            .stderr
+            .contains("no --verifier given and x.vkey cannot be read"),
+        "{}",
+        missing.stderr
+    );
+}
+
+/// Appends `n` entries, alternating between two kinds, each with data `{"n":i}`.
+fn append_alternating(log: &Log, n: u64) {
+    let events: String = (0..n)
+        .map(|i| {
+            let kind = if i % 2 == 0 {
+                "gate.verdict"
+            } else {
+                "access.grant"
+            };
+            format!("{{\"kind\":\"{kind}\",\"subject\":\"payments-api\",\"data\":{{\"n\":{i}}}}}\n")
+        })
+        .collect();
+    std::fs::write(log.dir.path().join("events.jsonl"), events).unwrap();
+    let run = log.run(&["append", "--from", "events.jsonl"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}
+
+/// `tail -n 3 --kind K` printed the oldest three entries of that kind: filtered queries
+/// ran in ascending order with a limit. Now the latest three, still oldest first.
+#[test]
+fn regression_tail_with_a_filter_returns_the_latest_entries_not_the_oldest() {
+    let log = Log::new();
+    append_alternating(&log, 10);
+    let indexes = |args: &[&str]| -> Vec<u64> {
+        let mut all = vec!["tail", "--format", "json"];
+        all.extend_from_slice(args);
+        let run = log.run(&all);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let v: Value = serde_json::from_str(&run.stdout).unwrap();
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["index"].as_u64().unwrap())
+            .collect()
+    };
+    assert_eq!(indexes(&["-n", "3", "--kind", "gate.verdict"]), [4, 6, 8]);
+    assert_eq!(indexes(&["-n", "2", "--kind", "access.grant"]), [7, 9]);
+    assert_eq!(
+        indexes(&["-n", "3", "--subject", "payments-api"]),
+        [7, 8, 9]
+    );
+    assert_eq!(indexes(&["-n", "2", "--since", "2000-01-01"]), [8, 9]);
+    assert_eq!(indexes(&["-n", "3"]), [7, 8, 9]);
+}
+
+/// `check` accepted witness keys that every `palisade ledger` command then refused
+/// (here a name with a control character, which is not whitespace): both now parse keys
+/// with one parser and refuse such a key for the same reason.
+#[test]
+fn regression_check_refuses_the_witness_keys_the_ledger_refuses() {
+    use base64::Engine as _;
+    use palisade_model::note_key::{Algorithm, key_id};
+    let dir = tempfile::tempdir().unwrap();
+    let name = "witness\u{7}example";
+    let public: [u8; 32] = std::array::from_fn(|i| i as u8);
+    let mut material = vec![Algorithm::CosignatureV1.byte()];
+    material.extend_from_slice(&public);
+    let key = format!(
+        "{name}+{:08x}+{}",
+        key_id(name, Algorithm::CosignatureV1, &public),
+        base64::engine::general_purpose::STANDARD.encode(&material)
+    );
+    let acme = std::fs::read_to_string(root().join("examples/acme/palisade.toml")).unwrap();
+    let witness = "name = \"witness.example.org\"\n\
+                   key = \"witness.example.org+eaed67a5+BAABAgMEBQYHCAkKCwwNDg8QERITFBUWFxgZGhscHR4f\"";
+    assert!(acme.contains(witness));
+    let toml_key = key.replace('\u{7}', "\\u0007");
+    let model = acme.replace(
+        witness,
+        &format!("name = \"witness\\u0007example\"\nkey = \"{toml_key}\""),
+    );
+    std::fs::write(dir.path().join("palisade.toml"), model).unwrap();
+
+    let reason = r#"key name "witness\u{7}example" contains a control character"#;
+    let check = palisade(dir.path(), &["check", "--today", crate::TODAY]);
+    assert_eq!(check.code, 1, "{}{}", check.stdout, check.stderr);
+    assert!(
+        check
+            .stdout
+            .contains(&format!("has an invalid verifier key: {reason}")),
+        "{}",
+        check.stdout
+    );
+    let ledger = palisade(dir.path(), &["ledger", "tail"]);
+    assert_eq!(ledger.code, 2, "{}{}", ledger.stdout, ledger.stderr);
+    assert!(ledger.stderr.contains(reason), "{}", ledger.stderr);
+}
+
+/// Replaces what changes from run to run in the ledger's human output: times
+/// (`2026-11-22 09:00:00`, `2026-11-22T09:00:00.123456Z`), how long `verify` took, and
+/// the root, which hashes entries holding those times.
+fn filter_run_dependent(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let digits = |at: usize, n: usize| {
+        bytes.len() >= at + n && bytes[at..at + n].iter().all(u8::is_ascii_digit)
+    };
+    let is_time = |at: usize| {
+        digits(at, 4)
+            && bytes.get(at + 4) == Some(&b'-')
+            && digits(at + 5, 2)
+            && bytes.get(at + 7) == Some(&b'-')
+            && digits(at + 8, 2)
+            && matches!(bytes.get(at + 10), Some(b' ' | b'T'))
+            && digits(at + 11, 2)
+            && bytes.get(at + 13) == Some(&b':')
+            && digits(at + 14, 2)
+            && bytes.get(at + 16) == Some(&b':')
+            && digits(at + 17, 2)
+    };
+    let mut out = String::new();
+    let mut at = 0;
+    while at < text.len() {
+        if is_time(at) {
+            let mut end = at + 19;
+            if bytes.get(end) == Some(&b'.') {
+                end += 1;
+                while bytes.get(end).is_some_and(u8::is_ascii_digit) {
+                    end += 1;
+                }
+            }
+            if bytes.get(end) == Some(&b'Z') {
+                end += 1;
+            }
+            out.push_str("[TIME]");
+            at = end;
+        } else {
+            let c = text[at..].chars().next().unwrap();
+            out.push(c);
+            at += c.len_utf8();
+        }
+    }
+    out.lines()
+        .map(|line| match (line.rfind(" in "), line.rfind("; root ")) {
+            (Some(took), Some(root)) if line.starts_with("ok: ") && took < root => {
+                format!("{} in [ELAPSED]; root [ROOT]", &line[..took])
+            }
+            _ => line.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Changes one byte of entry 3's stored bytes in the SQLite file, as an administrator
+/// with access to the file could: `{"n":3}` becomes `{"n":7}`.
+fn alter_entry_3(log: &Log) {
+    let db = log.dir.path().join(".palisade/palisade.db");
+    let wal = db.with_extension("db-wal");
+    assert!(
+        std::fs::metadata(&wal).map_or(true, |m| m.len() == 0),
+        "the log's last writer left a write-ahead log behind"
+    );
+    let mut bytes = std::fs::read(&db).unwrap();
+    let pattern = br#""data":{"n":3}"#;
+    let found: Vec<usize> = bytes
+        .windows(pattern.len())
+        .enumerate()
+        .filter(|(_, w)| *w == pattern)
+        .map(|(at, _)| at)
+        .collect();
+    assert_eq!(found.len(), 1, "entry 3's bytes are stored once");
+    bytes[found[0] + pattern.len() - 2] = b'7';
+    std::fs::write(&db, bytes).unwrap();
+}
+
+/// The ledger's human output, as people read it: `tail`, `show`, and `verify` of an
+/// intact log and of one with an altered entry (the first divergence named).
+#[test]
+fn human_output_of_tail_show_and_verify() {
+    let log = Log::new();
+    append_alternating(&log, 5);
+
+    let tail = log.run(&["tail"]);
+    assert_eq!(tail.code, 0, "{}", tail.stderr);
+    insta::assert_snapshot!("tail", filter_run_dependent(&tail.stdout));
+    let tail = log.run(&["tail", "-n", "2", "--kind", "gate.verdict"]);
+    assert_eq!(tail.code, 0, "{}", tail.stderr);
+    insta::assert_snapshot!("tail_filtered", filter_run_dependent(&tail.stdout));
+
+    let show = log.run(&["show", "3"]);
+    assert_eq!(show.code, 0, "{}", show.stderr);
+    insta::assert_snapshot!("show", filter_run_dependent(&show.stdout));
+
+    let verify = log.run(&["verify"]);
+    assert_eq!(verify.code, 0, "{}", verify.stderr);
+    insta::assert_snapshot!("verify_ok", filter_run_dependent(&verify.stdout));
+
+    alter_entry_3(&log);
+    let verify = log.run(&["verify"]);
+    assert_eq!(verify.code, 1, "{}{}", verify.stdout, verify.stderr);
+    insta::assert_snapshot!("verify_tampered", filter_run_dependent(&verify.stdout));
+}
