@@ -338,7 +338,7 @@ impl Validator<'_, '_> {
     }
 
     fn environments(&self, out: &mut Vec<Diagnostic>) {
-        let mut hosts = HashMap::new();
+        let mut hosts = Vec::new();
         for (i, env) in self.model.environments.iter().enumerate() {
             let path = ModelPath::root().key("environments").index(i);
             let mut seen: HashMap<&str, usize> = HashMap::new();
@@ -397,6 +397,7 @@ impl Validator<'_, '_> {
             self.environment_owners(out, i);
             self.resource_hosts(out, i, &mut hosts);
         }
+        self.host_overlaps(out, &hosts);
     }
 
     /// Who owns an environment: people and teams that exist, active, and not
@@ -437,6 +438,16 @@ impl Validator<'_, '_> {
                 Diagnostic::warning("production-environment-without-owner", path.key("id"), format!("production environment `{}` has no owner, so nobody can approve access to it", env.id))
                     .help("add `owners = [\"<handle>\"]` or `owner_teams = [\"<team>\"]`: the people who approve access to it"),
             );
+        } else if approvers.is_empty() {
+            let key = if env.owners.is_empty() {
+                "owner_teams"
+            } else {
+                "owners"
+            };
+            out.push(
+                Diagnostic::warning("production-environment-without-owner", path.key(key), format!("no active person owns production environment `{}`, so nobody can approve access to it", env.id))
+                    .help("name an active person in `owners`, or a team with active members in `owner_teams`"),
+            );
         } else if !approvers.is_empty() && approvers.iter().all(|&p| self.index.is_vendor(p)) {
             let names: Vec<&str> = approvers
                 .iter()
@@ -454,14 +465,9 @@ impl Validator<'_, '_> {
         }
     }
 
-    /// The hosts `ssh_host` resources cover: well formed, on SSH hosts only,
-    /// and each exact name under one resource.
-    fn resource_hosts(
-        &self,
-        out: &mut Vec<Diagnostic>,
-        i: usize,
-        seen: &mut HashMap<String, (usize, usize, usize)>,
-    ) {
+    /// The hosts `ssh_host` resources cover: well formed and on SSH hosts
+    /// only; each valid one is added to `hosts` for [`Self::host_overlaps`].
+    fn resource_hosts(&self, out: &mut Vec<Diagnostic>, i: usize, hosts: &mut Vec<HostAt>) {
         let env = &self.model.environments[i];
         let path = ModelPath::root().key("environments").index(i);
         for (j, r) in env.resources.iter().enumerate() {
@@ -480,36 +486,86 @@ impl Validator<'_, '_> {
                     );
                     continue;
                 }
-                let key = host.to_ascii_lowercase();
-                if key.contains(['*', '?']) {
+                // As the index keys them: case and a final dot ignored.
+                hosts.push(HostAt {
+                    key: host.trim_end_matches('.').to_ascii_lowercase(),
+                    env: i,
+                    resource: j,
+                    position: k,
+                });
+            }
+        }
+    }
+
+    /// One host name under two resources is an error; a pattern that can
+    /// match a name or pattern of another resource is a warning, since a
+    /// log line naming such a host maps to both.
+    fn host_overlaps(&self, out: &mut Vec<Diagnostic>, hosts: &[HostAt]) {
+        let at = |h: &HostAt| {
+            ModelPath::root()
+                .key("environments")
+                .index(h.env)
+                .key("resources")
+                .index(h.resource)
+                .key("hosts")
+                .index(h.position)
+        };
+        let written = |h: &HostAt| {
+            self.model.environments[h.env].resources[h.resource].hosts[h.position].clone()
+        };
+        let mut first: HashMap<&str, &HostAt> = HashMap::new();
+        let mut patterns: Vec<&HostAt> = Vec::new();
+        let mut overlaps = 0;
+        for h in hosts {
+            let same_resource = |o: &HostAt| (o.env, o.resource) == (h.env, h.resource);
+            if h.key.contains(['*', '?']) {
+                patterns.push(h);
+                continue;
+            }
+            match first.get(h.key.as_str()) {
+                Some(&o) if !same_resource(o) => out.push(
+                    Diagnostic::error(
+                        "duplicate-host",
+                        at(h),
+                        format!("host `{}` is listed under two resources", written(h)),
+                    )
+                    .also(at(o), "also listed here")
+                    .help("a host maps to one resource, so that a log line names one; remove one"),
+                ),
+                Some(_) => {}
+                None => {
+                    first.insert(&h.key, h);
+                }
+            }
+        }
+        for (n, p) in patterns.iter().enumerate() {
+            let others = hosts
+                .iter()
+                .filter(|o| !o.key.contains(['*', '?']))
+                .chain(patterns[..n].iter().copied());
+            for o in others {
+                if (o.env, o.resource) == (p.env, p.resource)
+                    || !crate::index::patterns_overlap(p.key.as_bytes(), o.key.as_bytes())
+                {
                     continue;
                 }
-                match seen.get(&key) {
-                    Some(&(e, r2, k2)) if (e, r2) != (i, j) => out.push(
-                        Diagnostic::error(
-                            "duplicate-host",
-                            rpath.key("hosts").index(k),
-                            format!("host `{host}` is listed under two resources"),
-                        )
-                        .also(
-                            ModelPath::root()
-                                .key("environments")
-                                .index(e)
-                                .key("resources")
-                                .index(r2)
-                                .key("hosts")
-                                .index(k2),
-                            "also listed here",
-                        )
-                        .help(
-                            "a host maps to one resource, so that a log line names one; remove one",
-                        ),
-                    ),
-                    Some(_) => {}
-                    None => {
-                        seen.insert(key, (i, j, k));
-                    }
+                overlaps += 1;
+                if overlaps > MAX_OVERLAPS {
+                    return;
                 }
+                out.push(
+                    Diagnostic::warning(
+                        "overlapping-hosts",
+                        at(p),
+                        format!(
+                            "host pattern `{}` also matches `{}` of another resource",
+                            written(p),
+                            written(o)
+                        ),
+                    )
+                    .also(at(o), "the other resource's host")
+                    .help("narrow the pattern so that each host maps to one resource"),
+                );
             }
         }
     }
@@ -1413,9 +1469,12 @@ impl Validator<'_, '_> {
             }
         }
 
+        // GitHub and GitLab ignore the case of repository names; so does the index.
+        let repos: Vec<String> = globs.iter().map(|g| g.2.to_ascii_lowercase()).collect();
         let refs: Vec<(&str, &Glob)> = globs
             .iter()
-            .map(|&(_, _, repo, k)| (repo, &compiled[k]))
+            .zip(&repos)
+            .map(|(&(_, _, _, k), repo)| (repo.as_str(), &compiled[k]))
             .collect();
         let mut reported = HashSet::new();
         let (pairs, truncated) = overlapping_pairs(&refs, MAX_OVERLAPS);
@@ -1545,6 +1604,14 @@ impl Validator<'_, '_> {
     }
 }
 
+/// A valid host name or pattern of a resource, where it is written.
+struct HostAt {
+    key: String,
+    env: usize,
+    resource: usize,
+    position: usize,
+}
+
 /// What is wrong with a host name or pattern, if anything.
 fn host_problem(host: &str) -> Option<&'static str> {
     if host.is_empty() {
@@ -1553,8 +1620,12 @@ fn host_problem(host: &str) -> Option<&'static str> {
     if host.len() > 253 {
         return Some("it is longer than 253 characters");
     }
-    if host.contains("..") || host.starts_with('.') || host.starts_with('-') {
-        return Some("a label is empty or starts with a hyphen");
+    let name = host.strip_suffix('.').unwrap_or(host);
+    if name
+        .split('.')
+        .any(|label| label.is_empty() || label.starts_with('-') || label.ends_with('-'))
+    {
+        return Some("a label (between dots) is empty, or starts or ends with a hyphen");
     }
     if !host
         .chars()

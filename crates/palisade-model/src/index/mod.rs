@@ -836,9 +836,55 @@ pub(crate) fn wildcard_match(pattern: &[u8], text: &[u8]) -> bool {
     pattern[p..].iter().all(|&c| c == b'*')
 }
 
+/// Whether some name matches both patterns (`*` any run, `?` one character).
+pub(crate) fn patterns_overlap(a: &[u8], b: &[u8]) -> bool {
+    // memo[i][j]: can a[i..] and b[j..] match one string? 0 unknown, 1 no, 2 yes.
+    let mut memo = vec![0u8; (a.len() + 1) * (b.len() + 1)];
+    fn go(a: &[u8], b: &[u8], i: usize, j: usize, memo: &mut [u8]) -> bool {
+        let at = i * (b.len() + 1) + j;
+        if memo[at] != 0 {
+            return memo[at] == 2;
+        }
+        let yes = if i == a.len() && j == b.len() {
+            true
+        } else if i < a.len() && a[i] == b'*' {
+            // The star matches nothing, or swallows one more character of b.
+            go(a, b, i + 1, j, memo) || (j < b.len() && go(a, b, i, j + 1, memo))
+        } else if j < b.len() && b[j] == b'*' {
+            go(a, b, i, j + 1, memo) || (i < a.len() && go(a, b, i + 1, j, memo))
+        } else if i < a.len() && j < b.len() {
+            (a[i] == b'?' || b[j] == b'?' || a[i] == b[j]) && go(a, b, i + 1, j + 1, memo)
+        } else {
+            false
+        };
+        memo[at] = if yes { 2 } else { 1 };
+        yes
+    }
+    go(a, b, 0, 0, &mut memo)
+}
+
 #[cfg(test)]
 mod tests {
-    use super::wildcard_match;
+    use super::{patterns_overlap, wildcard_match};
+
+    #[test]
+    fn patterns_overlap_when_one_name_matches_both() {
+        let o = |a: &str, b: &str| patterns_overlap(a.as_bytes(), b.as_bytes());
+        assert!(o("*.acme.internal", "web-1.staging.acme.internal"));
+        assert!(o("*.prod.x", "app-*.prod.x"));
+        assert!(o("app-??.x", "app-1*.x"));
+        assert!(!o("*.prod.x", "*.staging.y"));
+        assert!(!o("app-??.x", "app-???.x"));
+        assert!(!o("a.x", "b.x"));
+        // Agrees with matching a witness.
+        for (a, b, w) in [("*b", "a*", "ab"), ("?x*", "*x?", "axb")] {
+            assert!(
+                o(a, b)
+                    && wildcard_match(a.as_bytes(), w.as_bytes())
+                    && wildcard_match(b.as_bytes(), w.as_bytes())
+            );
+        }
+    }
 
     #[test]
     fn wildcards_match_whole_names() {

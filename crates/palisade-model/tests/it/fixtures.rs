@@ -81,6 +81,13 @@ fn diagnostics_point_at_the_offending_text() {
         ("same-primary-and-backup", "\"ada\""),
         ("overlapping-paths", "\"services/*/**\""),
         ("wrong-type", "\"one\""),
+        ("duplicate-login", "\"Ada-L\""),
+        ("login-equals-handle", "\"bob\""),
+        ("duplicate-email", "\"ADA@minimal.example\""),
+        ("duplicate-principal", "\"ops\""),
+        ("invalid-principal", "\"ada,root\""),
+        ("vendor-only-production-owner", "[\"chen\"]"),
+        ("missing-vendor", "\"vendor\""),
     ];
     for (name, expected) in cases {
         let source = Source::load(&fixtures().join("broken").join(format!("{name}.toml"))).unwrap();
@@ -237,10 +244,10 @@ fn regression_witness_keys_with_plus_in_base64_are_accepted() {
         check(&Source::new("m.toml", text), today())
     };
     assert_eq!(
-        with("w1.example+3dbca39f+BF/s62b/yG842VJ4bG1pbHnC28I53U6RtGcp1zon+1fp").diagnostics,
+        with("w1.example+de9f8318+AdwawSXC4nQGuF+1qBm8Hd26HHNmFb3fuYKhPoqDD0Tx").diagnostics,
         vec![]
     );
-    let wrong = with("w1.example+00000000+BF/s62b/yG842VJ4bG1pbHnC28I53U6RtGcp1zon+1fp");
+    let wrong = with("w1.example+00000000+AdwawSXC4nQGuF+1qBm8Hd26HHNmFb3fuYKhPoqDD0Tx");
     assert_eq!(wrong.diagnostics.len(), 1);
     assert!(
         wrong.diagnostics[0]

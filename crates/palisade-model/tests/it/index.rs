@@ -51,8 +51,15 @@ fn people() -> impl Strategy<Value = Vec<Person>> {
     .prop_map(|rows| {
         rows.into_iter()
             .enumerate()
-            .map(|(i, (_, mail, gh, gl, principals, emails))| {
-                let mut p = person(format!("p{i}"), format!("{mail}@x.example"));
+            .map(|(i, (handle, mail, gh, gl, principals, emails))| {
+                // Every other handle is drawn from the logins' alphabet, so a
+                // login can equal another person's handle.
+                let handle = if i % 2 == 0 {
+                    handle.to_lowercase()
+                } else {
+                    format!("p{i}")
+                };
+                let mut p = person(handle, format!("{mail}@x.example"));
                 p.github = gh;
                 p.gitlab = gl;
                 p.ssh_principals = principals;
@@ -71,6 +78,10 @@ fn people() -> impl Strategy<Value = Vec<Person>> {
 /// when an earlier person holds the same folded name under another kind
 /// (the index keeps the first claim of a name).
 fn naive_by(model: &Model, kind: IdentityKind, name: &str) -> Option<usize> {
+    if kind == IdentityKind::Handle {
+        // Handles are ids: the first person with exactly this one.
+        return model.people.iter().position(|p| p.handle == name);
+    }
     let fold = |s: &str| s.to_lowercase();
     let holds = |p: &Person, k: IdentityKind, exact: bool| -> bool {
         let eq = |v: &str| {
@@ -235,7 +246,10 @@ proptest! {
         // Any-identity lookup finds the first claimant of the folded name.
         let any = index.find_person(&query).map(|(p, _)| p.index());
         let q = query.to_lowercase();
-        let first = model.people.iter().position(|p| {
+        // The first claimant of the folded name, if the query names them
+        // the way that system compares (principals exactly, the rest
+        // without regard to case).
+        let claimant = model.people.iter().position(|p| {
             std::iter::once(&p.handle)
                 .chain(std::iter::once(&p.email))
                 .chain(&p.emails)
@@ -243,6 +257,16 @@ proptest! {
                 .chain(&p.gitlab)
                 .chain(&p.ssh_principals)
                 .any(|n| n.to_lowercase() == q)
+        });
+        let first = claimant.filter(|&i| {
+            let p = &model.people[i];
+            std::iter::once(&p.handle)
+                .chain(std::iter::once(&p.email))
+                .chain(&p.emails)
+                .chain(&p.github)
+                .chain(&p.gitlab)
+                .any(|n| n.to_lowercase() == q)
+                || p.ssh_principals.iter().any(|n| *n == query)
         });
         prop_assert_eq!(any, first, "{}", query);
     }
@@ -315,8 +339,14 @@ proptest! {
             .iter()
             .enumerate()
             .map(|(i, g)| {
-                let g = if trailing[i] && !g.ends_with('*') { format!("{g}/") } else { g.clone() };
-                service(&format!("s{i}"), if i % 3 == 0 { &["Org/Repo"] } else { &[] }, vec![g])
+                let g = if trailing[i] { format!("{g}/") } else { g.clone() };
+                // Repositories are named in either case; GitHub ignores it.
+                let repos: &[&str] = match i % 3 {
+                    0 => &["Org/Repo"],
+                    1 => &["org/repo"],
+                    _ => &[],
+                };
+                service(&format!("s{i}"), repos, vec![g])
             })
             .collect();
         let model = Model { services, ..Model::default() };
@@ -328,11 +358,22 @@ proptest! {
                     .services
                     .iter()
                     .enumerate()
-                    .filter(|(i, s)| (repo.is_some() == (i % 3 == 0)) && Glob::new(&s.paths[0]).is_ok_and(|g| g.matches(p)))
+                    .filter(|(i, s)| (repo.is_some() == (i % 3 != 2)) && Glob::new(&s.paths[0]).is_ok_and(|g| g.matches(p)))
                     .map(|(i, _)| i)
                     .collect();
                 prop_assert_eq!(&got, &naive, "{:?} {} with {:?}", repo, p, model.services.iter().map(|s| &s.paths[0]).collect::<Vec<_>>());
             }
+        }
+        // Whenever a path has two owners, `check` reports the overlap.
+        let two_owners = paths.iter().any(|p| {
+            [None, Some("ORG/repo")].iter().any(|&r| index.services_for_path(r, p).len() > 1)
+        });
+        if two_owners {
+            let overlaps = palisade_model::validate_model(&model, today())
+                .iter()
+                .filter(|d| d.code == "overlapping-paths")
+                .count();
+            prop_assert!(overlaps > 0, "a path has two owners but check saw no overlap");
         }
     }
 }
@@ -499,6 +540,10 @@ fn acme_answers_the_engines_questions() {
     let sofia = index.person_by_handle("sofia").unwrap();
     assert!(index.vetting(sofia, today()).is_complete());
     let expiry = index.vetting(sofia, today()).next_expiry().unwrap();
+    assert!(
+        index.vetting(sofia, expiry).is_complete(),
+        "still counts on its last day"
+    );
     let after = index.vetting(sofia, expiry.plus_days(1).unwrap());
     assert!(
         after
