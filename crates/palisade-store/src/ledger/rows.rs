@@ -58,7 +58,7 @@ pub struct LedgerRowRef<'a> {
 
 /// Consecutive entries read in one round trip: the database packs the rows of an index
 /// range into one answer, which costs a fraction of streaming them row by row. Used to
-/// walk the whole log quickly ([`Store::ledger_entry_run`]).
+/// walk the whole log quickly ([`Store::ledger_entry_run`](crate::Store::ledger_entry_run)).
 ///
 /// The packing relies on what the store lets in: canonical JSON entries hold no raw
 /// newline and text columns no NUL. A run that does not unpack into exactly its rows
@@ -159,7 +159,7 @@ fn split_at_byte(bytes: &[u8], byte: u8) -> Option<(&[u8], &[u8])> {
 }
 
 /// Consecutive node hashes of one level read in one round trip
-/// ([`Store::ledger_node_run`]).
+/// ([`Store::ledger_node_run`](crate::Store::ledger_node_run)).
 #[derive(Debug, Clone, Default)]
 pub struct LedgerNodeRun(pub(super) Run);
 
