@@ -154,8 +154,8 @@ impl Store {
     /// see [`crate::StoreOptions::lock_timeout`]. A task holding a `LedgerTx` must not
     /// begin another: it would wait for itself until `Busy`.
     pub async fn ledger_begin(&self) -> Result<LedgerTx<'_>, StoreError> {
-        // The one clock the store reads: how long this writer has waited, against the
-        // timeout the caller chose.
+        // A monotonic clock, read only to measure this wait against the timeout the
+        // caller chose (the store reads no time of day).
         let started = Instant::now();
         let wait = self.lock_timeout;
         let busy = || StoreError::Busy {
