@@ -495,3 +495,16 @@ pub struct ScanArgs {
     #[arg(long, short)]
     pub quiet: bool,
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory as _;
+
+    /// clap checks the whole command tree: a flag that collides with a
+    /// global one, or a conflict naming an argument that does not exist,
+    /// fails here instead of panicking in a user's hands.
+    #[test]
+    fn the_command_line_is_consistent() {
+        super::Cli::command().debug_assert();
+    }
+}

@@ -266,7 +266,7 @@ proptest! {
                 .chain(&p.github)
                 .chain(&p.gitlab)
                 .any(|n| n.to_lowercase() == q)
-                || p.ssh_principals.iter().any(|n| *n == query)
+                || p.ssh_principals.contains(&query)
         });
         prop_assert_eq!(any, first, "{}", query);
     }
