@@ -4,6 +4,7 @@
 
 mod check;
 mod init;
+mod interop_go;
 mod ledger;
 mod scan;
 mod store;
