@@ -114,6 +114,11 @@ pub struct Org {
     /// The evidence ledger's log name (the origin line of its checkpoints),
     /// conventionally a domain-like name such as `acme.example/palisade`.
     pub log_name: String,
+    /// The evidence ledger's published verifier key, `<name>+<key id>+<base64 key>`
+    /// (what `palisade ledger keygen` prints): the key auditors' `palisade ledger
+    /// verify*` commands pin when given no `--verifier`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_key: Option<String>,
     /// Organisation-wide policy thresholds.
     #[serde(default)]
     pub policy: Policy,

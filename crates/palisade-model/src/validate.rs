@@ -295,6 +295,32 @@ impl Validator<'_, '_> {
                 .help("use a domain-like name such as `acme.example/palisade`; it becomes the first line of every signed checkpoint"),
             );
         }
+        if let Some(key) = &org.log_key {
+            let path = || ModelPath::root().key("org").key("log_key");
+            // The ledger's own parser: a key `check` accepts is one the ledger pins.
+            match crate::note_key::parse_verifier_key(key) {
+                Err(problem) => out.push(
+                    Diagnostic::error(
+                        "invalid-log-key",
+                        path(),
+                        format!("the ledger's verifier key is invalid: {problem}"),
+                    )
+                    .help("paste the verifier key `palisade ledger keygen` printed (also in .palisade/ledger.vkey): `<name>+<8 hex digits>+<base64>`"),
+                ),
+                Ok(parsed) if parsed.algorithm != crate::note_key::Algorithm::Ed25519 => out.push(
+                    Diagnostic::error(
+                        "invalid-log-key",
+                        path(),
+                        format!(
+                            "the ledger's verifier key is a {} key; checkpoints are signed with an Ed25519 note key",
+                            parsed.algorithm
+                        ),
+                    )
+                    .help("paste the log's verifier key, not a witness's"),
+                ),
+                Ok(_) => {}
+            }
+        }
     }
 
     fn witnesses(&self, out: &mut Vec<Diagnostic>) {
