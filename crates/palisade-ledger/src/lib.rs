@@ -18,6 +18,10 @@
 //!
 //! Parsers of outside input (notes, keys, checkpoints, receipts, canonical
 //! entries) never panic and say what is wrong, and on which line.
+//!
+//! [`tiles`] serves the log as C2SP tlog-tiles, static files in a directory:
+//! its `dir` and `export` parts are the only ones besides `ledger` that touch
+//! files or the store.
 
 // A library never prints or exits: the binary decides what reaches the terminal and
 // with which exit code.
@@ -33,6 +37,7 @@ pub mod merkle;
 pub mod note;
 pub mod receipt;
 mod text;
+pub mod tiles;
 
 pub use checkpoint::Checkpoint;
 pub use cosignature::Cosignature;

@@ -12,6 +12,7 @@ mod note;
 mod props;
 mod receipt;
 mod service;
+mod tiles;
 
 // A fresh SQLite file and a fresh PostgreSQL database per test.
 use palisade_test_support::db as common;
