@@ -357,6 +357,30 @@ pub enum LedgerCommand {
         /// The bundle's directory
         dir: PathBuf,
     },
+    /// Write the log as C2SP tlog-tiles (static files anyone can mirror), only what changed
+    #[command(
+        name = "export-tiles",
+        after_help = "Writes `checkpoint`, `tile/<L>/<N>[.p/<W>]` and `tile/entries/<N>[.p/<W>]`. Run it again to publish the log's growth: tiles already present are left untouched, grown ones are added, and the checkpoint is replaced last.\n\nExample:\n  palisade ledger export-tiles public/log"
+    )]
+    ExportTiles {
+        /// The directory to write (created if needed)
+        dir: PathBuf,
+    },
+    /// Check a tiled log (C2SP tlog-tiles) against the log's pinned verifier key
+    #[command(
+        name = "verify-tiles",
+        after_help = "Recomputes every tile from the entry bundles, level by level, and the root from the tiles. The key is never read from DIR.\n\nExit codes: 0 verified, 1 damaged (the first damaged file and position are named), 2 could not run.\n\nExample:\n  palisade ledger verify-tiles public/log --verifier log.vkey"
+    )]
+    VerifyTiles {
+        /// The tiled log's directory
+        dir: PathBuf,
+        /// The log's verifier key, or a file of them one a line (repeatable)
+        #[arg(long = "verifier", value_name = "KEY", required = true)]
+        verifiers: Vec<String>,
+        /// Check against this checkpoint instead of DIR/checkpoint (an older one, say)
+        #[arg(long)]
+        checkpoint: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -128,11 +128,17 @@ mod tests {
         let bytes = encode_entry_bundle([&b"abc"[..], b"de"]).unwrap();
         let e = read_entry_bundle("f", &bytes[..8], 2, 256).unwrap_err();
         assert_eq!(e.offset, Some(5));
-        assert!(e.message.contains("entry 1 (log entry 257) at byte 5"), "{e}");
+        assert!(
+            e.message.contains("entry 1 (log entry 257) at byte 5"),
+            "{e}"
+        );
         let e = read_entry_bundle("f", &bytes[..6], 2, 0).unwrap_err();
         assert!(e.message.contains("length prefix is cut off"), "{e}");
         let e = read_entry_bundle("f", &bytes, 3, 0).unwrap_err();
-        assert!(e.message.contains("holds 2 entries but its path says 3"), "{e}");
+        assert!(
+            e.message.contains("holds 2 entries but its path says 3"),
+            "{e}"
+        );
         let e = read_entry_bundle("f", &bytes, 1, 0).unwrap_err();
         assert_eq!(e.offset, Some(5));
     }

@@ -276,7 +276,9 @@ impl Export<'_> {
                 if !write && !(is_last && width < TILE_WIDTH) {
                     continue;
                 }
-                let hashes = self.level_hashes(level, t * TILE_WIDTH, width, &built).await?;
+                let hashes = self
+                    .level_hashes(level, t * TILE_WIDTH, width, &built)
+                    .await?;
                 if write {
                     self.write(&path, &encode_hash_tile(&hashes), width)?;
                 }

@@ -7,8 +7,8 @@ use std::io;
 
 use super::codec::{read_entry_bundle, read_hash_tile};
 use super::{
-    TILE_WIDTH, TileError, TileReader, entries_path, level_count, root_from_partials,
-    subtree_root, tile_count, tile_path, tile_width,
+    TILE_WIDTH, TileError, TileReader, entries_path, level_count, root_from_partials, subtree_root,
+    tile_count, tile_path, tile_width,
 };
 use crate::b64;
 use crate::checkpoint::{Checkpoint, SignedCheckpoint};
@@ -75,14 +75,16 @@ pub fn verify_tiles(
     for t in 0..tile_count(size) {
         let width = tile_width(size, t);
         let first = t * TILE_WIDTH;
-        let bundle_file = entries_path(t, width);
-        let bytes = read_required(reader, &bundle_file, size)?;
-        let entries = read_entry_bundle(&bundle_file, &bytes, width, first)?;
+        let (bundle_file, bytes, in_file) = read_required(reader, entries_path, t, width, size)?;
+        let entries = read_entry_bundle(&bundle_file, &bytes, in_file, first)?;
         bundles += 1;
-        let leaves: Vec<Hash> = entries.iter().map(|e| leaf_hash(e)).collect();
-        let tile_file = tile_path(0, t, width);
-        let bytes = read_required(reader, &tile_file, size)?;
-        let stored = read_hash_tile(&tile_file, &bytes, width)?;
+        let leaves: Vec<Hash> = entries[..width as usize]
+            .iter()
+            .map(|e| leaf_hash(e))
+            .collect();
+        let (tile_file, bytes, in_file) =
+            read_required(reader, |t, w| tile_path(0, t, w), t, width, size)?;
+        let stored = read_hash_tile(&tile_file, &bytes, in_file)?;
         tiles += 1;
         if let Some(i) = (0..leaves.len()).find(|&i| leaves[i] != stored[i]) {
             return Err(TileError::new(
@@ -115,9 +117,10 @@ pub fn verify_tiles(
         for t in 0..tile_count(count) {
             let width = tile_width(count, t);
             let first = t * TILE_WIDTH;
-            let tile_file = tile_path(level, t, width);
-            let bytes = read_required(reader, &tile_file, size)?;
-            let stored = read_hash_tile(&tile_file, &bytes, width)?;
+            let (tile_file, bytes, in_file) =
+                read_required(reader, |t, w| tile_path(level, t, w), t, width, size)?;
+            let mut stored = read_hash_tile(&tile_file, &bytes, in_file)?;
+            stored.truncate(width as usize);
             tiles += 1;
             let start = usize::try_from(first).unwrap_or(usize::MAX);
             let computed = &below[start..start + stored.len()];
@@ -166,25 +169,39 @@ pub fn verify_tiles(
     })
 }
 
-/// Reads a file the checkpoint's size says must exist.
+/// Reads tile `index` of `width` (by `path`), which the checkpoint's size says
+/// must exist. A missing partial tile may be read from the full one, whose first
+/// `width` hashes or entries it is (the specification lets a log delete partial
+/// tiles once the full tile exists). Returns the file read, its bytes and its width.
 fn read_required(
     reader: &impl TileReader,
-    file: &str,
+    path: impl Fn(u64, u64) -> String,
+    index: u64,
+    width: u64,
     size: u64,
-) -> Result<Vec<u8>, VerifyTilesError> {
-    match reader.read(file) {
-        Ok(Some(bytes)) => Ok(bytes),
-        Ok(None) => Err(TileError::new(
-            file,
-            None,
-            format!(
-                "missing: the checkpoint says the log holds {size} entries, which needs this file (the tiles do not reach that size)"
-            ),
-        )
-        .into()),
-        Err(source) => Err(VerifyTilesError::Io {
+) -> Result<(String, Vec<u8>, u64), VerifyTilesError> {
+    let file = path(index, width);
+    let read = |file: &str| {
+        reader.read(file).map_err(|source| VerifyTilesError::Io {
             file: file.to_owned(),
             source,
-        }),
+        })
+    };
+    if let Some(bytes) = read(&file)? {
+        return Ok((file, bytes, width));
     }
+    if width < TILE_WIDTH {
+        let full = path(index, TILE_WIDTH);
+        if let Some(bytes) = read(&full)? {
+            return Ok((full, bytes, TILE_WIDTH));
+        }
+    }
+    Err(TileError::new(
+        file,
+        None,
+        format!(
+            "missing: the checkpoint says the log holds {size} entries, which needs this file (the tiles do not reach that size)"
+        ),
+    )
+    .into())
 }

@@ -199,7 +199,10 @@ async fn export_refuses_a_directory_of_another_log() {
         .await
         .unwrap_err();
     assert!(e.to_string().contains("roll the tiles back"), "{e}");
-    let (_, cp) = signed_log(5, &SignerKey::from_seed("other.example/log", [1; 32]).unwrap());
+    let (_, cp) = signed_log(
+        5,
+        &SignerKey::from_seed("other.example/log", [1; 32]).unwrap(),
+    );
     dir.write(CHECKPOINT, cp.as_bytes()).unwrap();
     let e = export_tiles(&ledger, &dir, Timestamp::now())
         .await

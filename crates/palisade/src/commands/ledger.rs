@@ -20,6 +20,9 @@ use serde_json::{Value, json};
 use crate::cli::{LedgerArgs, LedgerCommand};
 use crate::output::Output;
 
+#[path = "ledger_tiles.rs"]
+mod tiles;
+
 /// Where the log's signing key is when neither `--key` nor PALISADE_LEDGER_KEY says.
 const DEFAULT_KEY: &str = ".palisade/ledger.key";
 
@@ -111,6 +114,14 @@ pub fn run(args: &LedgerArgs, db: &str, out: &Output) -> anyhow::Result<ExitCode
                 export(log, since, until, output, out).await
             })
         }
+        LedgerCommand::ExportTiles { dir } => with_log(args, db, async |log| {
+            tiles::export_tiles(log, dir, out).await
+        }),
+        LedgerCommand::VerifyTiles {
+            dir,
+            verifiers,
+            checkpoint,
+        } => tiles::verify_tiles(dir, verifiers, checkpoint.as_deref(), out),
     }
 }
 

@@ -6,6 +6,7 @@ mod check;
 mod init;
 mod interop_go;
 mod ledger;
+mod ledger_tiles;
 mod scan;
 mod store;
 mod who;
