@@ -7,7 +7,7 @@
 //! encoded with it ([`entry`]), and the C2SP text formats that carry trust
 //! between parties: signed notes ([`note`]), checkpoints ([`checkpoint`]),
 //! witness cosignatures ([`cosignature`]) and inclusion receipts
-//! ([`receipt`]).
+//! ([`receipt`]), and pinned trust in a log's checkpoints ([`trust`]).
 //!
 //! **Not for:** storage, concurrency or policy, except in the `ledger`
 //! module, the store-backed service built on the others (it appends
@@ -38,6 +38,7 @@ pub mod note;
 pub mod receipt;
 mod text;
 pub mod tiles;
+pub mod trust;
 
 pub use checkpoint::Checkpoint;
 pub use cosignature::Cosignature;

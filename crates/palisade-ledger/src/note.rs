@@ -27,14 +27,21 @@
 //! that the model's `check` uses too, so both accept and refuse the same keys
 //! for the same reasons.
 //!
-//! Verification ([`Note::verify`]) ignores signatures by unknown keys,
-//! requires at least one valid signature by a known Ed25519 key, and fails on
-//! a signature that names a known key but has another key id or does not
-//! verify. A note may carry at most [`MAX_SIGNATURES`] signatures, as the
-//! reference implementation (Go's `golang.org/x/mod/sumdb/note`) allows.
+//! Verification ([`Note::verify`]) follows the specification's rules:
 //!
-//! Implemented from the C2SP specification and the Go reference as we know
-//! them; control characters are those below U+0020, as Go checks.
+//! - a key is identified by its name *and* key id: a signature whose name or
+//!   id (but not both) matches a known key is by an unknown key, and ignored
+//!   (so a log that rotates its key may sign with the old and the new one);
+//! - a signature by a known key must verify, or the note is refused;
+//! - at least one signature by a known key must verify.
+//!
+//! Parsing accepts what Go's `golang.org/x/mod/sumdb/note` accepts: base64
+//! whose unused trailing bits are not zero, as Go's decoder allows. A
+//! signature line whose base64 cannot be read at all, or is too short to
+//! hold a key id, cannot name a key id; it is kept aside and ignored unless
+//! its name is a known key's, when it is refused with its line. A note may
+//! carry at most [`MAX_SIGNATURES`] signature lines, as Go allows.
+//! Control characters are those below U+0020, as Go checks.
 
 use std::fmt;
 
@@ -128,8 +135,10 @@ pub enum NoteError {
         len: usize,
     },
     /// Too many signature lines.
-    #[error("the note has more than {max} signatures")]
+    #[error("line {line}: the note has more than {max} signatures")]
     TooManySignatures {
+        /// The line of the first signature over the limit, from 1.
+        line: usize,
         /// The limit.
         max: usize,
     },
@@ -146,18 +155,6 @@ pub enum NoteError {
         found: Algorithm,
         /// The algorithm needed.
         expected: Algorithm,
-    },
-    /// A signature names a known key but carries another key id.
-    #[error(
-        "line {line}: signature by known key {name:?} has key id {key_id:08x}, which is not that key's"
-    )]
-    UnknownKeyId {
-        /// The line, from 1.
-        line: usize,
-        /// The key name.
-        name: String,
-        /// The key id in the signature.
-        key_id: u32,
     },
     /// A signature by a known key does not verify.
     #[error("line {line}: signature by key {name:?} ({key_id:08x}) is not valid")]
@@ -418,7 +415,7 @@ impl NoteSignature {
                 reason,
             });
         }
-        let bytes = b64::decode(sig).ok_or(NoteError::SignatureBase64 { line })?;
+        let bytes = decode_signature(sig).ok_or(NoteError::SignatureBase64 { line })?;
         if bytes.len() < 5 {
             return Err(NoteError::SignatureTooShort {
                 line,
@@ -433,11 +430,41 @@ impl NoteSignature {
     }
 }
 
+/// Decodes a signature's base64 as Go's `base64.StdEncoding` does: padding
+/// is required, unused trailing bits need not be zero.
+fn decode_signature(text: &str) -> Option<Vec<u8>> {
+    use base64::Engine as _;
+    use base64::engine::{GeneralPurpose, GeneralPurposeConfig};
+    const LENIENT: GeneralPurpose = GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        GeneralPurposeConfig::new().with_decode_allow_trailing_bits(true),
+    );
+    LENIENT.decode(text).ok()
+}
+
+/// A signature line whose signature cannot be read, so whose key id is unknown:
+/// ignored unless its name is a known key's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnreadableSignature {
+    /// The line, from 1.
+    pub line: usize,
+    /// The key name it gives.
+    pub name: String,
+    /// The line as read, without its newline.
+    pub text: String,
+    /// What is wrong with it.
+    pub problem: NoteError,
+}
+
 /// A note: text and the signature lines that follow it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Note {
     text: String,
     signatures: Vec<NoteSignature>,
+    /// The position of each of `signatures` among all signature lines.
+    positions: Vec<usize>,
+    /// Signature lines that cannot be read, with their positions.
+    unreadable: Vec<(usize, UnreadableSignature)>,
 }
 
 /// Checks note text: non-empty, newline-terminated, no control characters
@@ -477,6 +504,8 @@ impl Note {
         Ok(Note {
             text,
             signatures: Vec::new(),
+            positions: Vec::new(),
+            unreadable: Vec::new(),
         })
     }
 
@@ -501,19 +530,60 @@ impl Note {
                 line: line + block.matches('\n').count(),
             });
         };
-        let mut signatures = Vec::new();
-        for (line, sig_line) in (line..).zip(block.split('\n')) {
-            if signatures.len() == MAX_SIGNATURES {
+        let mut note = Note {
+            text: body.to_owned(),
+            signatures: Vec::new(),
+            positions: Vec::new(),
+            unreadable: Vec::new(),
+        };
+        for (position, (line, sig_line)) in (line..).zip(block.split('\n')).enumerate() {
+            if position == MAX_SIGNATURES {
                 return Err(NoteError::TooManySignatures {
+                    line,
                     max: MAX_SIGNATURES,
                 });
             }
-            signatures.push(NoteSignature::parse_line(sig_line, line)?);
+            match NoteSignature::parse_line(sig_line, line) {
+                Ok(sig) => {
+                    note.signatures.push(sig);
+                    note.positions.push(position);
+                }
+                // The name and the space are there, so the line names a key;
+                // without a key id it is by an unknown key unless the name is known.
+                Err(
+                    problem @ (NoteError::SignatureBase64 { .. }
+                    | NoteError::SignatureTooShort { .. }),
+                ) => {
+                    let name = sig_line
+                        .strip_prefix(SIG_PREFIX)
+                        .and_then(|rest| rest.split_once(' '))
+                        .map(|(name, _)| name.to_owned())
+                        .unwrap_or_default();
+                    note.unreadable.push((
+                        position,
+                        UnreadableSignature {
+                            line,
+                            name,
+                            text: sig_line.to_owned(),
+                            problem,
+                        },
+                    ));
+                }
+                Err(e) => return Err(e),
+            }
         }
-        Ok(Note {
-            text: body.to_owned(),
-            signatures,
-        })
+        Ok(note)
+    }
+
+    /// The signature lines that cannot be read (malformed base64, or too short
+    /// to hold a key id), which [`Note::verify`] ignores unless they name a known key.
+    pub fn unreadable_signatures(&self) -> impl Iterator<Item = &UnreadableSignature> {
+        self.unreadable.iter().map(|(_, u)| u)
+    }
+
+    /// How many signature lines the note has, readable or not.
+    fn signature_count(&self) -> usize {
+        self.signatures.len() + self.unreadable.len()
     }
 
     /// The note text, ending in a newline: the signed message.
@@ -540,74 +610,75 @@ impl Note {
     /// Appends a signature made elsewhere (a witness's cosignature, say).
     pub fn add_signature(&mut self, signature: NoteSignature) -> Result<(), NoteError> {
         check_key_name(&signature.name)?;
+        let position = self.signature_count();
         if signature.signature.is_empty() {
             return Err(NoteError::SignatureTooShort {
-                line: self.signature_line(self.signatures.len()),
+                line: self.line_of(position),
                 len: 4,
             });
         }
-        if self.signatures.len() == MAX_SIGNATURES {
+        if position == MAX_SIGNATURES {
             return Err(NoteError::TooManySignatures {
+                line: self.line_of(position),
                 max: MAX_SIGNATURES,
             });
         }
         self.signatures.push(signature);
+        self.positions.push(position);
         Ok(())
     }
 
-    /// The line number of signature `i`.
-    fn signature_line(&self, i: usize) -> usize {
-        self.text.matches('\n').count() + 2 + i
+    /// The line number of the signature line at `position` among all of them.
+    fn line_of(&self, position: usize) -> usize {
+        self.text.matches('\n').count() + 2 + position
     }
 
     /// Verifies the note against a set of keys and returns the keys whose
-    /// valid signatures it carries.
+    /// valid signatures it carries, each once, in the order they signed.
     ///
-    /// Signatures by keys not in `keys` are ignored, as are those matching a
-    /// key of another algorithm (witness cosignatures, checked by
-    /// [`crate::cosignature`]). A signature that names an Ed25519 key in
-    /// `keys` but has another key id, or does not verify, is an error, and
-    /// at least one valid signature by a key in `keys` is required.
+    /// A signature is by a key in `keys` when both its name and its key id
+    /// match; any other is ignored, even if it shares a name or an id with a
+    /// known key. Signatures matching a key of another algorithm (witness
+    /// cosignatures, checked by [`crate::cosignature`]) are ignored too. A
+    /// signature by a known Ed25519 key that does not verify is an error,
+    /// as is an unreadable signature line that names one, and at least one
+    /// valid signature by a key in `keys` is required.
     pub fn verify<'k>(&self, keys: &'k [VerifierKey]) -> Result<Vec<&'k VerifierKey>, NoteError> {
         let mut verified: Vec<&'k VerifierKey> = Vec::new();
-        for (i, sig) in self.signatures.iter().enumerate() {
-            let line = self.signature_line(i);
-            let matching = keys
+        for (sig, &position) in self.signatures.iter().zip(&self.positions) {
+            let known = keys.iter().find(|k| {
+                k.algorithm == Algorithm::Ed25519 && k.name == sig.name && k.key_id == sig.key_id
+            });
+            let Some(key) = known else { continue };
+            if !key.verify_bytes(self.text.as_bytes(), &sig.signature) {
+                return Err(NoteError::InvalidSignature {
+                    line: self.line_of(position),
+                    name: sig.name.clone(),
+                    key_id: sig.key_id,
+                });
+            }
+            if !verified.iter().any(|k| std::ptr::eq(*k, key)) {
+                verified.push(key);
+            }
+        }
+        for (_, unreadable) in &self.unreadable {
+            let names_known_key = keys
                 .iter()
-                .find(|k| k.name == sig.name && k.key_id == sig.key_id);
-            match matching {
-                Some(key) if key.algorithm == Algorithm::Ed25519 => {
-                    if !key.verify_bytes(self.text.as_bytes(), &sig.signature) {
-                        return Err(NoteError::InvalidSignature {
-                            line,
-                            name: sig.name.clone(),
-                            key_id: sig.key_id,
-                        });
-                    }
-                    if !verified.iter().any(|k| std::ptr::eq(*k, key)) {
-                        verified.push(key);
-                    }
-                }
-                Some(_) => {}
-                None => {
-                    let known_name = keys
-                        .iter()
-                        .any(|k| k.name == sig.name && k.algorithm == Algorithm::Ed25519);
-                    if known_name {
-                        return Err(NoteError::UnknownKeyId {
-                            line,
-                            name: sig.name.clone(),
-                            key_id: sig.key_id,
-                        });
-                    }
-                }
+                .any(|k| k.algorithm == Algorithm::Ed25519 && k.name == unreadable.name);
+            if names_known_key {
+                return Err(unreadable.problem.clone());
             }
         }
         if verified.is_empty() {
             let mut signers: Vec<String> = Vec::new();
-            for sig in &self.signatures {
-                if !signers.contains(&sig.name) {
-                    signers.push(sig.name.clone());
+            let names = self
+                .signatures
+                .iter()
+                .map(|s| &s.name)
+                .chain(self.unreadable.iter().map(|(_, u)| &u.name));
+            for name in names {
+                if !signers.contains(name) {
+                    signers.push(name.clone());
                 }
             }
             return Err(NoteError::NoKnownSignature { signers });
@@ -625,8 +696,14 @@ impl fmt::Display for Note {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.text)?;
         f.write_str("\n")?;
-        for sig in &self.signatures {
-            f.write_str(&sig.line())?;
+        let mut readable = self.signatures.iter().zip(&self.positions).peekable();
+        let mut unreadable = self.unreadable.iter().peekable();
+        for position in 0..self.signature_count() {
+            if let Some((sig, _)) = readable.next_if(|(_, p)| **p == position) {
+                f.write_str(&sig.line())?;
+            } else if let Some((_, u)) = unreadable.next_if(|(p, _)| *p == position) {
+                writeln!(f, "{}", u.text)?;
+            }
         }
         Ok(())
     }

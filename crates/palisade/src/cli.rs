@@ -297,21 +297,22 @@ pub enum LedgerCommand {
         #[arg(long)]
         to: Option<u64>,
     },
-    /// Check a receipt offline against an entry and the log's verifier key
+    /// Check a receipt offline against an entry and the log's pinned verifier key
     #[command(
         name = "verify-receipt",
-        after_help = "Example:\n  palisade ledger verify-receipt receipt-41.txt --entry entry-41.json --verifier log.vkey"
+        after_help = "Exit codes: 0 proven, 1 the receipt does not prove the entry (or its checkpoint is not trusted), 2 could not run.\n\nExample:\n  palisade ledger verify-receipt receipt-41.txt --entry entry-41.json --verifier log.vkey"
     )]
     VerifyReceipt {
         /// The receipt file
         receipt: PathBuf,
-        /// The entry's exact bytes
+        /// The entry's exact bytes (one trailing newline is ignored unless --raw)
         #[arg(long)]
         entry: Option<PathBuf>,
-        /// The verifier key, or a file holding it (default: next to the signing key)
-        // Not named `key`: the ledger's global `--key` (the signing key) has that id.
-        #[arg(long = "verifier", value_name = "KEY")]
-        verifier: Option<String>,
+        /// The entry is opaque bytes, not a ledger entry: hash the file exactly as it is
+        #[arg(long)]
+        raw: bool,
+        #[command(flatten)]
+        trust: TrustArgs,
     },
     /// Re-hash the whole log and check every node, checkpoint and cosignature
     #[command(
@@ -321,6 +322,8 @@ pub enum LedgerCommand {
         /// Checkpoints held elsewhere (by a witness or an auditor) that must be prefixes of today's log
         #[arg(long = "checkpoint")]
         checkpoints: Vec<PathBuf>,
+        #[command(flatten)]
+        trust: TrustArgs,
     },
     /// Rebuild the index of entries by subject from the entries themselves
     #[command(
@@ -348,14 +351,43 @@ pub enum LedgerCommand {
         #[arg(long, short)]
         output: PathBuf,
     },
-    /// Check an evidence bundle offline, with nothing but the bundle
+    /// Check an evidence bundle offline against the log's pinned verifier key
     #[command(
         name = "verify-bundle",
-        after_help = "Example:\n  palisade ledger verify-bundle evidence-2026-10"
+        after_help = "The bundle's own log.vkey is never trusted: it is only compared with the pinned key.\n\nExit codes: 0 verified, 1 altered or not signed by a pinned key, 2 could not run.\n\nExample:\n  palisade ledger verify-bundle evidence-2026-10 --verifier acme.vkey"
     )]
     VerifyBundle {
         /// The bundle's directory
         dir: PathBuf,
+        #[command(flatten)]
+        trust: TrustArgs,
+    },
+    /// Check any signed note (a checkpoint of any log, say) against pinned keys
+    #[command(
+        name = "verify-note",
+        after_help = "Exit codes: 0 verified, 1 no pinned key's signature verifies (or one is invalid), 2 could not run.\n\nExample:\n  palisade ledger verify-note checkpoint --verifier 'example.com/log+33d7b496+AeHT…'"
+    )]
+    VerifyNote {
+        /// The note file
+        file: PathBuf,
+        #[command(flatten)]
+        trust: TrustArgs,
+    },
+    /// Check that a newer checkpoint of a log extends an older one
+    #[command(
+        name = "verify-consistency",
+        after_help = "The proof is one base64 hash a line (as `palisade ledger consistency` prints it). Without --proof, the proof comes from this log's store, which only works for checkpoints of our own log.\n\nExit codes: 0 consistent, 1 not signed by a pinned key or not consistent, 2 could not run.\n\nExample:\n  palisade ledger verify-consistency old.txt new.txt --proof proof.txt --verifier log.vkey"
+    )]
+    VerifyConsistency {
+        /// The older checkpoint
+        old: PathBuf,
+        /// The newer checkpoint
+        new: PathBuf,
+        /// The consistency proof, one base64 hash a line
+        #[arg(long)]
+        proof: Option<PathBuf>,
+        #[command(flatten)]
+        trust: TrustArgs,
     },
     /// Write the log as C2SP tlog-tiles (static files anyone can mirror), only what changed
     #[command(
@@ -381,6 +413,27 @@ pub enum LedgerCommand {
         #[arg(long)]
         checkpoint: Option<PathBuf>,
     },
+}
+
+/// Whose signatures a `verify*` ledger command trusts: keys pinned by the auditor,
+/// never a key that ships with the data being checked.
+#[derive(Debug, Args)]
+pub struct TrustArgs {
+    /// The log's verifier key `<name>+<id>+<base64>`, or a file of them, one a line
+    /// (repeatable; default: the model's org.log_key)
+    // Not named `key`: the ledger's global `--key` (the signing key) has that id.
+    #[arg(long = "verifier", value_name = "KEY")]
+    pub verifiers: Vec<String>,
+    /// The origin the checkpoint must have (default: org.log_name with the model's key,
+    /// else the name of the --verifier key)
+    #[arg(long, value_name = "ORIGIN")]
+    pub origin: Option<String>,
+    /// A witness's cosignature/v1 verifier key, or a file of them (repeatable)
+    #[arg(long = "witness", value_name = "KEY")]
+    pub witnesses: Vec<String>,
+    /// How many of the --witness keys must have cosigned (default: all of them)
+    #[arg(long, value_name = "N")]
+    pub min_witnesses: Option<usize>,
 }
 
 #[derive(Debug, Args)]

@@ -1,5 +1,6 @@
 //! Evidence bundles: the entries of a period, each with an inclusion proof against one
-//! signed checkpoint, and the offline check of one with nothing but its files.
+//! signed checkpoint, and the offline check of one with its files and the log's key,
+//! pinned by the auditor: the `log.vkey` a bundle carries is compared, never trusted.
 
 use jiff::Timestamp;
 use palisade_store::{LedgerFilter, LedgerOrder};
@@ -10,6 +11,7 @@ use crate::checkpoint::{Checkpoint, SignedCheckpoint};
 use crate::entry::Entry;
 use crate::merkle::{self, Hash, ProofError};
 use crate::note::VerifierKey;
+use crate::trust::{TrustPolicy, Trusted};
 
 /// An evidence bundle's files, as text, for the caller to write.
 #[derive(Debug, Clone)]
@@ -91,20 +93,42 @@ impl Ledger {
     }
 }
 
-/// Checks an evidence bundle with nothing but its own files: the checkpoint
-/// against the key, then every entry's proof against the checkpoint.
-/// Returns the checkpoint and the number of entries checked.
+/// What [`verify_bundle`] found in a bundle that checks out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct BundleReport {
+    /// The checkpoint every proof is against.
+    pub checkpoint: Checkpoint,
+    /// How many entries were proven.
+    pub count: u64,
+    /// The pinned keys (and witnesses) the checkpoint verified with.
+    pub trusted: Trusted,
+    /// The bundle's own `log.vkey`, when it is none of the pinned keys (or is
+    /// not a key at all): worth reporting, since whoever wrote the bundle
+    /// claims another key.
+    pub other_bundled_key: Option<String>,
+}
+
+/// Checks an evidence bundle: the checkpoint against the pinned keys of
+/// `trust` (never against `bundled_key`, the bundle's own `log.vkey`, which
+/// is only compared with them), then every entry's proof against the checkpoint.
 pub fn verify_bundle(
     entries: &str,
     proofs: &str,
     checkpoint: &str,
-    key: &str,
-) -> Result<(Checkpoint, u64), BundleError> {
+    bundled_key: Option<&str>,
+    trust: &TrustPolicy,
+) -> Result<BundleReport, BundleError> {
     use base64::Engine as _;
     let b64 = base64::engine::general_purpose::STANDARD;
-    let key = VerifierKey::parse(key.trim())
-        .map_err(|e| BundleError::new("log.vkey", 1, e.to_string()))?;
-    let signed = SignedCheckpoint::open(checkpoint.as_bytes(), std::slice::from_ref(&key))
+    let other_bundled_key = bundled_key.map(str::trim).and_then(|text| {
+        let pinned = VerifierKey::parse(text).is_ok_and(|key| trust.log_keys.contains(&key));
+        (!pinned).then(|| text.to_owned())
+    });
+    let signed = SignedCheckpoint::parse(checkpoint.as_bytes())
+        .map_err(|e| BundleError::new("checkpoint", 1, e.to_string()))?;
+    let trusted = trust
+        .check(&signed)
         .map_err(|e| BundleError::new("checkpoint", 1, e.to_string()))?;
     let cp = signed.checkpoint;
     let entry_lines: Vec<&str> = entries.lines().collect();
@@ -173,7 +197,12 @@ pub fn verify_bundle(
             BundleError::new("proofs.jsonl", line, format!("entry {index}: {e}"))
         })?;
     }
-    Ok((cp, entry_lines.len() as u64))
+    Ok(BundleReport {
+        checkpoint: cp,
+        count: entry_lines.len() as u64,
+        trusted,
+        other_bundled_key,
+    })
 }
 
 /// A problem in an evidence bundle, with the file and line.

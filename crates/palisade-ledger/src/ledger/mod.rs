@@ -35,7 +35,7 @@ mod tree;
 mod verify;
 
 pub use append::{Appended, BatchAppended};
-pub use bundle::{Bundle, BundleError, verify_bundle};
+pub use bundle::{Bundle, BundleError, BundleReport, verify_bundle};
 pub use error::LedgerError;
 pub use event::{Event, EventLineError};
 pub use read::{Query, Stored};

@@ -12,6 +12,7 @@ mod note;
 mod props;
 mod receipt;
 mod service;
+mod signed_note;
 mod tiles;
 
 // A fresh SQLite file and a fresh PostgreSQL database per test.

@@ -120,7 +120,7 @@ fn verification_checks_the_signature_first() {
         err,
         ReceiptError::Checkpoint {
             line: 7,
-            source: CheckpointError::Note(NoteError::UnknownKeyId { .. })
+            source: CheckpointError::Note(NoteError::NoKnownSignature { .. })
         }
     ));
     // A receipt whose index is beyond its checkpoint proves nothing.

@@ -7,7 +7,8 @@ use palisade_ledger::checkpoint::SignedCheckpoint;
 use palisade_ledger::ledger::{Divergence, Event, Ledger, Query, VerifyOptions, verify_bundle};
 use palisade_ledger::merkle::{self, MemoryTree, verify_consistency, verify_inclusion};
 use palisade_ledger::note::Algorithm;
-use palisade_ledger::{Cosignature, SignerKey};
+use palisade_ledger::trust::TrustPolicy;
+use palisade_ledger::{Cosignature, SignerKey, VerifierKey};
 use proptest::prelude::*;
 use serde_json::json;
 
@@ -619,8 +620,13 @@ async fn bundles_verify_offline_and_damage_is_located() {
         let until = Timestamp::from_second(1_790_000_030).unwrap();
         let b = ledger.export(since, until, Timestamp::now()).await.unwrap();
         assert_eq!(b.count, 20);
-        let (cp, n) = verify_bundle(&b.entries, &b.proofs, &b.checkpoint, &b.key).unwrap();
-        assert_eq!((cp.size, n), (50, 20));
+        let pinned = TrustPolicy {
+            log_keys: vec![VerifierKey::parse(&b.key).unwrap()],
+            origin: Some(ORIGIN.to_owned()),
+            ..TrustPolicy::default()
+        };
+        let report = verify_bundle(&b.entries, &b.proofs, &b.checkpoint, None, &pinned).unwrap();
+        assert_eq!((report.checkpoint.size, report.count), (50, 20));
         // Each line is exactly the leaf: an independent implementation needs
         // nothing but SHA-256.
         let first = b.entries.lines().next().unwrap();
@@ -630,16 +636,34 @@ async fn bundles_verify_offline_and_damage_is_located() {
         );
 
         let altered = b.entries.replacen("\"ok\":true", "\"ok\":false", 1);
-        let e = verify_bundle(&altered, &b.proofs, &b.checkpoint, &b.key).unwrap_err();
+        let e = verify_bundle(&altered, &b.proofs, &b.checkpoint, None, &pinned).unwrap_err();
         assert_eq!((e.file, e.line), ("proofs.jsonl", 1), "{e}");
         let truncated: String = b.proofs.lines().take(5).map(|l| format!("{l}\n")).collect();
-        let e = verify_bundle(&b.entries, &truncated, &b.checkpoint, &b.key).unwrap_err();
+        let e = verify_bundle(&b.entries, &truncated, &b.checkpoint, None, &pinned).unwrap_err();
         assert!(e.message.contains("truncated"), "{e}");
         let wrong_key = SignerKey::from_seed(ORIGIN, [8u8; 32])
             .unwrap()
             .verifier()
             .to_string();
-        let e = verify_bundle(&b.entries, &b.proofs, &b.checkpoint, &wrong_key).unwrap_err();
+        // A bundle re-signed with another key does not pass, whatever log.vkey it ships.
+        let wrong = TrustPolicy {
+            log_keys: vec![VerifierKey::parse(&wrong_key).unwrap()],
+            ..pinned.clone()
+        };
+        let e =
+            verify_bundle(&b.entries, &b.proofs, &b.checkpoint, Some(&b.key), &wrong).unwrap_err();
         assert_eq!(e.file, "checkpoint", "{e}");
+        let report = verify_bundle(
+            &b.entries,
+            &b.proofs,
+            &b.checkpoint,
+            Some(&wrong_key),
+            &pinned,
+        )
+        .unwrap();
+        assert_eq!(
+            report.other_bundled_key.as_deref(),
+            Some(wrong_key.as_str())
+        );
     }
 }

@@ -9,16 +9,17 @@ use std::process::ExitCode;
 use anyhow::{Context as _, bail};
 use jiff::Timestamp;
 use palisade_ledger::checkpoint::SignedCheckpoint;
-use palisade_ledger::ledger::{
-    Event, Ledger, Progress, Query, Stored, VerifyOptions, verify_bundle,
-};
+use palisade_ledger::ledger::{Event, Ledger, Progress, Query, Stored, VerifyOptions};
 use palisade_ledger::merkle::Hash;
-use palisade_ledger::{Entry, Receipt, SignerKey, VerifierKey};
+use palisade_ledger::trust::TrustPolicy;
+use palisade_ledger::{Entry, SignerKey, VerifierKey};
 use palisade_store::Store;
 use serde_json::{Value, json};
 
 use crate::cli::{LedgerArgs, LedgerCommand};
 use crate::output::Output;
+
+mod verify;
 
 #[path = "ledger_tiles.rs"]
 mod tiles;
@@ -33,12 +34,22 @@ pub fn run(args: &LedgerArgs, db: &str, out: &Output) -> anyhow::Result<ExitCode
             output,
             force,
         } => keygen(args, name.as_deref(), output.as_deref(), *force, out),
-        LedgerCommand::VerifyBundle { dir } => verify_bundle_dir(dir, out),
+        LedgerCommand::VerifyBundle { dir, trust } => {
+            verify::verify_bundle_dir(args, dir, trust, out)
+        }
         LedgerCommand::VerifyReceipt {
             receipt,
             entry,
-            verifier,
-        } => verify_receipt(args, receipt, entry.as_deref(), verifier.as_deref(), out),
+            raw,
+            trust,
+        } => verify::verify_receipt(args, receipt, entry.as_deref(), *raw, trust, out),
+        LedgerCommand::VerifyNote { file, trust } => verify::verify_note(args, file, trust, out),
+        LedgerCommand::VerifyConsistency {
+            old,
+            new,
+            proof,
+            trust,
+        } => verify::verify_consistency(args, db, (old, new), proof.as_deref(), trust, out),
         LedgerCommand::Append {
             kind,
             subject,
@@ -93,9 +104,15 @@ pub fn run(args: &LedgerArgs, db: &str, out: &Output) -> anyhow::Result<ExitCode
         LedgerCommand::Consistency { from, to } => with_log(args, db, async |log| {
             consistency(log, *from, *to, out).await
         }),
-        LedgerCommand::Verify { checkpoints } => {
-            let external = read_checkpoints(checkpoints)?;
-            with_log(args, db, async |log| verify(log, external, out).await)
+        LedgerCommand::Verify { checkpoints, trust } => {
+            let policy = verify::pinned(args, trust, true)?;
+            let external = match verify::trusted_external(checkpoints, &policy)? {
+                Ok(external) => external,
+                Err(message) => return verify::failed(out, message),
+            };
+            with_log(args, db, async |log| {
+                verify(log, external, &policy, out).await
+            })
         }
         LedgerCommand::Reindex => with_log(args, db, async |log| reindex(log, out).await),
         LedgerCommand::Cosign { file } => {
@@ -130,8 +147,6 @@ pub fn run(args: &LedgerArgs, db: &str, out: &Output) -> anyhow::Result<ExitCode
 struct Log {
     ledger: Ledger,
     org: Org,
-    /// The log's own verifier key, when the signing key is at hand.
-    log_keys: Vec<VerifierKey>,
 }
 
 /// Opens the store and the log, runs `command` on it, and closes the store.
@@ -153,15 +168,10 @@ fn with_log(
     super::runtime()?.block_on(async {
         let store = Store::open(db).await?;
         let mut ledger = Ledger::new(store.clone(), org.origin.clone());
-        let log_keys: Vec<VerifierKey> = signer.iter().map(SignerKey::verifier).collect();
         if let Some(key) = signer {
             ledger = ledger.with_signer(key);
         }
-        let log = Log {
-            ledger,
-            org,
-            log_keys,
-        };
+        let log = Log { ledger, org };
         let code = command(&log).await;
         store.close().await;
         code
@@ -447,22 +457,10 @@ async fn consistency(
     Ok(ExitCode::SUCCESS)
 }
 
-/// Checkpoints held elsewhere, read for `verify --checkpoint`.
-fn read_checkpoints(paths: &[PathBuf]) -> anyhow::Result<Vec<SignedCheckpoint>> {
-    paths
-        .iter()
-        .map(|path| {
-            let text =
-                std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-            SignedCheckpoint::parse(&text)
-                .with_context(|| format!("{} is not a signed checkpoint", path.display()))
-        })
-        .collect()
-}
-
 async fn verify(
     log: &Log,
     external: Vec<SignedCheckpoint>,
+    policy: &TrustPolicy,
     out: &Output,
 ) -> anyhow::Result<ExitCode> {
     let started = std::time::Instant::now();
@@ -479,9 +477,13 @@ async fn verify(
             }
         }))
     });
+    // The pinned keys, never the one derived from the signing key at hand: a log
+    // re-signed with a key of someone else's does not verify.
+    let mut witnesses = log.org.witnesses.clone();
+    witnesses.extend(policy.witnesses.iter().cloned());
     let options = VerifyOptions {
-        log_keys: log.log_keys.clone(),
-        witnesses: log.org.witnesses.clone(),
+        log_keys: policy.log_keys.clone(),
+        witnesses,
         external,
         progress,
     };
@@ -506,14 +508,20 @@ async fn verify(
         match &report.divergence {
             None => out.line(format!(
                 "ok: {} entries re-hashed, {} tree nodes, {} checkpoints, {} cosignatures, \
-                 {} external checkpoints in {:.2?}; root {}",
+                 {} external checkpoints in {:.2?}; root {}; trusting {}",
                 report.entries,
                 report.nodes,
                 report.checkpoints,
                 report.cosignatures,
                 report.external,
                 started.elapsed(),
-                b64(&report.root)
+                b64(&report.root),
+                policy
+                    .log_keys
+                    .iter()
+                    .map(|k| format!("{}+{:08x}", k.name(), k.key_id()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ))?,
             Some(d) => out.line(format!("TAMPERED: {d}"))?,
         }
@@ -691,109 +699,6 @@ fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `verify-receipt`: offline, with the receipt, the entry's bytes and the log's verifier
-/// key (given, or the one next to the signing key).
-fn verify_receipt(
-    args: &LedgerArgs,
-    receipt_path: &Path,
-    entry: Option<&Path>,
-    verifier: Option<&str>,
-    out: &Output,
-) -> anyhow::Result<ExitCode> {
-    let text = std::fs::read(receipt_path)
-        .with_context(|| format!("cannot read {}", receipt_path.display()))?;
-    let receipt = Receipt::parse(&text)
-        .with_context(|| format!("{} is not a receipt", receipt_path.display()))?;
-    let key_text = match verifier {
-        Some(k) if Path::new(k).exists() => std::fs::read_to_string(k)?,
-        Some(k) => k.to_owned(),
-        None => {
-            let default = args
-                .key
-                .clone()
-                .unwrap_or_else(|| PathBuf::from(DEFAULT_KEY))
-                .with_extension("vkey");
-            std::fs::read_to_string(&default).with_context(|| {
-                format!(
-                    "no --verifier given and {} cannot be read; pass the log's verifier key",
-                    default.display()
-                )
-            })?
-        }
-    };
-    let key = VerifierKey::parse(key_text.trim()).context("invalid verifier key")?;
-    let Some(entry_path) = entry else {
-        bail!(
-            "pass --entry FILE with the entry's exact bytes (from `palisade ledger show INDEX` or an evidence bundle)"
-        );
-    };
-    let mut bytes = std::fs::read(entry_path)
-        .with_context(|| format!("cannot read {}", entry_path.display()))?;
-    while bytes.last() == Some(&b'\n') {
-        bytes.pop();
-    }
-    receipt
-        .verify_ledger_entry(&bytes, std::slice::from_ref(&key))
-        .context("the receipt does not prove this entry")?;
-    let checkpoint = &receipt.checkpoint.checkpoint;
-    if out.json() {
-        out.print_json(&json!({
-            "ok": true,
-            "index": receipt.index,
-            "size": checkpoint.size,
-            "origin": checkpoint.origin,
-        }))?;
-    } else {
-        out.line(format!(
-            "ok: entry {} is in {} at size {}, signed by {}",
-            receipt.index,
-            checkpoint.origin,
-            checkpoint.size,
-            key.name()
-        ))?;
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-/// `verify-bundle`: offline, with nothing but the bundle's files.
-fn verify_bundle_dir(dir: &Path, out: &Output) -> anyhow::Result<ExitCode> {
-    let read = |name: &str| {
-        std::fs::read_to_string(dir.join(name))
-            .with_context(|| format!("the bundle lacks {name} (in {})", dir.display()))
-    };
-    let (entries, proofs, checkpoint, key) = (
-        read("entries.jsonl")?,
-        read("proofs.jsonl")?,
-        read("checkpoint")?,
-        read("log.vkey")?,
-    );
-    match verify_bundle(&entries, &proofs, &checkpoint, &key) {
-        Ok((cp, count)) => {
-            if out.json() {
-                out.print_json(&json!({"ok": true, "entries": count, "origin": cp.origin, "size": cp.size, "root": b64(&cp.root)}))?;
-            } else {
-                out.line(format!(
-                    "ok: {count} entries proven in {} at size {} (root {})",
-                    cp.origin,
-                    cp.size,
-                    b64(&cp.root)
-                ))?;
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-        Err(e) => {
-            if out.json() {
-                out.print_json(
-                    &json!({"ok": false, "file": e.file, "line": e.line, "error": e.message}),
-                )?;
-            } else {
-                out.line(format!("FAILED: {}/{e}", dir.display()))?;
-            }
-            Ok(ExitCode::from(1))
-        }
-    }
-}
-
 fn bundle_readme(origin: &str, count: u64) -> String {
     format!(
         "# Evidence bundle of {origin}\n\n\
@@ -801,9 +706,9 @@ fn bundle_readme(origin: &str, count: u64) -> String {
          - `entries.jsonl`: one entry a line, exactly the bytes the log hashed\n  (RFC 8785 canonical JSON). Leaf hash = SHA-256(0x00 || line).\n\
          - `proofs.jsonl`: for each line of entries.jsonl, `{{\"index\", \"proof\"}}`,\n  an RFC 9162 inclusion proof (base64 hashes) against the checkpoint.\n\
          - `checkpoint`: the log's signed checkpoint (C2SP tlog-checkpoint in a\n  signed note): origin, tree size, base64 root hash, Ed25519 signature.\n\
-         - `log.vkey`: the log's verifier key (C2SP signed-note form).\n\n\
-         Check it with nothing else: `palisade ledger verify-bundle <dir>`, or any\n\
-         RFC 6962 implementation: recompute each leaf hash, walk its proof to the\n\
-         checkpoint's root, and verify the checkpoint's signature with log.vkey.\n"
+         - `log.vkey`: the verifier key the log claims (C2SP signed-note form). Do not\n  trust it: compare it with the key the log publishes (its model's org.log_key).\n\n\
+         Check it with the published key: `palisade ledger verify-bundle <dir> --verifier KEY`,\n\
+         or any RFC 6962 implementation: recompute each leaf hash, walk its proof to the\n\
+         checkpoint's root, and verify the checkpoint's signature with the published key.\n"
     )
 }

@@ -15,7 +15,26 @@ struct Log {
 }
 
 impl Log {
+    /// A log with a fresh key, whose model (a copy of the acme example) publishes
+    /// that key as `org.log_key`, so the `verify*` commands have a key to pin.
     fn new() -> Self {
+        let log = Self::unpinned();
+        let vkey = log.vkey();
+        let model = log.dir.path().join("palisade.toml");
+        let text = std::fs::read_to_string(&log.model).unwrap().replacen(
+            "log_name = \"acme.example/palisade\"\n",
+            &format!("log_name = \"acme.example/palisade\"\nlog_key = \"{vkey}\"\n"),
+            1,
+        );
+        std::fs::write(&model, text).unwrap();
+        Log {
+            model: model.to_str().unwrap().to_owned(),
+            ..log
+        }
+    }
+
+    /// A log whose model (the acme example) publishes no key.
+    fn unpinned() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let model = root()
             .join("examples/acme/palisade.toml")
@@ -26,6 +45,18 @@ impl Log {
         let run = log.run(&["keygen"]);
         assert_eq!(run.code, 0, "{}", run.stderr);
         log
+    }
+
+    /// The log's verifier key text.
+    fn vkey(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join(".palisade/ledger.vkey"))
+            .unwrap()
+            .trim()
+            .to_owned()
+    }
+
+    fn write(&self, name: &str, bytes: impl AsRef<[u8]>) {
+        std::fs::write(self.dir.path().join(name), bytes).unwrap();
     }
 
     fn run(&self, args: &[&str]) -> crate::Run {
@@ -98,11 +129,11 @@ fn append_prove_and_verify_a_receipt_offline() {
     let show = log.run(&["show", "2"]);
     std::fs::write(log.dir.path().join("e2.json"), show.stdout.trim_end()).unwrap();
     let bad = log.run(&["verify-receipt", "r3.txt", "--entry", "e2.json"]);
-    assert_eq!(bad.code, 2);
+    assert_eq!(bad.code, 1, "{}{}", bad.stdout, bad.stderr);
     assert!(
-        bad.stderr.contains("does not prove this entry"),
+        bad.stdout.contains("does not prove this entry"),
         "{}",
-        bad.stderr
+        bad.stdout
     );
     let tail = log.run(&["tail", "-n", "2", "--format", "json"]);
     let v: Value = serde_json::from_str(&tail.stdout).unwrap();
@@ -263,23 +294,9 @@ fn regression_verify_receipt_takes_verifier_without_clashing_with_key() {
         assert_eq!(ok.code, 0, "{}{}", ok.stdout, ok.stderr);
         assert!(ok.stdout.starts_with("ok: entry 0"), "{}", ok.stdout);
     }
-    // Without --verifier, the key next to the signing key is used; a missing one is named.
-    let missing = log.run(&[
-        "verify-receipt",
-        "r0.txt",
-        "--entry",
-        "e0.json",
-        "--key",
-        "x.key",
-    ]);
-    assert_eq!(missing.code, 2);
-    assert!(
-        missing
-            .stderr
-            .contains("no --verifier given and x.vkey cannot be read"),
-        "{}",
-        missing.stderr
-    );
+    // Without --verifier, the model's org.log_key is pinned.
+    let pinned = log.run(&["verify-receipt", "r0.txt", "--entry", "e0.json"]);
+    assert_eq!(pinned.code, 0, "{}{}", pinned.stdout, pinned.stderr);
 }
 
 /// Appends `n` entries, alternating between two kinds, each with data `{"n":i}`.
@@ -472,4 +489,253 @@ fn human_output_of_tail_show_and_verify() {
     let verify = log.run(&["verify"]);
     assert_eq!(verify.code, 1, "{}{}", verify.stdout, verify.stderr);
     insta::assert_snapshot!("verify_tampered", filter_run_dependent(&verify.stdout));
+}
+
+/// A wrong entry, a bad signature, a bad proof or an altered bundle is tampering
+/// (exit 1, as docs/ledger.md promises); a wrong entry for a receipt gave 2.
+#[test]
+fn regression_verify_commands_exit_1_for_tampering_and_2_only_when_they_cannot_run() {
+    let log = Log::new();
+    append_alternating(&log, 4);
+    assert_eq!(log.run(&["prove", "1", "-o", "r1.txt"]).code, 0);
+    log.write("e1.json", log.run(&["show", "1"]).stdout);
+    log.write("e2.json", log.run(&["show", "2"]).stdout);
+    let ok = log.run(&["verify-receipt", "r1.txt", "--entry", "e1.json"]);
+    assert_eq!(ok.code, 0, "{}{}", ok.stdout, ok.stderr);
+
+    let wrong_entry = log.run(&["verify-receipt", "r1.txt", "--entry", "e2.json"]);
+    assert_eq!(wrong_entry.code, 1, "{}", wrong_entry.stderr);
+    let receipt = std::fs::read_to_string(log.dir.path().join("r1.txt")).unwrap();
+    let sig_at = receipt.rfind(' ').unwrap() + 5;
+    let mut bad_sig = receipt.clone().into_bytes();
+    bad_sig[sig_at] = if bad_sig[sig_at] == b'A' { b'B' } else { b'A' };
+    log.write("bad-sig.txt", bad_sig);
+    let run = log.run(&["verify-receipt", "bad-sig.txt", "--entry", "e1.json"]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    let proof_line = receipt.lines().nth(2).unwrap();
+    let bad_proof = receipt.replacen(proof_line, &format!("{}=", "A".repeat(43)), 1);
+    log.write("bad-proof.txt", bad_proof);
+    let run = log.run(&["verify-receipt", "bad-proof.txt", "--entry", "e1.json"]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+
+    // Could not run: a missing file, or no key to pin.
+    let run = log.run(&["verify-receipt", "nope.txt", "--entry", "e1.json"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    let run = log.run(&["verify-note", "nope.txt"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+}
+
+/// `verify-bundle`, `verify-receipt` and `verify` trusted the key the data carried
+/// (or one at hand); now they pin `--verifier` or the model's `org.log_key`, and
+/// refuse to run with neither.
+#[test]
+fn regression_verify_bundle_does_not_trust_the_key_inside_the_bundle() {
+    let log = Log::new();
+    append_alternating(&log, 6);
+    let export = [
+        "export",
+        "--since",
+        "2000-01-01",
+        "--until",
+        "2100-01-01",
+        "-o",
+    ];
+    let run = log.run(&[&export[..], &["bundle"]].concat());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let ok = log.run(&["verify-bundle", "bundle"]);
+    assert_eq!(ok.code, 0, "{}{}", ok.stdout, ok.stderr);
+    let key_label = log.vkey().rsplit_once('+').unwrap().0.to_owned();
+    assert!(
+        ok.stdout.contains(&format!("signed by {key_label}")),
+        "{}",
+        ok.stdout
+    );
+    assert!(ok.stdout.contains("acme.example/palisade"), "{}", ok.stdout);
+
+    // Someone rewrites the whole bundle and re-signs it with a key of their own,
+    // shipping that key as log.vkey: it does not pass against the pinned key.
+    let forger = Log::unpinned();
+    let run = forger.run(&["append", "--kind", "gate.verdict", "--subject", "x"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let forged = log.dir.path().join("forged");
+    let run = forger.run(&[&export[..], &[forged.to_str().unwrap()]].concat());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let bad = log.run(&["verify-bundle", "forged"]);
+    assert_eq!(bad.code, 1, "{}{}", bad.stdout, bad.stderr);
+    assert!(bad.stdout.contains("FAILED"), "{}", bad.stdout);
+
+    // The genuine bundle with a swapped log.vkey still verifies against the pinned
+    // key, and the swap is reported.
+    std::fs::copy(
+        forged.join("log.vkey"),
+        log.dir.path().join("bundle/log.vkey"),
+    )
+    .unwrap();
+    let swapped = log.run(&["verify-bundle", "bundle"]);
+    assert_eq!(swapped.code, 0, "{}{}", swapped.stdout, swapped.stderr);
+    assert!(
+        swapped.stderr.contains("not the pinned key"),
+        "{}",
+        swapped.stderr
+    );
+
+    // With nothing pinned, every verify command refuses, saying how to pin.
+    let unpinned = Log::unpinned();
+    std::fs::create_dir_all(unpinned.dir.path().join("bundle")).unwrap();
+    for name in ["entries.jsonl", "proofs.jsonl", "checkpoint", "log.vkey"] {
+        std::fs::copy(
+            log.dir.path().join("bundle").join(name),
+            unpinned.dir.path().join("bundle").join(name),
+        )
+        .unwrap();
+    }
+    for args in [&["verify-bundle", "bundle"][..], &["verify"][..]] {
+        let run = unpinned.run(args);
+        assert_eq!(run.code, 2, "{args:?}: {}{}", run.stdout, run.stderr);
+        assert!(
+            run.stderr.contains("--verifier") && run.stderr.contains("org.log_key"),
+            "{}",
+            run.stderr
+        );
+    }
+    // --verifier pins a key without the model.
+    let vkey_file = log.dir.path().join(".palisade/ledger.vkey");
+    let run = unpinned.run(&[
+        "verify-bundle",
+        "bundle",
+        "--verifier",
+        vkey_file.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    // `verify` of a log signed with another key than the pinned one fails.
+    let run = unpinned.run(&["append", "--kind", "k", "--subject", "s"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(unpinned.run(&["checkpoint"]).code, 0);
+    let run = unpinned.run(&["verify", "--verifier", vkey_file.to_str().unwrap()]);
+    assert_ne!(run.code, 0, "{}{}", run.stdout, run.stderr);
+}
+
+/// A file saved with a newline after the entry is fine, but all trailing newlines
+/// were stripped, so an entry ending in newlines could be "proven" by another file.
+#[test]
+fn regression_verify_receipt_strips_at_most_one_trailing_newline() {
+    let log = Log::new();
+    append_alternating(&log, 3);
+    assert_eq!(log.run(&["prove", "1", "-o", "r1.txt"]).code, 0);
+    let entry = log.run(&["show", "1"]).stdout;
+    let entry = entry.trim_end_matches('\n');
+    log.write("one.json", format!("{entry}\n"));
+    log.write("none.json", entry);
+    log.write("two.json", format!("{entry}\n\n"));
+    for (file, code) in [("one.json", 0), ("none.json", 0), ("two.json", 1)] {
+        let run = log.run(&["verify-receipt", "r1.txt", "--entry", file]);
+        assert_eq!(run.code, code, "{file}: {}{}", run.stdout, run.stderr);
+    }
+    // --raw hashes the file exactly: the entry without a newline.
+    let run = log.run(&["verify-receipt", "r1.txt", "--entry", "none.json", "--raw"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let run = log.run(&["verify-receipt", "r1.txt", "--entry", "one.json", "--raw"]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+}
+
+#[test]
+fn verify_note_checks_the_tessera_logs_checkpoints_and_refuses_a_damaged_one() {
+    let Some(dir) = palisade_test_support::testdata("tlog-tiles/tessera") else {
+        return;
+    };
+    let log = Log::new();
+    let vkey = dir.join("log.vkey");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(dir.join("log")).unwrap() {
+        let path = entry.unwrap().path();
+        if !path
+            .file_name()
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .starts_with("checkpoint")
+        {
+            continue;
+        }
+        let run = log.run(&[
+            "verify-note",
+            path.to_str().unwrap(),
+            "--verifier",
+            vkey.to_str().unwrap(),
+        ]);
+        assert_eq!(
+            run.code,
+            0,
+            "{}: {}{}",
+            path.display(),
+            run.stdout,
+            run.stderr
+        );
+        assert!(
+            run.stdout.starts_with("ok: example.com/log/testdata")
+                && run.stdout.contains("example.com/log/testdata+33d7b496"),
+            "{}",
+            run.stdout
+        );
+        checked += 1;
+    }
+    // checkpoint and checkpoint.0 to checkpoint.15
+    assert_eq!(checked, 17);
+    let text = std::fs::read_to_string(dir.join("log/checkpoint")).unwrap();
+    let size = text.lines().nth(1).unwrap();
+    log.write(
+        "damaged",
+        text.replacen(&format!("\n{size}\n"), &format!("\n{size}0\n"), 1),
+    );
+    let run = log.run(&[
+        "verify-note",
+        "damaged",
+        "--verifier",
+        vkey.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    // Our own log's key does not vouch for another log's note.
+    let run = log.run(&["verify-note", dir.join("log/checkpoint").to_str().unwrap()]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+}
+
+#[test]
+fn verify_consistency_of_two_checkpoints_with_a_proof_file_or_the_store() {
+    let log = Log::new();
+    append_alternating(&log, 5);
+    log.write("old.txt", log.run(&["checkpoint"]).stdout);
+    append_alternating(&log, 2);
+    log.write("new.txt", log.run(&["checkpoint"]).stdout);
+    let proof = log.run(&["consistency", "5", "--to", "7"]);
+    assert_eq!(proof.code, 0, "{}", proof.stderr);
+    log.write("proof.txt", &proof.stdout);
+    for extra in [&["--proof", "proof.txt"][..], &[][..]] {
+        let run = log.run(&[&["verify-consistency", "old.txt", "new.txt"][..], extra].concat());
+        assert_eq!(run.code, 0, "{extra:?}: {}{}", run.stdout, run.stderr);
+        assert!(
+            run.stdout
+                .starts_with("ok: acme.example/palisade at size 7 extends size 5"),
+            "{}",
+            run.stdout
+        );
+    }
+    let mut bad = proof.stdout.into_bytes();
+    bad[0] = if bad[0] == b'A' { b'B' } else { b'A' };
+    log.write("bad.txt", bad);
+    let run = log.run(&[
+        "verify-consistency",
+        "old.txt",
+        "new.txt",
+        "--proof",
+        "bad.txt",
+    ]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    let run = log.run(&[
+        "verify-consistency",
+        "new.txt",
+        "old.txt",
+        "--proof",
+        "proof.txt",
+    ]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
 }

@@ -1,0 +1,186 @@
+//! Pinned trust: which keys a verifier accepts a log's checkpoints from, and
+//! how many witnesses must have cosigned them.
+//!
+//! **For:** checking a signed checkpoint of any log (ours or another's)
+//! against keys the auditor obtained out of band, never against a key that
+//! travels with the data being checked; and checking that two such
+//! checkpoints are consistent ([`verify_consistency`]), with a proof in the
+//! text form C2SP `tlog-proof` and Go's `tlog` use (one base64 hash a line).
+//!
+//! **Not for:** finding the keys. Where they come from (a command-line
+//! flag, the model's `org.log_key`) is the caller's business.
+
+use crate::b64::{self, DecodeArrayError};
+use crate::checkpoint::{CheckpointError, SignedCheckpoint};
+use crate::cosignature::{self, CosignatureError};
+use crate::merkle::{self, Hash, ProofError};
+use crate::note::VerifierKey;
+
+/// Why a checkpoint is not trusted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TrustError {
+    /// The checkpoint is malformed, or no pinned key signed it validly.
+    #[error(transparent)]
+    Checkpoint(#[from] CheckpointError),
+    /// A pinned witness's cosignature is malformed or does not verify.
+    #[error(transparent)]
+    Cosignature(#[from] CosignatureError),
+    /// Too few of the pinned witnesses cosigned.
+    #[error(
+        "{found} of the {needed} witness cosignatures required{}",
+        if .cosigned.is_empty() { String::new() } else { format!(" (cosigned by: {})", .cosigned.join(", ")) }
+    )]
+    Witnesses {
+        /// How many were required.
+        needed: usize,
+        /// How many valid ones there are.
+        found: usize,
+        /// The names of the witnesses that did cosign.
+        cosigned: Vec<String>,
+    },
+    /// The two checkpoints are of different logs.
+    #[error("the checkpoints are of different logs: {old:?} and {new:?}")]
+    OriginsDiffer {
+        /// The older checkpoint's origin.
+        old: String,
+        /// The newer checkpoint's origin.
+        new: String,
+    },
+    /// The consistency proof does not hold.
+    #[error("the consistency proof from size {size1} to {size2} does not verify: {source}")]
+    Consistency {
+        /// The older size.
+        size1: u64,
+        /// The newer size.
+        size2: u64,
+        /// Why.
+        #[source]
+        source: ProofError,
+    },
+}
+
+/// The keys and witnesses a checkpoint must satisfy.
+#[derive(Debug, Clone, Default)]
+pub struct TrustPolicy {
+    /// The log's keys, pinned out of band: a checkpoint needs a valid
+    /// signature by at least one.
+    pub log_keys: Vec<VerifierKey>,
+    /// The origin the checkpoint must have; `None` accepts any.
+    pub origin: Option<String>,
+    /// Witness keys (`cosignature/v1`) whose cosignatures count.
+    pub witnesses: Vec<VerifierKey>,
+    /// How many distinct `witnesses` must have validly cosigned.
+    pub min_witnesses: usize,
+}
+
+/// What a trusted checkpoint was verified with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Trusted {
+    /// The pinned log keys that signed it.
+    pub signers: Vec<VerifierKey>,
+    /// The pinned witnesses that cosigned it, with their times.
+    pub witnesses: Vec<(VerifierKey, u64)>,
+}
+
+impl TrustPolicy {
+    /// Checks a signed checkpoint: a valid signature by a pinned log key,
+    /// the origin, and enough valid cosignatures by pinned witnesses.
+    pub fn check(&self, signed: &SignedCheckpoint) -> Result<Trusted, TrustError> {
+        let signers = signed.verify(&self.log_keys)?;
+        if let Some(origin) = &self.origin {
+            signed.check_origin(origin)?;
+        }
+        let witnesses = cosignature::verify_cosignatures(&signed.note, &self.witnesses)?;
+        if witnesses.len() < self.min_witnesses {
+            return Err(TrustError::Witnesses {
+                needed: self.min_witnesses,
+                found: witnesses.len(),
+                cosigned: witnesses.iter().map(|(k, _)| k.name().to_owned()).collect(),
+            });
+        }
+        Ok(Trusted {
+            signers: signers.into_iter().cloned().collect(),
+            witnesses: witnesses.into_iter().map(|(k, t)| (k.clone(), t)).collect(),
+        })
+    }
+}
+
+/// Checks that `new` extends `old`: both are of the same log and the proof
+/// takes the older tree to the newer one. The checkpoints' signatures are
+/// the caller's to check first ([`TrustPolicy::check`]).
+pub fn verify_consistency(
+    old: &SignedCheckpoint,
+    new: &SignedCheckpoint,
+    proof: &[Hash],
+) -> Result<(), TrustError> {
+    let (old, new) = (&old.checkpoint, &new.checkpoint);
+    if old.origin != new.origin {
+        return Err(TrustError::OriginsDiffer {
+            old: old.origin.clone(),
+            new: new.origin.clone(),
+        });
+    }
+    merkle::verify_consistency(old.size, new.size, &old.root, &new.root, proof).map_err(|source| {
+        TrustError::Consistency {
+            size1: old.size,
+            size2: new.size,
+            source,
+        }
+    })
+}
+
+/// A proof file that does not parse.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}: {reason}")]
+#[non_exhaustive]
+pub struct ProofFileError {
+    /// The line, from 1.
+    pub line: usize,
+    /// What is wrong with it.
+    pub reason: String,
+}
+
+/// The most hashes a proof file may hold: two per level of a 2^64-leaf tree.
+pub const MAX_PROOF_FILE_HASHES: usize = 128;
+
+/// Parses a proof as text: one canonical base64 hash a line, each line
+/// ending in a newline; an empty text is the empty proof.
+pub fn parse_proof_lines(text: &str) -> Result<Vec<Hash>, ProofFileError> {
+    let mut hashes = Vec::new();
+    if text.is_empty() {
+        return Ok(hashes);
+    }
+    let Some(body) = text.strip_suffix('\n') else {
+        return Err(ProofFileError {
+            line: text.matches('\n').count() + 1,
+            reason: "the last line must end with a newline".to_owned(),
+        });
+    };
+    for (i, line) in body.split('\n').enumerate() {
+        let number = i + 1;
+        if hashes.len() == MAX_PROOF_FILE_HASHES {
+            return Err(ProofFileError {
+                line: number,
+                reason: format!("more than {MAX_PROOF_FILE_HASHES} hashes"),
+            });
+        }
+        let hash = b64::decode_array::<32>(line).map_err(|e| ProofFileError {
+            line: number,
+            reason: match e {
+                DecodeArrayError::Base64 => "not a base64 hash".to_owned(),
+                DecodeArrayError::Length(len) => format!("the hash is {len} bytes long, not 32"),
+            },
+        })?;
+        hashes.push(hash);
+    }
+    Ok(hashes)
+}
+
+/// A proof as text: one base64 hash a line, as [`parse_proof_lines`] reads it.
+pub fn format_proof_lines(proof: &[Hash]) -> String {
+    proof
+        .iter()
+        .map(|h| format!("{}\n", b64::encode(h)))
+        .collect()
+}
