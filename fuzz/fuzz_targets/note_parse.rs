@@ -3,6 +3,10 @@
 //! exactly the bytes it was read from, and the model's key parser (what
 //! `check` runs) and the ledger's agree on every key text.
 //!
+//! A note that does not parse says so with a line inside the input, and
+//! verification of one that does (with unknown keys' unreadable lines, too
+//! many signatures, keys sharing only a name or an id) never panics.
+//!
 //! Inputs starting with an odd byte replace one line of a valid cosigned
 //! checkpoint note instead, so the fuzzer reaches every line's parser
 //! without a seed corpus.
@@ -14,7 +18,7 @@ use libfuzzer_sys::fuzz_target;
 use palisade_ledger::checkpoint::{Checkpoint, SignedCheckpoint};
 use palisade_ledger::cosignature::{Cosignature, verify_cosignatures};
 use palisade_ledger::merkle::leaf_hash;
-use palisade_ledger::note::{Algorithm, Note, SignerKey, VerifierKey};
+use palisade_ledger::note::{Algorithm, Note, NoteError, SignerKey, VerifierKey};
 
 struct Fixture {
     keys: Vec<VerifierKey>,
@@ -44,9 +48,39 @@ static FIXTURE: LazyLock<Fixture> = LazyLock::new(|| {
     }
 });
 
+/// The line a parse error names, if it names one.
+fn error_line(e: &NoteError) -> Option<usize> {
+    match e {
+        NoteError::InvalidUtf8 { line }
+        | NoteError::ControlCharacter { line, .. }
+        | NoteError::NoSignatures { line }
+        | NoteError::SignatureNotTerminated { line }
+        | NoteError::SignaturePrefix { line }
+        | NoteError::SignatureName { line, .. }
+        | NoteError::SignatureFields { line }
+        | NoteError::SignatureBase64 { line }
+        | NoteError::SignatureTooShort { line, .. }
+        | NoteError::TooManySignatures { line, .. }
+        | NoteError::InvalidSignature { line, .. } => Some(*line),
+        _ => None,
+    }
+}
+
 fn check(data: &[u8]) {
     let fixture = &*FIXTURE;
-    if let Ok(note) = Note::parse(data) {
+    let lines = data.iter().filter(|&&b| b == b'\n').count() + 1;
+    let parsed = Note::parse(data);
+    if let Err(e) = &parsed {
+        if let Some(line) = error_line(e) {
+            assert!((1..=lines).contains(&line), "{e} in {lines} lines");
+        }
+    }
+    if let Ok(note) = parsed {
+        if let Err(e) = note.verify(&fixture.keys) {
+            if let Some(line) = error_line(&e) {
+                assert!((1..=lines).contains(&line), "{e} in {lines} lines");
+            }
+        }
         let text = note.to_string();
         assert_eq!(
             text.as_bytes(),

@@ -4,7 +4,9 @@
 //!   tree, on the same entries in the same run;
 //! - `leaf_hash` throughput against raw SHA-256 of the same bytes;
 //! - at 10,000,000 leaves: inclusion proof verification, and proof planning
-//!   plus assembly from an in-memory map of perfect nodes.
+//!   plus assembly from an in-memory map of perfect nodes;
+//! - verifying a foreign log's signed checkpoint (a key rotation's two
+//!   signatures and a witness's cosignature) against a pinned key, from its bytes.
 //!
 //! `cargo bench -p palisade-ledger --bench ledger`
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -219,6 +221,48 @@ mod ten_million {
             k = (k + 1) % tree.earlier.len();
             let plan = consistency_proof_plan(tree.earlier[k], tree.size).unwrap();
             black_box(plan.assemble_from_map(&tree.nodes).unwrap())
+        });
+    }
+}
+
+/// A checkpoint of another log, as an auditor receives it: bytes to parse and
+/// verify against the pinned key, with an unknown key's signature (the log's
+/// next key) and a witness's cosignature to skip.
+mod foreign_checkpoint {
+    use super::*;
+    use palisade_ledger::Cosignature;
+    use palisade_ledger::checkpoint::{Checkpoint, SignedCheckpoint};
+    use palisade_ledger::note::{Algorithm, SignerKey};
+    use palisade_ledger::trust::TrustPolicy;
+
+    static NOTE: LazyLock<(Vec<u8>, TrustPolicy)> = LazyLock::new(|| {
+        let key = SignerKey::from_seed("foreign.example/log", [3; 32]).unwrap();
+        let next = SignerKey::from_seed("foreign.example/log", [4; 32]).unwrap();
+        let witness =
+            SignerKey::with_algorithm("witness.example", Algorithm::CosignatureV1, [5; 32])
+                .unwrap();
+        let cp = Checkpoint::new("foreign.example/log", 123_456_789, leaf_hash(b"root"));
+        let mut signed = cp.sign(&key).unwrap();
+        signed.note.sign(&next).unwrap();
+        let cosig = Cosignature::sign(&witness, &cp, 1_700_000_000).unwrap();
+        signed
+            .note
+            .add_signature(cosig.to_note_signature())
+            .unwrap();
+        let policy = TrustPolicy {
+            log_keys: vec![key.verifier()],
+            origin: Some("foreign.example/log".into()),
+            ..TrustPolicy::default()
+        };
+        (signed.to_string().into_bytes(), policy)
+    });
+
+    #[divan::bench]
+    fn parse_and_verify(bencher: Bencher) {
+        let (bytes, policy) = &*NOTE;
+        bencher.bench_local(|| {
+            let signed = SignedCheckpoint::parse(black_box(bytes)).unwrap();
+            black_box(policy.check(&signed).unwrap())
         });
     }
 }

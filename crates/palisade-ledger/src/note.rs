@@ -463,6 +463,9 @@ pub struct Note {
     signatures: Vec<NoteSignature>,
     /// The position of each of `signatures` among all signature lines.
     positions: Vec<usize>,
+    /// Each of `signatures`' line as read, when it is not the canonical spelling
+    /// (base64 with non-zero unused bits), so the note prints back to its bytes.
+    spellings: Vec<Option<String>>,
     /// Signature lines that cannot be read, with their positions.
     unreadable: Vec<(usize, UnreadableSignature)>,
 }
@@ -505,6 +508,7 @@ impl Note {
             text,
             signatures: Vec::new(),
             positions: Vec::new(),
+            spellings: Vec::new(),
             unreadable: Vec::new(),
         })
     }
@@ -534,6 +538,7 @@ impl Note {
             text: body.to_owned(),
             signatures: Vec::new(),
             positions: Vec::new(),
+            spellings: Vec::new(),
             unreadable: Vec::new(),
         };
         for (position, (line, sig_line)) in (line..).zip(block.split('\n')).enumerate() {
@@ -545,8 +550,12 @@ impl Note {
             }
             match NoteSignature::parse_line(sig_line, line) {
                 Ok(sig) => {
+                    let canonical = sig.line();
+                    let spelling = (canonical.strip_suffix('\n') != Some(sig_line))
+                        .then(|| sig_line.to_owned());
                     note.signatures.push(sig);
                     note.positions.push(position);
+                    note.spellings.push(spelling);
                 }
                 // The name and the space are there, so the line names a key;
                 // without a key id it is by an unknown key unless the name is known.
@@ -625,6 +634,7 @@ impl Note {
         }
         self.signatures.push(signature);
         self.positions.push(position);
+        self.spellings.push(None);
         Ok(())
     }
 
@@ -696,11 +706,19 @@ impl fmt::Display for Note {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.text)?;
         f.write_str("\n")?;
-        let mut readable = self.signatures.iter().zip(&self.positions).peekable();
+        let mut readable = self
+            .signatures
+            .iter()
+            .zip(&self.positions)
+            .zip(&self.spellings)
+            .peekable();
         let mut unreadable = self.unreadable.iter().peekable();
         for position in 0..self.signature_count() {
-            if let Some((sig, _)) = readable.next_if(|(_, p)| **p == position) {
-                f.write_str(&sig.line())?;
+            if let Some(((sig, _), spelling)) = readable.next_if(|((_, p), _)| **p == position) {
+                match spelling {
+                    Some(text) => writeln!(f, "{text}")?,
+                    None => f.write_str(&sig.line())?,
+                }
             } else if let Some((_, u)) = unreadable.next_if(|(p, _)| *p == position) {
                 writeln!(f, "{}", u.text)?;
             }

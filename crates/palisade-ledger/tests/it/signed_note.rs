@@ -217,6 +217,8 @@ fn regression_an_unknown_keys_lenient_base64_does_not_reject_the_note() {
     let damaged = text.replace(line, &format!("{head} {lenient}"));
     let parsed = Note::parse(damaged.as_bytes()).unwrap();
     assert_eq!(parsed.verify(&[key.verifier()]).unwrap().len(), 1);
+    // It prints back as it was spelt.
+    assert_eq!(parsed.to_string(), damaged);
     // The same spelling by the known key is read as Go reads it: the same bytes.
     assert_eq!(parsed.signatures()[1].key_id, stranger.key_id());
 }
