@@ -174,3 +174,85 @@ fn go_verifies_tesseras_tiled_log_as_the_reference_for_our_reader() {
     assert!(ok, "{said}");
     assert!(said.contains("15 entries"), "{said}");
 }
+
+#[test]
+fn go_verifies_our_tiles_before_and_after_they_grow_and_rejects_damaged_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(bin) = go_verifier(dir.path()) else {
+        return;
+    };
+    let model = root().join("examples/acme/palisade.toml");
+    let model = model.to_str().unwrap();
+    // 600 entries: two full level-0 tiles, a partial one, and level-1 hashes.
+    let vkey = log_with_entries(dir.path(), 600);
+    let tiles = dir.path().join("tiles");
+    let export = palisade(
+        dir.path(),
+        &[
+            "ledger",
+            "export-tiles",
+            tiles.to_str().unwrap(),
+            "--model",
+            model,
+        ],
+    );
+    assert_eq!(export.code, 0, "{}", export.stderr);
+    let (ok, said) = run(&bin, "tiles", &[&vkey, &tiles]);
+    assert!(ok, "Go refused our tiles: {said}");
+    assert!(said.contains("acme.example/palisade 600 entries"), "{said}");
+
+    // Grown: more entries, exported again over the same directory.
+    let more: String = (0..70)
+        .map(|i| format!("{{\"kind\":\"test.entry\",\"subject\":\"m{i}\",\"actor\":\"tester\",\"data\":{{}}}}\n"))
+        .collect();
+    std::fs::write(dir.path().join("more.jsonl"), more).unwrap();
+    let append = palisade(
+        dir.path(),
+        &[
+            "ledger",
+            "append",
+            "--model",
+            model,
+            "--from",
+            "more.jsonl",
+            "--batch",
+            "100",
+        ],
+    );
+    assert_eq!(append.code, 0, "{}", append.stderr);
+    let export = palisade(
+        dir.path(),
+        &[
+            "ledger",
+            "export-tiles",
+            tiles.to_str().unwrap(),
+            "--model",
+            model,
+        ],
+    );
+    assert_eq!(export.code, 0, "{}", export.stderr);
+    let (ok, said) = run(&bin, "tiles", &[&vkey, &tiles]);
+    assert!(
+        ok && said.contains(" 670 entries"),
+        "Go refused our grown tiles: {said}"
+    );
+
+    // One byte changed in an entry bundle: its leaf no longer matches.
+    let bundle = tiles.join("tile/entries/000");
+    let mut bytes = std::fs::read(&bundle).unwrap();
+    let last = bytes.len() - 2;
+    bytes[last] ^= 0x01;
+    std::fs::write(&bundle, &bytes).unwrap();
+    let (ok, said) = run(&bin, "tiles", &[&vkey, &tiles]);
+    assert!(!ok, "Go accepted a damaged entry bundle: {said}");
+    bytes[last] ^= 0x01;
+    std::fs::write(&bundle, &bytes).unwrap();
+
+    // One hash tile changed: it no longer hashes up to the signed root.
+    let tile = tiles.join("tile/0/001");
+    let mut bytes = std::fs::read(&tile).unwrap();
+    bytes[0] ^= 0x80;
+    std::fs::write(&tile, &bytes).unwrap();
+    let (ok, said) = run(&bin, "tiles", &[&vkey, &tiles]);
+    assert!(!ok, "Go accepted a damaged hash tile: {said}");
+}
