@@ -112,6 +112,7 @@ pub fn encode_entry_bundle<'a>(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -273,7 +273,7 @@ impl Export<'_> {
                 let path = tile_path(level, t, width);
                 let is_last = t + 1 == tile_count(count);
                 let write = self.needs(&path)?;
-                if !write && !(is_last && width < TILE_WIDTH) {
+                if !(write || (is_last && width < TILE_WIDTH)) {
                     continue;
                 }
                 let hashes = self

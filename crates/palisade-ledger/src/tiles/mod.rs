@@ -164,6 +164,7 @@ pub(crate) fn root_from_partials(partials: &[Vec<Hash>]) -> Option<Hash> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::merkle::{MemoryTree, leaf_hash};
