@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::io;
 
 use jiff::Timestamp;
-use palisade_store::StoreError;
+use palisade_store::{LedgerEntryRun, LedgerRow, StoreError};
 
 use super::codec::{encode_entry_bundle, encode_hash_tile};
 use super::{
@@ -23,9 +23,6 @@ use crate::b64;
 use crate::checkpoint::SignedCheckpoint;
 use crate::ledger::{Ledger, LedgerError};
 use crate::merkle::{EMPTY_ROOT, Hash, leaf_hash, verify_consistency};
-
-/// Entries read from the store per query: whole tiles, about 2 MB.
-const ENTRIES_PER_READ: u64 = 32 * TILE_WIDTH;
 
 /// What an export did.
 #[derive(Debug, Clone)]
@@ -204,8 +201,6 @@ impl Export<'_> {
     /// Writes every missing tile, level by level, and returns the root they make.
     async fn tiles(&mut self) -> Result<Hash, ExportError> {
         let size = self.size;
-        // The roots of the full tiles built at the level below, by tile index.
-        let mut built: HashMap<u64, Hash> = HashMap::new();
         let mut partials: Vec<Vec<Hash>> = Vec::new();
 
         // Level 0: entry bundles and leaf hashes, from the entries.
@@ -218,42 +213,47 @@ impl Export<'_> {
                 todo.push((t, tile, bundle));
             }
         }
-        let mut last_built = None;
-        for group in todo.chunk_by(|a, b| b.0 == a.0 + 1 && b.0 % 32 != 0) {
+        // The store is read here while a thread hashes, checks and writes what was
+        // read before: the two take about as long, and there are two cores for them.
+        let (send, receive) = std::sync::mpsc::sync_channel::<Chunk>(2);
+        let writer = {
+            let dir = self.dir.clone();
+            let incremental = self.incremental;
+            std::thread::spawn(move || write_level0(&dir, incremental, &receive))
+        };
+        let mut read_error = None;
+        'read: for group in todo.chunk_by(|a, b| b.0 == a.0 + 1 && b.0 % 32 != 0) {
             let from = group[0].0 * TILE_WIDTH;
             let to = ((group[group.len() - 1].0 + 1) * TILE_WIDTH).min(size);
-            for chunk_from in (from..to).step_by(ENTRIES_PER_READ as usize) {
-                let chunk_to = (chunk_from + ENTRIES_PER_READ).min(to);
-                let entries = self.entries(chunk_from, chunk_to).await?;
-                for (k, tile_entries) in entries.chunks(TILE_WIDTH as usize).enumerate() {
-                    let t = chunk_from / TILE_WIDTH + k as u64;
-                    let Some(&(_, tile, bundle)) = group.iter().find(|g| g.0 == t) else {
-                        continue;
+            match self.entries(from, to).await {
+                Ok(rows) => {
+                    let chunk = Chunk {
+                        from,
+                        rows,
+                        tiles: group.to_vec(),
                     };
-                    let width = tile_entries.len() as u64;
-                    let leaves: Vec<Hash> = tile_entries.iter().map(|(_, h)| *h).collect();
-                    if bundle {
-                        let bytes = encode_entry_bundle(tile_entries.iter().map(|(e, _)| &e[..]))
-                            .map_err(|i| {
-                                ExportError::Inconsistent(format!(
-                                    "entry {} is {} bytes long, more than an entry bundle can hold (65,535)",
-                                    t * TILE_WIDTH + i as u64,
-                                    tile_entries[i].0.len()
-                                ))
-                            })?;
-                        self.write(&entries_path(t, width), &bytes, width)?;
+                    if send.send(chunk).is_err() {
+                        break 'read; // The writer failed: its error is the one to report.
                     }
-                    if tile {
-                        self.write(&tile_path(0, t, width), &encode_hash_tile(&leaves), width)?;
-                    }
-                    if width == TILE_WIDTH {
-                        built.insert(t, subtree_root(&leaves));
-                    } else {
-                        last_built = Some(leaves);
-                    }
+                }
+                Err(e) => {
+                    read_error = Some(e);
+                    break 'read;
                 }
             }
         }
+        drop(send);
+        let level0 = writer
+            .join()
+            .map_err(|_| ExportError::Inconsistent("the tile writer panicked".into()))??;
+        if let Some(e) = read_error {
+            return Err(e);
+        }
+        self.written += level0.written;
+        self.completed.extend(level0.completed);
+        // The roots of the full tiles built at the level below, by tile index.
+        let mut built = level0.roots;
+        let last_built = level0.last;
         partials.push(match last_built {
             Some(leaves) => leaves,
             None => {
@@ -295,46 +295,30 @@ impl Export<'_> {
         Ok(root_from_partials(&partials).unwrap_or(EMPTY_ROOT))
     }
 
-    /// Entries `from..to`: their bytes and leaf hashes, computed from the bytes
-    /// and checked against the stored ones.
-    async fn entries(&self, from: u64, to: u64) -> Result<Vec<(Vec<u8>, Hash)>, ExportError> {
+    /// Entries `from..to` as read: a packed run, or rows when the run does not
+    /// unpack cleanly (then a gap is named).
+    async fn entries(&self, from: u64, to: u64) -> Result<Rows, ExportError> {
         let store = self.ledger.store();
         let run = store.ledger_entry_run(from, to).await?;
-        let rows: Vec<(u64, Vec<u8>, Hash)> = match run.rows() {
-            Some(rows) => rows
-                .iter()
-                .map(|r| (r.idx, r.entry.to_vec(), *r.leaf_hash))
-                .collect(),
-            None => store
-                .ledger_entries(from, to)
-                .await?
-                .into_iter()
-                .map(|r| (r.idx, r.entry, r.leaf_hash))
-                .collect(),
-        };
-        let mut out = Vec::with_capacity(rows.len());
-        for (i, (idx, entry, stored)) in rows.into_iter().enumerate() {
-            let expected = from + i as u64;
-            if idx != expected {
-                return Err(ExportError::Inconsistent(format!(
-                    "entry {expected} is missing from the store"
-                )));
-            }
-            let leaf = leaf_hash(&entry);
-            if leaf != stored {
-                return Err(ExportError::Inconsistent(format!(
-                    "entry {idx} no longer hashes to its stored leaf hash"
-                )));
-            }
-            out.push((entry, leaf));
+        if run.count() == to - from && run.rows().is_some() {
+            return Ok(Rows::Run(run));
         }
-        if out.len() as u64 != to - from {
+        let rows = store.ledger_entries(from, to).await?;
+        for (i, row) in rows.iter().enumerate() {
+            if row.idx != from + i as u64 {
+                return Err(ExportError::Inconsistent(format!(
+                    "entry {} is missing from the store",
+                    from + i as u64
+                )));
+            }
+        }
+        if rows.len() as u64 != to - from {
             return Err(ExportError::Inconsistent(format!(
                 "entry {} is missing from the store",
-                from + out.len() as u64
+                from + rows.len() as u64
             )));
         }
-        Ok(out)
+        Ok(Rows::Rows(rows))
     }
 
     /// The hashes of level `level` from index `first`, `width` of them: the
@@ -372,4 +356,98 @@ impl Export<'_> {
         }
         Ok(stored.to_vec())
     }
+}
+
+/// Entries read from the store.
+enum Rows {
+    Run(LedgerEntryRun),
+    Rows(Vec<LedgerRow>),
+}
+
+/// Consecutive level-0 tiles to write: their entries, from entry `from`, and for
+/// each tile (index, write the hash tile, write the bundle).
+struct Chunk {
+    from: u64,
+    rows: Rows,
+    tiles: Vec<(u64, bool, bool)>,
+}
+
+/// What the level-0 writer did.
+#[derive(Default)]
+struct Level0 {
+    written: u64,
+    completed: Vec<String>,
+    /// The roots of the full tiles written.
+    roots: HashMap<u64, Hash>,
+    /// The leaf hashes of the partial tile, when written.
+    last: Option<Vec<Hash>>,
+}
+
+/// Hashes, checks and writes level-0 tiles and bundles as chunks arrive.
+fn write_level0(
+    dir: &Dir,
+    incremental: bool,
+    chunks: &std::sync::mpsc::Receiver<Chunk>,
+) -> Result<Level0, ExportError> {
+    let mut done = Level0::default();
+    let mut write = |path: String, bytes: &[u8], width: u64| -> Result<(), ExportError> {
+        dir.write(&path, bytes).map_err(io_error(&path))?;
+        done.written += 1;
+        if width == TILE_WIDTH && incremental {
+            done.completed.push(format!("{path}.p"));
+        }
+        Ok(())
+    };
+    let mut roots = HashMap::new();
+    let mut last = None;
+    for chunk in chunks {
+        let rows: Vec<(&[u8], &Hash)> = match &chunk.rows {
+            Rows::Run(run) => run
+                .rows()
+                .unwrap_or_default()
+                .into_iter()
+                .map(|r| (r.entry, r.leaf_hash))
+                .collect(),
+            Rows::Rows(rows) => rows.iter().map(|r| (&r.entry[..], &r.leaf_hash)).collect(),
+        };
+        for (k, entries) in rows.chunks(TILE_WIDTH as usize).enumerate() {
+            let t = chunk.from / TILE_WIDTH + k as u64;
+            let Some(&(_, tile, bundle)) = chunk.tiles.iter().find(|g| g.0 == t) else {
+                continue;
+            };
+            let width = entries.len() as u64;
+            let mut leaves = Vec::with_capacity(entries.len());
+            for (i, (entry, stored)) in entries.iter().enumerate() {
+                let leaf = leaf_hash(entry);
+                if leaf != **stored {
+                    return Err(ExportError::Inconsistent(format!(
+                        "entry {} no longer hashes to its stored leaf hash",
+                        t * TILE_WIDTH + i as u64
+                    )));
+                }
+                leaves.push(leaf);
+            }
+            if bundle {
+                let bytes = encode_entry_bundle(entries.iter().map(|(e, _)| *e)).map_err(|i| {
+                    ExportError::Inconsistent(format!(
+                        "entry {} is {} bytes long, more than an entry bundle can hold (65,535)",
+                        t * TILE_WIDTH + i as u64,
+                        entries[i].0.len()
+                    ))
+                })?;
+                write(entries_path(t, width), &bytes, width)?;
+            }
+            if tile {
+                write(tile_path(0, t, width), &encode_hash_tile(&leaves), width)?;
+            }
+            if width == TILE_WIDTH {
+                roots.insert(t, subtree_root(&leaves));
+            } else {
+                last = Some(leaves);
+            }
+        }
+    }
+    done.roots = roots;
+    done.last = last;
+    Ok(done)
 }
