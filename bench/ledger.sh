@@ -10,3 +10,4 @@ eval "$(scripts/ensure-postgres)"
 export PALISADE_TEST_POSTGRES_URL
 cargo bench -p palisade-ledger --bench ledger
 cargo bench -p palisade-ledger --bench service
+cargo bench -p palisade-ledger --bench tiles

@@ -342,14 +342,17 @@ pub enum LedgerCommand {
     )]
     Export {
         /// First day (or time) included
-        #[arg(long)]
-        since: String,
+        #[arg(long, required_unless_present = "tiles")]
+        since: Option<String>,
         /// First day (or time) not included
-        #[arg(long)]
-        until: String,
+        #[arg(long, required_unless_present = "tiles")]
+        until: Option<String>,
         /// The directory to write
-        #[arg(long, short)]
-        output: PathBuf,
+        #[arg(long, short, required_unless_present = "tiles")]
+        output: Option<PathBuf>,
+        /// Write the whole log as C2SP tlog-tiles to DIR instead (the same as `export-tiles DIR`)
+        #[arg(long, value_name = "DIR", conflicts_with_all = ["since", "until", "output"])]
+        tiles: Option<PathBuf>,
     },
     /// Check an evidence bundle offline against the log's pinned verifier key
     #[command(

@@ -267,7 +267,7 @@ fn bad_input_gives_errors_with_positions_never_a_panic() {
         Err(NoteError::SignatureNotTerminated { line: 4 })
     );
     assert_eq!(
-        Note::parse(format!("a\nb\n\n- x y\n").as_bytes()),
+        Note::parse("a\nb\n\n- x y\n".as_bytes()),
         Err(NoteError::SignaturePrefix { line: 4 })
     );
 }

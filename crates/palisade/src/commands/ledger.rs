@@ -121,10 +121,22 @@ pub fn run(args: &LedgerArgs, db: &str, out: &Output) -> anyhow::Result<ExitCode
             with_log(args, db, async |log| cosign(log, &text, out).await)
         }
         LedgerCommand::Export {
+            tiles: Some(dir), ..
+        } => with_log(args, db, async |log| {
+            tiles::export_tiles(log, dir, out).await
+        }),
+        LedgerCommand::Export {
             since,
             until,
             output,
+            tiles: None,
         } => {
+            // clap requires all three without --tiles.
+            let (Some(since), Some(until), Some(output)) = (since, until, output) else {
+                anyhow::bail!(
+                    "`ledger export` needs --since, --until and --output, or --tiles DIR"
+                );
+            };
             let since = parse_day(since, "--since")?;
             let until = parse_day(until, "--until")?;
             with_log(args, db, async |log| {

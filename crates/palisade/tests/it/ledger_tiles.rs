@@ -203,3 +203,24 @@ fn verify_tiles_checks_tesseras_test_log() {
         assert_eq!(run.code, 0, "checkpoint.{n}: {}{}", run.stdout, run.stderr);
     }
 }
+
+#[test]
+fn export_with_tiles_writes_the_same_tiled_log_as_export_tiles() {
+    let log = Log::new();
+    log.append(0, 40);
+    let run = log.run(&["export", "--tiles", "via-flag"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let run = log.run(&["export-tiles", "via-command"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    for file in ["tile/0/000.p/40", "tile/entries/000.p/40"] {
+        let a = std::fs::read(log.dir.path().join("via-flag").join(file)).unwrap();
+        let b = std::fs::read(log.dir.path().join("via-command").join(file)).unwrap();
+        assert_eq!(a, b, "{file}");
+    }
+    let run = log.verify("via-flag");
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    // Without --tiles, the evidence bundle's flags are required as before.
+    let run = log.run(&["export", "--since", "2026-01-01"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("--until"), "{}", run.stderr);
+}
