@@ -17,6 +17,9 @@
     clippy::print_stdout
 )]
 
+mod common;
+
+use common::{ORIGIN, env_size, event};
 use std::time::{Duration, Instant};
 
 use jiff::Timestamp;
@@ -24,34 +27,10 @@ use palisade_ledger::SignerKey;
 use palisade_ledger::ledger::{Event, LOWEST_STORED_LEVEL, Ledger, VerifyOptions};
 use palisade_ledger::merkle::{self, Frontier, verify_inclusion};
 use palisade_store::{LedgerRow, Store};
-use serde_json::json;
-
-/// The allocator the `palisade` binary uses.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-const ORIGIN: &str = "bench.example/palisade";
-
-fn event(i: u64) -> Event {
-    Event {
-        time: Timestamp::from_second(1_790_000_000 + i as i64).unwrap(),
-        actor: format!("person-{}", i % 50),
-        kind: ["gate.verdict", "access.grant", "scan.summary"][(i % 3) as usize].to_owned(),
-        subject: format!("service-{}", i % 200),
-        data: json!({"n": i, "pass": !i.is_multiple_of(7), "reason": "owner approval and tests present"}),
-    }
-}
 
 /// Whether the part `name` runs: all of them unless BENCH_ONLY names one.
 fn part(name: &str) -> bool {
     std::env::var("BENCH_ONLY").map_or(true, |only| only == name)
-}
-
-fn env_size(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {

@@ -10,6 +10,9 @@
     clippy::print_stdout
 )]
 
+mod common;
+
+use common::{ORIGIN, event};
 use std::time::Instant;
 
 use jiff::Timestamp;
@@ -17,23 +20,6 @@ use palisade_ledger::SignerKey;
 use palisade_ledger::ledger::{Event, Ledger};
 use palisade_ledger::tiles::{CHECKPOINT, Dir, TileReader as _, export_tiles, verify_tiles};
 use palisade_store::Store;
-use serde_json::json;
-
-/// The allocator the `palisade` binary uses.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-const ORIGIN: &str = "bench.example/palisade";
-
-fn event(i: u64) -> Event {
-    Event {
-        time: Timestamp::from_second(1_790_000_000 + i as i64).unwrap(),
-        actor: format!("person-{}", i % 50),
-        kind: ["gate.verdict", "access.grant", "scan.summary"][(i % 3) as usize].to_owned(),
-        subject: format!("service-{}", i % 200),
-        data: json!({"n": i, "pass": !i.is_multiple_of(7), "reason": "owner approval and tests present"}),
-    }
-}
 
 async fn append(ledger: &Ledger, from: u64, to: u64) {
     let mut next = from;
