@@ -2,6 +2,7 @@
 //! test numbers that are not reported.
 
 use super::bytes::{all_digits, byte_before, digit_run_end, find_digit, looks_made_up};
+use super::context::card_keyword_near;
 
 /// An issuer identification number range: card numbers whose first `prefix_len` digits lie
 /// in `lo..=hi` belong to `issuer` and have one of `lengths` digits.
@@ -136,9 +137,12 @@ pub(crate) fn card_number_valid(digits: &[u8]) -> bool {
 }
 
 /// True unless the candidate at `start..end` is a negative number (`-4386812962460287`) or
-/// one entry of a table of big integers ([`among_long_numbers`]).
-pub(super) fn card_context_ok(h: &[u8], start: usize, end: usize) -> bool {
-    byte_before(h, start) != Some(b'-') && !among_long_numbers(h, start, end)
+/// one entry of a table of big integers ([`among_long_numbers`]). A number written in
+/// groups (`4539 1488 0343 6467`) or named a card on its line (`"card_number": …`) is no
+/// table's entry: big integers are neither grouped nor called cards.
+pub(super) fn card_context_ok(h: &[u8], start: usize, end: usize, grouped: bool) -> bool {
+    byte_before(h, start) != Some(b'-')
+        && (grouped || card_keyword_near(h, start, end) || !among_long_numbers(h, start, end))
 }
 
 /// How far around a card candidate [`among_long_numbers`] looks.
@@ -148,15 +152,23 @@ const NUMBER_TABLE_WINDOW: usize = 256;
 /// and issuer prefix) lies within [`NUMBER_TABLE_WINDOW`] bytes of `start..end`. The candidate
 /// is then one entry of a table of big integers (constants, field-element limbs, test
 /// vectors) that passes the checks by chance, as one in ten such integers does. Shorter
-/// numbers (dates, millisecond timestamps, phone numbers) do not count.
+/// numbers (dates, millisecond timestamps, phone numbers) do not count, nor do digits glued
+/// to a letter: they are part of another value, not an integer of a table (an IBAN's
+/// `DE89370400440532013000`, `GB82WEST12345698765432`, a reference like `ORD20240101123456`).
+/// Numbers are read whole, also where the window's edges cut them.
 fn among_long_numbers(h: &[u8], start: usize, end: usize) -> bool {
-    let window = &h[..end.saturating_add(NUMBER_TABLE_WINDOW).min(h.len())];
+    let window_end = end.saturating_add(NUMBER_TABLE_WINDOW).min(h.len());
     let mut i = start.saturating_sub(NUMBER_TABLE_WINDOW);
-    while let Some(s) = find_digit(window, i) {
-        let e = digit_run_end(window, s);
-        let other = &window[s..e];
+    while i > 0 && h[i - 1].is_ascii_digit() {
+        i -= 1;
+    }
+    while let Some(s) = find_digit(&h[..window_end], i) {
+        let e = digit_run_end(h, s);
+        let other = &h[s..e];
         let card_like = luhn_valid(other) && card_issuer(other).is_some();
-        if (e <= start || s >= end) && other.len() >= 14 && !card_like {
+        let glued = byte_before(h, s).is_some_and(|b| b.is_ascii_alphabetic())
+            || h.get(e).is_some_and(|b| b.is_ascii_alphabetic());
+        if (e <= start || s >= end) && other.len() >= 14 && !card_like && !glued {
             return true;
         }
         i = e;
@@ -165,7 +177,7 @@ fn among_long_numbers(h: &[u8], start: usize, end: usize) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::pii::testing::{
         assert_found, assert_none, embed, found_kind, grouped, mutate, printable,
@@ -379,7 +391,7 @@ mod tests {
 
     /// Valid card numbers: a random prefix from [`IIN_RANGES`], a random body and the Luhn
     /// digit, minus the few that look synthetic.
-    fn card_number() -> impl Strategy<Value = Vec<u8>> {
+    pub(in crate::pii) fn card_number() -> impl Strategy<Value = Vec<u8>> {
         (
             0..IIN_RANGES.len(),
             any::<u32>(),
@@ -401,7 +413,7 @@ mod tests {
     }
 
     /// Plain, or grouped by spaces or dashes; 17-19 digits are only reported grouped.
-    fn format_card(digits: &[u8], style: u8) -> Vec<u8> {
+    pub(in crate::pii) fn format_card(digits: &[u8], style: u8) -> Vec<u8> {
         match (style, card_shape(digits.len())) {
             (0, _) if digits.len() <= 16 => digits.to_vec(),
             (0 | 1, Some(shape)) => grouped(digits, shape, b' '),

@@ -1,5 +1,5 @@
 //! Context keywords: the words that must stand on a number's line before a bare SSN or
-//! NHS number counts.
+//! NHS number counts, and that name a card number among big integers.
 
 /// How far (in bytes, within the same line) a context keyword may be from the number.
 const KEYWORD_WINDOW: usize = 120;
@@ -12,6 +12,7 @@ const SSN_KEYWORDS: &[&[u8]] = &[
     b"socialsecurity",
 ];
 const NHS_KEYWORDS: &[&[u8]] = &[b"nhs"];
+const CARD_KEYWORDS: &[&[u8]] = &[b"card", b"credit", b"debit", b"pan", b"ccnum", b"cc_num"];
 
 /// The part of the line holding `start..end` from `before` bytes before `start` to `after`
 /// bytes after `end`.
@@ -52,6 +53,15 @@ pub(super) fn nhs_keyword_near(h: &[u8], start: usize, end: usize) -> bool {
     mentions_keyword(
         line_window(h, start, end, KEYWORD_WINDOW, KEYWORD_WINDOW),
         NHS_KEYWORDS,
+    )
+}
+
+/// A card named on the same line, before or after the number: `card`, `credit`, `debit`,
+/// `pan`, `ccnum` (`"card_number": …`, `creditCard = …`, `PAN: …`).
+pub(super) fn card_keyword_near(h: &[u8], start: usize, end: usize) -> bool {
+    mentions_keyword(
+        line_window(h, start, end, KEYWORD_WINDOW, KEYWORD_WINDOW),
+        CARD_KEYWORDS,
     )
 }
 

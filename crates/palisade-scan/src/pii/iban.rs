@@ -234,7 +234,7 @@ pub(super) fn iban_at(h: &[u8], start: usize) -> Option<usize> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::pii::testing::{assert_found, assert_none, embed, mutate, printable};
     use crate::pii::{PiiDetector, PiiKind, PiiMatch};
@@ -371,7 +371,7 @@ mod tests {
 
     /// Valid IBANs of every registry country: a random BBAN of the country's structure and
     /// computed check digits.
-    fn iban() -> impl Strategy<Value = Vec<u8>> {
+    pub(in crate::pii) fn iban() -> impl Strategy<Value = Vec<u8>> {
         (
             0..IBAN_SPECS.len(),
             proptest::collection::vec(any::<u8>(), 30),
@@ -400,7 +400,7 @@ mod tests {
             .prop_filter("a published example", |iban| iban_valid(iban))
     }
 
-    fn format_iban(iban: &[u8], spaced: bool) -> Vec<u8> {
+    pub(in crate::pii) fn format_iban(iban: &[u8], spaced: bool) -> Vec<u8> {
         if !spaced {
             return iban.to_vec();
         }

@@ -180,6 +180,7 @@ mod tests {
     use super::*;
     use crate::pii::testing::{assert_nothing, found, interesting_bytes};
     use proptest::prelude::*;
+    use proptest::sample::select;
 
     #[test]
     fn kinds_have_stable_ids_and_names() {
@@ -351,7 +352,111 @@ mod tests {
         measure("text without digits, + or @", &prose);
     }
 
+    /// One customer record of a fixture: a card, an IBAN and other long numbers, in one of
+    /// three layouts (0 JSON, 1 YAML, 2 CSV row), and the card as written.
+    #[derive(Debug, Clone)]
+    struct Record {
+        card: String,
+        iban: String,
+        /// A bare integer of 14 to 20 digits (an id, a nanosecond timestamp).
+        id: String,
+        /// Digits glued to letters: an order reference.
+        reference: String,
+        created_ms: u64,
+    }
+
+    fn record() -> impl Strategy<Value = Record> {
+        (
+            card::tests::card_number(),
+            0u8..3,
+            iban::tests::iban(),
+            any::<bool>(),
+            proptest::collection::vec(0u8..10, 14..=20),
+            select(&["ORD", "INV", "TXN", "REF-A"][..]),
+            proptest::collection::vec(0u8..10, 12..=18),
+            1_500_000_000_000u64..1_900_000_000_000,
+        )
+            .prop_map(
+                |(card, style, iban, spaced, id, prefix, reference, created_ms)| {
+                    let digits = |d: Vec<u8>| d.iter().map(|&d| char::from(b'0' + d)).collect();
+                    let mut id: String = digits(id);
+                    if id.starts_with('0') {
+                        id.replace_range(0..1, "9");
+                    }
+                    Record {
+                        card: String::from_utf8(card::tests::format_card(&card, style))
+                            .expect("ASCII"),
+                        iban: String::from_utf8(iban::tests::format_iban(&iban, spaced))
+                            .expect("ASCII"),
+                        id,
+                        reference: format!("{prefix}{}", digits(reference)),
+                        created_ms,
+                    }
+                },
+            )
+    }
+
+    /// `records` as one fixture file of `layout`: JSON lines, YAML documents or CSV (whose
+    /// rows leave the bare ids out: only a header names the columns).
+    fn fixture(records: &[Record], layout: u8) -> String {
+        let mut out = String::new();
+        if layout == 2 {
+            out.push_str("name,card,iban,reference,created_ms\n");
+        }
+        for (i, r) in records.iter().enumerate() {
+            let line = match layout {
+                0 => format!(
+                    "{{\"id\": {}, \"name\": \"Customer {i}\", \"card_number\": \"{}\", \
+                     \"iban\": \"{}\", \"order\": \"{}\", \"created_ms\": {}}}\n",
+                    r.id, r.card, r.iban, r.reference, r.created_ms
+                ),
+                1 => format!(
+                    "- id: {}\n  name: Customer {i}\n  card: \"{}\"\n  iban: {}\n  \
+                     order: {}\n  created_ms: {}\n",
+                    r.id, r.card, r.iban, r.reference, r.created_ms
+                ),
+                _ => format!(
+                    "Customer {i},{},{},{},{}\n",
+                    r.card, r.iban, r.reference, r.created_ms
+                ),
+            };
+            out.push_str(&line);
+        }
+        out
+    }
+
     proptest! {
+        #[test]
+        fn cards_are_found_beside_ibans_and_other_long_numbers(
+            records in proptest::collection::vec(record(), 1..8),
+            layout in 0u8..3,
+        ) {
+            let text = fixture(&records, layout);
+            let cards = crate::pii::testing::found_kind(&text, PiiKind::PaymentCard);
+            for r in &records {
+                prop_assert!(cards.contains(&r.card.as_str()), "{:?} not in {cards:?}:\n{text}", r.card);
+            }
+            let ibans = crate::pii::testing::found_kind(&text, PiiKind::Iban);
+            prop_assert!(records.iter().all(|r| ibans.contains(&r.iban.as_str())), "{ibans:?}");
+            // And so a scan reports them in a fixture, where personal data must not live.
+            static CONFIG: std::sync::OnceLock<crate::scan::ScanConfig> = std::sync::OnceLock::new();
+            let config = CONFIG.get_or_init(|| {
+                crate::setup::build(&crate::setup::SetupOptions {
+                    pii: true,
+                    ..Default::default()
+                })
+                .expect("built-in setup")
+            });
+            let mut report = crate::scan::Report::default();
+            config.scan_buffer(
+                crate::scan::Buffer::whole("tests/fixtures/customers.txt", text.as_bytes()),
+                text.len(),
+                &mut report,
+            );
+            let reported = report.findings.iter().filter(|f| f.rule == "pii-payment-card").count();
+            prop_assert!(reported >= records.len(), "{reported} cards reported of {}", records.len());
+        }
+
         #[test]
         fn find_returns_sorted_disjoint_in_bounds_ranges(bytes in interesting_bytes()) {
             let found = PiiDetector::new().find(&bytes);

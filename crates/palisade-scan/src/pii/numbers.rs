@@ -51,7 +51,7 @@ fn examine_digit_run(h: &[u8], start: usize, end: usize, out: &mut Vec<PiiMatch>
     if clean_right(h, end) {
         let kind = match len {
             // Written without separators, 17-19 digits are far more often 64-bit integers.
-            13..=16 if card_number_valid(digits) && card_context_ok(h, start, end) => {
+            13..=16 if card_number_valid(digits) && card_context_ok(h, start, end, false) => {
                 Some(PiiKind::PaymentCard)
             }
             9 if ssn_valid(digits) && ssn_keyword_before(h, start) => Some(PiiKind::UsSsn),
@@ -149,7 +149,7 @@ impl Grouped {
         let digits = digits.as_slice();
         let valid = match shape_kind {
             PiiKind::PaymentCard => {
-                card_number_valid(digits) && card_context_ok(h, self.groups[0].0, self.end())
+                card_number_valid(digits) && card_context_ok(h, self.groups[0].0, self.end(), true)
             }
             PiiKind::UsSsn => ssn_valid(digits),
             // `NNN-NNN-NNNN` is also how US phone numbers are written: dashes need `nhs`.
