@@ -14,7 +14,7 @@ use crate::b64::{self, DecodeArrayError};
 use crate::checkpoint::{CheckpointError, SignedCheckpoint};
 use crate::cosignature::{self, CosignatureError};
 use crate::merkle::{self, Hash, ProofError};
-use crate::note::VerifierKey;
+use crate::note::{Algorithm, VerifierKey};
 
 /// Why a checkpoint is not trusted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -83,7 +83,88 @@ pub struct Trusted {
     pub witnesses: Vec<(VerifierKey, u64)>,
 }
 
+/// Why a set of pinned keys is not a usable trust policy.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PolicyError {
+    /// No log key is pinned.
+    #[error("no log key is pinned")]
+    NoLogKey,
+    /// A pinned log key is not an Ed25519 note key.
+    #[error(
+        "{key} is a {algorithm} key, not a log's Ed25519 note key; pass witness keys as witnesses"
+    )]
+    NotALogKey {
+        /// The key, as `<name>+<key id>`.
+        key: String,
+        /// Its algorithm.
+        algorithm: String,
+    },
+    /// A pinned witness key is not a cosignature/v1 key.
+    #[error("witness {key} is a {algorithm} key, not a cosignature/v1 witness key")]
+    NotAWitnessKey {
+        /// The key, as `<name>+<key id>`.
+        key: String,
+        /// Its algorithm.
+        algorithm: String,
+    },
+    /// More witnesses are required than are pinned.
+    #[error("{min} witness cosignatures required but only {pinned} witness keys pinned")]
+    TooFewWitnesses {
+        /// How many are required.
+        min: usize,
+        /// How many are pinned.
+        pinned: usize,
+    },
+}
+
 impl TrustPolicy {
+    /// A policy from keys pinned out of band: at least one Ed25519 log key,
+    /// `cosignature/v1` witness keys, and `min_witnesses` of them required
+    /// (all of them when `None`).
+    pub fn new(
+        log_keys: Vec<VerifierKey>,
+        origin: Option<String>,
+        witnesses: Vec<VerifierKey>,
+        min_witnesses: Option<usize>,
+    ) -> Result<TrustPolicy, PolicyError> {
+        let label = |k: &VerifierKey| format!("{}+{:08x}", k.name(), k.key_id());
+        if log_keys.is_empty() {
+            return Err(PolicyError::NoLogKey);
+        }
+        if let Some(k) = log_keys
+            .iter()
+            .find(|k| k.algorithm() != Algorithm::Ed25519)
+        {
+            return Err(PolicyError::NotALogKey {
+                key: label(k),
+                algorithm: k.algorithm().to_string(),
+            });
+        }
+        if let Some(k) = witnesses
+            .iter()
+            .find(|k| k.algorithm() != Algorithm::CosignatureV1)
+        {
+            return Err(PolicyError::NotAWitnessKey {
+                key: label(k),
+                algorithm: k.algorithm().to_string(),
+            });
+        }
+        let min_witnesses = min_witnesses.unwrap_or(witnesses.len());
+        if min_witnesses > witnesses.len() {
+            return Err(PolicyError::TooFewWitnesses {
+                min: min_witnesses,
+                pinned: witnesses.len(),
+            });
+        }
+        Ok(TrustPolicy {
+            log_keys,
+            origin,
+            witnesses,
+            min_witnesses,
+        })
+    }
+
     /// Checks a signed checkpoint: a valid signature by a pinned log key,
     /// the origin, and enough valid cosignatures by pinned witnesses.
     pub fn check(&self, signed: &SignedCheckpoint) -> Result<Trusted, TrustError> {

@@ -28,6 +28,44 @@ pub struct Bundle {
     pub count: u64,
 }
 
+impl Bundle {
+    /// The bundle's files, name and text, in the layout `verify-bundle` reads:
+    /// the four evidence files and a README for the auditor.
+    pub fn files(&self, origin: &str) -> [(&'static str, String); 5] {
+        [
+            (ENTRIES_FILE, self.entries.clone()),
+            (PROOFS_FILE, self.proofs.clone()),
+            (CHECKPOINT_FILE, self.checkpoint.clone()),
+            (KEY_FILE, self.key.clone()),
+            ("README.md", readme(origin, self.count)),
+        ]
+    }
+}
+
+/// The bundle's entries, one a line.
+pub const ENTRIES_FILE: &str = "entries.jsonl";
+/// The bundle's inclusion proofs, one a line.
+pub const PROOFS_FILE: &str = "proofs.jsonl";
+/// The bundle's signed checkpoint.
+pub const CHECKPOINT_FILE: &str = "checkpoint";
+/// The verifier key the bundle claims (compared with the pinned one, never trusted).
+pub const KEY_FILE: &str = "log.vkey";
+
+/// What a bundle holds and how to check it, for whoever opens it.
+fn readme(origin: &str, count: u64) -> String {
+    format!(
+        "# Evidence bundle of {origin}\n\n\
+         {count} ledger entries with proof that each is in the log.\n\n\
+         - `entries.jsonl`: one entry a line, exactly the bytes the log hashed\n  (RFC 8785 canonical JSON). Leaf hash = SHA-256(0x00 || line).\n\
+         - `proofs.jsonl`: for each line of entries.jsonl, `{{\"index\", \"proof\"}}`,\n  an RFC 9162 inclusion proof (base64 hashes) against the checkpoint.\n\
+         - `checkpoint`: the log's signed checkpoint (C2SP tlog-checkpoint in a\n  signed note): origin, tree size, base64 root hash, Ed25519 signature.\n\
+         - `log.vkey`: the verifier key the log claims (C2SP signed-note form). Do not\n  trust it: compare it with the key the log publishes (its model's org.log_key).\n\n\
+         Check it with the published key: `palisade ledger verify-bundle <dir> --verifier KEY`,\n\
+         or any RFC 6962 implementation: recompute each leaf hash, walk its proof to the\n\
+         checkpoint's root, and verify the checkpoint's signature with the published key.\n"
+    )
+}
+
 impl Ledger {
     /// An evidence bundle of the entries made in `[since, until)`: the
     /// entries, an inclusion proof of each against one signed checkpoint, and

@@ -35,7 +35,10 @@ mod tree;
 mod verify;
 
 pub use append::{Appended, BatchAppended};
-pub use bundle::{Bundle, BundleError, BundleReport, verify_bundle};
+pub use bundle::{
+    Bundle, BundleError, BundleReport, CHECKPOINT_FILE, ENTRIES_FILE, KEY_FILE, PROOFS_FILE,
+    verify_bundle,
+};
 pub use error::LedgerError;
 pub use event::{Event, EventLineError};
 pub use read::{Query, Stored};

@@ -413,3 +413,28 @@ fn consistency_between_two_checkpoints_of_a_foreign_log() {
         parsed.len() + 1
     );
 }
+
+#[test]
+fn a_trust_policy_needs_a_log_key_of_the_right_kind_and_no_more_witnesses_than_pinned() {
+    use palisade_ledger::trust::PolicyError;
+    let log = log_key().verifier();
+    let w = witness_key("w1.example", 21).verifier();
+    let policy = TrustPolicy::new(vec![log.clone()], None, vec![w.clone()], None).unwrap();
+    assert_eq!(policy.min_witnesses, 1, "all pinned witnesses by default");
+    assert_eq!(
+        TrustPolicy::new(vec![], None, vec![], None).unwrap_err(),
+        PolicyError::NoLogKey
+    );
+    assert!(matches!(
+        TrustPolicy::new(vec![w.clone()], None, vec![], None),
+        Err(PolicyError::NotALogKey { .. })
+    ));
+    assert!(matches!(
+        TrustPolicy::new(vec![log.clone()], None, vec![log.clone()], None),
+        Err(PolicyError::NotAWitnessKey { .. })
+    ));
+    assert_eq!(
+        TrustPolicy::new(vec![log], None, vec![w], Some(2)).unwrap_err(),
+        PolicyError::TooFewWitnesses { min: 2, pinned: 1 }
+    );
+}

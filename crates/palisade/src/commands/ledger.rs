@@ -19,9 +19,12 @@ use serde_json::{Value, json};
 use crate::cli::{LedgerArgs, LedgerCommand};
 use crate::output::Output;
 
+mod append;
+mod keygen;
 mod verify;
 
-#[path = "ledger_tiles.rs"]
+use append::{append_lines, append_one};
+
 mod tiles;
 
 /// Where the log's signing key is when neither `--key` nor PALISADE_LEDGER_KEY says.
@@ -33,7 +36,7 @@ pub fn run(args: &LedgerArgs, db: &str, out: &Output) -> anyhow::Result<ExitCode
             name,
             output,
             force,
-        } => keygen(args, name.as_deref(), output.as_deref(), *force, out),
+        } => keygen::keygen(args, name.as_deref(), output.as_deref(), *force, out),
         LedgerCommand::VerifyBundle { dir, trust } => {
             verify::verify_bundle_dir(args, dir, trust, out)
         }
@@ -274,109 +277,6 @@ fn print_entry(out: &Output, entry: &Entry) -> anyhow::Result<()> {
     ))
 }
 
-/// `append --kind K --subject S`: one entry, acknowledged with its index (and, as JSON,
-/// its receipt).
-async fn append_one(
-    ledger: &Ledger,
-    out: &Output,
-    kind: Option<&str>,
-    subject: Option<&str>,
-    actor: &str,
-    data: Option<&str>,
-) -> anyhow::Result<ExitCode> {
-    let (Some(kind), Some(subject)) = (kind, subject) else {
-        bail!("give --kind and --subject (and optionally --data), or --from FILE.jsonl");
-    };
-    let data: Value = match data {
-        Some(text) => serde_json::from_str(text).context("--data is not JSON")?,
-        None => Value::Null,
-    };
-    let appended = ledger
-        .append(Event {
-            time: Timestamp::now(),
-            actor: actor.to_owned(),
-            kind: kind.to_owned(),
-            subject: subject.to_owned(),
-            data,
-        })
-        .await?;
-    if out.json() {
-        out.print_json(&json!({
-            "index": appended.index,
-            "size": appended.size,
-            "root": b64(&appended.root),
-            "receipt": appended.receipt.as_ref().map(ToString::to_string),
-        }))?;
-    } else {
-        out.line(format!(
-            "appended entry {} (log size {}, root {})",
-            appended.index,
-            appended.size,
-            b64(&appended.root)
-        ))?;
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-/// `append --from FILE`: events from JSON Lines (`-` for stdin), `batch` to a
-/// transaction; each index is printed on stdout as soon as it is durable.
-async fn append_lines(
-    ledger: &Ledger,
-    path: &Path,
-    actor: &str,
-    batch: usize,
-) -> anyhow::Result<ExitCode> {
-    let reader: Box<dyn BufRead> = if path == Path::new("-") {
-        Box::new(std::io::stdin().lock())
-    } else {
-        Box::new(std::io::BufReader::new(
-            std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?,
-        ))
-    };
-    let mut pending = Vec::new();
-    let mut stdout = std::io::stdout().lock();
-    for (n, line) in reader.lines().enumerate() {
-        let line = line?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let event = Event::from_json_line(&line, Timestamp::now(), actor)
-            .map_err(|e| anyhow::anyhow!("{}:{}: {e}", path.display(), n + 1))?;
-        pending.push(event);
-        if pending.len() >= batch.max(1) {
-            flush(ledger, &mut pending, &mut stdout, batch).await?;
-        }
-    }
-    flush(ledger, &mut pending, &mut stdout, batch).await?;
-    Ok(ExitCode::SUCCESS)
-}
-
-async fn flush(
-    ledger: &Ledger,
-    pending: &mut Vec<Event>,
-    stdout: &mut impl Write,
-    batch: usize,
-) -> anyhow::Result<()> {
-    if pending.is_empty() {
-        return Ok(());
-    }
-    if batch <= 1 {
-        for event in pending.drain(..) {
-            let a = ledger.append(event).await?;
-            writeln!(stdout, "{}", a.index)?;
-            stdout.flush()?;
-        }
-    } else {
-        let b = ledger.append_batch(pending, Timestamp::now()).await?;
-        for i in b.first..b.first + b.count {
-            writeln!(stdout, "{i}")?;
-        }
-        stdout.flush()?;
-        pending.clear();
-    }
-    Ok(())
-}
-
 async fn show(log: &Log, index: u64, out: &Output) -> anyhow::Result<ExitCode> {
     let Some(stored) = log.ledger.entry(index).await? else {
         bail!(
@@ -599,19 +499,9 @@ async fn export(
     }
     std::fs::create_dir_all(output)
         .with_context(|| format!("cannot create {}", output.display()))?;
-    let files = [
-        ("entries.jsonl", bundle.entries.as_str()),
-        ("proofs.jsonl", bundle.proofs.as_str()),
-        ("checkpoint", bundle.checkpoint.as_str()),
-        ("log.vkey", bundle.key.as_str()),
-    ];
-    for (name, text) in files {
+    for (name, text) in bundle.files(&log.org.origin) {
         std::fs::write(output.join(name), text).with_context(|| format!("cannot write {name}"))?;
     }
-    std::fs::write(
-        output.join("README.md"),
-        bundle_readme(&log.org.origin, bundle.count),
-    )?;
     if out.json() {
         out.print_json(&json!({"dir": output.display().to_string(), "entries": bundle.count}))?;
     } else {
@@ -637,90 +527,4 @@ fn write_or_print(output: Option<&Path>, text: &str, out: &Output) -> anyhow::Re
             Ok(())
         }
     }
-}
-
-fn keygen(
-    args: &LedgerArgs,
-    name: Option<&str>,
-    output: Option<&Path>,
-    force: bool,
-    out: &Output,
-) -> anyhow::Result<ExitCode> {
-    let name = match name {
-        Some(n) => n.to_owned(),
-        None => load_org(&args.model)
-            .map(|o| o.origin)
-            .context("no --name given and the model's org.log_name could not be read")?,
-    };
-    let path = output
-        .map(Path::to_path_buf)
-        .or_else(|| args.key.clone())
-        .unwrap_or_else(|| PathBuf::from(DEFAULT_KEY));
-    if path.exists() && !force {
-        bail!(
-            "{} already exists; a new key would orphan every checkpoint signed so far. Pass --force to replace it anyway",
-            path.display()
-        );
-    }
-    let mut seed = [0u8; 32];
-    getrandom::fill(&mut seed)
-        .map_err(|e| anyhow::anyhow!("no randomness from the operating system: {e}"))?;
-    let key = SignerKey::from_seed(&name, seed)?;
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent)?;
-    }
-    write_private(&path, &key.private_key_text())?;
-    let verifier = key.verifier().to_string();
-    std::fs::write(path.with_extension("vkey"), format!("{verifier}\n"))?;
-    if out.json() {
-        out.print_json(&json!({"key_file": path.display().to_string(), "verifier_key": verifier}))?;
-    } else {
-        out.line(format!(
-            "wrote the signing key to {} (mode 0600; keep it secret, back it up)",
-            path.display()
-        ))?;
-        out.line(format!(
-            "verifier key (publish it; also in {}):",
-            path.with_extension("vkey").display()
-        ))?;
-        out.line(verifier)?;
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-/// Writes a private key readable by its owner only, created so from the
-/// start (never world-readable for a moment).
-fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        options.mode(0o600);
-    }
-    let mut file = options
-        .open(path)
-        .with_context(|| format!("cannot create {}", path.display()))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-    }
-    file.write_all(format!("{text}\n").as_bytes())?;
-    file.sync_all()?;
-    Ok(())
-}
-
-fn bundle_readme(origin: &str, count: u64) -> String {
-    format!(
-        "# Evidence bundle of {origin}\n\n\
-         {count} ledger entries with proof that each is in the log.\n\n\
-         - `entries.jsonl`: one entry a line, exactly the bytes the log hashed\n  (RFC 8785 canonical JSON). Leaf hash = SHA-256(0x00 || line).\n\
-         - `proofs.jsonl`: for each line of entries.jsonl, `{{\"index\", \"proof\"}}`,\n  an RFC 9162 inclusion proof (base64 hashes) against the checkpoint.\n\
-         - `checkpoint`: the log's signed checkpoint (C2SP tlog-checkpoint in a\n  signed note): origin, tree size, base64 root hash, Ed25519 signature.\n\
-         - `log.vkey`: the verifier key the log claims (C2SP signed-note form). Do not\n  trust it: compare it with the key the log publishes (its model's org.log_key).\n\n\
-         Check it with the published key: `palisade ledger verify-bundle <dir> --verifier KEY`,\n\
-         or any RFC 6962 implementation: recompute each leaf hash, walk its proof to the\n\
-         checkpoint's root, and verify the checkpoint's signature with the published key.\n"
-    )
 }

@@ -12,8 +12,9 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
 use palisade_ledger::checkpoint::SignedCheckpoint;
-use palisade_ledger::ledger::verify_bundle;
-use palisade_ledger::note::Algorithm;
+use palisade_ledger::ledger::{
+    CHECKPOINT_FILE, ENTRIES_FILE, KEY_FILE, PROOFS_FILE, verify_bundle,
+};
 use palisade_ledger::trust::{self, TrustPolicy, Trusted};
 use palisade_ledger::{Note, Receipt, VerifierKey};
 use serde_json::{Value, json};
@@ -110,44 +111,14 @@ pub(super) fn pinned(
     if log_keys.is_empty() {
         bail!("the --verifier files hold no key; {HOW_TO_PIN}");
     }
-    if let Some(k) = log_keys
-        .iter()
-        .find(|k| k.algorithm() != Algorithm::Ed25519)
-    {
-        bail!(
-            "{} is a {} key, not a log's Ed25519 note key; pass witness keys with --witness",
-            key_label(k),
-            k.algorithm()
-        );
-    }
     let witnesses = read_keys(&trust.witnesses, "--witness")?;
-    if let Some(k) = witnesses
-        .iter()
-        .find(|k| k.algorithm() != Algorithm::CosignatureV1)
-    {
-        bail!(
-            "--witness {} is a {} key, not a cosignature/v1 witness key",
-            key_label(k),
-            k.algorithm()
-        );
-    }
-    let min_witnesses = trust.min_witnesses.unwrap_or(witnesses.len());
-    if min_witnesses > witnesses.len() {
-        bail!(
-            "--min-witnesses {min_witnesses} but only {} --witness keys given",
-            witnesses.len()
-        );
-    }
-    Ok(TrustPolicy {
-        log_keys,
-        origin: if expect_origin {
-            trust.origin.clone().or(default_origin)
-        } else {
-            trust.origin.clone()
-        },
-        witnesses,
-        min_witnesses,
-    })
+    let origin = if expect_origin {
+        trust.origin.clone().or(default_origin)
+    } else {
+        trust.origin.clone()
+    };
+    TrustPolicy::new(log_keys, origin, witnesses, trust.min_witnesses)
+        .map_err(|e| anyhow::anyhow!("{e} (--verifier, --witness, --min-witnesses)"))
 }
 
 /// Reports data that does not verify: `FAILED: …` (or `{"ok": false}`), exit 1.
@@ -419,11 +390,11 @@ pub(super) fn verify_bundle_dir(
             .with_context(|| format!("the bundle lacks {name} (in {})", dir.display()))
     };
     let (entries, proofs, checkpoint) = (
-        read("entries.jsonl")?,
-        read("proofs.jsonl")?,
-        read("checkpoint")?,
+        read(ENTRIES_FILE)?,
+        read(PROOFS_FILE)?,
+        read(CHECKPOINT_FILE)?,
     );
-    let bundled_key: Option<String> = std::fs::read_to_string(dir.join("log.vkey")).ok();
+    let bundled_key: Option<String> = std::fs::read_to_string(dir.join(KEY_FILE)).ok();
     match verify_bundle(
         &entries,
         &proofs,
