@@ -92,6 +92,12 @@ pub fn validate_model(model: &Model, today: Day) -> Vec<Diagnostic> {
     validate::validate(model, today)
 }
 
+/// [`validate_model`] for a caller that has built the model's [`Index`]
+/// already, so that it is not built twice.
+pub fn validate_indexed(index: &Index<'_>, today: Day) -> Vec<Diagnostic> {
+    validate::validate_with(index, today)
+}
+
 /// The model's JSON Schema (draft 2020-12), as a JSON value.
 pub fn json_schema() -> serde_json::Value {
     let mut schema = schemars::schema_for!(Model).to_value();

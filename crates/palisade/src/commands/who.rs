@@ -29,7 +29,7 @@ pub fn run(args: &WhoArgs, out: &Output) -> anyhow::Result<ExitCode> {
     })?;
     let index = Index::new(&model);
     let today = palisade_model::Day(now.to_zoned(jiff::tz::TimeZone::UTC).date());
-    let errors = palisade_model::validate_model(&model, today)
+    let errors = palisade_model::validate_indexed(&index, today)
         .iter()
         .filter(|d| d.level == palisade_model::Level::Error)
         .count();

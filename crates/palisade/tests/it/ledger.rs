@@ -9,9 +9,9 @@ use serde_json::Value;
 
 use crate::{palisade, root};
 
-struct Log {
-    dir: tempfile::TempDir,
-    model: String,
+pub(crate) struct Log {
+    pub(crate) dir: tempfile::TempDir,
+    pub(crate) model: String,
 }
 
 impl Log {
@@ -34,7 +34,7 @@ impl Log {
     }
 
     /// A log whose model (the acme example) publishes no key.
-    fn unpinned() -> Self {
+    pub(crate) fn unpinned() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let model = root()
             .join("examples/acme/palisade.toml")
@@ -59,7 +59,7 @@ impl Log {
         std::fs::write(self.dir.path().join(name), bytes).unwrap();
     }
 
-    fn run(&self, args: &[&str]) -> crate::Run {
+    pub(crate) fn run(&self, args: &[&str]) -> crate::Run {
         let mut all = vec!["ledger", "--model", self.model.as_str()];
         all.extend_from_slice(args);
         palisade(self.dir.path(), &all)

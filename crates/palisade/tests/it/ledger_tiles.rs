@@ -2,33 +2,18 @@
 //! exported, grown and re-exported; Tessera's test log; damage reported with
 //! its file and exit code 1; no usable key, exit code 2.
 
-use crate::{Run, palisade, root};
+use crate::{Run, palisade};
 
-struct Log {
-    dir: tempfile::TempDir,
-    model: String,
+/// The end-to-end ledger tests' log (a fresh key, the acme model), with
+/// what these tests add to it.
+type Log = crate::ledger::Log;
+
+trait Tiled {
+    fn append(&self, from: u64, to: u64);
+    fn verify(&self, dir: &str) -> Run;
 }
 
-impl Log {
-    fn new() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let model = root()
-            .join("examples/acme/palisade.toml")
-            .to_str()
-            .unwrap()
-            .to_owned();
-        let log = Log { dir, model };
-        let run = log.run(&["keygen"]);
-        assert_eq!(run.code, 0, "{}", run.stderr);
-        log
-    }
-
-    fn run(&self, args: &[&str]) -> Run {
-        let mut all = vec!["ledger", "--model", self.model.as_str()];
-        all.extend_from_slice(args);
-        palisade(self.dir.path(), &all)
-    }
-
+impl Tiled for Log {
     fn append(&self, from: u64, to: u64) {
         let lines: String = (from..to)
             .map(|i| {
@@ -51,7 +36,7 @@ impl Log {
 
 #[test]
 fn export_tiles_verify_grow_and_verify_again() {
-    let log = Log::new();
+    let log = Log::unpinned();
     log.append(0, 300);
     let run = log.run(&["export-tiles", "public"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
@@ -98,7 +83,7 @@ fn export_tiles_verify_grow_and_verify_again() {
 
 #[test]
 fn verify_tiles_names_the_damaged_file_and_exits_1() {
-    let log = Log::new();
+    let log = Log::unpinned();
     log.append(0, 40);
     assert_eq!(log.run(&["export-tiles", "public"]).code, 0);
     let bundle = log.dir.path().join("public/tile/entries/000.p/40");
@@ -138,7 +123,7 @@ fn verify_tiles_names_the_damaged_file_and_exits_1() {
 
 #[test]
 fn verify_tiles_without_a_usable_key_or_directory_exits_2() {
-    let log = Log::new();
+    let log = Log::unpinned();
     log.append(0, 3);
     assert_eq!(log.run(&["export-tiles", "public"]).code, 0);
     let run = log.run(&["verify-tiles", "public", "--verifier", "not a key"]);
@@ -206,7 +191,7 @@ fn verify_tiles_checks_tesseras_test_log() {
 
 #[test]
 fn export_with_tiles_writes_the_same_tiled_log_as_export_tiles() {
-    let log = Log::new();
+    let log = Log::unpinned();
     log.append(0, 40);
     let run = log.run(&["export", "--tiles", "via-flag"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
