@@ -30,7 +30,7 @@ pub use index::{
     VettingRecord, VettingState, VettingStatus,
 };
 pub use parse::{LoadError, MAX_MODEL_BYTES, Source, parse};
-pub use starter::{CommitFacts, RepoFacts, StarterError, starter_model};
+pub use starter::{CommitFacts, Mailmap, RepoFacts, StarterError, starter_model};
 pub use types::*;
 pub use values::{Day, GrantDuration, HoursError, HoursSegment, WorkingHours};
 

@@ -311,7 +311,7 @@ struct MailmapEntry {
 
 /// A parsed `.mailmap`, looked up the way `git log --use-mailmap` does.
 #[derive(Debug, Default)]
-struct Mailmap {
+pub struct Mailmap {
     /// By folded commit e-mail.
     entries: HashMap<String, MailmapEntry>,
 }
@@ -342,7 +342,7 @@ impl Mailmap {
     ///
     /// A line starting with `#` is a comment, as is anything after the last
     /// address; lines that are not one of the forms are ignored, as git does.
-    fn parse(text: &str) -> Mailmap {
+    pub fn parse(text: &str) -> Mailmap {
         let mut map = Mailmap::default();
         for line in text.lines() {
             if line.trim_start().starts_with('#') {
@@ -376,7 +376,7 @@ impl Mailmap {
     }
 
     /// The author's proper name and e-mail.
-    fn map(&self, name: &str, email: &str) -> (String, String) {
+    pub fn map(&self, name: &str, email: &str) -> (String, String) {
         let Some(entry) = self.entries.get(&fold(email)) else {
             return (name.to_owned(), email.to_owned());
         };

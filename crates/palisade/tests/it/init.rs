@@ -372,3 +372,45 @@ fn init_in_a_shallow_clone_reads_what_history_there_is() {
     let check = palisade(&dir, &["check", "--today", TODAY]);
     assert_eq!(check.code, 0, "{}", check.stdout);
 }
+
+/// The `.mailmap` reading agrees with git's own, `git check-mailmap`, on
+/// every identity a mailmap of all four line forms, comments, case
+/// differences and repeated addresses can map (and on ones it does not).
+#[test]
+fn mailmap_agrees_with_git_check_mailmap() {
+    let repo = palisade_test_support::git::Repo::new();
+    let mailmap = "\
+# the four forms
+Ada Lovelace <ada@example.org>
+<bob@example.org> <bobby@old.example>
+Chen Jing <chen@example.org> <cj@laptop.local>
+Dora Maar <dora@example.org> dmaar <DORA@Old.Example>
+Eve Ng <eve@example.org> Eve <eve@shared.example>
+Evan Ng <evan@example.org> Evan <eve@shared.example>
+Fay <fay@example.org>   # a comment after the last address
+";
+    repo.write(".mailmap", mailmap);
+    let ours = palisade_model::Mailmap::parse(mailmap);
+    let identities = [
+        ("ada", "ada@example.org"),
+        ("ADA", "Ada@Example.org"),
+        ("Bobby", "bobby@old.example"),
+        ("Bobby", "BOBBY@OLD.EXAMPLE"),
+        ("cj", "cj@laptop.local"),
+        ("dmaar", "dora@old.example"),
+        ("Dmaar", "dora@old.example"),
+        ("someone else", "dora@old.example"),
+        ("Eve", "eve@shared.example"),
+        ("Evan", "eve@shared.example"),
+        ("eve", "eve@shared.example"),
+        ("Nobody", "eve@shared.example"),
+        ("fay", "fay@example.org"),
+        ("Zed", "zed@example.org"),
+    ];
+    for (name, email) in identities {
+        let out = repo.git(&["check-mailmap", &format!("{name} <{email}>")]);
+        let git = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        let (n, e) = ours.map(name, email);
+        assert_eq!(format!("{n} <{e}>"), git, "{name} <{email}>");
+    }
+}
