@@ -11,7 +11,7 @@ use std::ops::Range;
 use std::sync::OnceLock;
 
 use crate::checks;
-use crate::rules::{Checksum, Rule, RuleKind, RuleSet, Severity};
+use crate::rules::{Rule, RuleKind, RuleSet, Severity};
 
 /// A match that passed its rule's checks, before it is placed in a file.
 #[derive(Debug, Clone, PartialEq)]
@@ -82,7 +82,8 @@ impl Scanner {
         &self.rules.rules()[index]
     }
 
-    /// Every hit in `data`, sorted by position, overlaps resolved (see [`resolve`]).
+    /// Every hit in `data`, sorted by position, overlaps resolved (see [`resolve`]): none
+    /// on a value a rule rejected on its checksum ([`drop_vetoed`]).
     pub fn scan(&self, data: &[u8]) -> Vec<Hit> {
         let rules = self.rules.rules();
         let mut triggered = vec![false; rules.len()];
@@ -113,6 +114,7 @@ impl Scanner {
         }
         places.sort_unstable();
         let mut hits = Vec::new();
+        let mut vetoed = Vec::new();
         let mut regions = Vec::new();
         let mut own: Vec<(usize, usize)> = Vec::new();
         let mut rest = &places[..];
@@ -127,14 +129,20 @@ impl Scanner {
             own.extend(mine.iter().map(|&(_, start, end)| (start, end)));
             match self.reach(index) {
                 Some(reach) if window::regions(data, reach, &own, &mut regions) => {
-                    self.run_rule(index, rule, data, &regions, &mut hits);
+                    self.run_rule(index, rule, data, &regions, &mut hits, &mut vetoed);
                 }
                 _ => {
                     let whole = window::Region::whole(data.len());
-                    self.run_rule(index, rule, data, &[whole], &mut hits);
+                    self.run_rule(index, rule, data, &[whole], &mut hits, &mut vetoed);
                 }
             }
         }
+        self.finish(hits, &vetoed)
+    }
+
+    /// The hits of every rule, the vetoed ones dropped, overlaps resolved.
+    fn finish(&self, mut hits: Vec<Hit>, vetoed: &[Range<usize>]) -> Vec<Hit> {
+        drop_vetoed(&mut hits, vetoed);
         resolve(&self.rules, hits)
     }
 
@@ -149,7 +157,8 @@ impl Scanner {
     }
 
     /// Runs a rule's regex over `regions` (in order): the matches starting in each,
-    /// searched with the buffer cut at its end.
+    /// searched with the buffer cut at its end. A match of a rule with an offline checksum
+    /// whose secret fails it goes to `vetoed` (see [`drop_vetoed`]).
     fn run_rule(
         &self,
         index: usize,
@@ -157,6 +166,7 @@ impl Scanner {
         data: &[u8],
         regions: &[window::Region],
         hits: &mut Vec<Hit>,
+        vetoed: &mut Vec<Range<usize>>,
     ) {
         let mut locations = rule.regex.capture_locations();
         let mut at = 0;
@@ -181,6 +191,13 @@ impl Scanner {
                 };
                 let Some(strength) = judge(rule, data, whole.range(), start..end, &locations)
                 else {
+                    if rule
+                        .spec
+                        .checksum
+                        .is_some_and(|sum| !sum.valid(&data[start..end]))
+                    {
+                        vetoed.push(start..end);
+                    }
                     continue;
                 };
                 hits.push(Hit {
@@ -265,8 +282,8 @@ pub fn passes(rule: &Rule, secret: &[u8]) -> bool {
     {
         return false;
     }
-    if let Some(Checksum::GithubCrc32 | Checksum::NpmCrc32) = rule.spec.checksum
-        && !checks::github_checksum_valid(secret)
+    if let Some(sum) = rule.spec.checksum
+        && !sum.valid(secret)
     {
         return false;
     }
@@ -323,6 +340,21 @@ fn guessable(rule: &Rule, data: &[u8], whole: Range<usize>, secret: Range<usize>
     }
     let context = [before, b" ", after].concat().to_ascii_lowercase();
     !checks::names_a_documentation_host(&String::from_utf8_lossy(&context))
+}
+
+/// Drops every hit whose secret overlaps a value that a rule recognised by its format and
+/// rejected on its offline checksum: the vendor's own check says it is no token of theirs
+/// (a test value, a truncated or edited copy), so no other rule, a generic assignment
+/// among them, may report it instead.
+pub fn drop_vetoed(hits: &mut Vec<Hit>, vetoed: &[Range<usize>]) {
+    if vetoed.is_empty() {
+        return;
+    }
+    hits.retain(|hit| {
+        !vetoed
+            .iter()
+            .any(|v| v.start < hit.secret.end && hit.secret.start < v.end)
+    });
 }
 
 /// Sorts hits and drops the redundant ones: a generic rule's hit on a secret a specific

@@ -118,6 +118,17 @@ pub enum Checksum {
     NpmCrc32,
 }
 
+impl Checksum {
+    /// Whether `secret` carries a valid checksum of this kind.
+    pub fn valid(self, secret: &[u8]) -> bool {
+        match self {
+            Checksum::GithubCrc32 | Checksum::NpmCrc32 => {
+                crate::checks::github_checksum_valid(secret)
+            }
+        }
+    }
+}
+
 /// A rule as written in a rules file or the model.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -567,14 +567,16 @@ mod tests {
     fn whole(scanner: &crate::engine::Scanner, data: &[u8]) -> Vec<crate::engine::Hit> {
         let lower = data.to_ascii_lowercase();
         let mut hits = Vec::new();
+        let mut vetoed = Vec::new();
         for (index, rule) in scanner.rules().rules().iter().enumerate() {
             let occurs = |k: &String| memchr::memmem::find(&lower, k.as_bytes()).is_some();
             if !rule.spec.keywords.iter().any(occurs) {
                 continue;
             }
-            scanner.run_rule(index, rule, data, &[Region::whole(data.len())], &mut hits);
+            let whole = [Region::whole(data.len())];
+            scanner.run_rule(index, rule, data, &whole, &mut hits, &mut vetoed);
         }
-        crate::engine::resolve(scanner.rules(), hits)
+        scanner.finish(hits, &vetoed)
     }
 
     fn words(list: &[&str]) -> Vec<String> {

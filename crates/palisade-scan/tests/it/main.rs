@@ -4,3 +4,4 @@ mod accuracy;
 mod git;
 mod rules;
 mod scan;
+mod vetoes;
