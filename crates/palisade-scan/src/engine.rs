@@ -83,7 +83,8 @@ impl Scanner {
     }
 
     /// Every hit in `data`, sorted by position, overlaps resolved (see [`resolve`]): none
-    /// on a value a rule rejected on its checksum ([`drop_vetoed`]).
+    /// on a value a rule rejected on its checksum ([`drop_vetoed`]), none whose secret is a
+    /// vendor's published example ([`crate::published`]).
     pub fn scan(&self, data: &[u8]) -> Vec<Hit> {
         let rules = self.rules.rules();
         let mut triggered = vec![false; rules.len()];
@@ -137,13 +138,18 @@ impl Scanner {
                 }
             }
         }
-        self.finish(hits, &vetoed)
+        self.finish(data, hits, &vetoed)
     }
 
-    /// The hits of every rule, the vetoed ones dropped, overlaps resolved.
-    fn finish(&self, mut hits: Vec<Hit>, vetoed: &[Range<usize>]) -> Vec<Hit> {
+    /// The hits of every rule, the vetoed ones and the published examples dropped, overlaps
+    /// resolved.
+    fn finish(&self, data: &[u8], mut hits: Vec<Hit>, vetoed: &[Range<usize>]) -> Vec<Hit> {
         drop_vetoed(&mut hits, vetoed);
-        resolve(&self.rules, hits)
+        // After `resolve`, so that a generic rule's hit the published example's own rule
+        // made redundant goes with it.
+        let mut hits = resolve(&self.rules, hits);
+        hits.retain(|hit| !crate::published::is_published_example(&data[hit.secret.clone()]));
+        hits
     }
 
     /// Where the rule at `index` matches around its keywords, if every match holds one.

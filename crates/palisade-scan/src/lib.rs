@@ -3,7 +3,8 @@
 //!
 //! [`rules`] loads the detection rules (built in, and the model's own), [`engine`] finds
 //! them in a buffer (a keyword prefilter, then only the rules whose keywords occur),
-//! [`checks`] holds the tests a match must pass before it counts, [`pii`] the
+//! [`checks`] holds the tests a match must pass before it counts, [`published`] the
+//! vendors' published example credentials that are never reported, [`pii`] the
 //! personal-data detectors. [`scan`] scans one buffer or file: it skips what cannot hold
 //! text, places findings in their file and drops the suppressed ones. [`source`] runs
 //! whole scans of a tree, the staged change, a range of commits or the whole history
@@ -25,6 +26,7 @@ pub mod finding;
 pub mod git;
 pub mod output;
 pub mod pii;
+pub mod published;
 pub mod rules;
 pub mod scan;
 pub mod setup;

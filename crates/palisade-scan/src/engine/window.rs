@@ -576,7 +576,7 @@ mod tests {
             let whole = [Region::whole(data.len())];
             scanner.run_rule(index, rule, data, &whole, &mut hits, &mut vetoed);
         }
-        scanner.finish(hits, &vetoed)
+        scanner.finish(data, hits, &vetoed)
     }
 
     fn words(list: &[&str]) -> Vec<String> {

@@ -1,10 +1,12 @@
-//! Values no rule may report: tokens that a vendor rule recognises by their format and
-//! rejects on their offline checksum. Every value here is generated at test time.
+//! Values no rule may report: vendors' published example credentials, and tokens that a
+//! vendor rule recognises by their format and rejects on their offline checksum. Every
+//! value here is generated at test time.
 
 use std::sync::OnceLock;
 
 use palisade_scan::checks::{base62_6, crc32};
 use palisade_scan::engine::Scanner;
+use palisade_scan::published;
 use palisade_scan::rules::RuleSet;
 use proptest::prelude::*;
 use proptest::sample::select;
@@ -86,6 +88,32 @@ fn assignment(value: String) -> impl Strategy<Value = String> {
         })
 }
 
+/// A random value of the same format as `example`: its prefix (up to its last `_`, else its
+/// first four characters) kept, each other letter or digit replaced by a random one of the
+/// same kind (digits from `2`-`7`, valid in base32, base62 and decimal alike), punctuation
+/// kept.
+fn same_format(example: &str) -> impl Strategy<Value = String> + use<> {
+    let keep = example.rfind('_').map_or(4, |i| i + 1);
+    let example = example.to_owned();
+    proptest::collection::vec(any::<u32>(), example.len()).prop_map(move |r| {
+        example
+            .bytes()
+            .zip(r)
+            .enumerate()
+            .map(|(i, (b, r))| {
+                let r = r as u8;
+                char::from(match b {
+                    _ if i < keep => b,
+                    b'A'..=b'Z' => b'A' + r % 26,
+                    b'a'..=b'z' => b'a' + r % 26,
+                    b'0'..=b'9' => b'2' + r % 6,
+                    _ => b,
+                })
+            })
+            .collect()
+    })
+}
+
 const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
 /// Every rule that declares an offline checksum, with the prefix of its tokens.
@@ -136,8 +164,67 @@ fn every_checksummed_rule_is_covered() {
     assert_eq!(with_checksum, covered);
 }
 
+#[test]
+fn every_published_example_has_its_rules_format() {
+    let rules = RuleSet::builtin().expect("rules");
+    for example in published::examples() {
+        if let Some(id) = &example.rule {
+            let rule = rules
+                .rules()
+                .iter()
+                .find(|r| &r.spec.id == id)
+                .unwrap_or_else(|| panic!("{example:?} names no built-in rule"));
+            // Alone, or after the rule's first keyword when it needs a name before it.
+            let named = format!("{} = \"{}\"", rule.spec.keywords[0], example.value);
+            assert!(
+                rule.regex.is_match(example.value.as_bytes())
+                    || rule.regex.is_match(named.as_bytes()),
+                "{example:?}"
+            );
+        }
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn published_examples_are_not_reported(
+        (value, text) in select(published::examples())
+            .prop_flat_map(|e| (Just(e.value.clone()), assignment(e.value.clone())))
+    ) {
+        let found = hits(&text);
+        prop_assert!(
+            found.iter().all(|(_, secret)| !secret.contains(&value) && !value.contains(secret.as_str())),
+            "{text:?}: {found:?}"
+        );
+    }
+
+    #[test]
+    fn a_random_key_of_a_published_examples_format_is_still_reported(
+        (rule, value, text) in select(
+            published::examples().iter().filter(|e| e.rule.is_some()).collect::<Vec<_>>()
+        )
+        .prop_flat_map(|e| {
+            let rule = e.rule.clone().expect("filtered");
+            same_format(&e.value).prop_flat_map(move |v| {
+                (Just(rule.clone()), Just(v.clone()), assignment(v))
+            })
+        })
+    ) {
+        prop_assume!(!published::is_published_example(value.as_bytes()));
+        // The secret-key rule needs its own name before the value.
+        let text = if rule == "aws-secret-access-key" {
+            format!("aws_secret_access_key = \"{value}\"\n{text}")
+        } else {
+            text
+        };
+        let found = hits(&text);
+        prop_assert!(
+            found.iter().any(|(id, secret)| *id == rule && *secret == value),
+            "{rule} {value:?} in {text:?}: {found:?}"
+        );
+    }
 
     #[test]
     fn a_token_failing_its_checksum_is_not_reported_by_another_rule(
