@@ -30,6 +30,8 @@ pub const BUILTIN_FILES: &[(&str, &str)] = &[
     ("payment.toml", include_str!("../rules/payment.toml")),
     ("registry.toml", include_str!("../rules/registry.toml")),
     ("saas.toml", include_str!("../rules/saas.toml")),
+    ("services.toml", include_str!("../rules/services.toml")),
+    ("tools.toml", include_str!("../rules/tools.toml")),
     ("transport.toml", include_str!("../rules/transport.toml")),
     ("vcs-ci.toml", include_str!("../rules/vcs-ci.toml")),
 ];
