@@ -7,7 +7,9 @@
 //! `<testdata>` is the shared test-data folder (the one holding `secrets/`). Each case
 //! becomes its own file `<outdir>/cases/<n>-<file_name>`, and `<outdir>/labels.jsonl`
 //! gets one line per case: `{"file": "cases/<n>-<file_name>", "source": "...",
-//! "label": "positive" | "negative"}`. An existing `<outdir>/cases` is replaced.
+//! "label": "positive" | "negative", "reviewed": "positive" | "negative" | null,
+//! "review_note": ...}`: the source's label, and the label after the review by hand in
+//! `tests/support/labelled.rs` (`null`: left out of the reviewed figures). An existing `<outdir>/cases` is replaced.
 
 #[path = "../tests/support/labelled.rs"]
 mod labelled;
@@ -47,6 +49,11 @@ fn main() {
             "file": relative,
             "source": case.source,
             "label": case.label.as_str(),
+            "reviewed": case.reviewed_label().map(labelled::Label::as_str),
+            "review_note": match case.review {
+                labelled::Review::Kept => None,
+                labelled::Review::Relabelled(_, why) | labelled::Review::Excluded(why) => Some(why),
+            },
         });
         writeln!(labels, "{line}").expect("write labels.jsonl");
         match case.label {

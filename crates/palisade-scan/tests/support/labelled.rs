@@ -67,7 +67,365 @@ pub struct Case {
     pub file_name: String,
     /// The bytes to scan.
     pub content: Vec<u8>,
+    /// What a review by hand made of the source's label (see [`REVIEWS`]).
+    pub review: Review,
 }
+
+impl Case {
+    /// The label after review: `None` when the case is left out of the reviewed figures.
+    pub fn reviewed_label(&self) -> Option<Label> {
+        match self.review {
+            Review::Kept => Some(self.label),
+            Review::Relabelled(label, _) => Some(label),
+            Review::Excluded(_) => None,
+        }
+    }
+}
+
+/// What a review by hand made of a case's label. The source projects label a case
+/// by whether their own rule matches it, which is not always whether it holds a
+/// credential: many of Nosey Parker's examples are placeholders (`aaaa…`,
+/// `SOME_PASSWORD`) or identifiers (ARNs, bucket hosts, user names) that its rules
+/// match on purpose, and a few of its negatives are credentials that only their own
+/// rule misses. Both the labels as written and the reviewed ones are reported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Review {
+    /// The source's label stands.
+    Kept,
+    /// The case holds the opposite of what the source says, for the reason given.
+    Relabelled(Label, &'static str),
+    /// The case is left out of the reviewed figures, for the reason given.
+    Excluded(&'static str),
+}
+
+/// Why a case is left out or relabelled.
+pub mod why {
+    /// A placeholder or filler rather than a credential.
+    pub const PLACEHOLDER: &str = "the value is a placeholder or filler (a run of one \
+        character, x/0/# fillers, an alphabet or digit sequence, or a word such as PASSWORD)";
+    /// Code that names a credential without holding one.
+    pub const NO_VALUE: &str =
+        "no credential value: a variable, an interpolation or a concatenation of names";
+    /// Something a rule matches on purpose that grants no access.
+    pub const NOT_A_CREDENTIAL: &str = "not a credential: an identifier (ARN, bucket or \
+        shop host), a user name, a public key or a CSRF crumb";
+    /// A documented example, not reported by policy.
+    pub const PUBLISHED: &str = "an example credential published in a vendor's documentation \
+        or an RFC (crates/palisade-scan/data/published-examples.toml)";
+    /// A token its vendor never issued.
+    pub const BAD_CHECKSUM: &str =
+        "the token fails its vendor's CRC-32 checksum, so the vendor never issued it";
+    /// Not the format the vendor issues.
+    pub const INVALID_FORMAT: &str = "not the vendor's format (AWS key ids are base32, \
+        fine-grained GitHub tokens have 82 characters after the prefix)";
+    /// A negative example that in fact holds a credential.
+    pub const HOLDS_A_CREDENTIAL: &str = "holds a credential: the source only promises that \
+        its own rule stays silent here";
+    /// A JWT without a signature.
+    pub const UNSIGNED_JWT: &str =
+        "a JWT's header and claims without a signature (jwt.io's published example claims)";
+}
+
+/// The reviewed cases, by source. Every entry was read by hand; the test checks that
+/// each names a case that exists.
+pub const REVIEWS: &[(&str, Review)] = &[
+    (
+        "noseyparker/age.yml#example-1",
+        Review::Excluded(why::NOT_A_CREDENTIAL),
+    ),
+    (
+        "noseyparker/aws.yml#example-1",
+        Review::Excluded(why::PLACEHOLDER),
+    ),
+    (
+        "noseyparker/aws.yml#example-3",
+        Review::Excluded(why::PLACEHOLDER),
+    ),
+    (
+        "noseyparker/aws.yml#example-4",
+        Review::Excluded(why::PLACEHOLDER),
+    ),
+    (
+        "noseyparker/aws.yml#example-17",
+        Review::Excluded(why::NOT_A_CREDENTIAL),
+    ),
+    (
+        "noseyparker/aws.yml#example-18",
+        Review::Excluded(why::NOT_A_CREDENTIAL),
+    ),
+    (
+        "noseyparker/aws.yml#example-19",
+        Review::Excluded(why::NOT_A_CREDENTIAL),
+    ),
+    (
+        "noseyparker/aws.yml#example-20",
+        Review::Excluded(why::NOT_A_CREDENTIAL),
+    ),
+    (
+        "noseyparker/aws.yml#example-22",
+        Review::Excluded(why::NOT_A_CREDENTIAL),
+    ),
+    (
+        "noseyparker/aws.yml#example-23",
+        Review::Excluded(why::NOT_A_CREDENTIAL),
+    ),
+    (
+        "noseyparker/generic.yml#example-8",
+        Review::Excluded(why::PUBLISHED),
+    ),
+    (
+        "noseyparker/generic.yml#example-9",
+        Review::Excluded(why::PUBLISHED),
+    ),
+    (
+        "noseyparker/generic.yml#example-10",
+        Review::Excluded(why::PUBLISHED),
+    ),
+    (
+        "noseyparker/generic.yml#example-11",
+        Review::Excluded(why::PLACEHOLDER),
+    ),
+    (
+        "noseyparker/generic.yml#example-16",
+        Review::Excluded(why::NO_VALUE),
+    ),
+    (
+        "noseyparker/generic.yml#example-23",
+        Review::Excluded(why::PLACEHOLDER),
+    ),
+    (
+        "noseyparker/github.yml#example-1",
+        Review::Excluded(why::BAD_CHECKSUM),
+    ),
+    (
+        "noseyparker/github.yml#example-2",
+        Review::Excluded(why::BAD_CHECKSUM),
+    ),
+    (
+        "noseyparker/github.yml#example-4",
+        Review::Excluded(why::BAD_CHECKSUM),
+    ),
+    (
+        "noseyparker/github.yml#example-5",
+        Review::Excluded(why::BAD_CHECKSUM),
+    ),
+    (
+        "noseyparker/github.yml#example-6",
+        Review::Excluded(why::BAD_CHECKSUM),
+    ),
+    (
+        "noseyparker/github.yml#example-7",
+        Review::Excluded(why::BAD_CHECKSUM),
+    ),
+    (
+        "noseyparker/google.yml#example-6",
+        Review::Excluded(why::PLACEHOLDER),
+    ),
+    (
+        "noseyparker/google.yml#example-13",
+        Review::Excluded(why::NOT_A_CREDENTIAL),
+    ),
+    (
+        "noseyparker/google.yml#example-15",
+        Review::Excluded(why::NOT_A_CREDENTIAL),
+    ),
+    (
+        "noseyparker/gradle.yml#example-1",
+        Review::Excluded(why::PLACEHOLDER),
+    ),
+    (
+        "noseyparker/gradle.yml#example-2",
+        Review::Excluded(why::PLACEHOLDER),
+    ),
+    (
+        "noseyparker/gradle.yml#example-3",
+        Review::Excluded(why::PLACEHOLDER),
+    ),
+    (
+        "noseyparker/gradle.yml#example-4",
+        Review::Excluded(why::PLACEHOLDER),
+    ),
+    (
+        "noseyparker/http.yml#example-2",
+        Review::Excluded(why::PUBLISHED),
+    ),
+    (
+        "noseyparker/jenkins.yml#example-3",
+        Review::Excluded(why::NOT_A_CREDENTIAL),
+    ),
+    (
+        "noseyparker/kubernetes.yml#example-2",
+        Review::Excluded(why::PLACEHOLDER),
+    ),
+    (
+        "noseyparker/linkedin.yml#example-1",
+        Review::Excluded(why::NOT_A_CREDENTIAL),
+    ),
+    (
+        "noseyparker/newrelic.yml#example-2",
+        Review::Excluded(why::PLACEHOLDER),
+    ),
+    (
+        "noseyparker/newrelic.yml#example-5",
+        Review::Excluded(why::PLACEHOLDER),
+    ),
+    (
+        "noseyparker/npm.yml#example-1",
+        Review::Excluded(why::BAD_CHECKSUM),
+    ),
+    (
+        "noseyparker/odbc.yml#example-9",
+        Review::Excluded(why::NO_VALUE),
+    ),
+    (
+        "noseyparker/okta.yml#example-1",
+        Review::Excluded(why::PLACEHOLDER),
+    ),
+    (
+        "noseyparker/okta.yml#example-2",
+        Review::Excluded(why::PLACEHOLDER),
+    ),
+    (
+        "noseyparker/okta.yml#example-3",
+        Review::Excluded(why::PLACEHOLDER),
+    ),
+    (
+        "noseyparker/okta.yml#example-4",
+        Review::Excluded(why::PLACEHOLDER),
+    ),
+    (
+        "noseyparker/psexec.yml#example-3",
+        Review::Excluded(why::NO_VALUE),
+    ),
+    (
+        "noseyparker/psexec.yml#example-4",
+        Review::Excluded(why::NO_VALUE),
+    ),
+    (
+        "noseyparker/psexec.yml#example-5",
+        Review::Excluded(why::PLACEHOLDER),
+    ),
+    (
+        "noseyparker/react.yml#example-1",
+        Review::Excluded(why::NOT_A_CREDENTIAL),
+    ),
+    (
+        "noseyparker/react.yml#example-2",
+        Review::Excluded(why::NOT_A_CREDENTIAL),
+    ),
+    (
+        "noseyparker/react.yml#example-3",
+        Review::Excluded(why::NOT_A_CREDENTIAL),
+    ),
+    (
+        "noseyparker/react.yml#example-4",
+        Review::Excluded(why::NOT_A_CREDENTIAL),
+    ),
+    (
+        "noseyparker/react.yml#example-5",
+        Review::Excluded(why::NOT_A_CREDENTIAL),
+    ),
+    (
+        "noseyparker/react.yml#example-6",
+        Review::Excluded(why::NOT_A_CREDENTIAL),
+    ),
+    (
+        "noseyparker/react.yml#example-12",
+        Review::Excluded(why::PLACEHOLDER),
+    ),
+    (
+        "noseyparker/shopify.yml#example-1",
+        Review::Excluded(why::NOT_A_CREDENTIAL),
+    ),
+    (
+        "noseyparker/shopify.yml#example-2",
+        Review::Excluded(why::NOT_A_CREDENTIAL),
+    ),
+    (
+        "noseyparker/slack.yml#example-3",
+        Review::Excluded(why::PLACEHOLDER),
+    ),
+    (
+        "noseyparker/tavily.yml#example-3",
+        Review::Excluded(why::PLACEHOLDER),
+    ),
+    (
+        "noseyparker/vmware.yml#example-2",
+        Review::Excluded(why::NO_VALUE),
+    ),
+    (
+        "noseyparker/vmware.yml#example-3",
+        Review::Excluded(why::NO_VALUE),
+    ),
+    (
+        "noseyparker/auth0.yml#negative-1",
+        Review::Relabelled(Label::Positive, why::HOLDS_A_CREDENTIAL),
+    ),
+    (
+        "noseyparker/generic.yml#negative-1",
+        Review::Relabelled(Label::Positive, why::HOLDS_A_CREDENTIAL),
+    ),
+    (
+        "noseyparker/generic.yml#negative-11",
+        Review::Relabelled(Label::Positive, why::HOLDS_A_CREDENTIAL),
+    ),
+    (
+        "noseyparker/generic.yml#negative-12",
+        Review::Relabelled(Label::Positive, why::HOLDS_A_CREDENTIAL),
+    ),
+    (
+        "noseyparker/newrelic.yml#negative-3",
+        Review::Relabelled(Label::Positive, why::HOLDS_A_CREDENTIAL),
+    ),
+    (
+        "ripsecrets/one_per_line/github#line-2",
+        Review::Excluded(why::INVALID_FORMAT),
+    ),
+    (
+        "ripsecrets/one_per_line/jwt#line-3",
+        Review::Excluded(why::UNSIGNED_JWT),
+    ),
+    (
+        "ripsecrets/one_per_line/npm#line-1",
+        Review::Excluded(why::PLACEHOLDER),
+    ),
+    (
+        "ripsecrets/one_per_line/slack#line-2",
+        Review::Excluded(why::PLACEHOLDER),
+    ),
+    (
+        "ripsecrets/one_per_line/twilio#line-1",
+        Review::Excluded(why::PLACEHOLDER),
+    ),
+    (
+        "ripsecrets/one_per_line/twilio#line-2",
+        Review::Excluded(why::PLACEHOLDER),
+    ),
+    (
+        "ripsecrets/one_per_line/url#line-1",
+        Review::Excluded(why::PLACEHOLDER),
+    ),
+    (
+        "ripsecrets/one_per_line/url#line-2",
+        Review::Excluded(why::PLACEHOLDER),
+    ),
+    (
+        "ripsecrets/one_per_file/aws_json",
+        Review::Excluded(why::INVALID_FORMAT),
+    ),
+    (
+        "detect-secrets/each_secret.py#L8",
+        Review::Excluded(why::PUBLISHED),
+    ),
+    (
+        "detect-secrets/each_secret.py#L9",
+        Review::Excluded(why::PUBLISHED),
+    ),
+    (
+        "detect-secrets/config.yaml#L3",
+        Review::Excluded(why::PLACEHOLDER),
+    ),
+];
 
 /// Loads every labelled case, in a stable order: Nosey Parker, then ripsecrets, then
 /// detect-secrets.
@@ -84,6 +442,13 @@ pub fn load(testdata: &Path) -> Result<Vec<Case>, String> {
     load_noseyparker(&secrets.join("noseyparker-rules"), &mut cases)?;
     load_ripsecrets(&secrets.join("ripsecrets"), &mut cases)?;
     load_detect_secrets(&secrets.join("detect-secrets"), &mut cases)?;
+    for (source, review) in REVIEWS {
+        let case = cases
+            .iter_mut()
+            .find(|case| case.source == *source)
+            .ok_or_else(|| format!("the review names {source}, which is not a case"))?;
+        case.review = *review;
+    }
     Ok(cases)
 }
 
@@ -124,6 +489,7 @@ fn load_noseyparker(dir: &Path, cases: &mut Vec<Case>) -> Result<(), String> {
                     label: Label::Positive,
                     file_name: format!("{stem}-example-{examples}.txt"),
                     content: example.into_bytes(),
+                    review: Review::Kept,
                 });
             }
             for example in rule.negative_examples {
@@ -133,6 +499,7 @@ fn load_noseyparker(dir: &Path, cases: &mut Vec<Case>) -> Result<(), String> {
                     label: Label::Negative,
                     file_name: format!("{stem}-negative-{negatives}.txt"),
                     content: example.into_bytes(),
+                    review: Review::Kept,
                 });
             }
         }
@@ -165,6 +532,7 @@ fn load_ripsecrets(dir: &Path, cases: &mut Vec<Case>) -> Result<(), String> {
                 label: Label::Positive,
                 file_name: name.clone(),
                 content: format!("{line}\n").into_bytes(),
+                review: Review::Kept,
             });
         }
     }
@@ -175,6 +543,7 @@ fn load_ripsecrets(dir: &Path, cases: &mut Vec<Case>) -> Result<(), String> {
             label: Label::Positive,
             file_name: name,
             content: read_bytes(&path)?,
+            review: Review::Kept,
         });
     }
     let none = dir.join("none");
@@ -187,6 +556,7 @@ fn load_ripsecrets(dir: &Path, cases: &mut Vec<Case>) -> Result<(), String> {
             label: Label::Negative,
             file_name: "none".to_owned(),
             content: format!("{line}\n").into_bytes(),
+            review: Review::Kept,
         });
     }
     Ok(())
@@ -367,6 +737,7 @@ fn load_detect_secrets(dir: &Path, cases: &mut Vec<Case>) -> Result<(), String> 
             label: spec.label,
             file_name,
             content,
+            review: Review::Kept,
         });
     }
     Ok(())
