@@ -634,6 +634,19 @@ def shape(text, limit=80):
     return text[:limit] + ("…" if len(text) > limit else "")
 
 
+MADE_UP = re.compile(
+    r"0123456|123456789|234567|abcdefg|ABCDEFG|bcdefgh|qrstuv|(?i:x{6,})|(.)\1{5,}"
+    r"|(?i:example|sample|dummy|fake|your[_-]?(?:api|key|token|secret)|placeholder|redacted|secret[_-]?here)"
+)
+
+
+def miss_class(text):
+    """A first guess at why an example is missed, for reading the misses in bulk."""
+    if MADE_UP.search(text):
+        return "made-up value"
+    return "other"
+
+
 def report(args):
     with open(os.path.join(args.work, "cases.json"), encoding="utf-8") as f:
         index = json.load(f)
@@ -658,7 +671,10 @@ def report(args):
                 rule["by"][h] = rule["by"].get(h, 0) + 1
         else:
             with open(os.path.join(args.work, case["file"]), encoding="utf-8") as f:
-                rule["missed"].append({"file": case["file"], "shape": shape(f.read())})
+                text = f.read()
+            rule["missed"].append({"file": case["file"], "shape": shape(text), "class": miss_class(text)})
+            peer.setdefault("missed_by_class", {}).setdefault(miss_class(text), 0)
+            peer["missed_by_class"][miss_class(text)] += 1
     for name, meta in index["peers"].items():
         peers.setdefault(name, {"found": 0, "total": 0, "rules": {}}).update(meta)
     not_extracted = defaultdict(list)
@@ -675,12 +691,13 @@ def report(args):
 
     total_found = sum(p["found"] for p in peers.values())
     total = sum(p["total"] for p in peers.values())
-    print(f"{'peer':<12} {'found':>6} {'total':>6} {'coverage':>9} {'rules fully found':>18} {'not extracted':>14}")
+    print(f"{'peer':<12} {'found':>6} {'total':>6} {'coverage':>9} {'rules fully found':>18} {'not extracted':>14} {'made-up misses':>15}")
     for name, p in peers.items():
         full = sum(1 for r in p["rules"].values() if r["found"] == r["total"])
         pct = f"{100 * p['found'] / p['total']:.1f}%" if p["total"] else "-"
         rules = f"{full}/{len(p['rules'])}"
-        print(f"{name:<12} {p['found']:>6} {p['total']:>6} {pct:>9} {rules:>18} {len(p['not_extracted']):>14}")
+        made_up = p.get("missed_by_class", {}).get("made-up value", 0)
+        print(f"{name:<12} {p['found']:>6} {p['total']:>6} {pct:>9} {rules:>18} {len(p['not_extracted']):>14} {made_up:>15}")
     if total:
         print(f"{'all':<12} {total_found:>6} {total:>6} {100 * total_found / total:>8.1f}%")
     if args.verbose:
