@@ -70,8 +70,9 @@ pub struct Origin {
 pub struct HistoryOptions {
     /// Threads that decode commits, compare trees and read blobs (each calls `visit`); 0
     /// means one per core. Each keeps up to 128 MiB of decoded objects while comparing
-    /// trees and 96 MiB while reading blobs; pack files are memory-mapped (their pages
-    /// count in the resident size as they are read).
+    /// trees and 64 MiB while reading blobs, and maps the pack files on its own, afresh
+    /// after every 16 MiB or so read, so that the pages read count in the resident size
+    /// only for a while.
     pub threads: usize,
     /// Blobs larger than this are not read: they are counted in
     /// [`HistoryStats::skipped_large`].

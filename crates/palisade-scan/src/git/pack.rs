@@ -5,7 +5,8 @@
 //! packs are full of such "stars" (many deltas against one base). This reader decodes pack
 //! entries itself (gitoxide still parses and inflates them) and caches every decoded entry,
 //! base or delta, by pack offset. Objects outside the packs (loose objects) go through
-//! gitoxide.
+//! gitoxide. Each reader maps the pack data on its own and maps it again every so often,
+//! so that the pages it has read stop counting in the resident size.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -21,14 +22,28 @@ use super::errors::render;
 /// next commit.
 pub(super) const DIFF_CACHE: usize = 64 << 20;
 /// Cache of decoded pack entries of each thread while reading blobs in pack order (bytes).
-pub(super) const READ_CACHE: usize = 96 << 20;
+pub(super) const READ_CACHE: usize = 64 << 20;
 /// Cache of decoded pack entries of each thread while reading tips and commits (bytes).
 pub(super) const COMMIT_CACHE: usize = 16 << 20;
 
-/// The pack files of the repository (and of its alternates), opened once, shared by all
-/// threads.
+/// Bytes of pack data a [`Reader`] reads through its own mappings of the pack files before
+/// it maps them afresh. The pages of a mapping that were read count in the resident size
+/// until it is unmapped: a whole-history scan reads nearly all of a pack (git/git's is
+/// 500 MB), so without this the resident size grows by the size of the packs. Mapping
+/// again costs a minor fault per page read next (from the page cache, not the disk).
+const REMAP_AFTER: u64 = 16 << 20;
+
+/// What reading one entry maps at least: a fault on a file mapping maps the pages around
+/// it that are in the page cache too (Linux's `fault_around_bytes`, 64 KiB).
+const FAULT_AROUND: u64 = 64 << 10;
+
+/// The pack indexes of the repository (and of its alternates), opened once, shared by all
+/// threads. The pack data is mapped by each reader on its own ([`REMAP_AFTER`]).
 pub(super) struct Packs {
-    bundles: Vec<gix::odb::pack::Bundle>,
+    indexes: Vec<gix::odb::pack::index::File>,
+    /// The data file of each index.
+    data: Vec<std::path::PathBuf>,
+    hash: gix::hash::Kind,
 }
 
 impl Packs {
@@ -52,20 +67,43 @@ impl Packs {
             }
         }
         let mut seen = HashSet::new();
+        let mut packs = Self {
+            indexes: Vec::new(),
+            data: Vec::new(),
+            hash,
+        };
         // A pack that cannot be opened here is still read through gitoxide (or reported).
-        let bundles = paths
+        for bundle in paths
             .into_iter()
             .filter(|p| seen.insert(p.clone()))
             .filter_map(|p| gix::odb::pack::Bundle::at(&p, hash).ok())
-            .collect();
-        Self { bundles }
+        {
+            packs.data.push(bundle.pack.path().to_owned());
+            packs.indexes.push(bundle.index);
+        }
+        packs
     }
 
     /// Pack number and offset of `id`.
     pub(super) fn locate(&self, id: &oid) -> Option<(u32, u64)> {
-        self.bundles.iter().enumerate().find_map(|(n, bundle)| {
-            let entry = bundle.index.lookup(id)?;
-            Some((n as u32, bundle.index.pack_offset_at_index(entry)))
+        self.indexes.iter().enumerate().find_map(|(n, index)| {
+            let entry = index.lookup(id)?;
+            Some((n as u32, index.pack_offset_at_index(entry)))
+        })
+    }
+
+    /// A fresh mapping of the data of pack `n`.
+    fn map(&self, n: u32) -> Result<gix::odb::pack::data::File, String> {
+        let path = self
+            .data
+            .get(n as usize)
+            .ok_or_else(|| format!("there is no pack number {n}"))?;
+        gix::odb::pack::data::File::at(path, self.hash).map_err(|e| {
+            format!(
+                "the pack {} cannot be opened: {}",
+                path.display(),
+                render(&e)
+            )
         })
     }
 }
@@ -95,10 +133,14 @@ impl Packs {
     pub(super) fn layout(&self) -> Layout {
         use gix::odb::pack::data::entry::Header;
         let mut layout = Layout::default();
-        for (n, bundle) in self.bundles.iter().enumerate() {
+        for (n, index) in self.indexes.iter().enumerate() {
+            // Mapped for this pass only: it reads a header from every page of the pack.
+            let Ok(mut pack) = self.map(n as u32) else {
+                layout.packs.push((Vec::new(), Vec::new()));
+                continue;
+            };
             // (offset, position in the index), by offset; the id is looked up for commits only.
-            let mut entries: Vec<(u64, u32)> = bundle
-                .index
+            let mut entries: Vec<(u64, u32)> = index
                 .iter()
                 .enumerate()
                 .map(|(i, e)| (e.pack_offset, i as u32))
@@ -109,21 +151,29 @@ impl Packs {
             let mut kinds: Vec<Option<Kind>> = vec![None; entries.len()];
             let mut roots: Vec<u64> = offsets.clone();
             for _ in 0..2 {
+                let mut mapped_at = 0;
                 for i in 0..entries.len() {
                     if kinds[i].is_some() {
                         continue;
                     }
-                    let Ok(entry) = bundle.pack.entry(offsets[i]) else {
+                    // Entries come in offset order: map afresh every so often, so that the
+                    // pages read stop counting (see REMAP_AFTER).
+                    if offsets[i] - mapped_at > REMAP_AFTER
+                        && let Ok(fresh) = self.map(n as u32)
+                    {
+                        pack = fresh;
+                        mapped_at = offsets[i];
+                    }
+                    let Ok(entry) = pack.entry(offsets[i]) else {
                         continue;
                     };
                     let base = match entry.header {
                         Header::OfsDelta { base_distance } => entry
                             .checked_base_pack_offset(base_distance)
                             .and_then(position),
-                        Header::RefDelta { base_id } => bundle
-                            .index
+                        Header::RefDelta { base_id } => index
                             .lookup(base_id)
-                            .map(|b| bundle.index.pack_offset_at_index(b))
+                            .map(|b| index.pack_offset_at_index(b))
                             .and_then(position),
                         header => {
                             kinds[i] = header.as_kind();
@@ -143,9 +193,7 @@ impl Packs {
                     .iter()
                     .zip(&kinds)
                     .filter(|(_, kind)| **kind == Some(Kind::Commit))
-                    .map(|((offset, i), _)| {
-                        (n as u32, *offset, bundle.index.oid_at_index(*i).to_owned())
-                    }),
+                    .map(|((offset, i), _)| (n as u32, *offset, index.oid_at_index(*i).to_owned())),
             );
             layout.packs.push((offsets, roots));
         }
@@ -241,6 +289,10 @@ pub(super) struct Reader<'a> {
     scratch: Vec<u8>,
     /// Ref-delta bases being resolved in other packs.
     depth: u32,
+    /// This reader's mappings of the pack data, by pack number, opened when first read.
+    maps: Vec<Option<Arc<gix::odb::pack::data::File>>>,
+    /// Pack bytes read through `maps` since they were opened.
+    mapped: u64,
 }
 
 /// Most ref-delta bases followed into other packs for one object.
@@ -270,7 +322,23 @@ impl<'a> Reader<'a> {
             by_id: by_id.then(|| IdCache::new(cache_bytes)),
             scratch: Vec::new(),
             depth: 0,
+            maps: Vec::new(),
+            mapped: 0,
         }
+    }
+
+    /// This reader's mapping of pack `n`.
+    fn pack(&mut self, n: u32) -> Result<Arc<gix::odb::pack::data::File>, String> {
+        let slot = n as usize;
+        if self.maps.len() <= slot {
+            self.maps.resize(slot + 1, None);
+        }
+        if let Some(pack) = &self.maps[slot] {
+            return Ok(Arc::clone(pack));
+        }
+        let pack = Arc::new(self.packs.map(n)?);
+        self.maps[slot] = Some(Arc::clone(&pack));
+        Ok(pack)
     }
 
     /// Reads `id`, or reports it as [`Found::TooLarge`] when it has more than `limit` bytes.
@@ -321,9 +389,6 @@ impl<'a> Reader<'a> {
         offset: u64,
         limit: u64,
     ) -> Result<Found, String> {
-        use gix::odb::pack::data::entry::Header;
-        let packs = self.packs;
-        let pack = &packs.bundles[pack_no as usize].pack;
         if let Some((kind, data)) = self.cache.get((pack_no, offset)) {
             let too_large = data.len() as u64 > limit;
             return Ok(if too_large {
@@ -332,6 +397,26 @@ impl<'a> Reader<'a> {
                 Found::Object(kind, data)
             });
         }
+        let pack = self.pack(pack_no)?;
+        let pack = &*pack;
+        let result = self.decode_chain(pack, pack_no, offset, limit);
+        if self.mapped > REMAP_AFTER && self.depth == 0 {
+            self.maps.clear();
+            self.mapped = 0;
+        }
+        result
+    }
+
+    /// [`Reader::decode`] for an entry not cached, through `pack`.
+    fn decode_chain(
+        &mut self,
+        pack: &gix::odb::pack::data::File,
+        pack_no: u32,
+        offset: u64,
+        limit: u64,
+    ) -> Result<Found, String> {
+        use gix::odb::pack::data::entry::Header;
+        let packs = self.packs;
         // Deltas from the requested entry down to the first cached or undeltified base.
         let mut chain = Vec::new();
         // The requested entry's own delta, inflated early to learn the object's size.
@@ -348,6 +433,7 @@ impl<'a> Reader<'a> {
                     "a delta chain is longer than {MAX_CHAIN} entries (or cyclic) at pack offset {cursor}"
                 ));
             }
+            self.mapped += FAULT_AROUND;
             let entry = pack.entry(cursor).map_err(|e| {
                 format!(
                     "the pack entry at offset {cursor} is unreadable: {}",
@@ -459,13 +545,15 @@ impl<'a> Reader<'a> {
             format!("no memory for the {size} bytes of the pack entry at offset {offset}")
         })?;
         out.resize(size, 0);
-        pack.decompress_entry(entry, &mut self.inflate, out)
+        let read = pack
+            .decompress_entry(entry, &mut self.inflate, out)
             .map_err(|e| {
                 format!(
                     "the pack entry at offset {offset} is unreadable: {}",
                     render(&e)
                 )
             })?;
+        self.mapped += read as u64;
         Ok(())
     }
 }
