@@ -54,6 +54,128 @@ pub struct Finding {
     /// The commit that first introduced it, in history scans.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub introduced: Option<Introduced>,
+    /// Where a transport finding sits when that ranks it down (tests, documentation).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub placement: Option<Placement>,
+    /// In history and range scans, one finding stands for every place the same rule
+    /// found the same value: these are its places. The fields above describe the first.
+    #[serde(flatten)]
+    pub group: Option<Group>,
+}
+
+/// Where a transport finding sits, when that makes it rank below configuration that
+/// turns protection off for real: tests and documentation only show the setting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Placement {
+    /// A test file or a file under a test directory.
+    Test,
+    /// Documentation or an example.
+    Docs,
+}
+
+impl Placement {
+    /// The name used in outputs, e.g. `test`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Placement::Test => "test",
+            Placement::Docs => "docs",
+        }
+    }
+}
+
+/// Where `path` sits when that ranks a transport finding down: a test (a `test`, `tests`,
+/// `t`, `spec`, `testdata`, `fixtures`... directory, or a name such as `foo_test.go`,
+/// `test_foo.py`, `foo.test.js`, `FooTest.java`), else documentation (a `doc`, `docs`,
+/// `Documentation`, `man`, `example`, `examples` directory, or a `.md`, `.rst`, `.adoc`,
+/// `.html` or man page file; not `.txt`, which
+/// `requirements.txt` is).
+pub fn placement(path: &str) -> Option<Placement> {
+    const TEST_DIRS: &[&str] = &[
+        "t",
+        "test",
+        "tests",
+        "testing",
+        "spec",
+        "specs",
+        "__tests__",
+        "testdata",
+        "test-data",
+        "test_data",
+        "fixtures",
+        "__fixtures__",
+        "e2e",
+    ];
+    const DOC_DIRS: &[&str] = &[
+        "doc",
+        "docs",
+        "documentation",
+        "man",
+        "example",
+        "examples",
+        "sample",
+        "samples",
+    ];
+    const DOC_EXTENSIONS: &[&str] = &[
+        "md", "markdown", "rst", "adoc", "asciidoc", "html", "htm", "1", "5", "7", "texi", "pod",
+    ];
+    let mut parts: Vec<&str> = path.split('/').collect();
+    let name = parts.pop().unwrap_or_default();
+    let lower = name.to_ascii_lowercase();
+    let stem = lower.split('.').next().unwrap_or_default();
+    let is_dir = |dirs: &[&str]| {
+        parts
+            .iter()
+            .any(|p| dirs.iter().any(|d| d.eq_ignore_ascii_case(p)))
+    };
+    let test_name = stem.starts_with("test_")
+        || stem.ends_with("_test")
+        || stem.ends_with("_spec")
+        || lower.contains(".test.")
+        || lower.contains(".spec.")
+        || (name.ends_with("Test.java") || name.ends_with("Tests.java"));
+    if is_dir(TEST_DIRS) || test_name {
+        return Some(Placement::Test);
+    }
+    let extension = lower.rsplit_once('.').map(|(_, e)| e);
+    if is_dir(DOC_DIRS) || extension.is_some_and(|e| DOC_EXTENSIONS.contains(&e)) {
+        return Some(Placement::Docs);
+    }
+    None
+}
+
+/// Locations listed per grouped finding; beyond them only counts are kept, so that a
+/// value copied into thousands of files cannot make a report unbounded.
+pub const MAX_LOCATIONS: usize = 1000;
+
+/// The places of one grouped finding (history and range scans): one entry per path the
+/// value was found at, each counting the later versions of that path that still hold it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Group {
+    /// Distinct paths the value was found at (may exceed `locations.len()`).
+    pub location_count: u64,
+    /// Distinct blobs (versions of files) that hold it.
+    pub blob_count: u64,
+    /// The places, first introduced first, at most [`MAX_LOCATIONS`].
+    pub locations: Vec<Location>,
+}
+
+/// One path where a grouped finding's value was found, as first introduced there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Location {
+    /// The path, `/`-separated.
+    pub path: String,
+    /// 1-based line of the value in the first version holding it.
+    pub line: u64,
+    /// 1-based column (in bytes).
+    pub column: u64,
+    /// The blob (hex id) of that first version.
+    pub blob: String,
+    /// The commit that introduced that blob.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub introduced: Option<Introduced>,
+    /// Later blobs at this path (later versions of the file) that still hold the value.
+    pub later_versions: u64,
 }
 
 /// The first hex characters of the SHA-256 of `secret`.
@@ -66,6 +188,18 @@ pub fn digest(secret: &[u8]) -> String {
 pub fn fingerprint(rule: &str, path: &str, digest: &str) -> String {
     let mut hasher = Sha256::new();
     for part in [rule, path, digest] {
+        hasher.update(part.as_bytes());
+        hasher.update([0]);
+    }
+    format!("{rule}:{}", &hex::encode(hasher.finalize())[..24])
+}
+
+/// The fingerprint of a value found by `rule` wherever it is (history and range scans
+/// group by it): the rule and the secret's digest, never a path or a line, so that a
+/// secret accepted once stays accepted as its file moves and changes.
+pub fn group_fingerprint(rule: &str, digest: &str) -> String {
+    let mut hasher = Sha256::new();
+    for part in ["group", rule, digest] {
         hasher.update(part.as_bytes());
         hasher.update([0]);
     }

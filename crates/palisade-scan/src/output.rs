@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 
 use serde_json::{Value, json};
 
-use crate::finding::Finding;
+use crate::finding::{Finding, Group};
 use crate::rules::Severity;
 use crate::scan::Report;
 
@@ -72,17 +72,73 @@ pub fn human(report: &Report, style: Style, elapsed_secs: f64) -> String {
                 intro.date
             );
         }
+        if let Some(placement) = f.placement {
+            let _ = write!(detail, "  in {}", placement.as_str());
+        }
         let _ = writeln!(
             out,
             "  {pad} {} {}",
             style.paint("2", "="),
             style.paint("2", &detail)
         );
+        if let Some(group) = &f.group {
+            let _ = writeln!(
+                out,
+                "  {pad} {} {}",
+                style.paint("2", "="),
+                style.paint("2", &places(group))
+            );
+            for l in group.locations.iter().take(HUMAN_LOCATIONS) {
+                let mut line = format!(
+                    "{}:{}  blob {}",
+                    l.path,
+                    l.line,
+                    &l.blob[..l.blob.len().min(12)]
+                );
+                if let Some(intro) = &l.introduced {
+                    let _ = write!(
+                        line,
+                        "  introduced in {}",
+                        &intro.commit[..intro.commit.len().min(12)]
+                    );
+                }
+                if l.later_versions > 0 {
+                    let _ = write!(line, " (+{} later versions)", l.later_versions);
+                }
+                let _ = writeln!(out, "  {pad}     {}", style.paint("2", &line));
+            }
+            let more = group
+                .location_count
+                .saturating_sub(HUMAN_LOCATIONS.min(group.locations.len()) as u64);
+            if more > 0 {
+                let _ = writeln!(
+                    out,
+                    "  {pad}     {}",
+                    style.paint("2", &format!("and {more} more (see --format json)"))
+                );
+            }
+        }
         out.push('\n');
     }
     out.push_str(&summary(report, elapsed_secs));
     out.push('\n');
     out
+}
+
+/// Places of a grouped finding the human output lists; the rest are counted.
+pub const HUMAN_LOCATIONS: usize = 3;
+
+/// `found at 2 paths, in 57 blobs`.
+fn places(group: &Group) -> String {
+    let paths = match group.location_count {
+        1 => "1 path".to_owned(),
+        n => format!("{n} paths"),
+    };
+    let blobs = match group.blob_count {
+        1 => "1 blob".to_owned(),
+        n => format!("{n} blobs"),
+    };
+    format!("found at {paths}, in {blobs} (versions of files)")
 }
 
 /// One line: how many findings of which severity, what was scanned, what was dropped.
@@ -105,6 +161,10 @@ pub fn summary(report: &Report, elapsed_secs: f64) -> String {
             .map(|(s, c)| format!("{c} {}", s.0.as_str()))
             .collect();
         let _ = write!(line, " ({})", parts.join(", "));
+    }
+    if report.findings.iter().any(|f| f.group.is_some()) {
+        let (places, blobs) = totals(report);
+        let _ = write!(line, " at {places} places in {blobs} blobs,");
     }
     let s = &report.stats;
     let mb = s.bytes as f64 / 1e6;
@@ -132,6 +192,18 @@ pub fn summary(report: &Report, elapsed_secs: f64) -> String {
         let _ = write!(line, "; {} below --min-severity", s.below_min_severity);
     }
     line
+}
+
+/// Places and blobs of all findings: a grouped finding counts its own, any other one
+/// place (and one blob).
+pub fn totals(report: &Report) -> (u64, u64) {
+    report.findings.iter().fold((0, 0), |(places, blobs), f| {
+        let (p, b) = f
+            .group
+            .as_ref()
+            .map_or((1, 1), |g| (g.location_count, g.blob_count));
+        (places + p, blobs + b)
+    })
 }
 
 /// One JSON object per finding, one per line.
@@ -177,11 +249,14 @@ pub fn sarif(report: &Report, tool_version: &str) -> Value {
             if let Some(intro) = &f.introduced {
                 properties["introducedBy"] = json!(intro);
             }
-            json!({
+            if let Some(placement) = f.placement {
+                properties["placement"] = json!(placement.as_str());
+            }
+            let mut message = format!("{} ({}) found: {}", f.name, f.severity.as_str(), f.redacted);
+            let mut result = json!({
                 "ruleId": f.rule,
                 "ruleIndex": rule_index(&f.rule),
                 "level": sarif_level(f.severity),
-                "message": {"text": format!("{} ({}) found: {}", f.name, f.severity.as_str(), f.redacted)},
                 "locations": [{
                     "physicalLocation": {
                         "artifactLocation": {"uri": f.path},
@@ -194,8 +269,42 @@ pub fn sarif(report: &Report, tool_version: &str) -> Value {
                     }
                 }],
                 "partialFingerprints": {"palisade/v1": f.fingerprint},
-                "properties": properties,
-            })
+            });
+            if let Some(group) = &f.group {
+                properties["locationCount"] = json!(group.location_count);
+                properties["blobCount"] = json!(group.blob_count);
+                let _ = write!(message, "; {}", places(group));
+                // The first place is the result's location; the others are related.
+                let related: Vec<Value> = group
+                    .locations
+                    .iter()
+                    .filter(|l| !(l.path == f.path && l.line == f.line))
+                    .enumerate()
+                    .map(|(i, l)| {
+                        let mut text = format!("also in blob {}", l.blob);
+                        if let Some(intro) = &l.introduced {
+                            let _ = write!(text, ", introduced by commit {}", intro.commit);
+                        }
+                        if l.later_versions > 0 {
+                            let _ = write!(text, ", and {} later versions", l.later_versions);
+                        }
+                        json!({
+                            "id": i + 1,
+                            "physicalLocation": {
+                                "artifactLocation": {"uri": l.path},
+                                "region": {"startLine": l.line, "startColumn": l.column},
+                            },
+                            "message": {"text": text},
+                        })
+                    })
+                    .collect();
+                if !related.is_empty() {
+                    result["relatedLocations"] = json!(related);
+                }
+            }
+            result["message"] = json!({ "text": message });
+            result["properties"] = properties;
+            result
         })
         .collect();
     let rules: Vec<Value> = rules
@@ -253,10 +362,16 @@ pub fn github(report: &Report, elapsed_secs: f64) -> String {
             f.end_line,
             f.column,
             escape_property(&format!("{} ({})", f.name, f.rule)),
-            escape_data(&format!(
-                "{} found: {} (sha256 {}…)",
-                f.name, f.redacted, f.digest
-            ))
+            escape_data(&match &f.group {
+                Some(group) => format!(
+                    "{} found: {} (sha256 {}…), first here; {}",
+                    f.name,
+                    f.redacted,
+                    f.digest,
+                    places(group)
+                ),
+                None => format!("{} found: {} (sha256 {}…)", f.name, f.redacted, f.digest),
+            })
         );
     }
     let _ = writeln!(

@@ -272,7 +272,11 @@ impl ScanConfig {
             }
             let digest = finding::digest(secret);
             let fingerprint = finding::fingerprint(&rule, buffer.path, &digest);
-            if self.baseline.contains(&fingerprint) {
+            if self.baseline.contains(&fingerprint)
+                || self
+                    .baseline
+                    .contains(&finding::group_fingerprint(&rule, &digest))
+            {
                 report.stats.suppressed_baseline += 1;
                 continue;
             }
@@ -312,6 +316,8 @@ impl ScanConfig {
         shown: &str,
         report: &mut Report,
         buffer: &mut Vec<u8>,
+                placement: None,
+                group: None,
     ) {
         let skip = |report: &mut Report, reason: String| {
             report.skipped.push(Skipped {

@@ -1,5 +1,7 @@
 //! The `scan.summary` ledger event: what a scan saw, as counts and, per finding, its rule,
-//! path, fingerprint and digest. Never a secret: the event is built from findings only.
+//! path, fingerprint and digest (and, for a history or range scan's grouped finding, how
+//! many paths and blobs hold it: `findings` counts groups, `locations` their places).
+//! Never a secret: the event is built from findings only.
 
 use palisade_ledger::ledger::Event;
 use serde_json::json;
@@ -56,16 +58,22 @@ pub fn event(report: &Report, context: Context) -> Event {
         .findings
         .iter()
         .map(|f| {
-            json!({
+            let mut result = json!({
                 "rule": f.rule,
                 "kind": f.kind.as_str(),
                 "severity": f.severity.as_str(),
                 "path": f.path,
                 "fingerprint": f.fingerprint,
                 "sha256_prefix": f.digest,
-            })
+            });
+            if let Some(group) = &f.group {
+                result["locations"] = json!(group.location_count);
+                result["blobs"] = json!(group.blob_count);
+            }
+            result
         })
         .collect();
+    let (locations, blobs) = crate::output::totals(report);
     Event {
         time: context.time,
         actor: context.actor,
@@ -76,6 +84,8 @@ pub fn event(report: &Report, context: Context) -> Event {
             "files": report.stats.files,
             "bytes": report.stats.bytes,
             "findings": report.findings.len(),
+            "locations": locations,
+            "blobs": blobs,
             "suppressed": {
                 "inline": report.stats.suppressed_inline,
                 "allowlist": report.stats.suppressed_allowlist,
@@ -113,6 +123,8 @@ mod tests {
             fingerprint: "github-pat-classic:0123456789abcdef01234567".to_owned(),
             context: "GITHUB = \"ghp_q7…(40)\"".to_owned(),
             introduced: None,
+            placement: None,
+            group: None,
         });
         let time = jiff::Timestamp::from_second(1_767_225_600).expect("a time");
         let event = event(

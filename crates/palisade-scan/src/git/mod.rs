@@ -63,6 +63,12 @@ pub struct Origin {
     /// Repository-relative path of the blob in that commit, `/`-separated (bytes that are
     /// not UTF-8 are replaced with U+FFFD).
     pub path: String,
+    /// The blob's full hex id.
+    pub blob: String,
+    /// Where the introducing commit comes in history order (parents before children, then
+    /// older author time first; refs straight to trees or blobs after every commit): of
+    /// two origins, the lower rank came first.
+    pub rank: u32,
 }
 
 /// Settings of [`history`] and [`range`].

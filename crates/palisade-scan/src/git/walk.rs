@@ -254,7 +254,7 @@ struct Sources<'a> {
 }
 
 impl Sources<'_> {
-    fn origin(&self, intro: Intro) -> Origin {
+    fn origin(&self, id: &ObjectId, intro: Intro) -> Origin {
         let path = self
             .paths
             .list
@@ -275,6 +275,8 @@ impl Sources<'_> {
                 author,
                 time: self.g.time[c],
                 path,
+                blob: id.to_string(),
+                rank: intro.rank,
             }
         } else if let Some(tip) = self.others.get(rank - self.order.len()) {
             Origin {
@@ -282,6 +284,8 @@ impl Sources<'_> {
                 author: tip.tagger.clone(),
                 time: tip.time,
                 path,
+                blob: id.to_string(),
+                rank: intro.rank,
             }
         } else {
             Origin {
@@ -289,13 +293,15 @@ impl Sources<'_> {
                 author: String::new(),
                 time: 0,
                 path,
+                blob: id.to_string(),
+                rank: intro.rank,
             }
         }
     }
 
     /// `(added as 'path' in commit c) `, for error messages.
-    fn context(&self, intro: Intro) -> String {
-        let o = self.origin(intro);
+    fn context(&self, id: &ObjectId, intro: Intro) -> String {
+        let o = self.origin(id, intro);
         if o.commit.is_empty() {
             format!("(at '{}') ", o.path)
         } else {
@@ -318,21 +324,22 @@ fn read_one(
         Ok(Found::Object(Kind::Blob, data)) => {
             stats.blobs += 1;
             stats.bytes += data.len() as u64;
-            visit(&data, &source.origin(job.intro));
+            visit(&data, &source.origin(id, job.intro));
         }
         Ok(Found::Object(kind, _)) => {
-            let context = source.context(job.intro);
+            let context = source.context(id, job.intro);
             errors.push(
                 Some(id),
                 format!("object {id} {context}is a {kind} where a blob was expected"),
             );
         }
         Ok(Found::TooLarge) => stats.skipped_large += 1,
-        Ok(Found::Missing) => {
-            errors.push(Some(id), missing("blob", id, &source.context(job.intro)))
-        }
+        Ok(Found::Missing) => errors.push(
+            Some(id),
+            missing("blob", id, &source.context(id, job.intro)),
+        ),
         Err(e) => {
-            let context = source.context(job.intro);
+            let context = source.context(id, job.intro);
             errors.push(
                 Some(id),
                 format!("blob {id} {context}could not be read: {e}; {FSCK}"),
@@ -411,7 +418,9 @@ mod tests {
                 commit: c1.clone(),
                 author: "Ann <ann@example.com>".into(),
                 time: 1_000,
-                path: "a.txt".into()
+                path: "a.txt".into(),
+                blob: r.blob_id(b"alpha\n"),
+                rank: alpha.rank,
             }
         );
         // Renamed, then re-added elsewhere: still where it first appeared.
@@ -428,7 +437,9 @@ mod tests {
                 commit: c4.clone(),
                 author: "Cat <cat@example.com>".into(),
                 time: 1_500,
-                path: "other.txt".into()
+                path: "other.txt".into(),
+                blob: r.blob_id(b"alpha2\n"),
+                rank: alpha2.rank,
             }
         );
         assert_eq!(origin_of(&visits, b"side\n").commit, c4);

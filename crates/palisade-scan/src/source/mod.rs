@@ -19,8 +19,9 @@ pub use history::{HistoryScan, LISTED_BINARY_BLOBS, scan_history, scan_range};
 pub use staged::{StagedScan, scan_staged};
 pub use tree::{TreeScan, scan_tree};
 
+use crate::finding::{self, Finding};
 use crate::git::GitError;
-use crate::rules::Severity;
+use crate::rules::{RuleKind, Severity};
 use crate::scan::{Buffer, Report, ScanConfig};
 use crate::setup::SetupError;
 
@@ -69,9 +70,27 @@ pub fn scan_bytes(
     report
 }
 
-/// Puts the report in its stable order and leaves out what is below the least severity:
-/// `min_severity`, else the model's (`scan.min_severity`), else nothing.
+/// Ranks transport findings in tests and documentation down to low severity, marking
+/// where they sit: they show a setting, they do not turn protection off. (Code that turns
+/// it off only behind a user's setting is told apart by its own rules.) Grouped findings
+/// were ranked place by place before grouping.
+pub(crate) fn rank_transport(findings: &mut [Finding]) {
+    for f in findings {
+        if f.kind != RuleKind::Transport || f.group.is_some() || f.placement.is_some() {
+            continue;
+        }
+        if let Some(placement) = finding::placement(&f.path) {
+            f.placement = Some(placement);
+            f.severity = Severity::Low;
+        }
+    }
+}
+
+/// Ranks transport findings ([`rank_transport`]), puts the report in its stable order and
+/// leaves out what is below the least severity: `min_severity`, else the model's
+/// (`scan.min_severity`), else nothing.
 fn finish(report: &mut Report, config: &ScanConfig, min_severity: Option<Severity>) {
+    rank_transport(&mut report.findings);
     report.sort();
     report.keep_severity_at_least(
         min_severity

@@ -3,5 +3,6 @@
 mod accuracy;
 mod git;
 mod rules;
+mod grouped;
 mod scan;
 mod vetoes;

@@ -483,20 +483,100 @@ fn staged_and_history_scans_read_git() {
             .starts_with("binary (it holds NUL bytes); first committed in "),
         "{skipped:#?}"
     );
-    // Two versions of app.env and new.env: three text blobs, each holding the token.
+    // Two versions of app.env and new.env: three text blobs, each holding the token,
+    // reported once with its two paths.
     assert_eq!(report["stats"]["files"], 3, "{:#}", report["stats"]);
-    assert_eq!(report["findings"].as_array().unwrap().len(), 3);
+    let findings = report["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{findings:#?}");
+    assert_eq!(
+        (&findings[0]["location_count"], &findings[0]["blob_count"]),
+        (&Value::from(2), &Value::from(3))
+    );
     assert!(
-        report["findings"]
+        findings[0]["locations"]
             .as_array()
             .unwrap()
             .iter()
-            .all(|f| f["introduced"]["commit"]
+            .all(|l| l["introduced"]["commit"]
                 .as_str()
                 .is_some_and(|c| c.len() == 40)),
-        "{:#}",
-        report["findings"]
+        "{findings:#?}"
     );
+}
+
+/// A repository whose history holds one token in three versions of one file and a copy
+/// of it, at fixed times, so that commit and blob ids are the same on every run.
+fn history_repo() -> Repo {
+    let repo = Repo::new();
+    let at = |date| Author {
+        name: "Vendor Dev",
+        email: "dev@vendor.example",
+        date,
+    };
+    repo.write("README.md", "nothing here\n");
+    repo.commit_all_as("start", at("2026-01-01T00:00:00Z"));
+    repo.write("app.env", format!("TOKEN={}\n", token()));
+    repo.commit_all_as("add the token", at("2026-01-02T00:00:00Z"));
+    repo.write("app.env", format!("A=1\nTOKEN={}\n", token()));
+    repo.write("deploy/app.env", format!("# deploy\nTOKEN={}\n", token()));
+    repo.commit_all_as("copy it", at("2026-01-03T00:00:00Z"));
+    repo.write("app.env", format!("A=1\nB=2\nTOKEN={}\n", token()));
+    repo.write(
+        "docs/setup.md",
+        "Behind a proxy: `git config --global http.sslVerify false`\n",
+    );
+    repo.commit_all_as("document it", at("2026-01-04T00:00:00Z"));
+    repo
+}
+
+/// `palisade scan --history --quiet --format <format>` on [`history_repo`].
+fn history_output(format: &str) -> String {
+    let repo = history_repo();
+    let run = palisade(
+        repo.path(),
+        &["scan", "--history", "--quiet", "--format", format],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(!run.stdout.contains(&token()[6..]), "the secret leaked");
+    filter_elapsed(
+        &run.stdout
+            .replace(&repo.path().display().to_string(), "[TEMP]")
+            .replace(
+                &format!("\"version\": \"{}\"", env!("CARGO_PKG_VERSION")),
+                "\"version\": \"[VERSION]\"",
+            ),
+    )
+}
+
+#[test]
+fn history_findings_are_grouped_per_rule_and_value_in_the_human_report() {
+    insta::assert_snapshot!(history_output("human"));
+}
+
+#[test]
+fn history_findings_are_grouped_per_rule_and_value_in_sarif() {
+    insta::assert_snapshot!(history_output("sarif"));
+}
+
+#[test]
+fn a_history_baseline_accepts_each_group_once() {
+    let repo = history_repo();
+    let written = palisade(
+        repo.path(),
+        &["scan", "--history", "--quiet", "--write-baseline", "b.json"],
+    );
+    assert_eq!(written.code, 0, "{}", written.stderr);
+    assert!(
+        written.stderr.contains("wrote 2 fingerprints"),
+        "{}",
+        written.stderr
+    );
+    let again = palisade(
+        repo.path(),
+        &["scan", "--history", "--quiet", "--baseline", "b.json"],
+    );
+    assert_eq!(again.code, 0, "{}{}", again.stdout, again.stderr);
+    assert!(again.stdout.contains("no findings"), "{}", again.stdout);
 }
 
 /// The least model `palisade check` accepts, before a `[scan]` table.
