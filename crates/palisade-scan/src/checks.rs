@@ -278,6 +278,77 @@ pub const IDENTIFIER_PATH: &str = "an identifier path";
 /// variable's name, in code and on command lines alike (a README's `-p DB_PASSWORD`).
 pub const CONSTANT: &str = "a constant's name";
 
+/// Why a hex value of a digest's length is dropped from a generic assignment, unless its
+/// name says it is a key ([`name_says_key`]).
+pub const HASH_DIGEST: &str = "a hash digest";
+
+/// The name a value is assigned to: the identifier that ends where the match's key word
+/// ends (`CLIENT_SECRET`, `config.api_key`, `heroku-api-key`), read from `data` around
+/// `key_start`, where the match begins, up to `value_start`.
+pub fn assigned_name(data: &[u8], key_start: usize, value_start: usize) -> &[u8] {
+    let name_byte = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.');
+    let start = data[..key_start]
+        .iter()
+        .rposition(|b| !name_byte(b))
+        .map_or(0, |i| i + 1);
+    let end = data[key_start..value_start.max(key_start)]
+        .iter()
+        .position(|b| !name_byte(b))
+        .map_or(value_start.max(key_start), |i| key_start + i);
+    &data[start..end]
+}
+
+/// Whether an assignment's name says its value is a key, a secret or a token
+/// (`SECRET_KEY`, `api_key`, `HEROKU_API_KEY`, `authToken`) and not a digest of
+/// something (`sha256`, `integrity`, `checksum`, `commit`, `rev`): then a hex value is
+/// the key itself (`openssl rand -hex 32`), not a hash. A bare `key` says neither: cache,
+/// sort and map keys are called that.
+pub fn name_says_key(name: &[u8]) -> bool {
+    let lower = name.to_ascii_lowercase();
+    let squeezed: Vec<u8> = lower
+        .iter()
+        .copied()
+        .filter(|b| b.is_ascii_alphanumeric())
+        .collect();
+    let has = |word: &[u8]| squeezed.windows(word.len()).any(|w| w == word);
+    const KEY_WORDS: &[&[u8]] = &[
+        b"secret",
+        b"token",
+        b"apikey",
+        b"appkey",
+        b"privatekey",
+        b"accesskey",
+        b"masterkey",
+        b"signingkey",
+        b"encryptionkey",
+        b"authkey",
+        b"licensekey",
+    ];
+    const DIGEST_WORDS: &[&[u8]] = &[
+        b"sha",
+        b"md5",
+        b"hash",
+        b"digest",
+        b"checksum",
+        b"integrity",
+        b"commit",
+        b"fingerprint",
+        b"etag",
+        b"crc",
+        b"revision",
+    ];
+    // `rev` and `sum` only as whole segments: `reverse_proxy_token`, `summary_secret`.
+    let segment = |word: &[u8]| {
+        lower
+            .split(|b| !b.is_ascii_alphanumeric())
+            .any(|s| s == word)
+    };
+    KEY_WORDS.iter().any(|w| has(w))
+        && !DIGEST_WORDS.iter().any(|w| has(w))
+        && !segment(b"rev")
+        && !segment(b"sum")
+}
+
 /// Whether a rejection only says the value looks like a name in code
 /// ([`IDENTIFIER`], [`IDENTIFIER_PATH`]): where no code can be (a command line, a
 /// `.netrc`), such a value is a literal after all.
@@ -398,24 +469,151 @@ pub fn guessable_rejection(value: &[u8]) -> Option<&'static str> {
     shape_rejection(text)
 }
 
+/// Whether `text` at `at` starts a name: a letter or `_`, then letters, digits, `_`,
+/// `.` or `-`; the name's end.
+fn name_at(text: &[u8], at: usize) -> Option<usize> {
+    let first = *text.get(at)?;
+    if !(first.is_ascii_alphabetic() || first == b'_') {
+        return None;
+    }
+    let len = text[at..]
+        .iter()
+        .take_while(|&&b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
+        .count();
+    Some(at + len)
+}
+
+/// Whether a value holds a template's variable: `${name}`, `{{ name }}`, `%(name)s`,
+/// `$(command)`, `#{name}` or `<your-key>`. Only the marker around a name counts, so the
+/// same punctuation in a random password or a generated key (`q$(=8x`, `k>9Q<w`) does not.
+fn template_marker(value: &str) -> bool {
+    let text = value.as_bytes();
+    let lower = value.to_ascii_lowercase();
+    if lower.contains("{{") && lower.contains("}}") {
+        return true;
+    }
+    (0..text.len()).any(|i| {
+        let rest = &text[i..];
+        let after_space = |at: usize| {
+            at + text[at..]
+                .iter()
+                .take_while(|&&b| b == b' ' || b == b'@')
+                .count()
+        };
+        if rest.starts_with(b"${") || rest.starts_with(b"#{") {
+            // `${NAME}`, `${NAME:-default}`, `#{ENV['X']}`: the name is followed by what
+            // closes or continues the expression.
+            return name_at(text, after_space(i + 2)).is_some_and(|end| {
+                matches!(
+                    text.get(end),
+                    None | Some(b'}' | b':' | b'[' | b'(' | b'|' | b' ')
+                )
+            });
+        }
+        if rest.starts_with(b"%(") {
+            return name_at(text, i + 2).is_some_and(|end| text.get(end) == Some(&b')'));
+        }
+        if rest.starts_with(b"$(") {
+            return name_at(text, after_space(i + 2))
+                .is_some_and(|end| text[end..].contains(&b')'));
+        }
+        if rest.starts_with(b"<") {
+            // A name of three or more characters: `<t>` in a generated salt is noise.
+            return name_at(text, i + 1).is_some_and(|end| {
+                let end = end
+                    + text[end..]
+                        .iter()
+                        .take_while(|&&b| {
+                            b.is_ascii_alphanumeric() || matches!(b, b' ' | b'_' | b'-')
+                        })
+                        .count();
+                end - (i + 1) >= 3 && text.get(end) == Some(&b'>')
+            });
+        }
+        false
+    })
+}
+
+/// Whether a value is a reference to a variable rather than a literal: `$NAME` or
+/// `$name` (a shell, PHP or compose variable: a name without digits between letters,
+/// since a random password that starts with `$` has them), `#name` (a CSS selector or an
+/// anchor), `%NAME%` (Windows) or `%name%` (a Symfony parameter, `%env(APP_SECRET)%`).
+fn reference(value: &str) -> bool {
+    let text = value.as_bytes();
+    // A name without a digit right after a letter: `$DB_PASSWORD`, not `$Kq9x`.
+    let plain_name = |name: &[u8]| {
+        name_at(name, 0).is_some_and(|end| end == name.len())
+            && !name
+                .windows(2)
+                .any(|w| w[0].is_ascii_alphabetic() && w[1].is_ascii_digit())
+    };
+    if text.starts_with(b"$") {
+        // `$HOME`, or several run together: `$super$ecret`.
+        return text[1..].split(|&b| b == b'$').all(plain_name);
+    }
+    if let Some(name) = text.strip_prefix(b"#") {
+        // A CSS selector or a page anchor: `#add-password`.
+        return plain_name(name);
+    }
+    if let Some(inner) = text.strip_prefix(b"%").and_then(|t| t.strip_suffix(b"%")) {
+        return name_at(inner, 0).is_some()
+            && inner
+                .iter()
+                .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'(' | b')'));
+    }
+    false
+}
+
+/// Whether a value is a call in code: a name, maybe dotted, then parentheses to its end
+/// (`get_token()`, `os.urandom(24)`). A generated key that happens to hold `(` and end in
+/// `)` is not one.
+fn call(value: &str) -> bool {
+    let text = value.as_bytes();
+    value.ends_with(')')
+        && value.find('(').is_some_and(|open| {
+            open > 0
+                && text[..open]
+                    .iter()
+                    .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'$' | b':'))
+                && text[0].is_ascii_alphabetic() | (text[0] == b'_') | (text[0] == b'$')
+        })
+}
+
 /// Why a value is not a literal secret, by its shape: a template variable, a hash digest,
 /// a UUID, an expression reading configuration, an identifier path, a call or an
 /// identifier.
 fn shape_rejection(value: &str) -> Option<&'static str> {
     let lower = value.to_ascii_lowercase();
-    let angle_placeholder = lower
-        .find('<')
-        .is_some_and(|open| lower[open..].contains('>'));
-    if angle_placeholder
-        || ["${", "{{", "%(", "$(", "#{"]
-            .iter()
-            .any(|t| lower.contains(t))
-    {
+    if template_marker(value) {
         return Some("a template variable");
+    }
+    if reference(value) {
+        return Some("a variable reference");
+    }
+    if value.contains("://") {
+        return Some("a URL");
+    }
+    if (value.starts_with('/') || value.starts_with("./") || value.starts_with("~/"))
+        && value[1..].contains('/')
+        && value.bytes().all(
+            |b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'/' | b'.' | b'_' | b'-' | b'~' | b'@'),
+        )
+    {
+        // Lowercase segments: a random base64 key that starts with `/` has capitals.
+        return Some("a path");
+    }
+    if value
+        .split(' ')
+        .filter(|w| w.len() >= 2 && w.bytes().all(|b| b.is_ascii_alphabetic()))
+        .count()
+        >= 3
+    {
+        // `put your unique phrase here`: words, where a key was to be pasted.
+        return Some("prose");
     }
     let hex = !lower.is_empty() && lower.bytes().all(|b| b.is_ascii_hexdigit());
     if hex && [32, 40, 56, 64, 96, 128].contains(&lower.len()) {
-        return Some("a hash digest");
+        return Some(HASH_DIGEST);
     }
     let bytes = lower.as_bytes();
     if bytes.len() == 36
@@ -464,7 +662,7 @@ fn shape_rejection(value: &str) -> Option<&'static str> {
     if value.contains('.') && value.split('.').all(ident) && !value.split('.').any(random_segment) {
         return Some(IDENTIFIER_PATH);
     }
-    if value.ends_with(')') && value.contains('(') {
+    if call(value) {
         return Some("a call");
     }
     if ident(value) && value.contains('_') {

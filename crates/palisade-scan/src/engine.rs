@@ -253,7 +253,11 @@ pub fn judge(
     {
         return None;
     }
-    if passes(rule, value) && !(rule.spec.guessable && value.len() < checks::STRONG_MIN_LEN) {
+    let named_key = rule.spec.generic
+        && checks::name_says_key(checks::assigned_name(data, whole.start, secret.start));
+    if passes(rule, value, named_key)
+        && !(rule.spec.guessable && value.len() < checks::STRONG_MIN_LEN)
+    {
         return Some(Strength::Strong);
     }
     guessable(rule, data, whole, secret).then_some(Strength::Guessable)
@@ -280,11 +284,19 @@ pub fn quoted(data: &[u8], secret: &Range<usize>) -> bool {
         .is_some_and(|&b| matches!(b, b'"' | b'\'' | b'`'))
 }
 
+/// The least entropy of a hex value under a key's name: a random 32-digit key falls
+/// below it about once in ten thousand (a 40- or 64-digit one far more rarely), a hand-typed `deadbeef…` or `abcdef…` does not reach it.
+const HEX_KEY_MIN_ENTROPY: f64 = 3.0;
+
 /// Whether a rule's secret passes its entropy, checksum, made-up-content and placeholder
-/// checks.
-pub fn passes(rule: &Rule, secret: &[u8]) -> bool {
+/// checks. `named_key`: the value is assigned to a name that says it is a key, a secret
+/// or a token ([`checks::name_says_key`]), so a hex value of a digest's length is kept.
+pub fn passes(rule: &Rule, secret: &[u8], named_key: bool) -> bool {
+    // Hex carries at most 4 bits a character, and a random 32-digit key often less than
+    // 3.5 by chance: under a key's name it is held to hex's own measure.
+    let hex_key = named_key && secret.iter().all(u8::is_ascii_hexdigit);
     if let Some(min) = rule.spec.min_entropy
-        && checks::entropy(secret) < min
+        && checks::entropy(secret) < if hex_key { min.min(HEX_KEY_MIN_ENTROPY) } else { min }
     {
         return false;
     }
@@ -299,7 +311,9 @@ pub fn passes(rule: &Rule, secret: &[u8]) -> bool {
     if rule.spec.kind == RuleKind::Identifier && checks::identifier_rejection(secret).is_some() {
         return false;
     }
-    !rule.spec.generic || rejection_stands(rule, checks::generic_rejection(secret)).is_none()
+    !rule.spec.generic
+        || rejection_stands(rule, checks::generic_rejection(secret))
+            .is_none_or(|why| named_key && why == checks::HASH_DIGEST)
 }
 
 /// A rejection, unless the rule's values are literals and it only says the value is
@@ -364,14 +378,18 @@ pub fn drop_vetoed(hits: &mut Vec<Hit>, vetoed: &[Range<usize>]) {
 }
 
 /// Sorts hits and drops the redundant ones: a generic rule's hit on a secret a specific
-/// rule also found, and the second of two hits on the same secret (the more severe
-/// rule, then the first listed, is kept).
+/// rule also found, the shorter of two generic hits starting at one place, and the
+/// second of two hits on the same secret (the more severe rule, then the first listed,
+/// is kept).
 pub fn resolve(rules: &RuleSet, mut hits: Vec<Hit>) -> Vec<Hit> {
     let rank = |hit: &Hit| {
         let rule = &rules.rules()[hit.rule];
         (
             rule.spec.generic,
             hit.guessable,
+            // Of two generic readings of one value, the longer: a quoted value read to its
+            // closing quote, not to a `#` inside it taken for a comment.
+            std::cmp::Reverse(if rule.spec.generic { hit.secret.len() } else { 0 }),
             std::cmp::Reverse(rule.spec.severity),
             hit.rule,
         )

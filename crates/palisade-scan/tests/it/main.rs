@@ -1,6 +1,7 @@
 //! Integration tests of palisade-scan.
 
 mod accuracy;
+mod classes;
 mod git;
 mod rules;
 mod grouped;

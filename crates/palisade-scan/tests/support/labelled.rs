@@ -374,6 +374,14 @@ pub const REVIEWS: &[(&str, Review)] = &[
         Review::Relabelled(Label::Positive, why::HOLDS_A_CREDENTIAL),
     ),
     (
+        "noseyparker/gitalk.yml#negative-1",
+        Review::Relabelled(Label::Positive, why::HOLDS_A_CREDENTIAL),
+    ),
+    (
+        "noseyparker/gitalk.yml#negative-2",
+        Review::Relabelled(Label::Positive, why::HOLDS_A_CREDENTIAL),
+    ),
+    (
         "noseyparker/newrelic.yml#negative-3",
         Review::Relabelled(Label::Positive, why::HOLDS_A_CREDENTIAL),
     ),
