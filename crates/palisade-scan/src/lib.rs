@@ -21,6 +21,7 @@
 #![deny(clippy::print_stdout, clippy::print_stderr, clippy::exit)]
 
 pub mod checks;
+mod configs;
 pub mod engine;
 pub mod finding;
 pub mod git;

@@ -13,6 +13,7 @@ use palisade_model::glob::Glob;
 use regex::bytes::Regex;
 use serde::Serialize;
 
+use crate::configs;
 use crate::engine::{self, Hit, Scanner};
 use crate::finding::{self, Finding, Introduced};
 use crate::pii::{PiiDetector, PiiKind};
@@ -207,7 +208,24 @@ impl ScanConfig {
     pub fn scan_buffer(&self, buffer: Buffer<'_>, owned: usize, report: &mut Report) {
         let data = buffer.data;
         let mut found: Vec<(Hit, RuleKind, Severity, String, String)> = Vec::new();
-        for hit in self.scanner.scan(data) {
+        let mut hits = self.scanner.scan(data);
+        // Tools' configuration files a regex cannot read whole: a file read in windows
+        // is only noted, from its first window.
+        if buffer.offset == 0
+            && let Some(reason) = configs::add_hits(
+                buffer.path,
+                data,
+                owned >= data.len(),
+                self.scanner.rules(),
+                &mut hits,
+            )
+        {
+            report.skipped.push(Skipped {
+                path: buffer.path.to_owned(),
+                reason,
+            });
+        }
+        for hit in hits {
             let rule = self.scanner.rule(hit.rule);
             if hit.guessable
                 && rule.spec.assignment

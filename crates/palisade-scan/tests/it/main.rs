@@ -6,4 +6,5 @@ mod git;
 mod rules;
 mod grouped;
 mod scan;
+mod tool_configs;
 mod vetoes;
