@@ -323,6 +323,8 @@ pub fn name_says_key(name: &[u8]) -> bool {
         b"encryptionkey",
         b"authkey",
         b"licensekey",
+        b"authorization",
+        b"bearer",
     ];
     const DIGEST_WORDS: &[&[u8]] = &[
         b"sha",
@@ -754,6 +756,70 @@ mod tests {
             generic_rejection(b"app.config.apiKey2"),
             Some("an identifier path")
         );
+    }
+
+    #[test]
+    fn names_that_say_key_and_names_that_say_digest() {
+        for name in [
+            "api_key",
+            "CLIENT_SECRET",
+            "HEROKU_API_KEY",
+            "authToken",
+            "config.secret_key_base",
+            "Authorization",
+        ] {
+            assert!(name_says_key(name.as_bytes()), "{name}");
+        }
+        for name in [
+            "key",
+            "cache_key",
+            "sha256_api_key",
+            "integrity_token",
+            "secret_checksum",
+            "commit_token",
+            "api_key_rev",
+            "token_sum",
+        ] {
+            assert!(!name_says_key(name.as_bytes()), "{name}");
+        }
+        let line = b"  config.CLIENT_SECRET = \"ab\"";
+        let at = line
+            .windows(6)
+            .position(|w| w == b"SECRET")
+            .expect("in line");
+        assert_eq!(assigned_name(line, at, at + 8), b"config.CLIENT_SECRET");
+    }
+
+    #[test]
+    fn templates_and_references_are_told_from_punctuation() {
+        for value in [
+            "${DB_PASSWORD}",
+            "${DB_PASSWORD:-x}",
+            "#{ENV['X']}",
+            "%(password)s",
+            "$(cat /run/secret)",
+            "<your-password>",
+            "{{ vault_pw }}",
+            "$DB_PASSWORD",
+            "$super$ecret",
+            "%APPDATA%",
+            "%env(APP_SECRET)%",
+            "#add-password",
+            "os.urandom(24)",
+        ] {
+            assert!(generic_rejection(value.as_bytes()).is_some(), "{value}");
+        }
+        for value in [
+            "q$(=8xLm2&Zt",
+            "k>9Q<w2!Lm",
+            "$Kq9x!Lm2T",
+            "%9gF*2kLw&Xq",
+            "#Tz8*Lq2Wm5x",
+            "x(2Lm9q)Rz4!",
+            "q]4 Z|x#9@Lm,v`N{2<t>R8e",
+        ] {
+            assert_eq!(generic_rejection(value.as_bytes()), None, "{value}");
+        }
     }
 
     #[test]
