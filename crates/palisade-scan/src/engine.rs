@@ -296,7 +296,12 @@ pub fn passes(rule: &Rule, secret: &[u8], named_key: bool) -> bool {
     // 3.5 by chance: under a key's name it is held to hex's own measure.
     let hex_key = named_key && secret.iter().all(u8::is_ascii_hexdigit);
     if let Some(min) = rule.spec.min_entropy
-        && checks::entropy(secret) < if hex_key { min.min(HEX_KEY_MIN_ENTROPY) } else { min }
+        && checks::entropy(secret)
+            < if hex_key {
+                min.min(HEX_KEY_MIN_ENTROPY)
+            } else {
+                min
+            }
     {
         return false;
     }
@@ -389,7 +394,11 @@ pub fn resolve(rules: &RuleSet, mut hits: Vec<Hit>) -> Vec<Hit> {
             hit.guessable,
             // Of two generic readings of one value, the longer: a quoted value read to its
             // closing quote, not to a `#` inside it taken for a comment.
-            std::cmp::Reverse(if rule.spec.generic { hit.secret.len() } else { 0 }),
+            std::cmp::Reverse(if rule.spec.generic {
+                hit.secret.len()
+            } else {
+                0
+            }),
             std::cmp::Reverse(rule.spec.severity),
             hit.rule,
         )
