@@ -168,17 +168,23 @@ fn recall_at_least_every_peers_at_a_precision_of_at_least_095() {
     // 0.95 (already asserted) and at least its own.
     for tool in tools {
         let name = tool["tool"].as_str().unwrap_or("?");
-        let recall = tool["recall"].as_f64().expect("recall");
-        let precision = tool["negative_precision"].as_f64().expect("precision");
+        // Like for like: where the peers were scored on the reviewed labels too, ours on
+        // them against theirs; else the labels as the sources wrote them.
+        let (ours, theirs) = match tool.get("reviewed") {
+            Some(peer_reviewed) => (&reviewed, peer_reviewed),
+            None => (&total, tool),
+        };
+        let recall = theirs["recall"].as_f64().expect("recall");
+        let precision = theirs["negative_precision"].as_f64().expect("precision");
         assert!(
-            total.recall() >= recall,
+            ours.recall() >= recall,
             "{name} finds more: recall {recall:.4} against our {:.4}",
-            total.recall()
+            ours.recall()
         );
         assert!(
-            total.negative_precision() >= precision.min(0.95),
+            ours.negative_precision() >= precision.min(0.95),
             "{name} is more precise on the negatives: {precision:.4} against our {:.4}",
-            total.negative_precision()
+            ours.negative_precision()
         );
     }
 }
