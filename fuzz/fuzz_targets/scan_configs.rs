@@ -21,6 +21,7 @@ const PATHS: &[&str] = &[
     "home/.pgpass",
     "infra/terraform.tfstate",
     "ansible/.vault_pass",
+    "config/master.key",
 ];
 
 /// Rules whose findings in these files may come from a parser as well as a regex.
@@ -31,6 +32,7 @@ const PARSED_RULES: &[&str] = &[
     "pgpass-password",
     "terraform-state-sensitive-value",
     "ansible-vault-password",
+    "rails-master-key",
 ];
 
 fuzz_target!(|input: &[u8]| {

@@ -661,7 +661,17 @@ fn shape_rejection(value: &str) -> Option<&'static str> {
                 .count()
                 >= 2
     };
-    if value.contains('.') && value.split('.').all(ident) && !value.split('.').any(random_segment) {
+    // Names in code keep their digits at the end (`apiKey2`, `v1`); a digit between
+    // letters (`Xk9bQ`) is a generated value's.
+    let digits_inside = |s: &str| {
+        let b = s.trim_end_matches(|c: char| c.is_ascii_digit()).as_bytes();
+        b.iter().any(u8::is_ascii_digit)
+    };
+    if value.contains('.')
+        && value.split('.').all(ident)
+        && !value.split('.').any(random_segment)
+        && !value.split('.').any(digits_inside)
+    {
         return Some(IDENTIFIER_PATH);
     }
     if call(value) {

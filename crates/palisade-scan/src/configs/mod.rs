@@ -2,7 +2,7 @@
 //! registry of a docker `config.json` (or podman's `auth.json`) and of a legacy
 //! `.dockercfg`, with its base64 `user:password` decoded; FileZilla's base64 `<Pass>`;
 //! `.pgpass` lines on any port; the values a Terraform state marks sensitive; an Ansible
-//! vault password file.
+//! vault password file; a Rails master key.
 //!
 //! The file's path says which format it is in; a reader runs only on a whole file (not on
 //! the windows of a large one) and only when its rule is in the scan's set, so that a
@@ -19,6 +19,7 @@ mod docker;
 mod filezilla;
 mod json;
 mod pgpass;
+mod rails;
 mod terraform;
 
 use std::ops::Range;
@@ -46,6 +47,8 @@ enum Format {
     TerraformState,
     /// A file holding an Ansible vault's password (`.vault_pass`, `vault-password.txt`).
     AnsibleVaultPassword,
+    /// Rails' `config/master.key` or `config/credentials/<env>.key`.
+    RailsMasterKey,
 }
 
 impl Format {
@@ -58,6 +61,7 @@ impl Format {
             Format::Pgpass => "pgpass-password",
             Format::TerraformState => "terraform-state-sensitive-value",
             Format::AnsibleVaultPassword => "ansible-vault-password",
+            Format::RailsMasterKey => "rails-master-key",
         }
     }
 
@@ -70,6 +74,7 @@ impl Format {
             Format::Pgpass => ".pgpass file",
             Format::TerraformState => "Terraform state",
             Format::AnsibleVaultPassword => "Ansible vault password file",
+            Format::RailsMasterKey => "Rails master key",
         }
     }
 
@@ -97,6 +102,9 @@ impl Format {
         }
         if ansible::is_vault_password_file(&name) {
             return Some(Format::AnsibleVaultPassword);
+        }
+        if rails::is_master_key_file(path, &name) {
+            return Some(Format::RailsMasterKey);
         }
         None
     }
@@ -141,6 +149,7 @@ pub(crate) fn add_hits(
         Format::Pgpass => pgpass::read(data, &mut sink),
         Format::TerraformState => terraform::read(data, &mut sink),
         Format::AnsibleVaultPassword => ansible::vault_password_file(data, &mut sink),
+        Format::RailsMasterKey => rails::master_key(data, &mut sink),
     }
     hits.retain(|old| !(old.rule == rule && sink.rejected.contains(&old.secret)));
     merge(hits, sink.hits, rules);
@@ -199,6 +208,21 @@ impl Sink {
             span: raw.clone(),
             secret: raw,
             guessable,
+        });
+    }
+
+    /// Reports a key of random hex digits at `raw`, unless it is made up (`0000…`,
+    /// `0123…`) or too regular to be random.
+    fn hex_key(&mut self, raw: Range<usize>, value: &[u8]) {
+        if checks::fake_rejection(value).is_some() || checks::entropy(value) < 3.0 {
+            self.rejected.push(raw);
+            return;
+        }
+        self.hits.push(Hit {
+            rule: self.rule,
+            span: raw.clone(),
+            secret: raw,
+            guessable: false,
         });
     }
 

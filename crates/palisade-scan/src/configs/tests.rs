@@ -24,6 +24,8 @@ const FORMATS: &[(&str, Format)] = &[
     ("infra/terraform.tfstate.backup", Format::TerraformState),
     ("ansible/.vault_pass", Format::AnsibleVaultPassword),
     ("ansible/vault-password.txt", Format::AnsibleVaultPassword),
+    ("config/master.key", Format::RailsMasterKey),
+    ("config/credentials/production.key", Format::RailsMasterKey),
 ];
 
 fn encode(bytes: &[u8]) -> String {

@@ -163,6 +163,7 @@ fn tool_config_files_credentials_are_found() {
         pgpass(&mut random, seed);
         terraform_state(&mut random, seed);
         ansible(&mut random, seed);
+        rails_master_key(&mut random, seed);
     }
 }
 
@@ -602,6 +603,27 @@ fn ansible(random: &mut Random, seed: u64) {
         shows_none(&report, &[&vault_password], seed);
     }
     shows_none(&report, &[&become_password], seed);
+}
+
+/// Rails' master key: 32 hex digits alone in `config/master.key` or
+/// `config/credentials/<env>.key`; the same digits in any other file say nothing.
+fn rails_master_key(random: &mut Random, seed: u64) {
+    let key = random.text("0123456789abcdef", 32);
+    for path in ["config/master.key", "config/credentials/production.key"] {
+        let report = scan(path, &format!("{key}\n"));
+        expect_rule(&report, path, 1, &["rails-master-key"], seed);
+        shows_none(&report, &[&key], seed);
+    }
+    let report = scan("config/cache.txt", &format!("{key}\n"));
+    assert!(
+        report.findings.is_empty(),
+        "seed {seed}: a bare hex line in any file"
+    );
+    let report = scan("config/master.key", "00000000000000000000000000000000\n");
+    assert!(
+        report.findings.is_empty(),
+        "seed {seed}: a made-up master key"
+    );
 }
 
 /// A vaulted file as `ansible-vault encrypt` writes it: a header and hex lines of 80.
