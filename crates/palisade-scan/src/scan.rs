@@ -316,6 +316,8 @@ impl ScanConfig {
                 digest,
                 fingerprint,
                 introduced: buffer.introduced.cloned(),
+                placement: None,
+                group: None,
             });
         }
     }
@@ -334,8 +336,6 @@ impl ScanConfig {
         shown: &str,
         report: &mut Report,
         buffer: &mut Vec<u8>,
-                placement: None,
-                group: None,
     ) {
         let skip = |report: &mut Report, reason: String| {
             report.skipped.push(Skipped {
