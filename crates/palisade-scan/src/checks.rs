@@ -287,6 +287,12 @@ pub const HASH_DIGEST: &str = "a hash digest";
 /// `key_start`, where the match begins, up to `value_start`.
 pub fn assigned_name(data: &[u8], key_start: usize, value_start: usize) -> &[u8] {
     let name_byte = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.');
+    // A match that opens with punctuation (`<apiKey>`, `"token"`) names what follows it.
+    let key_start = key_start
+        + data[key_start..value_start.max(key_start)]
+            .iter()
+            .take_while(|b| !name_byte(b))
+            .count();
     let start = data[..key_start]
         .iter()
         .rposition(|b| !name_byte(b))
