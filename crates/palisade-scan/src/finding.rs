@@ -224,8 +224,15 @@ pub fn redact(secret: &[u8]) -> String {
 }
 
 /// The line around `secret` (a byte range of `data`), the secret replaced by `redacted`,
-/// cut to at most 200 characters around it.
-pub fn context_line(data: &[u8], secret: std::ops::Range<usize>, redacted: &str) -> String {
+/// cut to at most 200 characters around it. Every other secret in `others` (the other
+/// findings of the buffer) that reaches into it is redacted too: a line of JSON can hold
+/// several credentials, and one finding's context must not show the next one's.
+pub fn context_line(
+    data: &[u8],
+    secret: std::ops::Range<usize>,
+    redacted: &str,
+    others: &[std::ops::Range<usize>],
+) -> String {
     const SIDE: usize = 80;
     let line_start = memchr::memrchr(b'\n', &data[..secret.start]).map_or(0, |i| i + 1);
     let line_end =
@@ -238,14 +245,39 @@ pub fn context_line(data: &[u8], secret: std::ops::Range<usize>, redacted: &str)
             .map(|c| if c.is_control() && c != '\t' { ' ' } else { c })
             .collect()
     };
+    // The other secrets inside the window, clipped to it, in order.
+    let mut masks: Vec<std::ops::Range<usize>> = others
+        .iter()
+        .filter(|o| **o != secret && o.start < after_end && before_start < o.end)
+        .filter(|o| o.end <= secret.start || secret.end <= o.start)
+        .map(|o| o.start.max(before_start)..o.end.min(after_end))
+        .collect();
+    masks.sort_by_key(|m| m.start);
+    let masked = |from: usize, to: usize| -> String {
+        let mut out = String::new();
+        let mut at = from;
+        for mask in masks.iter().filter(|m| m.start < to && from < m.end) {
+            let (start, end) = (mask.start.max(at), mask.end.min(to));
+            if start < at {
+                continue;
+            }
+            out.push_str(&clean(&data[at..start]));
+            out.push_str(&redact(&data[start..end]));
+            at = end;
+        }
+        if at < to {
+            out.push_str(&clean(&data[at..to]));
+        }
+        out
+    };
     // A secret spanning lines (a PEM block) shows its first line only.
     let mut out = String::new();
     if before_start > line_start {
         out.push('…');
     }
-    out.push_str(&clean(&data[before_start..secret.start]));
+    out.push_str(&masked(before_start, secret.start));
     out.push_str(redacted);
-    out.push_str(&clean(&data[secret.end..after_end]));
+    out.push_str(&masked(secret.end, after_end));
     if after_end < line_end {
         out.push('…');
     }
@@ -278,10 +310,29 @@ mod tests {
     }
 
     #[test]
+    fn context_masks_the_other_secrets_on_the_line_too() {
+        let data = br#"{"a": {"auth": "c2VjcmV0LW9uZS1sb25nLWVub3VnaA=="}, "b": {"auth": "dHdvLXNlY3JldC1sb25nLWVub3VnaA=="}}"#;
+        let text = std::str::from_utf8(data).expect("ascii");
+        let first = text.find("c2Vj").expect("first");
+        let second = text.find("dHdv").expect("second");
+        let one = first..first + 32;
+        let two = second..second + 32;
+        let line = context_line(
+            data,
+            one.clone(),
+            &redact(&data[one.clone()]),
+            &[one, two.clone()],
+        );
+        assert!(!line.contains("dHdvLXNlY3JldC1sb25nLWVub3VnaA"), "{line}");
+        assert!(!line.contains("c2VjcmV0LW9uZS1sb25nLWVub3VnaA"), "{line}");
+        assert!(line.contains(&redact(&data[two])), "{line}");
+    }
+
+    #[test]
     fn context_masks_the_secret() {
         let data = b"first\nTOKEN=ghp_abcdefghijklmnop rest\nlast";
         let start = 12;
-        let line = context_line(data, start..start + 20, "ghp_…(20)");
+        let line = context_line(data, start..start + 20, "ghp_…(20)", &[]);
         assert_eq!(line, "TOKEN=ghp_…(20) rest");
         assert!(!line.contains("abcdefgh"));
     }

@@ -269,6 +269,8 @@ impl ScanConfig {
         }
         found.sort_by_key(|f| f.0.secret.start);
         let mut lines = LineCounter::new(data);
+        // Every secret of the buffer, so that no finding's context shows another's.
+        let secrets: Vec<Range<usize>> = found.iter().map(|f| f.0.secret.clone()).collect();
         for (hit, kind, severity, rule, name) in found {
             let start = hit.secret.start;
             if start >= owned {
@@ -303,7 +305,7 @@ impl ScanConfig {
             let end_line = line + memchr::memchr_iter(b'\n', &data[start..last]).count() as u64;
             let redacted = finding::redact(secret);
             report.findings.push(Finding {
-                context: finding::context_line(data, hit.secret.clone(), &redacted),
+                context: finding::context_line(data, hit.secret.clone(), &redacted, &secrets),
                 rule,
                 name,
                 kind,
