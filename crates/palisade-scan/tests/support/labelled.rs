@@ -169,6 +169,11 @@ pub const REVIEWS: &[(&str, Review)] = &[
         "noseyparker/aws.yml#example-23",
         Review::Excluded(why::NOT_A_CREDENTIAL),
     ),
+    // `…0123456789AbCdEf0123456789…`: typed by hand around the AZDO signature.
+    (
+        "noseyparker/azure.yml#example-13",
+        Review::Excluded(why::PLACEHOLDER),
+    ),
     (
         "noseyparker/generic.yml#example-8",
         Review::Excluded(why::PUBLISHED),
@@ -399,6 +404,15 @@ pub const REVIEWS: &[(&str, Review)] = &[
     ),
     (
         "ripsecrets/one_per_line/slack#line-2",
+        Review::Excluded(why::PLACEHOLDER),
+    ),
+    // `KJ2M3N4k5p6q7-8s9t0v1w2x_3y`: letters and digits counted up in turn, by hand.
+    (
+        "ripsecrets/one_per_line/square#line-1",
+        Review::Excluded(why::PLACEHOLDER),
+    ),
+    (
+        "ripsecrets/one_per_line/square#line-2",
         Review::Excluded(why::PLACEHOLDER),
     ),
     (
