@@ -673,10 +673,18 @@ fn shape_rejection(value: &str) -> Option<&'static str> {
         let b = s.trim_end_matches(|c: char| c.is_ascii_digit()).as_bytes();
         b.iter().any(u8::is_ascii_digit)
     };
+    // Names are lower case with a capital at each word (`apiKey`, `XmlHttpRequest`) or
+    // all capitals; a mix with as many capitals as small letters is drawn at random.
+    let mixed_case = |s: &str| {
+        let upper = s.bytes().filter(u8::is_ascii_uppercase).count();
+        let lower = s.bytes().filter(u8::is_ascii_lowercase).count();
+        lower > 0 && upper * 5 > (upper + lower) * 2
+    };
     if value.contains('.')
         && value.split('.').all(ident)
         && !value.split('.').any(random_segment)
         && !value.split('.').any(digits_inside)
+        && !value.split('.').any(mixed_case)
     {
         return Some(IDENTIFIER_PATH);
     }

@@ -196,34 +196,30 @@ impl Sink {
     /// Reports the credential at `raw` in the file, whose value (decoded) is `plain`,
     /// unless it is empty or a stand-in; a guessable one at low severity.
     fn credential(&mut self, raw: Range<usize>, plain: &[u8]) {
-        if raw.is_empty() {
-            return;
+        if !raw.is_empty() {
+            self.verdict(raw, judge(plain));
         }
-        let Some(guessable) = judge(plain) else {
-            self.rejected.push(raw);
-            return;
-        };
-        self.hits.push(Hit {
-            rule: self.rule,
-            span: raw.clone(),
-            secret: raw,
-            guessable,
-        });
     }
 
     /// Reports a key of random hex digits at `raw`, unless it is made up (`0000…`,
     /// `0123…`) or too regular to be random.
     fn hex_key(&mut self, raw: Range<usize>, value: &[u8]) {
-        if checks::fake_rejection(value).is_some() || checks::entropy(value) < 3.0 {
-            self.rejected.push(raw);
-            return;
+        // The path says what the file is: only a value no generator would draw is dropped.
+        let random = checks::fake_rejection(value).is_none() && checks::entropy(value) >= 2.5;
+        self.verdict(raw, random.then_some(false));
+    }
+
+    /// A hit at `raw` (`Some(guessable)`), or a value read and rejected (`None`).
+    fn verdict(&mut self, raw: Range<usize>, guessable: Option<bool>) {
+        match guessable {
+            Some(guessable) => self.hits.push(Hit {
+                rule: self.rule,
+                span: raw.clone(),
+                secret: raw,
+                guessable,
+            }),
+            None => self.rejected.push(raw),
         }
-        self.hits.push(Hit {
-            rule: self.rule,
-            span: raw.clone(),
-            secret: raw,
-            guessable: false,
-        });
     }
 
     /// Notes something that could not be read.
