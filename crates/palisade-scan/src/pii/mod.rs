@@ -14,10 +14,14 @@
 //! # Input
 //!
 //! `find` takes any byte buffer (invalid UTF-8 and NUL bytes are fine) and is meant to get a
-//! **whole file**, or at least whole lines: two rules look at the rest of the line around a
+//! **whole file**, or at least whole lines: some rules look at the rest of the line around a
 //! number (a bare 9-digit SSN needs `ssn`/`social security` before it, a bare or dashed
-//! 10-digit NHS number needs `nhs` on its line, both within 120 bytes), and a value cut by a
-//! chunk boundary is not found. Ranges are byte offsets into the buffer given.
+//! 10-digit NHS number needs `nhs` on its line, both within 120 bytes), a phone number in a
+//! national form (`07456 71008`, `810.524.8265`) needs a field named for a phone, and a
+//! value cut by a chunk boundary is not found. A field is named by the label before its
+//! value or by its column: the first line of the buffer when that is a CSV header, or the
+//! column list of an SQL `INSERT` within 4 KiB before the value. A buffer that starts in the
+//! middle of a file has no CSV header. Ranges are byte offsets into the buffer given.
 //!
 //! # Cost
 //!
@@ -63,7 +67,8 @@ pub enum PiiKind {
     /// A UK NHS number (England, Wales, Isle of Man; also Scottish CHI and Northern Irish
     /// H&C numbers, which share its format and check digit).
     UkNhsNumber,
-    /// A phone number, international (`+` and country code) or in a US or UK national format.
+    /// A phone number: international (`+` and country code), in the US `(NNN) NNN-NNNN` or a
+    /// UK grouped national form, or in any national form where its field is named a phone.
     PhoneNumber,
 }
 

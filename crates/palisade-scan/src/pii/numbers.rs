@@ -6,10 +6,10 @@ use super::bytes::{
     Digits, byte_at, byte_before, clean_left, clean_right, digit_at, digit_run_end, find_digit,
 };
 use super::card::{card_context_ok, card_number_valid};
-use super::context::{nhs_keyword_near, ssn_keyword_before};
+use super::context::{field_named, names_card, nhs_keyword_near, ssn_keyword_before};
 use super::iban::iban_at;
 use super::nhs::nhs_valid;
-use super::phone::{uk_national_phone_valid, us_national_phone_at};
+use super::phone::{national_phone_at, uk_national_phone_valid, us_national_phone_at};
 use super::ssn::ssn_valid;
 use super::{PiiKind, PiiMatch};
 
@@ -35,14 +35,25 @@ fn examine_digit_run(h: &[u8], start: usize, end: usize, out: &mut Vec<PiiMatch>
         return; // glued to letters: nothing else starts here
     }
     match byte_before(h, start) {
-        Some(b'(') if len == 3 => {
-            if let Some(phone_end) = us_national_phone_at(h, start - 1) {
+        Some(b'(') => {
+            let us = if len == 3 {
+                us_national_phone_at(h, start - 1)
+            } else {
+                None
+            };
+            if let Some(phone_end) = us.or_else(|| national_phone_at(h, start - 1)) {
                 out.push(PiiMatch::new(PiiKind::PhoneNumber, start - 1, phone_end));
             }
         }
         // International numbers are read from their `+`; other signed numbers are not PII.
         Some(b'+') => return,
-        _ => {}
+        _ => {
+            if len <= 13
+                && let Some(phone_end) = national_phone_at(h, start)
+            {
+                out.push(PiiMatch::new(PiiKind::PhoneNumber, start, phone_end));
+            }
+        }
     }
     if !matches!(len, 3..=5 | 9 | 10 | 13..=19) || !clean_left(h, start) {
         return;
@@ -52,6 +63,14 @@ fn examine_digit_run(h: &[u8], start: usize, end: usize, out: &mut Vec<PiiMatch>
         let kind = match len {
             // Written without separators, 17-19 digits are far more often 64-bit integers.
             13..=16 if card_number_valid(digits) && card_context_ok(h, start, end, false) => {
+                Some(PiiKind::PaymentCard)
+            }
+            // ... unless their own field is named a card (`"card_number": "4…"`).
+            17..=19
+                if card_number_valid(digits)
+                    && byte_before(h, start) != Some(b'-')
+                    && field_named(h, start, names_card) =>
+            {
                 Some(PiiKind::PaymentCard)
             }
             9 if ssn_valid(digits) && ssn_keyword_before(h, start) => Some(PiiKind::UsSsn),
@@ -138,8 +157,11 @@ impl Grouped {
         let (lengths, count) = self.lengths();
         let lengths = &lengths[..count];
         let shape_kind = match (self.sep, lengths) {
-            // Card groupings: 4-4-4-4 (and 17-19 digit extensions), Amex 4-6-5, Diners 4-6-4.
-            (_, [4, 4, 4, 4] | [4, 4, 4, 4, 1..=3] | [4, 6, 5] | [4, 6, 4]) => PiiKind::PaymentCard,
+            // Card groupings: 4-4-4-4 (and 17-19 digit extensions), Amex 4-6-5, Diners 4-6-4,
+            // and 13-15 digits in fours, as forms and receipts group every card.
+            (_, [4, 4, 4, 4] | [4, 4, 4, 4, 1..=3] | [4, 6, 5] | [4, 6, 4] | [4, 4, 4, 1..=3]) => {
+                PiiKind::PaymentCard
+            }
             (b'-', [3, 2, 4]) => PiiKind::UsSsn,
             (_, [3, 3, 4]) => PiiKind::UkNhsNumber,
             (b' ', [5, 6] | [5, 3, 3] | [3, 4, 4]) => PiiKind::PhoneNumber,

@@ -1,10 +1,12 @@
 //! Phone numbers: international ones read from their `+` (E.164 calling codes and number
-//! lengths) and the US and UK national forms, minus the fictional ranges.
+//! lengths), the US and UK national forms, any national form in a field named for a phone
+//! (`"phone": "07456 71008"`, a CSV `phone` column), minus the fictional ranges.
 
 use super::bytes::{
-    Digits, all_digits, byte_at, byte_before, clean_right, digit_at, digit_run_end, is_word_byte,
-    looks_made_up,
+    Digits, all_digits, byte_at, byte_before, clean_left, clean_right, digit_at, digit_run_end,
+    is_word_byte, looks_made_up,
 };
+use super::context::{field_named, names_phone};
 
 /// ITU-T E.164 country calling codes and the lengths their national significant numbers
 /// (fixed line, mobile, VoIP, personal and UAN numbers) can have, from libphonenumber's
@@ -100,8 +102,13 @@ pub(crate) fn uk_nsn_valid(nsn: &[u8]) -> bool {
     matches!(nsn.len(), 9 | 10)
         && all_digits(nsn)
         && matches!(nsn[0], b'1' | b'2' | b'3' | b'5' | b'7')
-        && !(nsn.len() == 10 && UK_DRAMA_PREFIXES.iter().any(|p| nsn.starts_with(p)))
+        && !uk_drama(nsn)
         && !looks_made_up(nsn)
+}
+
+/// True for a 10-digit UK national significant number in one of Ofcom's drama ranges.
+fn uk_drama(nsn: &[u8]) -> bool {
+    nsn.len() == 10 && UK_DRAMA_PREFIXES.iter().any(|p| nsn.starts_with(p))
 }
 
 /// A UK number in national form, grouped as `07xxx xxxxxx`, `07xxx xxx xxx` (mobiles:
@@ -204,6 +211,9 @@ pub(super) fn international_phone_at(h: &[u8], plus: usize) -> Option<usize> {
     let mut digits = Digits::new();
     let mut pos = plus + 1;
     let mut groups = 0;
+    // After a trunk `(0)`, a `0` starting the next group is the trunk written twice
+    // (`+49 (0) 030 901820`).
+    let mut after_trunk = false;
     loop {
         let group_end = digit_run_end(h, pos);
         // A dot after a long first group, or before a final single digit, makes a signed
@@ -214,7 +224,9 @@ pub(super) fn international_phone_at(h: &[u8], plus: usize) -> Option<usize> {
         {
             return None;
         }
-        if !digits.extend(h.get(pos..group_end)?) || digits.len > MAX_DIGITS {
+        let skip = usize::from(after_trunk && byte_at(h, pos) == Some(b'0'));
+        after_trunk = false;
+        if !digits.extend(h.get(pos + skip..group_end)?) || digits.len > MAX_DIGITS {
             return None;
         }
         groups += 1;
@@ -229,8 +241,12 @@ pub(super) fn international_phone_at(h: &[u8], plus: usize) -> Option<usize> {
                 if !(1..=4).contains(&(close - inner)) || byte_at(h, close) != Some(b')') {
                     break;
                 }
+                // `(0)` is the trunk prefix, and so is the `0` of `(061)`: neither is dialled
+                // from abroad.
                 let area = h.get(inner..close)?;
-                if area != b"0" && (!digits.extend(area) || digits.len > MAX_DIGITS) {
+                after_trunk = area == b"0";
+                let area = area.strip_prefix(b"0").unwrap_or(area);
+                if !digits.extend(area) || digits.len > MAX_DIGITS {
                     return None;
                 }
                 let mut next = close + 1;
@@ -245,7 +261,185 @@ pub(super) fn international_phone_at(h: &[u8], plus: usize) -> Option<usize> {
             _ => break,
         }
     }
-    (clean_right(h, pos) && phone_e164_valid(digits.as_slice())).then_some(pos)
+    let end = extension_end(h, pos).unwrap_or(pos);
+    (clean_right(h, end) && phone_e164_valid(digits.as_slice())).then_some(end)
+}
+
+/// The end of an extension written right after a number ending at `end`: `x1234`,
+/// ` x 12`, ` ext. 12`, `#12` (one to six digits).
+fn extension_end(h: &[u8], end: usize) -> Option<usize> {
+    let mut pos = end + usize::from(byte_at(h, end) == Some(b' '));
+    let rest = h.get(pos..)?;
+    let mark = if rest.len() >= 3 && rest[..3].eq_ignore_ascii_case(b"ext") {
+        3
+    } else if matches!(rest.first(), Some(b'x' | b'X' | b'#')) {
+        1
+    } else {
+        return None;
+    };
+    pos += mark;
+    if mark == 3 && byte_at(h, pos) == Some(b'.') {
+        pos += 1;
+    }
+    if byte_at(h, pos) == Some(b' ') {
+        pos += 1;
+    }
+    let digits_end = digit_run_end(h, pos);
+    (1..=6).contains(&(digits_end - pos)).then_some(digits_end)
+}
+
+/// How many digit groups a national number may have.
+const MAX_NATIONAL_GROUPS: usize = 6;
+
+/// A phone number in a national form whose field is named for a phone ([`names_phone`]:
+/// `"phone": "…"`, `tel: …`, a CSV or SQL `phone` column), starting at `start` (its first
+/// digit, or the `(` of an area code). Returns its end.
+///
+/// The form: an optional area code in parentheses (`(098)-4863851`, `(0802) 120657`), then
+/// digit groups joined by one kind of single separator (space, `-`, `.`, `/`), then an
+/// optional extension (`x1234`, ` ext. 12`); 7 to 13 digits without the extension, 9 or
+/// more when written without separators. Dates,
+/// IPv4 addresses, made-up runs and the fictional ranges are not numbers
+/// ([`national_digits_valid`]). Without the field's name nothing is reported: a bare digit
+/// run is an id far more often than a phone number.
+pub(super) fn national_phone_at(h: &[u8], start: usize) -> Option<usize> {
+    let paren = byte_at(h, start) == Some(b'(');
+    // Most digit runs are short and stand alone: no number starts there. Written without
+    // separators, a national number has nine digits or more (an area code and a local number).
+    let first_end = digit_run_end(h, start + usize::from(paren));
+    if !paren
+        && first_end - start < 9
+        && !(matches!(byte_at(h, first_end), Some(b' ' | b'-' | b'.' | b'/'))
+            && digit_at(h, first_end + 1))
+    {
+        return None;
+    }
+    if paren {
+        if byte_before(h, start).is_some_and(is_word_byte) {
+            return None;
+        }
+    } else if !clean_left(h, start) {
+        return None;
+    }
+    // Not the rest of a number begun before: `867-5309` of `(415) 867-5309`, `71008` of
+    // `07456 71008`.
+    let before = match byte_before(h, start) {
+        Some(b' ' | b'-' | b'.') => start.checked_sub(2).and_then(|i| byte_at(h, i)),
+        other => other,
+    };
+    if before.is_some_and(|b| b.is_ascii_digit() || b == b')') {
+        return None;
+    }
+    if follows_plus(h, start) {
+        return None; // read from its `+`
+    }
+    let mut digits = Digits::new();
+    let mut groups = [0usize; MAX_NATIONAL_GROUPS];
+    let mut count = 0;
+    let mut pos = start;
+    if paren {
+        let close = digit_run_end(h, start + 1);
+        if !(2..=5).contains(&(close - start - 1)) || byte_at(h, close) != Some(b')') {
+            return None;
+        }
+        digits.extend(&h[start + 1..close]);
+        groups[0] = close - start - 1;
+        count = 1;
+        pos = close + 1;
+        if matches!(byte_at(h, pos), Some(b' ' | b'-' | b'.')) {
+            pos += 1;
+        }
+        if !digit_at(h, pos) {
+            return None;
+        }
+    }
+    let mut sep = None;
+    loop {
+        let group_end = digit_run_end(h, pos);
+        if count == MAX_NATIONAL_GROUPS || !digits.extend(&h[pos..group_end]) {
+            return None;
+        }
+        groups[count] = group_end - pos;
+        count += 1;
+        pos = group_end;
+        match byte_at(h, pos) {
+            Some(s @ (b' ' | b'-' | b'.' | b'/'))
+                if digit_at(h, pos + 1) && sep.is_none_or(|sep| sep == s) =>
+            {
+                sep = Some(s);
+                pos += 1;
+            }
+            _ => break,
+        }
+    }
+    let end = extension_end(h, pos).unwrap_or(pos);
+    let shape = NationalShape {
+        groups: &groups[..count],
+        paren,
+        sep,
+    };
+    (clean_right(h, end)
+        && national_digits_valid(digits.as_slice(), &shape)
+        && field_named(h, start, names_phone))
+    .then_some(end)
+}
+
+/// True when `start` is inside a number that began with `+` a few bytes before
+/// (`+49 (0) 0837 486435`).
+fn follows_plus(h: &[u8], start: usize) -> bool {
+    let lo = start.saturating_sub(8);
+    h[lo..start]
+        .iter()
+        .rev()
+        .take_while(|b| b.is_ascii_digit() || matches!(b, b' ' | b'(' | b')' | b'-' | b'.' | b'+'))
+        .any(|&b| b == b'+')
+}
+
+/// How a national number is written.
+struct NationalShape<'a> {
+    /// Digits per group, the parenthesised area code first.
+    groups: &'a [usize],
+    /// Whether the first group is in parentheses.
+    paren: bool,
+    /// The separator between the groups after the parentheses.
+    sep: Option<u8>,
+}
+
+/// The digits of a national number that can belong to a person: 7 to 13 of them, not a
+/// made-up run, not a date (`2024-01-02`, `02/01/2024`) or an IPv4 address; after an
+/// international prefix `00` an E.164 number ([`phone_e164_valid`]); written the North
+/// American way (`NNN-NNN-NNNN`, `(NNN) NNN-NNNN`, `1-NNN-NNN-NNNN`) a valid NANP number
+/// ([`nanp_valid`]), and bare ten digits not in the NANP's fictional `555` exchange; eleven
+/// digits after a trunk `0` outside Ofcom's drama ranges.
+fn national_digits_valid(digits: &[u8], shape: &NationalShape) -> bool {
+    if !(7..=13).contains(&digits.len()) || looks_made_up(digits) {
+        return false;
+    }
+    let dated = matches!(shape.sep, Some(b'-' | b'/' | b'.'))
+        && !shape.paren
+        && matches!(shape.groups, [4, 2, 2] | [2, 2, 4] | [1 | 2, 1 | 2, 4]);
+    let ipv4 = shape.sep == Some(b'.')
+        && !shape.paren
+        && shape.groups.len() == 4
+        && shape.groups.iter().all(|&g| g <= 3);
+    if dated || ipv4 {
+        return false;
+    }
+    if let Some(rest) = digits.strip_prefix(b"00") {
+        return phone_e164_valid(rest);
+    }
+    let north_american = digits[0] != b'0'
+        && matches!(
+            (shape.paren, shape.groups),
+            (_, [3, 3, 4]) | (false, [1, 3, 3, 4]) | (true, [3, 7])
+        );
+    match digits.len() {
+        10 if north_american => nanp_valid(digits),
+        11 if north_american && digits[0] == b'1' => nanp_valid(&digits[1..]),
+        10 if digits[0] != b'0' && shape.groups.len() == 1 => &digits[3..6] != b"555",
+        11 if digits[0] == b'0' => !uk_drama(&digits[1..]),
+        _ => !north_american,
+    }
 }
 
 #[cfg(test)]

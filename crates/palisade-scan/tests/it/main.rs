@@ -5,6 +5,7 @@ mod classes;
 mod git;
 mod rules;
 mod grouped;
+mod personal_data;
 mod scan;
 mod tool_configs;
 mod vetoes;
