@@ -48,6 +48,8 @@ if [[ -z "${PALISADE_BIN:-}" ]]; then
     (cd "$repo" && cargo build --quiet --release -p palisade)
     PALISADE_BIN="${CARGO_TARGET_DIR:-$repo/target}/release/palisade"
 fi
+# The scans run inside the corpora's folders: a relative path would not be found there.
+PALISADE_BIN="$(realpath "$PALISADE_BIN")"
 
 corpora=()
 case "$which" in

@@ -3,7 +3,7 @@
 Each case in second.jsonl with "source": "faker" names a generator below and its
 parameters; the value is drawn from Faker seeded with the case id, so the corpus is the
 same on every build with the same Faker version (pinned in bench/second-corpus.sh).
-Positives are checked here (Luhn for cards, mod-97 for IBANs, SSA area/group/serial rules
+Positives are checked here (Luhn and the scheme's prefix range for cards, mod-97 for IBANs, SSA area/group/serial rules
 for SSNs, mod-11 for NHS numbers) and a value that fails its check stops the build: a
 label is only as good as that check.
 """
@@ -50,9 +50,21 @@ def faker_for(case):
 # --- values -----------------------------------------------------------------------
 
 
+def issuer_ok(number, card_type):
+    """Whether a card number's prefix is one its scheme issues. Faker draws JCB numbers
+    from the prefix 35 alone, but JCB's range is 3528-3589 (and 2131, 1800 for its
+    15-digit cards): a number outside it is issued by nobody."""
+    if card_type.startswith("jcb"):
+        return 3528 <= int(number[:4]) <= 3589 or number[:4] in ("2131", "1800")
+    return True
+
+
 def gen_card(fake, p):
-    number = fake.credit_card_number(card_type=p["card_type"])
-    assert luhn_ok(number), number
+    for _ in range(1000):
+        number = fake.credit_card_number(card_type=p["card_type"])
+        if issuer_ok(number, p["card_type"]):
+            break
+    assert luhn_ok(number) and issuer_ok(number, p["card_type"]), number
     if p.get("grouped"):
         step = [4, 6, 5] if len(number) == 15 else [4] * 5
         parts, i = [], 0
