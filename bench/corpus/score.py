@@ -57,11 +57,13 @@ def found(tool, hits, case):
     return case["kind"] in kinds
 
 
-def score(tool, hits, cases):
+def score(tool, hits, cases, key="label"):
+    """Recall and negatives flagged per kind; `key` "reviewed" scores the labels reviewed
+    by hand (the shared corpus's labels.jsonl has them; null leaves a case out)."""
     row = {}
     for kind in ("secret", "pii"):
-        pos = [c for c in cases if c["kind"] == kind and c["label"] == "positive"]
-        neg = [c for c in cases if c["kind"] == kind and c["label"] == "negative"]
+        pos = [c for c in cases if c["kind"] == kind and c.get(key, c["label"]) == "positive"]
+        neg = [c for c in cases if c["kind"] == kind and c.get(key, c["label"]) == "negative"]
         fp = sum(found(tool, hits, c) for c in pos)
         fn = sum(found(tool, hits, c) for c in neg)
         row[kind] = {
@@ -110,7 +112,8 @@ def main():
                 for k in ("secret", "pii") for l in ("positive", "negative")
             }
         hits = flagged(tool, output)
-        row = {"tool": tool, "version": version, **score(tool, hits, cases), "by_source": {}}
+        row = {"tool": tool, "version": version, **score(tool, hits, cases),
+               "reviewed": score(tool, hits, cases, "reviewed"), "by_source": {}}
         for s in sources:
             row["by_source"][s] = score(tool, hits, [c for c in cases if c["source"] == s])
         entry["tools"].append(row)
@@ -150,6 +153,13 @@ def main():
                   f"{pct(s['negatives_flagged'])} {s['negatives_flagged_count']:>5}/{s['negatives']:<5} "
                   f"{pct(p['recall'])} {p['positives_found']:>4}/{p['positives']:<4} "
                   f"{pct(p['negatives_flagged'])} {p['negatives_flagged_count']:>4}/{p['negatives']:<4}")
+        if any("reviewed" in c for c in load(corpus, dict(r.split("|")[:2] for r in runs)[corpus])):
+            print("  on the labels reviewed by hand (tests/support/labelled.rs):")
+            for row in entry["tools"]:
+                s = row["reviewed"]["secret"]
+                print(f"    {row['tool']:<15} secret recall {pct(s['recall'])} "
+                      f"{s['positives_found']:>5}/{s['positives']:<5} negatives flagged "
+                      f"{pct(s['negatives_flagged'])} {s['negatives_flagged_count']:>4}/{s['negatives']}")
         print("  by source (secret recall / secret neg. flagged / PII recall / PII neg. flagged):")
         for row in entry["tools"]:
             parts = []

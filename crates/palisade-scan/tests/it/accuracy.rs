@@ -72,6 +72,12 @@ fn recall_at_least_every_peers_at_a_precision_of_at_least_095() {
         let source = case.source.split('/').next().unwrap_or("?").to_owned();
         let tally = by_source.entry(source).or_default();
         let reported = !report.findings.is_empty();
+        // The reviewed labels say whether a case holds a secret: only a secret finding
+        // finds it (an identifier or transport finding on the same line does not).
+        let reported_secret = report
+            .findings
+            .iter()
+            .any(|f| f.kind == palisade_scan::rules::RuleKind::Secret);
         let reported_medium = report
             .findings
             .iter()
@@ -79,8 +85,8 @@ fn recall_at_least_every_peers_at_a_precision_of_at_least_095() {
         without_low.count(case.label, reported_medium);
         total.count(case.label, reported);
         if let Some(label) = case.reviewed_label() {
-            reviewed.count(label, reported);
-            if label == Label::Positive && !reported {
+            reviewed.count(label, reported_secret);
+            if label == Label::Positive && !reported_secret {
                 reviewed_misses.push(case.source.clone());
             }
         }

@@ -146,6 +146,42 @@ pub const REVIEWS: &[(&str, Review)] = &[
         Review::Excluded(why::PLACEHOLDER),
     ),
     (
+        "noseyparker/aws.yml#example-6",
+        Review::Excluded(why::NOT_A_CREDENTIAL),
+    ),
+    (
+        "noseyparker/aws.yml#example-7",
+        Review::Excluded(why::NOT_A_CREDENTIAL),
+    ),
+    (
+        "noseyparker/aws.yml#example-10",
+        Review::Excluded(why::NOT_A_CREDENTIAL),
+    ),
+    (
+        "noseyparker/aws.yml#example-11",
+        Review::Excluded(why::NOT_A_CREDENTIAL),
+    ),
+    (
+        "noseyparker/aws.yml#example-12",
+        Review::Excluded(why::NOT_A_CREDENTIAL),
+    ),
+    (
+        "noseyparker/aws.yml#example-13",
+        Review::Excluded(why::NOT_A_CREDENTIAL),
+    ),
+    (
+        "noseyparker/aws.yml#example-14",
+        Review::Excluded(why::NOT_A_CREDENTIAL),
+    ),
+    (
+        "noseyparker/aws.yml#example-15",
+        Review::Excluded(why::NOT_A_CREDENTIAL),
+    ),
+    (
+        "noseyparker/aws.yml#example-16",
+        Review::Excluded(why::NOT_A_CREDENTIAL),
+    ),
+    (
         "noseyparker/aws.yml#example-17",
         Review::Excluded(why::NOT_A_CREDENTIAL),
     ),
@@ -163,6 +199,30 @@ pub const REVIEWS: &[(&str, Review)] = &[
     ),
     (
         "noseyparker/aws.yml#example-22",
+        Review::Excluded(why::NOT_A_CREDENTIAL),
+    ),
+    (
+        "noseyparker/aws.yml#example-21",
+        Review::Excluded(why::NOT_A_CREDENTIAL),
+    ),
+    (
+        "noseyparker/google.yml#example-1",
+        Review::Excluded(why::NOT_A_CREDENTIAL),
+    ),
+    (
+        "noseyparker/google.yml#example-2",
+        Review::Excluded(why::NOT_A_CREDENTIAL),
+    ),
+    (
+        "noseyparker/google.yml#example-3",
+        Review::Excluded(why::NOT_A_CREDENTIAL),
+    ),
+    (
+        "noseyparker/google.yml#example-4",
+        Review::Excluded(why::NOT_A_CREDENTIAL),
+    ),
+    (
+        "noseyparker/google.yml#example-14",
         Review::Excluded(why::NOT_A_CREDENTIAL),
     ),
     (
