@@ -174,6 +174,10 @@ fn recall_at_least_every_peers_at_a_precision_of_at_least_095() {
     // 0.95 (already asserted) and at least its own.
     for tool in tools {
         let name = tool["tool"].as_str().unwrap_or("?");
+        if name == "palisade" {
+            // The bench's own row: the CLI's figures, kept beside the peers'.
+            continue;
+        }
         // Like for like: where the peers were scored on the reviewed labels too, ours on
         // them against theirs; else the labels as the sources wrote them.
         let (ours, theirs) = match tool.get("reviewed") {

@@ -3,9 +3,9 @@
 mod accuracy;
 mod classes;
 mod git;
-mod rules;
 mod grouped;
 mod personal_data;
+mod rules;
 mod scan;
 mod tool_configs;
 mod vetoes;
