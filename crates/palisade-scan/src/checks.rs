@@ -601,6 +601,13 @@ fn shape_rejection(value: &str) -> Option<&'static str> {
     if value.contains("://") {
         return Some("a URL");
     }
+    if let Some(word) = value.strip_suffix(['.', ',', ';', ':', '?', '!'])
+        && !word.is_empty()
+        && word.bytes().all(|b| b.is_ascii_lowercase())
+    {
+        // `password combination.`: a word that ends a sentence.
+        return Some("prose");
+    }
     if (value.starts_with('/') || value.starts_with("./") || value.starts_with("~/"))
         && value[1..].contains('/')
         && value.bytes().all(
