@@ -310,6 +310,11 @@ pub const REVIEWS: &[(&str, Review)] = &[
         "noseyparker/gradle.yml#example-4",
         Review::Excluded(why::PLACEHOLDER),
     ),
+    // RFC 7617's Aladdin:open sesame.
+    (
+        "noseyparker/http.yml#example-1",
+        Review::Excluded(why::PUBLISHED),
+    ),
     (
         "noseyparker/http.yml#example-2",
         Review::Excluded(why::PUBLISHED),
@@ -453,6 +458,11 @@ pub const REVIEWS: &[(&str, Review)] = &[
     (
         "ripsecrets/one_per_line/github#line-2",
         Review::Excluded(why::INVALID_FORMAT),
+    ),
+    // The token jwt.io's debugger opens with.
+    (
+        "ripsecrets/one_per_line/jwt#line-2",
+        Review::Excluded(why::PUBLISHED),
     ),
     (
         "ripsecrets/one_per_line/jwt#line-3",
