@@ -433,3 +433,17 @@ pub const PII_SEVERITY: Severity = Severity::High;
 pub fn kind_of(rule: &Rule) -> RuleKind {
     rule.spec.kind
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The built-in keywords fit the automaton with anchors of four bytes: a rule whose
+    /// keywords push it to three makes every scan slower (see `keywords`), so a new rule
+    /// must choose keywords that fit, or make room.
+    #[test]
+    fn the_built_in_keywords_keep_four_byte_anchors() {
+        let scanner = Scanner::new(RuleSet::builtin().expect("rules")).expect("scanner");
+        assert_eq!(scanner.keywords.anchor_len(), 4, "{:?}", scanner.keywords);
+    }
+}

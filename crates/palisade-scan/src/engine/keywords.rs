@@ -72,6 +72,12 @@ impl fmt::Debug for Keywords {
 }
 
 impl Keywords {
+    /// How many bytes of each keyword the automaton matches before comparing the rest.
+    #[cfg(test)]
+    pub(super) fn anchor_len(&self) -> usize {
+        self.anchor_len
+    }
+
     /// An automaton for `words` (ASCII, matched case-insensitively; empty ones never
     /// match). `None` when even one-byte anchors make too many states, which takes more
     /// than a hundred distinct non-ASCII bytes.
