@@ -224,47 +224,35 @@ EOF
         "$(find "$tree" -type f ! -name .complete -printf '%s\n' | awk '{s += $1} END {print s}')"
 }
 
-# Builds $CORPUS/tree-sample: every 10th file of the tree corpus (in sorted path order),
-# about 100 MB, for the peers too slow to scan the whole tree in 10 minutes.
+# Copies every 10th file of $1 (in sorted path order) into $2, once.
+every_tenth_file() {
+    local from="$1" to="$2"
+    [[ -f "$to/.complete" ]] && return
+    log "copying every 10th file of $from into $to"
+    rm -rf "$to"
+    nice -n 19 python3 - "$from" "$to" <<'EOF'
+import os, shutil, sys
+source, target = sys.argv[1:]
+paths = sorted(
+    os.path.relpath(os.path.join(root, name), source)
+    for root, _, names in os.walk(source)
+    for name in names
+    if name != ".complete"
+)
+for path in paths[::10]:
+    os.makedirs(os.path.join(target, os.path.dirname(path)), exist_ok=True)
+    shutil.copyfile(os.path.join(source, path), os.path.join(target, path))
+EOF
+    date -u +%Y-%m-%dT%H:%M:%SZ >"$to/.complete"
+}
+
+# Builds $CORPUS/tree-sample: every 10th file of the tree corpus, about 100 MB, for the
+# peers too slow to scan the whole tree in 10 minutes; and $CORPUS/tree-sample-1pct,
+# every 10th file of that, for the slowest (detect-secrets).
 make_sample_corpus() {
-    local tree="$CORPUS/tree" sample="$CORPUS/tree-sample"
-    if [[ ! -f "$sample/.complete" ]]; then
-        log "copying every 10th file of $tree into $sample"
-        rm -rf "$sample"
-        nice -n 19 python3 - "$tree" "$sample" <<'EOF'
-import os, shutil, sys
-tree, sample = sys.argv[1:]
-paths = sorted(
-    os.path.relpath(os.path.join(root, name), tree)
-    for root, _, names in os.walk(tree)
-    for name in names
-    if name != ".complete"
-)
-for path in paths[::10]:
-    os.makedirs(os.path.join(sample, os.path.dirname(path)), exist_ok=True)
-    shutil.copyfile(os.path.join(tree, path), os.path.join(sample, path))
-EOF
-        date -u +%Y-%m-%dT%H:%M:%SZ >"$sample/.complete"
-    fi
-    local small="$CORPUS/tree-sample-1pct"
-    if [[ ! -f "$small/.complete" ]]; then
-        log "copying every 10th file of $sample into $small (for the slowest peers)"
-        rm -rf "$small"
-        nice -n 19 python3 - "$sample" "$small" <<'EOF'
-import os, shutil, sys
-sample, small = sys.argv[1:]
-paths = sorted(
-    os.path.relpath(os.path.join(root, name), sample)
-    for root, _, names in os.walk(sample)
-    for name in names
-    if name != ".complete"
-)
-for path in paths[::10]:
-    os.makedirs(os.path.join(small, os.path.dirname(path)), exist_ok=True)
-    shutil.copyfile(os.path.join(sample, path), os.path.join(small, path))
-EOF
-        date -u +%Y-%m-%dT%H:%M:%SZ >"$small/.complete"
-    fi
+    local sample="$CORPUS/tree-sample"
+    every_tenth_file "$CORPUS/tree" "$sample"
+    every_tenth_file "$sample" "$CORPUS/tree-sample-1pct"
     printf 'sample corpus: %s: %s files, %s bytes\n' "$sample" \
         "$(find "$sample" -type f ! -name .complete | wc -l)" \
         "$(find "$sample" -type f ! -name .complete -printf '%s\n' | awk '{s += $1} END {print s}')"
