@@ -14,11 +14,13 @@ pub struct ScanArgs {
     #[arg(long, conflicts_with_all = ["history", "range", "stdin"])]
     pub staged: bool,
 
-    /// Scan every blob of the repository's history once, reporting the commit that introduced it
+    /// Scan every blob of the repository's history once; each secret is reported once, with
+    /// every place it occurs and the commit that introduced it
     #[arg(long, conflicts_with_all = ["range", "stdin"])]
     pub history: bool,
 
-    /// Scan the blobs a range of commits introduces, e.g. `main..HEAD`
+    /// Scan the blobs a range of commits introduces, e.g. `main..HEAD` (grouped like
+    /// `--history`)
     #[arg(long, value_name = "A..B", conflicts_with = "stdin")]
     pub range: Option<String>,
 
