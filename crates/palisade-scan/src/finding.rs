@@ -245,24 +245,48 @@ pub fn context_line(
             .map(|c| if c.is_control() && c != '\t' { ' ' } else { c })
             .collect()
     };
-    // The other secrets inside the window, clipped to it, in order.
-    let mut masks: Vec<std::ops::Range<usize>> = others
+    // The other secrets inside the window, clipped to it, in order and merged where they
+    // overlap or nest; one that overlaps the finding's own is hidden with it (a token
+    // inside a longer password must not show the password around it).
+    let mut shown = secret.clone();
+    let mut masks: Vec<(std::ops::Range<usize>, bool)> = Vec::new();
+    let mut in_window: Vec<&std::ops::Range<usize>> = others
         .iter()
-        .filter(|o| **o != secret && o.start < after_end && before_start < o.end)
-        .filter(|o| o.end <= secret.start || secret.end <= o.start)
-        .map(|o| o.start.max(before_start)..o.end.min(after_end))
+        .filter(|o| !o.is_empty() && o.start < after_end && before_start < o.end)
         .collect();
-    masks.sort_by_key(|m| m.start);
+    in_window.sort_by_key(|o| o.start);
+    for other in in_window {
+        if other.start < secret.end && secret.start < other.end {
+            shown = shown.start.min(other.start)..shown.end.max(other.end);
+            continue;
+        }
+        // Cut at the window's edge: nothing of it is shown, not even its start.
+        let cut = other.start < before_start || other.end > after_end;
+        let clipped = other.start.max(before_start)..other.end.min(after_end);
+        match masks.last_mut() {
+            Some((last, last_cut)) if clipped.start <= last.end => {
+                last.end = last.end.max(clipped.end);
+                *last_cut |= cut;
+            }
+            _ => masks.push((clipped, cut)),
+        }
+    }
+    let shown_cut = shown.start < before_start || shown.end > after_end;
+    let shown = shown.start.max(before_start)..shown.end.min(after_end);
     let masked = |from: usize, to: usize| -> String {
         let mut out = String::new();
         let mut at = from;
-        for mask in masks.iter().filter(|m| m.start < to && from < m.end) {
+        for (mask, cut) in &masks {
             let (start, end) = (mask.start.max(at), mask.end.min(to));
-            if start < at {
+            if start >= end {
                 continue;
             }
             out.push_str(&clean(&data[at..start]));
-            out.push_str(&redact(&data[start..end]));
+            if *cut {
+                out.push('…');
+            } else {
+                out.push_str(&redact(&data[start..end]));
+            }
             at = end;
         }
         if at < to {
@@ -275,9 +299,16 @@ pub fn context_line(
     if before_start > line_start {
         out.push('…');
     }
-    out.push_str(&masked(before_start, secret.start));
-    out.push_str(redacted);
-    out.push_str(&masked(secret.end, after_end));
+    out.push_str(&masked(before_start, shown.start.min(secret.start)));
+    if shown == secret {
+        out.push_str(redacted);
+    } else if shown_cut {
+        out.push('…');
+    } else {
+        // The finding's secret and the others it overlaps, as one.
+        out.push_str(&redact(&data[shown.clone()]));
+    }
+    out.push_str(&masked(shown.end.max(secret.end), after_end));
     if after_end < line_end {
         out.push('…');
     }
@@ -326,6 +357,41 @@ mod tests {
         assert!(!line.contains("dHdvLXNlY3JldC1sb25nLWVub3VnaA"), "{line}");
         assert!(!line.contains("c2VjcmV0LW9uZS1sb25nLWVub3VnaA"), "{line}");
         assert!(line.contains(&redact(&data[two])), "{line}");
+    }
+
+    #[test]
+    fn context_hides_secrets_that_overlap_or_nest_and_never_panics() {
+        let data =
+            br#"id=AKIAQ7W2ERT5YUI3OPLA password = "Xq9-AKIAQ7W2ERT5YUI3OPLK-Zr8Lm2Wq7Tb5Vn""#;
+        let text = std::str::from_utf8(data).expect("ascii");
+        let first = text.find("AKIAQ7W2ERT5YUI3OPLA").expect("first key");
+        let password = text.find("Xq9-").expect("password");
+        let inner = text.find("AKIAQ7W2ERT5YUI3OPLK").expect("inner key");
+        let key = first..first + 20;
+        let pass = password..password + 36;
+        let nested = inner..inner + 20;
+        let all = [key.clone(), pass.clone(), nested.clone()];
+        for own in &all {
+            let line = context_line(data, own.clone(), &redact(&data[own.clone()]), &all);
+            for secret in ["Zr8Lm2Wq7Tb5Vn", "YUI3OPLA", "YUI3OPLK"] {
+                assert!(!line.contains(secret), "{secret} in {line}");
+            }
+        }
+    }
+
+    #[test]
+    fn context_shows_nothing_of_a_secret_cut_at_its_edge() {
+        let token = "q7Lx2Vw9kR4mT8zP1cB6nH3jF5dS0aG7eY2uI9oK4lW8xQ1rE6tV3bN5mC0zA7sD2fG9hJ4kL6pO1iU3yT8rE5wQ2aZ7xS4cD9vF6bG1nH3mJ8kL0pO5iU2yT7rE4wQ9aZ1";
+        let text = format!(r#"api_token = "{token}" id=AKIAQ7W2ERT5YUI3OPLA"#);
+        let data = text.as_bytes();
+        let start = text.find(token).expect("token");
+        let key = text.find("AKIA").expect("key");
+        let others = [start..start + token.len(), key..key + 20];
+        let line = context_line(data, key..key + 20, "AKIAQ7…(20)", &others);
+        assert!(line.contains("…"), "{line}");
+        for i in 0..token.len() - 4 {
+            assert!(!line.contains(&token[i..i + 5]), "{line}");
+        }
     }
 
     #[test]

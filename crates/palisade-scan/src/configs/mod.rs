@@ -289,12 +289,28 @@ fn place(data: &[u8], at: usize) -> String {
     format!("line {line}, column {}", at - start + 1)
 }
 
-/// A name from the file (a registry, a resource) fit for a note: printable, short.
+/// A registry's name as a note may show it: only what follows the last `@` (a registry
+/// written `https://user:pass@host` keeps its credentials before it), host characters
+/// only, at most 60 of them, and only if it is a host name at all.
 fn shown(name: &[u8]) -> String {
+    let name = name
+        .iter()
+        .rposition(|&b| b == b'@')
+        .map_or(name, |at| &name[at + 1..]);
     let text: String = String::from_utf8_lossy(name)
         .chars()
-        .map(|c| if c.is_control() { '?' } else { c })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._-:/".contains(c) {
+                c
+            } else {
+                '?'
+            }
+        })
         .collect();
+    if !text.contains('.') && text != "localhost" {
+        // Not a host name: it could be anything, a secret too.
+        return "a registry not named by host".to_owned();
+    }
     if text.chars().count() > 60 {
         format!("{}…", text.chars().take(60).collect::<String>())
     } else {

@@ -394,3 +394,19 @@ proptest! {
         prop_assert_eq!(&s.value, value.as_bytes());
     }
 }
+
+#[test]
+fn notes_name_a_registry_by_its_host_only() {
+    assert_eq!(
+        super::shown(b"https://index.docker.io/v1/"),
+        "https://index.docker.io/v1/"
+    );
+    assert_eq!(
+        super::shown(b"https://deploy:Kq9x2Lm7Vw4@registry.acme.io"),
+        "registry.acme.io"
+    );
+    assert_eq!(
+        super::shown(b"Kq9x2Lm7Vw4Tz8Rb"),
+        "a registry not named by host"
+    );
+}
