@@ -333,8 +333,6 @@ pub fn name_says_key(name: &[u8]) -> bool {
         b"bearer",
     ];
     const DIGEST_WORDS: &[&[u8]] = &[
-        b"sha",
-        b"md5",
         b"hash",
         b"digest",
         b"checksum",
@@ -342,7 +340,6 @@ pub fn name_says_key(name: &[u8]) -> bool {
         b"commit",
         b"fingerprint",
         b"etag",
-        b"crc",
         b"revision",
     ];
     // `rev` and `sum` only as whole segments: `reverse_proxy_token`, `summary_secret`.
@@ -351,8 +348,30 @@ pub fn name_says_key(name: &[u8]) -> bool {
             .split(|b| !b.is_ascii_alphanumeric())
             .any(|s| s == word)
     };
+    // `sha`, `md5` and `crc` as a word of the name, alone or with their width (`sha256`,
+    // `crc32`, `apiKeySha256`), not inside a word (`SHARED_SECRET`, `marshal`).
+    let mut words: Vec<Vec<u8>> = vec![Vec::new()];
+    for (i, &b) in name.iter().enumerate() {
+        let camel = i > 0 && b.is_ascii_uppercase() && name[i - 1].is_ascii_lowercase();
+        if !b.is_ascii_alphanumeric() || camel {
+            words.push(Vec::new());
+        }
+        if b.is_ascii_alphanumeric() {
+            words
+                .last_mut()
+                .expect("one word at least")
+                .push(b.to_ascii_lowercase());
+        }
+    }
+    let algorithm = |word: &[u8]| {
+        words.iter().any(|w| {
+            w.strip_prefix(word)
+                .is_some_and(|rest| rest.iter().all(u8::is_ascii_digit))
+        })
+    };
     KEY_WORDS.iter().any(|w| has(w))
         && !DIGEST_WORDS.iter().any(|w| has(w))
+        && ![&b"sha"[..], b"md5", b"crc"].iter().any(|w| algorithm(w))
         && !segment(b"rev")
         && !segment(b"sum")
 }
@@ -563,6 +582,10 @@ fn reference(value: &str) -> bool {
         // A CSS selector or a page anchor: `#add-password`.
         return plain_name(name);
     }
+    if let Some(name) = text.strip_prefix(b"@").or_else(|| text.strip_prefix(b":")) {
+        // A query's bind parameter: `@db_pass_param`, `:new_pwd`.
+        return plain_name(name);
+    }
     if let Some(inner) = text.strip_prefix(b"%").and_then(|t| t.strip_suffix(b"%")) {
         return name_at(inner, 0).is_some()
             && inner
@@ -608,7 +631,10 @@ fn shape_rejection(value: &str) -> Option<&'static str> {
         // `password combination.`: a word that ends a sentence.
         return Some("prose");
     }
-    if (value.starts_with('/') || value.starts_with("./") || value.starts_with("~/"))
+    if (value.starts_with('/')
+        || value.starts_with("./")
+        || value.starts_with("../")
+        || value.starts_with("~/"))
         && value[1..].contains('/')
         && value.bytes().all(
             |b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'/' | b'.' | b'_' | b'-' | b'~' | b'@'),
@@ -798,6 +824,8 @@ mod tests {
             "authToken",
             "config.secret_key_base",
             "Authorization",
+            "WEBHOOK_SHARED_SECRET",
+            "marshalToken",
         ] {
             assert!(name_says_key(name.as_bytes()), "{name}");
         }
@@ -810,6 +838,9 @@ mod tests {
             "commit_token",
             "api_key_rev",
             "token_sum",
+            "apiKeySha256",
+            "secret_md5",
+            "token-crc32",
         ] {
             assert!(!name_says_key(name.as_bytes()), "{name}");
         }
@@ -836,6 +867,9 @@ mod tests {
             "%APPDATA%",
             "%env(APP_SECRET)%",
             "#add-password",
+            "@db_pass_param",
+            ":new_pwd",
+            "../../etc/passwd",
             "os.urandom(24)",
         ] {
             assert!(generic_rejection(value.as_bytes()).is_some(), "{value}");
