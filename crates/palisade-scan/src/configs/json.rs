@@ -276,8 +276,8 @@ impl Reader<'_> {
         }
     }
 
-    /// The character of a `\uXXXX` escape (the `\u` read), a surrogate pair joined; a lone
-    /// surrogate becomes U+FFFD, as most readers make it.
+    /// The character of a `\u` escape and its four hex digits (the `\u` read), a
+    /// surrogate pair joined; a lone surrogate becomes U+FFFD, as most readers make it.
     fn unicode_escape(&mut self) -> Result<char, Error> {
         let high = self.hex4()?;
         if !(0xD800..0xDC00).contains(&high) {
