@@ -14,7 +14,7 @@ use crate::b64::{self, DecodeArrayError};
 use crate::checkpoint::{CheckpointError, SignedCheckpoint};
 use crate::cosignature::{self, CosignatureError};
 use crate::merkle::{self, Hash, ProofError};
-use crate::note::{Algorithm, VerifierKey};
+use crate::note::{Algorithm, Note, VerifierKey};
 
 /// Why a checkpoint is not trusted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -187,6 +187,60 @@ impl TrustPolicy {
     }
 }
 
+impl TrustPolicy {
+    /// Reads a signed checkpoint and checks it ([`TrustPolicy::check`]).
+    pub fn check_bytes(&self, bytes: &[u8]) -> Result<(SignedCheckpoint, Trusted), TrustError> {
+        let signed = SignedCheckpoint::parse(bytes)?;
+        let trusted = self.check(&signed)?;
+        Ok((signed, trusted))
+    }
+
+    /// Checks any signed note: a valid signature by a pinned log key. When the policy
+    /// names an origin or witnesses, the note must also be a checkpoint that answers to
+    /// them; the witnesses that cosigned it are then in the answer.
+    pub fn check_note(&self, note: &Note) -> Result<Trusted, TrustError> {
+        let signers: Vec<VerifierKey> = note
+            .verify(&self.log_keys)
+            .map_err(CheckpointError::from)?
+            .into_iter()
+            .cloned()
+            .collect();
+        let mut witnesses = Vec::new();
+        if self.origin.is_some() || !self.witnesses.is_empty() {
+            let signed = SignedCheckpoint::from_note(note.clone())?;
+            witnesses = self.check(&signed)?.witnesses;
+        }
+        Ok(Trusted { signers, witnesses })
+    }
+}
+
+/// A file of verifier keys that does not parse.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}: not a verifier key: {reason}")]
+#[non_exhaustive]
+pub struct KeyFileError {
+    /// The line, from 1.
+    pub line: usize,
+    /// What is wrong with it.
+    pub reason: String,
+}
+
+/// Parses a file of verifier keys: one a line, blank lines and `#` comments skipped.
+pub fn parse_key_lines(text: &str) -> Result<Vec<VerifierKey>, KeyFileError> {
+    let mut keys = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        keys.push(VerifierKey::parse(line).map_err(|e| KeyFileError {
+            line: i + 1,
+            reason: e.to_string(),
+        })?);
+    }
+    Ok(keys)
+}
+
 /// Checks that `new` extends `old`: both are of the same log and the proof
 /// takes the older tree to the newer one. The checkpoints' signatures are
 /// the caller's to check first ([`TrustPolicy::check`]).
@@ -264,4 +318,29 @@ pub fn format_proof_lines(proof: &[Hash]) -> String {
         .iter()
         .map(|h| format!("{}\n", b64::encode(h)))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::note::SignerKey;
+
+    #[test]
+    fn key_files_skip_comments_and_blank_lines_and_name_a_bad_line() {
+        let one = SignerKey::from_seed("log.acme.example", [7; 32])
+            .expect("key")
+            .verifier();
+        let two = SignerKey::from_seed("witness.example", [9; 32])
+            .expect("key")
+            .verifier();
+        let text = format!("# pinned keys\n\n{one}\n  {two}  \n");
+        let keys = parse_key_lines(&text).expect("parses");
+        assert_eq!(
+            keys.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            [one.to_string(), two.to_string()]
+        );
+        let error = parse_key_lines(&format!("{one}\nnot a key\n")).expect_err("bad line");
+        assert_eq!(error.line, 2);
+        assert!(parse_key_lines("# nothing\n").expect("parses").is_empty());
+    }
 }

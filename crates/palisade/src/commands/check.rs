@@ -53,6 +53,21 @@ pub fn load(path: &std::path::Path) -> anyhow::Result<Source> {
     }
 }
 
+/// Loads and parses the model at `path` for a command that needs it whole; a model that
+/// does not parse is an error that sends the user to `palisade check`.
+pub fn load_model(path: &std::path::Path) -> anyhow::Result<(Source, palisade_model::Model)> {
+    let source = load(path)?;
+    let model = palisade_model::parse(&source.text).map_err(|d| {
+        anyhow::anyhow!(
+            "{} does not parse ({}); run `palisade check {}` to see where",
+            path.display(),
+            d.message,
+            path.display()
+        )
+    })?;
+    Ok((source, model))
+}
+
 /// Prints the diagnostics and a summary line.
 pub fn report(source: &Source, checked: &Checked, out: &Output) -> anyhow::Result<()> {
     let (errors, warnings) = (checked.errors(), checked.warnings());

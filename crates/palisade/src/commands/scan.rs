@@ -71,15 +71,7 @@ fn load_model(args: &ScanArgs) -> anyhow::Result<Option<ScanModel>> {
             default
         }
     };
-    let source = super::check::load(&path)?;
-    let model = palisade_model::parse(&source.text).map_err(|d| {
-        anyhow::anyhow!(
-            "{} does not parse ({}); run `palisade check {}`",
-            path.display(),
-            d.message,
-            path.display()
-        )
-    })?;
+    let (source, model) = super::check::load_model(&path)?;
     Ok(Some(ScanModel {
         source,
         model,

@@ -18,15 +18,7 @@ pub fn run(args: &WhoArgs, out: &Output) -> anyhow::Result<ExitCode> {
         })?,
         None => jiff::Timestamp::now(),
     };
-    let source = super::check::load(&args.model)?;
-    let model = palisade_model::parse(&source.text).map_err(|d| {
-        anyhow::anyhow!(
-            "{} does not parse ({}); run `palisade check {}` to see where",
-            source.name,
-            d.message,
-            source.name
-        )
-    })?;
+    let (source, model) = super::check::load_model(&args.model)?;
     let index = Index::new(&model);
     let today = palisade_model::Day(now.to_zoned(jiff::tz::TimeZone::UTC).date());
     let errors = palisade_model::validate_indexed(&index, today)
