@@ -166,20 +166,40 @@ pub(crate) fn add_hits(
 
 /// Adds a reader's hits: one on a secret a specific rule (of the same kind) already
 /// reports gives way to it; one on a secret a generic rule reports replaces that one.
+/// The engine's hits are looked up by position, so a Terraform state with a hundred
+/// thousand values costs no more than its sort.
 fn merge(hits: &mut Vec<Hit>, found: Vec<Hit>, rules: &RuleSet) {
-    let rule = |hit: &Hit| &rules.rules()[hit.rule].spec;
+    let spec = |hit: &Hit| &rules.rules()[hit.rule].spec;
+    hits.sort_by_key(|h| h.secret.start);
+    let longest = hits.iter().map(|h| h.secret.len()).max().unwrap_or(0);
+    let mut replaced = vec![false; hits.len()];
+    let mut added = Vec::new();
     for new in found {
-        let same = |old: &Hit| {
-            old.secret.start < new.secret.end
-                && new.secret.start < old.secret.end
-                && rule(old).kind == RuleKind::Secret
-        };
-        if hits.iter().any(|old| same(old) && !rule(old).generic) {
+        // The engine's hits that can overlap `new`: they start less than `longest`
+        // before it, and before its end.
+        let from = hits.partition_point(|h| h.secret.start + longest <= new.secret.start);
+        let to = hits.partition_point(|h| h.secret.start < new.secret.end);
+        let overlapping: Vec<usize> = (from..to)
+            .filter(|&i| {
+                !replaced[i]
+                    && new.secret.start < hits[i].secret.end
+                    && spec(&hits[i]).kind == RuleKind::Secret
+            })
+            .collect();
+        if overlapping.iter().any(|&i| !spec(&hits[i]).generic) {
             continue;
         }
-        hits.retain(|old| !same(old));
-        hits.push(new);
+        for i in overlapping {
+            replaced[i] = true;
+        }
+        added.push(new);
     }
+    let mut index = 0;
+    hits.retain(|_| {
+        index += 1;
+        !replaced[index - 1]
+    });
+    hits.extend(added);
 }
 
 /// Where a reader puts what it finds.
