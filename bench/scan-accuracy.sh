@@ -130,17 +130,9 @@ labels = [json.loads(line) for line in open(os.path.join(work, "labels.jsonl"))]
 by_name = {os.path.basename(case["file"]): case for case in labels}
 
 
-def paths_in(value):
-    """Every string stored under a path-like key anywhere in a JSON value."""
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if key.lower() in ("path", "file", "filename") and isinstance(item, str):
-                yield item
-            else:
-                yield from paths_in(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from paths_in(item)
+# The corpus bench's reader of the peers' JSON outputs, shared.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(out_path)), "corpus"))
+from score import paths_in  # noqa: E402
 
 
 def flagged_files(tool):
