@@ -1290,7 +1290,15 @@ fn write_model(
          [gates.tiers.medium]\ntests = true\nsecret_scan = true\nowner_approvals = 1\nstatic_analysis = \"high\"\n\n\
          [gates.tiers.high]\ntests = true\nsecret_scan = true\nowner_approvals = 1\nstatic_analysis = \"medium\"\ninternal_approval = true\nrollback_plan = true\n\n\
          [gates.tiers.critical]\ntests = true\nsecret_scan = true\nowner_approvals = 2\nstatic_analysis = \"medium\"\ninternal_approval = true\nrollback_plan = true\nsigned_artifact = true\ndocs_updated = true\n\n\
-         [[gates.path_rules]]\nname = \"infrastructure and CI\"\npaths = [\"**/*.tf\", \".github/workflows/**\"]\nraise_to = \"high\"\n\n",
+         # Path rules: what a change touches can raise its tier above its services' risk.\n\
+         [[gates.path_rules]]\nname = \"infrastructure code\"\npaths = [\"infra/**\", \"terraform/**\", \"**/*.tf\", \"**/*.tfvars\", \"**/helm/**\", \"**/k8s/**\", \"**/Dockerfile\"]\nraise_to = \"high\"\nconfig = \"deployment\"\n\n\
+         [[gates.path_rules]]\nname = \"IAM and policy\"\npaths = [\"**/iam/**\", \"**/policies/**\", \"**/*.cedar\", \"**/*.rego\", \"**/CODEOWNERS\"]\nraise_to = \"critical\"\nconfig = \"access\"\n\n\
+         [[gates.path_rules]]\nname = \"database migrations\"\npaths = [\"**/migrations/**\", \"**/migrate/**\", \"**/*.sql\"]\nraise_to = \"high\"\n\n\
+         [[gates.path_rules]]\nname = \"CI workflows\"\npaths = [\".github/workflows/**\", \".github/actions/**\", \".gitlab-ci.yml\", \".gitlab/ci/**\", \"Jenkinsfile\", \".circleci/**\"]\nraise_to = \"high\"\nconfig = \"deployment\"\n\n\
+         [[gates.path_rules]]\nname = \"authentication code\"\npaths = [\"**/auth/**\", \"**/oauth/**\", \"**/session/**\", \"**/authn/**\", \"**/authz/**\"]\nraise_to = \"high\"\n\n\
+         [[gates.path_rules]]\nname = \"dependency lockfiles\"\npaths = [\"**/Cargo.lock\", \"**/package-lock.json\", \"**/yarn.lock\", \"**/pnpm-lock.yaml\", \"**/go.sum\", \"**/poetry.lock\", \"**/Gemfile.lock\", \"**/composer.lock\", \"**/uv.lock\"]\nraise_to = \"medium\"\n\n\
+         # A change bound for production needs at least the high tier (`palisade gate --env prod`).\n\
+         [[gates.environments]]\nenvironment = \"prod\"\nmin_tier = \"high\"\n\n",
     );
     t.push_str(
         "# Contracts of vendor teams:\n# [[contracts]]\n# id = \"vendor-x-msa\"\n# vendor = \"vendor-x\"\n# starts = 2026-01-01\n# ends = 2027-12-31\n# [contracts.clauses]\n# nda = true\n# dpa = true\n# ip_assignment = [\"source\", \"artifacts\", \"docs\"]\n",

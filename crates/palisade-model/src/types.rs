@@ -684,6 +684,114 @@ pub struct Gates {
     /// Paths whose change raises a change's risk tier.
     #[serde(default)]
     pub path_rules: Vec<PathRule>,
+    /// Target environments that raise a change's tier: a change bound for
+    /// production needs at least the controls of the tier given here.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub environments: Vec<EnvironmentGate>,
+    /// Keys whose signed in-toto attestations count as evidence (`signed_artifact`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub signers: Vec<Signer>,
+    /// Approved exceptions: a control that a change may skip, where, until when.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub waivers: Vec<Waiver>,
+}
+
+/// The least tier a change bound for one environment gets.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EnvironmentGate {
+    /// The environment (an id of [[environments]]).
+    pub environment: String,
+    /// A change bound for it needs at least this tier's controls.
+    pub min_tier: RiskTier,
+}
+
+/// A key that signs attestations (DSSE envelopes) the gate accepts.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Signer {
+    /// Stable identifier, e.g. `ci-release`; the DSSE `keyid` it signs with.
+    pub id: String,
+    /// Its Ed25519 public key: 64 hex digits (the form securesystemslib prints).
+    pub key: String,
+    /// What it signs, in a few words.
+    #[serde(default)]
+    pub description: String,
+}
+
+/// A control of the gate, as `[gates.tiers.*]` and waivers name it.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Control {
+    /// Tests ran and passed.
+    Tests,
+    /// Static analysis found nothing at or above the threshold.
+    StaticAnalysis,
+    /// The secret scan of the change is clean.
+    SecretScan,
+    /// Owners of the touched services approved.
+    OwnerApprovals,
+    /// A member of an internal team approved.
+    InternalApproval,
+    /// Docs or runbook changed with deployment or access configuration.
+    DocsUpdated,
+    /// The artifact is signed (an in-toto attestation by a listed signer).
+    SignedArtifact,
+    /// The change says how to roll it back.
+    RollbackPlan,
+}
+
+impl Control {
+    /// Every control, in the order reports list them.
+    pub const ALL: [Control; 8] = [
+        Control::Tests,
+        Control::StaticAnalysis,
+        Control::SecretScan,
+        Control::OwnerApprovals,
+        Control::InternalApproval,
+        Control::DocsUpdated,
+        Control::SignedArtifact,
+        Control::RollbackPlan,
+    ];
+
+    /// The name used in `palisade.toml` and in reports.
+    pub fn key(self) -> &'static str {
+        match self {
+            Control::Tests => "tests",
+            Control::StaticAnalysis => "static_analysis",
+            Control::SecretScan => "secret_scan",
+            Control::OwnerApprovals => "owner_approvals",
+            Control::InternalApproval => "internal_approval",
+            Control::DocsUpdated => "docs_updated",
+            Control::SignedArtifact => "signed_artifact",
+            Control::RollbackPlan => "rollback_plan",
+        }
+    }
+}
+
+/// An approved exception to one control.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Waiver {
+    /// Stable identifier, e.g. `legacy-billing-no-sast`.
+    pub id: String,
+    /// The control it waives.
+    pub control: Control,
+    /// The services it applies to (ids of [[services]]); empty with no `paths`
+    /// means every change.
+    #[serde(default)]
+    pub services: Vec<String>,
+    /// Or the path globs it applies to: it holds when every changed path matches one.
+    #[serde(default)]
+    pub paths: Vec<String>,
+    /// Who approved it (a person's handle).
+    pub approved_by: String,
+    /// Why.
+    pub reason: String,
+    /// The last day it holds.
+    pub expires: Day,
 }
 
 /// The controls of each risk tier.
@@ -744,6 +852,21 @@ pub struct PathRule {
     pub paths: Vec<String>,
     /// The minimum tier a change touching them gets.
     pub raise_to: RiskTier,
+    /// What configuration these paths hold: `deployment` or `access`. A change
+    /// to such paths needs docs or a runbook changed with it where the tier
+    /// requires `docs_updated`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config: Option<ConfigKind>,
+}
+
+/// Configuration whose change should come with updated docs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ConfigKind {
+    /// How and where a service is deployed (infrastructure code, pipelines).
+    Deployment,
+    /// Who may do what (IAM, policies).
+    Access,
 }
 
 /// A vendor contract.

@@ -1627,6 +1627,157 @@ impl Validator<'_, '_> {
                 );
             }
         }
+        self.environment_gates(out);
+        self.signers(out);
+        self.waivers(out);
+    }
+
+    fn environment_gates(&self, out: &mut Vec<Diagnostic>) {
+        let tiers = &self.model.gates.tiers;
+        for (i, g) in self.model.gates.environments.iter().enumerate() {
+            let path = ModelPath::root().key("gates").key("environments").index(i);
+            self.envs.resolve(out, &g.environment, || path.key("environment"));
+            if tiers.get(g.min_tier).is_none() {
+                out.push(
+                    Diagnostic::error(
+                        "missing-gate",
+                        path.key("min_tier"),
+                        format!(
+                            "environment `{}` needs at least `{}`, which has no gate",
+                            g.environment,
+                            g.min_tier.key()
+                        ),
+                    )
+                    .help(format!("add a [gates.tiers.{}] table", g.min_tier.key())),
+                );
+            }
+        }
+    }
+
+    fn signers(&self, out: &mut Vec<Diagnostic>) {
+        let mut seen: Vec<&str> = Vec::new();
+        for (i, signer) in self.model.gates.signers.iter().enumerate() {
+            let path = ModelPath::root().key("gates").key("signers").index(i);
+            if seen.contains(&signer.id.as_str()) {
+                out.push(
+                    Diagnostic::error(
+                        "duplicate-id",
+                        path.key("id"),
+                        format!("signer `{}` is listed twice", signer.id),
+                    )
+                    .help("give every signer its own id"),
+                );
+            }
+            seen.push(&signer.id);
+            let key = signer.key.trim();
+            if key.len() != 64 || !key.bytes().all(|b| b.is_ascii_hexdigit()) {
+                out.push(
+                    Diagnostic::error(
+                        "invalid-signer-key",
+                        path.key("key"),
+                        format!(
+                            "signer `{}` has a key of {} characters that is not 64 hex digits",
+                            signer.id,
+                            key.len()
+                        ),
+                    )
+                    .help("write the Ed25519 public key as 64 hex digits, as securesystemslib's `keyval.public` holds it"),
+                );
+            }
+        }
+    }
+
+    fn waivers(&self, out: &mut Vec<Diagnostic>) {
+        let mut seen: Vec<&str> = Vec::new();
+        for (i, waiver) in self.model.gates.waivers.iter().enumerate() {
+            let path = ModelPath::root().key("gates").key("waivers").index(i);
+            if let Some(problem) = id_problem(&waiver.id) {
+                out.push(Diagnostic::error(
+                    "invalid-id",
+                    path.key("id"),
+                    format!("waiver id `{}` {problem}", waiver.id),
+                ));
+            }
+            if seen.contains(&waiver.id.as_str()) {
+                out.push(
+                    Diagnostic::error(
+                        "duplicate-id",
+                        path.key("id"),
+                        format!("waiver `{}` is listed twice", waiver.id),
+                    )
+                    .help("give every waiver its own id"),
+                );
+            }
+            seen.push(&waiver.id);
+            for (j, service) in waiver.services.iter().enumerate() {
+                if self.index.service_by_id(service).is_none() {
+                    let nearest = did_you_mean(
+                        service,
+                        self.model.services.iter().map(|s| s.id.as_str()),
+                    );
+                    let mut d = Diagnostic::error(
+                        "unknown-service",
+                        path.key("services").index(j),
+                        format!("waiver `{}` names no known service `{service}`", waiver.id),
+                    );
+                    if let Some(n) = nearest {
+                        d = d.help(format!("did you mean `{n}`?"));
+                    }
+                    out.push(d);
+                }
+            }
+            for (j, g) in waiver.paths.iter().enumerate() {
+                check_glob(out, g, || path.key("paths").index(j));
+            }
+            if let Some(p) = self
+                .people
+                .resolve(out, &waiver.approved_by, || path.key("approved_by"))
+            {
+                let person = &self.model.people[p];
+                if person.status == Status::Offboarded {
+                    out.push(Diagnostic::warning(
+                        "offboarded-approver",
+                        path.key("approved_by"),
+                        format!(
+                            "waiver `{}` was approved by {}, who is offboarded",
+                            waiver.id, person.handle
+                        ),
+                    ).help("have an active owner re-approve it, or let it expire"));
+                }
+                if self.index.is_vendor(PersonId::at(p)) {
+                    out.push(Diagnostic::error(
+                        "vendor-approved-waiver",
+                        path.key("approved_by"),
+                        format!(
+                            "waiver `{}` is approved by {}, a member of a vendor team",
+                            waiver.id, person.handle
+                        ),
+                    ).help("a waiver of a control needs an approver from an internal team"));
+                }
+            }
+            if waiver.reason.trim().is_empty() {
+                out.push(Diagnostic::error(
+                    "waiver-without-reason",
+                    path.key("reason"),
+                    format!("waiver `{}` gives no reason", waiver.id),
+                ).help("say why the control cannot be met and what replaces it"));
+            }
+            if waiver.expires < self.today {
+                out.push(
+                    Diagnostic::error(
+                        "waiver-expired",
+                        path.key("expires"),
+                        format!(
+                            "waiver `{}` of `{}` expired on {}",
+                            waiver.id,
+                            waiver.control.key(),
+                            waiver.expires
+                        ),
+                    )
+                    .help("meet the control, or renew the waiver with a new approver and expiry; the gate no longer honours it"),
+                );
+            }
+        }
     }
 }
 

@@ -50,3 +50,24 @@ pub fn repo_root() -> PathBuf {
         .canonicalize()
         .expect("the repository root exists")
 }
+
+/// The outside tool `var` names (`PALISADE_TEST_PYTHON`: the virtual
+/// environment's python with the PyPI test tools; `PALISADE_TEST_NODE_MODULES`:
+/// the npm test tools' `node_modules`), or `None` after saying on stderr why
+/// the test skips. Under `CI=true` a missing tool fails the test: the test
+/// command installs them with `scripts/ensure-tools`.
+pub fn tool(var: &str) -> Option<PathBuf> {
+    match std::env::var_os(var) {
+        Some(v) if !v.is_empty() && Path::new(&v).exists() => Some(PathBuf::from(v)),
+        _ => {
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "{var} is not set but CI=true: run `eval \"$(scripts/ensure-tools)\"` first"
+            );
+            eprintln!(
+                "skipping: {var} is not set; run `eval \"$(scripts/ensure-tools)\"` to include the tests against outside tools"
+            );
+            None
+        }
+    }
+}

@@ -1,0 +1,220 @@
+//! Evidence: the files CI already produces, read into the facts a gate needs.
+//!
+//! Every reader takes the file's bytes and returns an [`Evidence`] or an
+//! [`EvidenceError`] that says what is wrong and where. A reader never
+//! guesses a pass: a file it cannot read is an error, and the control it was
+//! meant for fails with that error as its reason.
+
+use serde::Serialize;
+use sha2::{Digest as _, Sha256};
+
+/// What kind of evidence a file is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EvidenceKind {
+    /// JUnit XML test results (pytest, cargo-nextest, jest-junit, Maven Surefire).
+    Junit,
+    /// SARIF 2.1.0 static-analysis results, from any scanner.
+    Sarif,
+    /// A `palisade scan --format json` report.
+    Scan,
+    /// GitHub's pull-request reviews JSON (`GET /repos/{o}/{r}/pulls/{n}/reviews`).
+    Reviews,
+    /// A plain approvals file: one `IDENTITY COMMIT` per line.
+    Approvals,
+    /// GitHub's pull-request JSON (`GET /repos/{o}/{r}/pulls/{n}`).
+    PullRequest,
+    /// A DSSE envelope holding an in-toto v1 Statement.
+    Attestation,
+}
+
+impl EvidenceKind {
+    /// Every kind, in the order `--evidence KIND:PATH` documents them.
+    pub const ALL: [EvidenceKind; 7] = [
+        EvidenceKind::Junit,
+        EvidenceKind::Sarif,
+        EvidenceKind::Scan,
+        EvidenceKind::Reviews,
+        EvidenceKind::Approvals,
+        EvidenceKind::PullRequest,
+        EvidenceKind::Attestation,
+    ];
+
+    /// The name used in `--evidence KIND:PATH` and in reports.
+    pub fn key(self) -> &'static str {
+        match self {
+            EvidenceKind::Junit => "junit",
+            EvidenceKind::Sarif => "sarif",
+            EvidenceKind::Scan => "scan",
+            EvidenceKind::Reviews => "reviews",
+            EvidenceKind::Approvals => "approvals",
+            EvidenceKind::PullRequest => "pull-request",
+            EvidenceKind::Attestation => "attestation",
+        }
+    }
+
+    /// The kind a `--evidence` prefix names.
+    pub fn from_key(key: &str) -> Option<EvidenceKind> {
+        EvidenceKind::ALL.into_iter().find(|k| k.key() == key)
+    }
+}
+
+/// One file of evidence, read.
+#[derive(Debug, Clone, Serialize)]
+pub struct Evidence {
+    /// Where it came from, as the caller named it.
+    pub source: String,
+    /// What it is.
+    pub kind: EvidenceKind,
+    /// `sha256:<hex>` of the file's bytes, as ledgered with the verdict.
+    pub digest: String,
+    /// The commit the evidence says it is about, when it says one (full hex).
+    pub commit: Option<String>,
+    /// What it says.
+    pub facts: Facts,
+}
+
+/// What a piece of evidence says.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Facts {
+    /// Test results.
+    Tests(TestSummary),
+    /// Static-analysis results.
+    Analysis(AnalysisSummary),
+    /// A secret scan.
+    Scan(ScanSummary),
+    /// Approvals of the change.
+    Approvals(Vec<Approval>),
+    /// The pull request.
+    PullRequest(PullRequestFacts),
+    /// A verified, signed attestation.
+    Attestation(AttestationFacts),
+}
+
+/// Test results, summed over every suite in the file.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct TestSummary {
+    /// Test cases run (including failed and errored, excluding skipped).
+    pub tests: u64,
+    /// Cases that failed an assertion.
+    pub failures: u64,
+    /// Cases that errored (crashed, timed out).
+    pub errors: u64,
+    /// Cases skipped.
+    pub skipped: u64,
+    /// The first few failing or erroring cases, `suite::name`.
+    pub failing: Vec<String>,
+}
+
+/// A static-analysis severity, on the model's scale.
+pub use palisade_model::Severity;
+
+/// Static-analysis results, counted by severity.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct AnalysisSummary {
+    /// The tools that produced them (SARIF `runs[].tool.driver.name`).
+    pub tools: Vec<String>,
+    /// Results at each severity, `[note, low, medium, high, critical]`.
+    pub by_severity: [u64; 5],
+    /// The first few results at the highest severity: `rule at path:line`.
+    pub worst: Vec<String>,
+    /// Results suppressed in the file (SARIF `suppressions`), not counted above.
+    pub suppressed: u64,
+}
+
+impl AnalysisSummary {
+    /// Results at `threshold` or above.
+    pub fn at_or_above(&self, threshold: Severity) -> u64 {
+        let from = match threshold {
+            Severity::Note => 0,
+            Severity::Low => 1,
+            Severity::Medium => 2,
+            Severity::High => 3,
+            Severity::Critical => 4,
+        };
+        self.by_severity[from..].iter().sum()
+    }
+}
+
+/// A secret scan's summary.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ScanSummary {
+    /// Findings reported (after baseline and allowlists).
+    pub findings: u64,
+    /// Of those, secrets (not personal data or transport).
+    pub secrets: u64,
+    /// The first few findings: `rule at path:line`, never the secret.
+    pub first: Vec<String>,
+}
+
+/// One approval of the change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Approval {
+    /// Who approved: a login, handle or e-mail, as the source spells it.
+    pub by: String,
+    /// The commit approved, when the source says.
+    pub commit: Option<String>,
+    /// When, if the source says (RFC 3339).
+    pub at: Option<String>,
+}
+
+/// The facts of a pull request the gate uses.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct PullRequestFacts {
+    /// Its number.
+    pub number: u64,
+    /// The author's login.
+    pub author: String,
+    /// The head commit.
+    pub head: String,
+    /// The base commit.
+    pub base: Option<String>,
+    /// The body's "Rollback" section, trimmed, if it has a non-empty one.
+    pub rollback: Option<String>,
+}
+
+/// A signed attestation, verified against a signer the model lists.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AttestationFacts {
+    /// The model's signer id whose key verified it.
+    pub signer: String,
+    /// The in-toto predicate type.
+    pub predicate_type: String,
+    /// The statement's subjects, `name@sha256:<hex>`.
+    pub subjects: Vec<String>,
+}
+
+/// Why a file could not be read as evidence.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{source_name}: {message}")]
+pub struct EvidenceError {
+    /// The file, as the caller named it.
+    pub source_name: String,
+    /// What is wrong, with the place (line, JSON path) where it can say.
+    pub message: String,
+    /// How to fix it, when there is something to say.
+    pub help: Option<String>,
+}
+
+impl EvidenceError {
+    /// An error about `source`.
+    pub fn new(source: &str, message: impl Into<String>) -> EvidenceError {
+        EvidenceError {
+            source_name: source.to_owned(),
+            message: message.into(),
+            help: None,
+        }
+    }
+
+    /// Adds how to fix it.
+    pub fn help(mut self, help: impl Into<String>) -> EvidenceError {
+        self.help = Some(help.into());
+        self
+    }
+}
+
+/// `sha256:<hex>` of `bytes`.
+pub fn digest(bytes: &[u8]) -> String {
+    format!("sha256:{}", hex::encode(Sha256::digest(bytes)))
+}
