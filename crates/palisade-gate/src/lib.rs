@@ -8,9 +8,16 @@
 //! - [`evidence`]: what CI already produces (JUnit, SARIF, scan reports,
 //!   reviews, pull requests, signed attestations), read into facts.
 //! - [`verdict`]: the change's tier, the controls it needs, and the result of
-//!   each against the evidence; [`report`] renders it for people and CI.
+//!   each against the evidence; [`report`] renders it for people and CI, and
+//!   [`vsa`] signs it as a SLSA Verification Summary Attestation.
 //!
 //! Nothing here prints, exits or reads the clock: the caller passes the time.
 
+pub mod codeowners;
+pub mod diff;
+pub mod drift;
 pub mod evidence;
+pub mod owners;
+pub mod report;
 pub mod verdict;
+pub mod vsa;

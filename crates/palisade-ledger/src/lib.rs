@@ -30,6 +30,7 @@
 mod b64;
 pub mod checkpoint;
 pub mod cosignature;
+pub mod dsse;
 pub mod entry;
 pub mod jcs;
 pub mod ledger;

@@ -5,6 +5,14 @@
 //! guesses a pass: a file it cannot read is an error, and the control it was
 //! meant for fails with that error as its reason.
 
+pub mod approvals;
+pub mod attestation;
+pub mod junit;
+pub mod pull_request;
+pub mod reviews;
+pub mod sarif;
+pub mod scan;
+
 use serde::Serialize;
 use sha2::{Digest as _, Sha256};
 

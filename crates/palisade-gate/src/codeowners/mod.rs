@@ -1,0 +1,1 @@
+//! GitHub's CODEOWNERS format: parse, match, generate from the model, check.

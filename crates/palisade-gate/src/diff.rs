@@ -1,0 +1,1 @@
+//! The paths a change touches: a tree diff of two commits through gix.

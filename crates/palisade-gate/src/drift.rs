@@ -1,0 +1,1 @@
+//! Ownership drift: repository access exported from GitHub against the model.

@@ -1,0 +1,1 @@
+//! Who answers for a path: the owning service, its owners and escalation.

@@ -1,0 +1,1 @@
+//! Renderings of a verdict: human, Markdown, GitHub annotations, JUnit XML.

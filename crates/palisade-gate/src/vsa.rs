@@ -1,0 +1,1 @@
+//! SLSA Verification Summary Attestations of a verdict, in a signed DSSE envelope.
