@@ -117,6 +117,15 @@ pub struct Report {
     pub skipped: Vec<Skipped>,
     /// Counts.
     pub stats: Stats,
+    /// The commit scanned, full hex: B of a range scan `A..B`, `HEAD` of a tree scan
+    /// of a git work tree. None for staged changes, standard input, whole history and
+    /// trees outside git.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
+    /// A tree scan's work tree had uncommitted changes to tracked files, so the scan
+    /// was not of [`Report::commit`] exactly.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub dirty: bool,
 }
 
 impl Report {

@@ -1,5 +1,6 @@
 //! Git sources for `palisade scan`: the whole history ([`history`]), a range of commits
-//! ([`range`]) and the staged change of a pre-commit hook ([`staged`]).
+//! ([`range`]) and the staged change of a pre-commit hook ([`staged`]); and the commit a
+//! scan was of ([`range_tip`], [`work_tree`]).
 //!
 //! # How history is enumerated
 //!
@@ -43,8 +44,8 @@ use std::ops::Range;
 use std::path::Path;
 
 pub use errors::GitError;
-pub use range::range;
-pub use staged::staged;
+pub use range::{range, range_tip};
+pub use staged::{WorkTree, staged, work_tree};
 pub use walk::history;
 
 use errors::render;

@@ -66,6 +66,37 @@ pub fn range(
     )
 }
 
+/// The commit a range scan of `spec` is a scan of: B of `A..B`, `A...B`, `B` and
+/// `B^!`; `None` for `B^@` and `^A`, which end at no one commit.
+///
+/// # Errors
+///
+/// [`GitError::Range`] when `spec` does not resolve to commits, or as for [`history`](super::history).
+pub fn range_tip(repo: &Path, spec: &str) -> Result<Option<String>, GitError> {
+    use gix::revision::plumbing::Spec;
+    let ts = open(repo)?;
+    let local = ts.to_thread_local();
+    let fail = |message: String| GitError::Range {
+        spec: spec.to_owned(),
+        path: repo.to_owned(),
+        message,
+    };
+    let tip = match local
+        .rev_parse(spec)
+        .map_err(|e| fail(render(&e)))?
+        .detach()
+    {
+        Spec::Include(id) | Spec::Range { to: id, .. } | Spec::Merge { ours: id, .. } => id,
+        Spec::ExcludeParents(id) => id,
+        Spec::Exclude(_) | Spec::IncludeOnlyParents(_) => return Ok(None),
+    };
+    let object = local.find_object(tip).map_err(|e| fail(render(&e)))?;
+    let commit = object
+        .peel_to_commit()
+        .map_err(|e| fail(format!("{tip} is not a commit: {}", render(&e))))?;
+    Ok(Some(commit.id.to_string()))
+}
+
 /// The commits selected by `spec`, as `git rev-list <spec>` would list them.
 fn commits_in_range(
     repo: &gix::Repository,
@@ -155,6 +186,21 @@ mod tests {
         assert_eq!(stats.commits, 2);
         assert_eq!(origin_of(&visits, b"feat\n").commit, f1);
         assert_eq!(origin_of(&visits, b"new2\n").commit, f2);
+
+        assert_eq!(
+            range_tip(r.path(), "main..feature").unwrap(),
+            Some(f2.clone())
+        );
+        assert_eq!(
+            range_tip(r.path(), "main...feature").unwrap(),
+            Some(f2.clone())
+        );
+        assert_eq!(
+            range_tip(r.path(), &format!("{f1}^!")).unwrap(),
+            Some(f1.clone())
+        );
+        assert_eq!(range_tip(r.path(), "feature^@").unwrap(), None);
+        assert!(range_tip(r.path(), "main..no-such-branch").is_err());
 
         let (_, single) = walk_range(r.path(), &format!("{f1}..{f2}"));
         assert_eq!(contents(&single), ["new2\n"]);

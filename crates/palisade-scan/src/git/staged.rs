@@ -279,11 +279,170 @@ fn added_lines(before: &[u8], after: &[u8]) -> Vec<Range<usize>> {
     out
 }
 
+/// The commit a work tree is at, and whether its tracked files differ from it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkTree {
+    /// `HEAD`'s commit, full hex.
+    pub commit: String,
+    /// Whether a tracked file differs from `HEAD`: staged, changed in the work tree,
+    /// or deleted. Untracked files do not count.
+    pub dirty: bool,
+}
+
+/// The commit of the work tree at (or above) `path` and whether it has uncommitted
+/// changes to tracked files, as `git status --untracked-files=no` would list them.
+/// A file whose size and modification time match its index entry is taken as
+/// unchanged, as git takes it (unless it changed in the second the index was
+/// written); any other is hashed and compared, without git's content filters, so a
+/// checkout that converts line endings may count as changed. `None` when `path` is
+/// in no work tree, it has no commit yet, or it cannot be read: no commit is then
+/// vouched for.
+pub fn work_tree(path: &Path) -> Option<WorkTree> {
+    let ts = open(path).ok()?;
+    let repo = ts.to_thread_local();
+    let root = repo.workdir()?.to_owned();
+    let commit = repo.head_id().ok()?.detach();
+    let index = read_index(&repo, path).ok()?;
+    let head = head_files(&repo, &index, path).ok()?;
+    let index_time = std::fs::metadata(repo.index_path())
+        .and_then(|m| m.modified())
+        .ok();
+    let dirty =
+        staged_changes(&index, &head) || work_tree_changes(&repo, &root, &index, index_time);
+    Some(WorkTree {
+        commit: commit.to_string(),
+        dirty,
+    })
+}
+
+/// Whether the index differs from `HEAD`'s tree.
+fn staged_changes(index: &gix::index::File, head: &HeadFiles) -> bool {
+    let mut matched = 0;
+    for entry in head.outside_unchanged(index.entries()) {
+        if entry.mode == gix::index::entry::Mode::COMMIT
+            || entry.mode == gix::index::entry::Mode::DIR
+        {
+            continue;
+        }
+        if entry.stage_raw() != 0 || head.blobs.get(entry.path(index).as_bytes()) != Some(&entry.id)
+        {
+            return true;
+        }
+        matched += 1;
+    }
+    // A file of HEAD the index no longer has: a staged deletion.
+    matched != head.blobs.len()
+}
+
+/// Whether a tracked file in the work tree differs from its index entry.
+fn work_tree_changes(
+    repo: &gix::Repository,
+    root: &Path,
+    index: &gix::index::File,
+    index_time: Option<std::time::SystemTime>,
+) -> bool {
+    use gix::index::entry::Mode;
+    for entry in index.entries() {
+        if entry.mode == Mode::COMMIT || entry.mode == Mode::DIR || entry.stage_raw() != 0 {
+            continue;
+        }
+        let Ok(relative) = gix::path::from_bstr(entry.path(index)) else {
+            return true;
+        };
+        let file = root.join(relative);
+        let Ok(meta) = std::fs::symlink_metadata(&file) else {
+            return true;
+        };
+        let data = if entry.mode == Mode::SYMLINK {
+            if !meta.file_type().is_symlink() {
+                return true;
+            }
+            match std::fs::read_link(&file) {
+                Ok(target) => match gix::path::into_bstr(target) {
+                    Ok(bytes) => bytes.into_owned().into(),
+                    Err(_) => return true,
+                },
+                Err(_) => return true,
+            }
+        } else {
+            if !meta.is_file() || meta.len() as u32 != entry.stat.size {
+                return true;
+            }
+            let modified = meta.modified().ok();
+            let same_time = modified
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .is_some_and(|d| {
+                    d.as_secs() as u32 == entry.stat.mtime.secs
+                        && d.subsec_nanos() == entry.stat.mtime.nsecs
+                });
+            // Changed in the second the index was written: the times cannot tell.
+            let racy = match (modified, index_time) {
+                (Some(m), Some(i)) => m >= i,
+                _ => true,
+            };
+            if same_time && !racy {
+                continue;
+            }
+            match std::fs::read(&file) {
+                Ok(data) => data,
+                Err(_) => return true,
+            }
+        };
+        match gix::objs::compute_hash(repo.object_hash(), Kind::Blob, &data) {
+            Ok(id) if id == entry.id => {}
+            _ => return true,
+        }
+    }
+    false
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::git::fixture::*;
+
+    #[test]
+    fn work_tree_names_head_and_whether_tracked_files_changed() {
+        let r = Fixture::new();
+        r.write("a.txt", b"one\n");
+        assert_eq!(work_tree(r.path()), None, "no commit yet");
+        let c1 = r.commit("c1", "Ann", 1_000);
+        let clean = work_tree(r.path()).unwrap();
+        assert_eq!(
+            clean,
+            WorkTree {
+                commit: c1.clone(),
+                dirty: false
+            }
+        );
+
+        r.write("untracked.txt", b"new\n");
+        assert!(
+            !work_tree(r.path()).unwrap().dirty,
+            "untracked files do not count"
+        );
+
+        r.write("a.txt", b"two\n");
+        assert!(work_tree(r.path()).unwrap().dirty, "a changed tracked file");
+        r.git(&["add", "a.txt"]);
+        assert!(work_tree(r.path()).unwrap().dirty, "a staged change");
+        r.git(&["reset", "-q", "--hard"]);
+        assert!(!work_tree(r.path()).unwrap().dirty);
+
+        std::fs::remove_file(r.path().join("a.txt")).unwrap();
+        assert!(work_tree(r.path()).unwrap().dirty, "a deleted tracked file");
+        r.git(&["rm", "-q", "a.txt"]);
+        assert!(work_tree(r.path()).unwrap().dirty, "a staged deletion");
+        let c2 = r.commit("c2", "Ann", 2_000);
+        assert_eq!(
+            work_tree(r.path()).unwrap(),
+            WorkTree {
+                commit: c2,
+                dirty: false
+            }
+        );
+    }
 
     #[test]
     fn staged_reports_added_lines_only() {

@@ -115,6 +115,9 @@ fn scan_git(
         &options,
     );
     finish(&mut report, scan.config, scan.min_severity);
+    if let Some(spec) = range {
+        report.commit = git::range_tip(scan.repo, spec)?;
+    }
     Ok(report)
 }
 

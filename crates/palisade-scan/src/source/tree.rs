@@ -107,6 +107,13 @@ pub fn scan_tree(scan: &TreeScan<'_>, progress: &dyn Progress) -> Result<Report,
     });
     let mut report = total.into_inner().unwrap_or_else(|e| e.into_inner());
     finish(&mut report, config, scan.min_severity);
+    // One root in a git work tree: the scan is of its HEAD, changed or not.
+    if let [root] = scan.roots
+        && let Some(tree) = crate::git::work_tree(root)
+    {
+        report.commit = Some(tree.commit);
+        report.dirty = tree.dirty;
+    }
     Ok(report)
 }
 
