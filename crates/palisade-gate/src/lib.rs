@@ -16,8 +16,10 @@
 pub mod codeowners;
 pub mod diff;
 pub mod drift;
+pub mod evaluate;
 pub mod evidence;
 pub mod owners;
+pub mod record;
 pub mod report;
 pub mod verdict;
 pub mod vsa;
