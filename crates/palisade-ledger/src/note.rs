@@ -293,6 +293,22 @@ impl SignerKey {
         }
     }
 
+    /// The Ed25519 signature of `message`, for formats other than notes that
+    /// the ledger key signs (DSSE envelopes, [`crate::dsse`]); the matching
+    /// raw public key is `self.verifier().public_key()`.
+    ///
+    /// Only an Ed25519 note key signs this way: a witness key
+    /// (`cosignature/v1`) is refused, so it never vouches for anything but
+    /// checkpoints. The message must say what it is, as DSSE's
+    /// pre-authentication encoding does with its `DSSEv1` prefix: a
+    /// signature made here is also a note signature over the same bytes, so
+    /// they must never read as a note a verifier acts on (a checkpoint's
+    /// first line is its log's origin, never `DSSEv1 …`).
+    pub fn sign_raw(&self, message: &[u8]) -> Result<[u8; 64], NoteError> {
+        self.require(Algorithm::Ed25519)?;
+        Ok(self.sign_bytes(message))
+    }
+
     /// Signs raw bytes (the caller builds the algorithm's message).
     pub(crate) fn sign_bytes(&self, message: &[u8]) -> [u8; 64] {
         use ed25519_dalek::Signer as _;

@@ -5,6 +5,7 @@
 mod checkpoint;
 mod conformance;
 mod cosignature;
+mod dsse;
 mod entry;
 mod jcs;
 mod merkle;
