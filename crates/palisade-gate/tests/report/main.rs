@@ -7,6 +7,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
 
 mod annotations;
+mod ci_examples;
 mod fixtures;
 mod human;
 mod json;
