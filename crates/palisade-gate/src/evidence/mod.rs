@@ -111,8 +111,17 @@ pub struct TestSummary {
     pub errors: u64,
     /// Cases skipped.
     pub skipped: u64,
-    /// The first few failing or erroring cases, `suite::name`.
+    /// Of the cases that passed, those that failed first and passed on a retry
+    /// (cargo-nextest's and Surefire's `flakyFailure`/`flakyError`).
+    pub flaky: u64,
+    /// The first few failing or erroring cases, `class::name` (the suite's name
+    /// when a case has no class).
     pub failing: Vec<String>,
+    /// What the reader found odd without changing the counts above, which come
+    /// from the cases themselves: a suite whose `tests`, `failures`, `errors` or
+    /// `skipped` attribute disagrees with its cases, say.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// A static-analysis severity, on the model's scale.
@@ -154,6 +163,9 @@ pub struct ScanSummary {
     pub secrets: u64,
     /// The first few findings: `rule at path:line`, never the secret.
     pub first: Vec<String>,
+    /// The scan was of a work tree with uncommitted changes to tracked files, so
+    /// it vouches for no commit (the evidence's `commit` is then `None`).
+    pub dirty: bool,
 }
 
 /// One approval of the change.
@@ -220,6 +232,108 @@ impl EvidenceError {
         self.help = Some(help.into());
         self
     }
+}
+
+/// Reads `bytes` as evidence of `kind`, or of the kind they look like when `kind`
+/// is `None` (see [`sniff`]). `source` names the file in the evidence and in
+/// errors; `signers` are the model's, which an attestation must be signed by.
+///
+/// # Errors
+///
+/// [`EvidenceError`] when the bytes are not evidence of that kind, saying where.
+pub fn read(
+    source: &str,
+    bytes: &[u8],
+    kind: Option<EvidenceKind>,
+    signers: &[palisade_model::Signer],
+) -> Result<Evidence, EvidenceError> {
+    let kind = match kind {
+        Some(kind) => kind,
+        None => sniff(source, bytes)?,
+    };
+    match kind {
+        EvidenceKind::Junit => junit::read(source, bytes),
+        EvidenceKind::Sarif => sarif::read(source, bytes),
+        EvidenceKind::Scan => scan::read(source, bytes),
+        EvidenceKind::Reviews => reviews::read(source, bytes),
+        EvidenceKind::Approvals => approvals::read(source, bytes),
+        EvidenceKind::PullRequest => pull_request::read(source, bytes),
+        EvidenceKind::Attestation => attestation::read(source, bytes, signers),
+    }
+}
+
+/// The kind of evidence `bytes` look like:
+///
+/// - XML (its first non-blank byte is `<`): JUnit, whose reader checks the root
+///   is `<testsuites>` or `<testsuite>`;
+/// - a JSON array: GitHub reviews;
+/// - a JSON object with `version` and `runs`: SARIF (its reader rejects a version
+///   other than 2.1.0); with `payloadType` and `signatures`: a DSSE attestation;
+///   with `findings` and `stats`: a palisade scan report; with `number` and `head`:
+///   a GitHub pull request;
+/// - anything else: a plain approvals file.
+///
+/// # Errors
+///
+/// [`EvidenceError`] when the bytes start as JSON but are not JSON, or are a JSON
+/// object of none of the kinds above.
+pub fn sniff(source: &str, bytes: &[u8]) -> Result<EvidenceKind, EvidenceError> {
+    let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let Some(&first) = text.iter().find(|b| !b.is_ascii_whitespace()) else {
+        return Ok(EvidenceKind::Approvals);
+    };
+    match first {
+        b'<' => return Ok(EvidenceKind::Junit),
+        b'[' => return Ok(EvidenceKind::Reviews),
+        b'{' => {}
+        _ => return Ok(EvidenceKind::Approvals),
+    }
+    let keys: Keys = serde_json::from_slice(text)
+        .map_err(|e| EvidenceError::new(source, format!("starts as JSON but is not JSON: {e}")))?;
+    Ok(if keys.version.is_some() && keys.runs.is_some() {
+        EvidenceKind::Sarif
+    } else if keys.payload_type.is_some() && keys.signatures.is_some() {
+        EvidenceKind::Attestation
+    } else if keys.findings.is_some() && keys.stats.is_some() {
+        EvidenceKind::Scan
+    } else if keys.number.is_some() && keys.head.is_some() {
+        EvidenceKind::PullRequest
+    } else {
+        return Err(EvidenceError::new(
+            source,
+            "$: a JSON object that is no kind of evidence this reads",
+        )
+        .help(
+            "name its kind with KIND:PATH, one of junit, sarif, scan, reviews, approvals, \
+             pull-request, attestation",
+        ));
+    })
+}
+
+/// The top-level keys [`sniff`] looks for; the values are skipped unread.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Keys {
+    version: Option<serde::de::IgnoredAny>,
+    runs: Option<serde::de::IgnoredAny>,
+    payload_type: Option<serde::de::IgnoredAny>,
+    signatures: Option<serde::de::IgnoredAny>,
+    findings: Option<serde::de::IgnoredAny>,
+    stats: Option<serde::de::IgnoredAny>,
+    number: Option<serde::de::IgnoredAny>,
+    head: Option<serde::de::IgnoredAny>,
+}
+
+/// How many failing cases, worst results or findings a summary lists by name.
+pub const LISTED: usize = 10;
+
+/// `value` as a full commit id (40 or 64 hex digits), lower-cased; `None` when
+/// it is anything else, a short id included: evidence about a commit must name
+/// it whole to be matched with the change.
+pub fn full_commit(value: &str) -> Option<String> {
+    let value = value.trim();
+    (matches!(value.len(), 40 | 64) && value.bytes().all(|b| b.is_ascii_hexdigit()))
+        .then(|| value.to_ascii_lowercase())
 }
 
 /// `sha256:<hex>` of `bytes`.
