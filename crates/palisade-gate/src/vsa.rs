@@ -27,7 +27,7 @@ use serde::Serialize;
 use crate::evidence::attestation::STATEMENT_V1;
 
 /// The predicate type of a SLSA verification summary v1.
-pub const PREDICATE_TYPE: &str = "https://slsa.dev/verification_summary/v1";
+pub const PREDICATE_TYPE: &str = crate::evidence::attestation::SLSA_VERIFICATION_SUMMARY_V1;
 
 /// The SLSA specification version the summaries follow.
 pub const SLSA_VERSION: &str = "1.0";

@@ -18,6 +18,9 @@
 //! `predicate.buildDefinition.resolvedDependencies[]` entry's `gitCommit`
 //! digest, or its `sha1` digest when its `uri` is a git one (`git+https://…`);
 //! else, for SLSA provenance v0.2, the same in `predicate.materials[]`.
+//!
+//! A SLSA verification summary counts only when its `verificationResult` is
+//! `PASSED`: one that says `FAILED` is refused, signed or not.
 
 use std::collections::BTreeMap;
 
@@ -36,6 +39,8 @@ pub const STATEMENT_V0_1: &str = "https://in-toto.io/Statement/v0.1";
 pub const SLSA_PROVENANCE_V1: &str = "https://slsa.dev/provenance/v1";
 /// The predicate type of SLSA provenance v0.2.
 pub const SLSA_PROVENANCE_V0_2: &str = "https://slsa.dev/provenance/v0.2";
+/// The predicate type of a SLSA verification summary v1.
+pub const SLSA_VERIFICATION_SUMMARY_V1: &str = "https://slsa.dev/verification_summary/v1";
 
 /// Reads a DSSE envelope holding an in-toto Statement, trusted only if one
 /// of `signers` signed it.
@@ -82,6 +87,15 @@ pub fn read(source: &str, bytes: &[u8], signers: &[Signer]) -> Result<Evidence, 
     let commit = statement
         .commit()
         .map_err(|message| EvidenceError::new(source, format!("payload: {message}")))?;
+    if let Some(result) = statement.failed_verification() {
+        return Err(EvidenceError::new(
+            source,
+            format!(
+                "payload: the verification summary's verificationResult is {result}: it vouches \
+                 against its subject, not for it"
+            ),
+        ));
+    }
     Ok(Evidence {
         source: source.to_owned(),
         kind: EvidenceKind::Attestation,
@@ -208,6 +222,23 @@ impl Statement {
             return Err("`predicateType` is empty".to_owned());
         }
         Ok(statement)
+    }
+
+    /// A SLSA verification summary's `verificationResult` when it is not
+    /// `PASSED`: such a summary is signed evidence of a failure, never of a pass.
+    fn failed_verification(&self) -> Option<String> {
+        if self.predicate_type != SLSA_VERIFICATION_SUMMARY_V1 {
+            return None;
+        }
+        match self
+            .predicate
+            .as_ref()
+            .and_then(|p| p.get("verificationResult"))
+        {
+            Some(Value::String(s)) if s == "PASSED" => None,
+            Some(other) => Some(other.to_string()),
+            None => Some("missing".to_owned()),
+        }
     }
 
     /// The commit the statement is about (see the module documentation).

@@ -160,6 +160,17 @@ fn a_signed_summary_verifies_and_reads_back_as_evidence_of_the_head() {
     );
 }
 
+#[test]
+fn a_failed_summary_is_not_evidence_of_a_pass() {
+    let env = vsa::sign(&summary(false), "palisade-ledger", &ledger_key()).unwrap();
+    let err = read_with(&env, &[signer("palisade-ledger", &ledger_key())]).unwrap_err();
+    assert_eq!(
+        err.message,
+        "payload: the verification summary's verificationResult is \"FAILED\": it vouches \
+         against its subject, not for it"
+    );
+}
+
 /// Verifies a VSA envelope with securesystemslib given the key (keyid,
 /// hex), then checks the statement's fields the SLSA specification
 /// requires; prints the result and levels.
