@@ -35,7 +35,12 @@ fn a_securesystemslib_attestation_is_read_with_its_key_listed() {
         description: "release pipeline".into(),
     };
 
-    let evidence = attestation::read("sslib.json", envelope.as_bytes(), &[listed.clone()]).unwrap();
+    let evidence = attestation::read(
+        "sslib.json",
+        envelope.as_bytes(),
+        std::slice::from_ref(&listed),
+    )
+    .unwrap();
     assert_eq!(evidence.commit.as_deref(), Some(HEAD));
     assert_eq!(facts(&evidence).signer, "ci-release");
     assert_eq!(
