@@ -1178,3 +1178,40 @@ fn examples(items: &[String]) -> String {
     }
     out
 }
+
+/// Reads one `--evidence [KIND:]PATH`: the file's digest and what reading it
+/// gave. A file that cannot be opened is an error of the caller (the
+/// pipeline names a file that is not there); a file that opens but does not
+/// read as evidence is a [`Given`] whose `read` holds why, so the control
+/// it was meant for fails with that reason.
+pub fn read_given(spec: &str, signers: &[palisade_model::Signer]) -> Result<Given, std::io::Error> {
+    let (declared, path) = match spec.split_once(':') {
+        Some((kind, path)) if EvidenceKind::from_key(kind).is_some() => {
+            (EvidenceKind::from_key(kind), path)
+        }
+        _ => (None, spec),
+    };
+    let bytes = std::fs::read(path).map_err(|e| {
+        std::io::Error::new(
+            e.kind(),
+            format!("cannot read the evidence file {path}: {e}"),
+        )
+    })?;
+    let digest = crate::evidence::digest(&bytes);
+    let read = crate::evidence::read(path, &bytes, declared, signers);
+    Ok(Given {
+        source: path.to_owned(),
+        digest,
+        declared,
+        read,
+    })
+}
+
+/// The kinds `--evidence KIND:PATH` accepts, for error messages and help.
+pub fn evidence_kinds() -> String {
+    EvidenceKind::ALL
+        .iter()
+        .map(|k| k.key())
+        .collect::<Vec<_>>()
+        .join(", ")
+}

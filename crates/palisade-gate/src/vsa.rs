@@ -251,3 +251,48 @@ struct Descriptor<'a> {
     uri: &'a str,
     digest: BTreeMap<String, String>,
 }
+
+/// Where a verdict was reached, for its summary: what the verdict itself does not say.
+#[derive(Debug, Clone)]
+pub struct Origin {
+    /// The verifier's identity, a URI.
+    pub verifier_id: String,
+    /// The repository judged, a URI (`git+https://github.com/acme/shop`).
+    pub resource_uri: String,
+    /// Where the model is found.
+    pub policy_uri: String,
+    /// `sha256:<hex>` of the model's bytes.
+    pub policy_digest: String,
+    /// When the verdict was reached.
+    pub time: Timestamp,
+}
+
+/// The summary of `verdict`: passed unless it failed, the evidence that
+/// counted as its inputs, and the change's tier as the level verified
+/// (`PALISADE_GATE_TIER_HIGH`).
+pub fn summary_of(verdict: &crate::verdict::Verdict, origin: Origin) -> Summary {
+    let passed = verdict.verdict != crate::verdict::Outcome::Fail;
+    Summary {
+        verifier_id: origin.verifier_id,
+        time_verified: origin.time,
+        resource_uri: origin.resource_uri,
+        commit: verdict.head.clone(),
+        policy_uri: origin.policy_uri,
+        policy_digest: origin.policy_digest,
+        inputs: verdict
+            .evidence
+            .iter()
+            .filter(|e| e.counted)
+            .map(|e| Input {
+                uri: e.source.clone(),
+                digest: e.digest.clone(),
+            })
+            .collect(),
+        passed,
+        verified_levels: vec![format!(
+            "PALISADE_GATE_TIER_{}",
+            verdict.tier.key().to_ascii_uppercase()
+        )],
+        dependency_levels: BTreeMap::new(),
+    }
+}

@@ -24,6 +24,9 @@ pub struct Glob {
     text: String,
     prefix: String,
     suffix: String,
+    /// Literal runs between wildcards, `/` trimmed from their ends: every
+    /// path it matches contains each of them, a cheap test before the automaton.
+    needles: Vec<String>,
     /// When the glob claims exactly a directory's contents (and maybe the
     /// path itself): that directory, and whether the path itself counts.
     directory: Option<(String, bool)>,
@@ -346,10 +349,12 @@ impl Glob {
                 .filter(|d| !d.contains(['*', '?', '[']))
                 .map(|d| (d.to_owned(), false))
         };
+        let needles = literal_runs(body);
         Ok(Glob {
             text: text.to_owned(),
             prefix,
             suffix,
+            needles,
             directory,
             nfa,
         })
@@ -378,6 +383,25 @@ impl Glob {
     /// Whether `path` (relative, `/`-separated) matches.
     pub fn matches(&self, path: &str) -> bool {
         let path = path.trim_start_matches('/');
+        // A `**/` before the suffix may match no directory, so its `/` is not required.
+        if !path.starts_with(self.prefix.as_str())
+            || !path.ends_with(self.suffix.trim_start_matches('/'))
+        {
+            return false;
+        }
+        if let Some((dir, itself)) = &self.directory {
+            return if dir.is_empty() {
+                !path.is_empty()
+            } else {
+                (path.len() == dir.len() && *itself)
+                    || path
+                        .strip_prefix(dir.as_str())
+                        .is_some_and(|rest| rest.len() > 1 && rest.starts_with('/'))
+            };
+        }
+        if self.needles.iter().any(|n| !path.contains(n.as_str())) {
+            return false;
+        }
         let n = self.nfa.edges.len();
         let mut seen = vec![false; n];
         let mut current = vec![0];
@@ -593,4 +617,32 @@ pub fn overlapping_pairs(
     }
     out.sort();
     (out, false)
+}
+
+/// The literal runs of a glob's body between wildcards and character
+/// classes, each with `/` trimmed from its ends (a `**/` may match no
+/// directory at all), empty runs left out.
+fn literal_runs(body: &str) -> Vec<String> {
+    let mut runs = Vec::new();
+    let mut run = String::new();
+    let mut in_class = false;
+    for c in body.chars() {
+        match c {
+            '[' if !in_class => {
+                in_class = true;
+                runs.push(std::mem::take(&mut run));
+            }
+            ']' if in_class => in_class = false,
+            _ if in_class => {}
+            '*' | '?' => {
+                runs.push(std::mem::take(&mut run));
+            }
+            _ => run.push(c),
+        }
+    }
+    runs.push(run);
+    runs.into_iter()
+        .map(|r| r.trim_matches('/').to_owned())
+        .filter(|r| !r.is_empty())
+        .collect()
 }

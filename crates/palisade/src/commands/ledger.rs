@@ -30,7 +30,7 @@ use append::{append_lines, append_one};
 use log::{checkpoint, consistency, cosign, export, prove, reindex, show, tail, verify};
 
 /// Where the log's signing key is when neither `--key` nor PALISADE_LEDGER_KEY says.
-const DEFAULT_KEY: &str = ".palisade/ledger.key";
+pub(crate) const DEFAULT_KEY: &str = ".palisade/ledger.key";
 
 pub fn run(args: &LedgerArgs, db: &str, out: &Output) -> anyhow::Result<ExitCode> {
     match &args.command {
@@ -220,7 +220,7 @@ fn load_org(model: &Path) -> anyhow::Result<Org> {
     })
 }
 
-fn read_signer(path: &Path) -> anyhow::Result<SignerKey> {
+pub(crate) fn read_signer(path: &Path) -> anyhow::Result<SignerKey> {
     let text = std::fs::read_to_string(path).with_context(|| {
         format!(
             "cannot read the signing key {}; create one with `palisade ledger keygen`",

@@ -2,6 +2,7 @@
 
 mod check;
 mod db;
+mod gate;
 mod init;
 mod ledger;
 mod scan;
@@ -38,6 +39,7 @@ pub fn run(cli: Cli, out: &Output) -> anyhow::Result<ExitCode> {
         Command::Db(cmd) => db::run(&cmd, &cli.global.db, out),
         Command::Ledger(args) => ledger::run(&args, &cli.global.db, out),
         Command::Scan(args) => scan::run(&args, &cli.global.db, out),
+        Command::Gate(args) => gate::run(&args, &cli.global.db, out),
     }
 }
 

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod check;
+mod gate;
 mod init;
 mod interop_go;
 mod ledger;
