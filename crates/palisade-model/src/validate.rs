@@ -1636,7 +1636,8 @@ impl Validator<'_, '_> {
         let tiers = &self.model.gates.tiers;
         for (i, g) in self.model.gates.environments.iter().enumerate() {
             let path = ModelPath::root().key("gates").key("environments").index(i);
-            self.envs.resolve(out, &g.environment, || path.key("environment"));
+            self.envs
+                .resolve(out, &g.environment, || path.key("environment"));
             if tiers.get(g.min_tier).is_none() {
                 out.push(
                     Diagnostic::error(
@@ -1692,11 +1693,14 @@ impl Validator<'_, '_> {
         for (i, waiver) in self.model.gates.waivers.iter().enumerate() {
             let path = ModelPath::root().key("gates").key("waivers").index(i);
             if let Some(problem) = id_problem(&waiver.id) {
-                out.push(Diagnostic::error(
-                    "invalid-id",
-                    path.key("id"),
-                    format!("waiver id `{}` {problem}", waiver.id),
-                ));
+                out.push(
+                    Diagnostic::error(
+                        "invalid-id",
+                        path.key("id"),
+                        format!("waiver id `{}` {problem}", waiver.id),
+                    )
+                    .help("use lowercase letters, digits and `-`, e.g. `legacy-billing-no-sast`"),
+                );
             }
             if seen.contains(&waiver.id.as_str()) {
                 out.push(
@@ -1711,18 +1715,17 @@ impl Validator<'_, '_> {
             seen.push(&waiver.id);
             for (j, service) in waiver.services.iter().enumerate() {
                 if self.index.service_by_id(service).is_none() {
-                    let nearest = did_you_mean(
-                        service,
-                        self.model.services.iter().map(|s| s.id.as_str()),
-                    );
+                    let nearest =
+                        did_you_mean(service, self.model.services.iter().map(|s| s.id.as_str()));
                     let mut d = Diagnostic::error(
                         "unknown-service",
                         path.key("services").index(j),
                         format!("waiver `{}` names no known service `{service}`", waiver.id),
                     );
-                    if let Some(n) = nearest {
-                        d = d.help(format!("did you mean `{n}`?"));
-                    }
+                    d = d.help(match nearest {
+                        Some(n) => format!("did you mean `{n}`?"),
+                        None => "name a service by its id in [[services]]".to_owned(),
+                    });
                     out.push(d);
                 }
             }
@@ -1735,32 +1738,41 @@ impl Validator<'_, '_> {
             {
                 let person = &self.model.people[p];
                 if person.status == Status::Offboarded {
-                    out.push(Diagnostic::warning(
-                        "offboarded-approver",
-                        path.key("approved_by"),
-                        format!(
-                            "waiver `{}` was approved by {}, who is offboarded",
-                            waiver.id, person.handle
-                        ),
-                    ).help("have an active owner re-approve it, or let it expire"));
+                    out.push(
+                        Diagnostic::warning(
+                            "offboarded-approver",
+                            path.key("approved_by"),
+                            format!(
+                                "waiver `{}` was approved by {}, who is offboarded",
+                                waiver.id, person.handle
+                            ),
+                        )
+                        .help("have an active owner re-approve it, or let it expire"),
+                    );
                 }
                 if self.index.is_vendor(PersonId::at(p)) {
-                    out.push(Diagnostic::error(
-                        "vendor-approved-waiver",
-                        path.key("approved_by"),
-                        format!(
-                            "waiver `{}` is approved by {}, a member of a vendor team",
-                            waiver.id, person.handle
-                        ),
-                    ).help("a waiver of a control needs an approver from an internal team"));
+                    out.push(
+                        Diagnostic::error(
+                            "vendor-approved-waiver",
+                            path.key("approved_by"),
+                            format!(
+                                "waiver `{}` is approved by {}, a member of a vendor team",
+                                waiver.id, person.handle
+                            ),
+                        )
+                        .help("a waiver of a control needs an approver from an internal team"),
+                    );
                 }
             }
             if waiver.reason.trim().is_empty() {
-                out.push(Diagnostic::error(
-                    "waiver-without-reason",
-                    path.key("reason"),
-                    format!("waiver `{}` gives no reason", waiver.id),
-                ).help("say why the control cannot be met and what replaces it"));
+                out.push(
+                    Diagnostic::error(
+                        "waiver-without-reason",
+                        path.key("reason"),
+                        format!("waiver `{}` gives no reason", waiver.id),
+                    )
+                    .help("say why the control cannot be met and what replaces it"),
+                );
             }
             if waiver.expires < self.today {
                 out.push(
