@@ -7,9 +7,11 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 mod gate;
 mod ledger;
+mod owners;
 mod scan;
 
 pub use ledger::{LedgerArgs, LedgerCommand, TrustArgs};
+pub use owners::{OwnersArgs, OwnersCommand};
 pub use gate::GateArgs;
 pub use scan::ScanArgs;
 
@@ -186,6 +188,17 @@ Ed25519-signed checkpoints (C2SP formats). Examples:
   palisade ledger verify                        # re-hash everything, name the first divergence
   palisade ledger export --since 2026-10-01 --until 2026-11-01 -o evidence/")]
     Ledger(LedgerArgs),
+
+    /// Ownership: CODEOWNERS from the model and checked against it, who owns a path, access drift
+    #[command(after_help = "\
+Examples:
+  palisade owners codeowners -o .github/CODEOWNERS   # write it from the model
+  palisade owners check                              # CI: CODEOWNERS agrees, every file owned
+  palisade owners who services/payments-api/main.go  # whom to call, and their local time
+  palisade owners drift --collaborators collaborators.json --teams teams.json
+
+Exit codes: 0 clean, 1 findings (disagreements, unowned paths, drift), 2 could not run.")]
+    Owners(OwnersArgs),
 
     /// Judge a change: its risk tier from what it touches, the controls that tier
     /// requires, and the evidence CI produced for each

@@ -5,6 +5,7 @@ mod db;
 mod gate;
 mod init;
 mod ledger;
+mod owners;
 mod scan;
 mod who;
 
@@ -38,6 +39,7 @@ pub fn run(cli: Cli, out: &Output) -> anyhow::Result<ExitCode> {
         Command::Apply(args) => db::apply(&args, &cli.global.db, out),
         Command::Db(cmd) => db::run(&cmd, &cli.global.db, out),
         Command::Ledger(args) => ledger::run(&args, &cli.global.db, out),
+        Command::Owners(args) => owners::run(&args, out),
         Command::Scan(args) => scan::run(&args, &cli.global.db, out),
         Command::Gate(args) => gate::run(&args, &cli.global.db, out),
     }

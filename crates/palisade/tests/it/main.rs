@@ -8,6 +8,7 @@ mod init;
 mod interop_go;
 mod ledger;
 mod ledger_tiles;
+mod owners;
 mod scan;
 mod store;
 mod who;
