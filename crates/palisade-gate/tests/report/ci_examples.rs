@@ -13,7 +13,7 @@ const GITHUB: &str = "examples/ci/github-actions.yml";
 const GITLAB: &str = "examples/ci/gitlab-ci.yml";
 
 /// `palisade gate`'s flags, and whether each takes a value.
-const FLAGS: [(&str, bool); 11] = [
+const FLAGS: [(&str, bool); 18] = [
     ("--base", true),
     ("--head", true),
     ("--env", true),
@@ -24,7 +24,14 @@ const FLAGS: [(&str, bool); 11] = [
     ("--github-annotations", false),
     ("--junit", true),
     ("--vsa", true),
-    ("--record", false),
+    ("--no-record", false),
+    ("--model", true),
+    ("--repository", true),
+    ("-C", true),
+    ("--repo", true),
+    ("--key", true),
+    ("--actor", true),
+    ("--now", true),
 ];
 
 fn path(rel: &str) -> PathBuf {
