@@ -159,7 +159,8 @@ pub struct Codeowners {
 /// rule's key, so it looks up its own segments and tries only those rules.
 #[derive(Debug, Clone, Default)]
 struct Lookup {
-    /// Anchored rules whose first segment is literal, by that segment.
+    /// Anchored rules that start with literal segments, by those segments
+    /// joined with `/`: a path it matches has them as an ancestor (or is them).
     first: FastMap<Vec<u32>>,
     /// Rules that match at any depth whose first segment is literal, by it.
     segment: FastMap<Vec<u32>>,
@@ -232,8 +233,14 @@ impl Codeowners {
         let candidates = scratch;
         candidates.clear();
         let ix = &self.index;
-        if let Some(v) = ix.first.get(segs[0]) {
-            candidates.extend_from_slice(v);
+        if !ix.first.is_empty() {
+            // Each ancestor directory, then the path itself.
+            let ends = path.match_indices('/').map(|(i, _)| i).chain([path.len()]);
+            for end in ends {
+                if let Some(v) = ix.first.get(&path[..end]) {
+                    candidates.extend_from_slice(v);
+                }
+            }
         }
         if !ix.segment.is_empty() || !ix.extension.is_empty() {
             for s in segs {
@@ -312,7 +319,16 @@ impl Lookup {
             let i = u32::try_from(i).unwrap_or(u32::MAX);
             let segs = &rule.compiled.segments;
             match (&segs[0], segs.get(1)) {
-                (Segment::Literal(lit), _) => ix.first.entry(lit.to_string()).or_default().push(i),
+                (Segment::Literal(_), _) => {
+                    let prefix: Vec<&str> = segs
+                        .iter()
+                        .map_while(|s| match s {
+                            Segment::Literal(l) => Some(&**l),
+                            _ => None,
+                        })
+                        .collect();
+                    ix.first.entry(prefix.join("/")).or_default().push(i)
+                }
                 (Segment::Any, Some(Segment::Literal(lit))) => {
                     ix.segment.entry(lit.to_string()).or_default().push(i)
                 }

@@ -144,13 +144,13 @@ fn random_pattern(rng: &mut Rng) -> String {
 /// invalid.
 pub fn codeowners(rng: &mut Rng, random_lines: usize) -> String {
     let mut text = String::from("# generated for the peer comparison\n\n");
-    let mut line = 3;
     // `*` first, then random lines, then the documented ones, so that each
     // documented line decides the paths it matches.
     let mut patterns: Vec<String> = vec!["*".to_owned()];
     patterns.extend((0..random_lines).map(|_| random_pattern(rng)));
     patterns.extend(DOCUMENTED[1..].iter().map(|s| (*s).to_owned()));
-    for p in patterns {
+    // The first pattern is on line 3, after the comment and a blank line.
+    for (line, p) in (3..).zip(patterns) {
         let owners = if p == "/apps/github" || rng.chance(8) {
             String::new()
         } else if rng.chance(10) {
@@ -161,7 +161,6 @@ pub fn codeowners(rng: &mut Rng, random_lines: usize) -> String {
             format!(" @o{line}")
         };
         let _ = writeln!(text, "{p}{owners}");
-        line += 1;
     }
     text
 }
