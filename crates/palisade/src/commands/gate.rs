@@ -132,6 +132,9 @@ pub fn run(args: &GateArgs, db: &str, out: &Output) -> anyhow::Result<ExitCode> 
     })
 }
 
+/// One file rendering of a verdict.
+type Render = fn(&Verdict) -> String;
+
 fn write_outputs(args: &GateArgs, verdict: &Verdict, out: &Output) -> anyhow::Result<()> {
     if out.json() {
         out.print_json(&report::json(verdict))?;
@@ -142,7 +145,7 @@ fn write_outputs(args: &GateArgs, verdict: &Verdict, out: &Output) -> anyhow::Re
         let mut stdout = std::io::stdout().lock();
         stdout.write_all(report::github_annotations(verdict).as_bytes())?;
     }
-    let files: [(&Option<std::path::PathBuf>, fn(&Verdict) -> String); 3] = [
+    let files: [(&Option<std::path::PathBuf>, Render); 3] = [
         (&args.json, |v| format!("{:#}\n", report::json(v))),
         (&args.markdown, report::markdown),
         (&args.junit, report::junit),
