@@ -613,6 +613,37 @@ pub struct Resource {
     /// so that a log line naming a host maps to this resource.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub hosts: Vec<String>,
+    /// For `database`: the database name temporary roles log in to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database: Option<String>,
+    /// For `database`: the database role each access level makes a temporary
+    /// login role a member of (roles the database's owner defines, holding
+    /// that level's privileges).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub db_roles: Option<DbRoles>,
+}
+
+/// The database role behind each access level of a database resource.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DbRoles {
+    /// Role granted for `read`, e.g. `app_readonly`.
+    pub read: Option<String>,
+    /// Role granted for `deploy`, e.g. `app_migrator`.
+    pub deploy: Option<String>,
+    /// Role granted for `admin`, e.g. `app_owner`.
+    pub admin: Option<String>,
+}
+
+impl DbRoles {
+    /// The role mapped to `access`, if any.
+    pub fn get(&self, access: Access) -> Option<&str> {
+        match access {
+            Access::Read => self.read.as_deref(),
+            Access::Deploy => self.deploy.as_deref(),
+            Access::Admin => self.admin.as_deref(),
+        }
+    }
 }
 
 /// A role: what its holder may do, where, and who may hold it.

@@ -411,6 +411,9 @@ impl Validator<'_, '_> {
                     );
                 }
             }
+            for (j, r) in env.resources.iter().enumerate() {
+                self.db_roles(out, path.key("resources").index(j), r);
+            }
             if env.production_data && !env.production {
                 out.push(
                     Diagnostic::warning("production-data-outside-production", path.key("production_data"), format!("environment `{}` is not production but may hold production data", env.id))
@@ -424,6 +427,71 @@ impl Validator<'_, '_> {
             self.resource_hosts(out, i, &mut hosts);
         }
         self.host_overlaps(out, &hosts);
+    }
+
+    /// A database resource's role mapping: on databases only, naming roles
+    /// PostgreSQL accepts, for access levels the resource offers.
+    fn db_roles(&self, out: &mut Vec<Diagnostic>, path: ModelPath, r: &crate::types::Resource) {
+        if r.kind != ResourceKind::Database {
+            for (field, set) in [
+                ("database", r.database.is_some()),
+                ("db_roles", r.db_roles.is_some()),
+            ] {
+                if set {
+                    out.push(
+                        Diagnostic::error(
+                            "database-field-on-other-resource",
+                            path.key(field),
+                            format!("resource `{}` is not a database but sets `{field}`", r.id),
+                        )
+                        .help("set `kind = \"database\"`, or remove the field"),
+                    );
+                }
+            }
+            return;
+        }
+        let Some(roles) = &r.db_roles else { return };
+        for access in [
+            crate::types::Access::Read,
+            crate::types::Access::Deploy,
+            crate::types::Access::Admin,
+        ] {
+            let Some(role) = roles.get(access) else {
+                continue;
+            };
+            let at = path.key("db_roles").key(access.key());
+            if role.is_empty()
+                || role.len() > 63
+                || !role.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+                || !role
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            {
+                out.push(
+                    Diagnostic::error(
+                        "invalid-db-role",
+                        at.clone(),
+                        format!("`{role}` is not a plain PostgreSQL role name"),
+                    )
+                    .help("use lower-case letters, digits and `_`, starting with a letter or `_`, at most 63 characters"),
+                );
+            }
+            if !r.access.contains(&access) {
+                out.push(
+                    Diagnostic::warning(
+                        "db-role-for-unoffered-access",
+                        at,
+                        format!(
+                            "resource `{}` maps `{}` to a role but does not offer `{}` access",
+                            r.id,
+                            access.key(),
+                            access.key()
+                        ),
+                    )
+                    .help("add it to `access`, or remove the mapping"),
+                );
+            }
+        }
     }
 
     /// Who owns an environment: people and teams that exist, active, and not

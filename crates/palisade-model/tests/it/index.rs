@@ -136,6 +136,8 @@ fn grants_model(
                         vec![Access::Read]
                     },
                     hosts: Vec::new(),
+                    database: None,
+                    db_roles: None,
                 })
                 .collect(),
         });

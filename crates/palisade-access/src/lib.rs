@@ -1,0 +1,20 @@
+//! Just-in-time access: requests for a role for a bounded time, decided by
+//! Cedar policies generated from the model, and credentials that expire by
+//! themselves.
+//!
+//! - [`policy`]: the Cedar schema, policies and entities generated from the
+//!   model, and the decision (with the policies that made it) on a request.
+//! - [`ssh`]: Palisade's SSH certificate authority: OpenSSH user certificates
+//!   valid exactly for a grant's window, and the key revocation list (KRL)
+//!   sshd reads.
+//! - [`postgres`]: temporary PostgreSQL login roles that expire with their
+//!   grant, members of the database roles the model maps each access kind to.
+//! - [`secrets`]: secrets at rest (the CA key, database admin credentials),
+//!   sealed with AES-256-GCM under a key the caller hands in.
+//!
+//! Nothing here prints, exits or reads the clock: the caller passes the time.
+
+pub mod policy;
+pub mod postgres;
+pub mod secrets;
+pub mod ssh;

@@ -1,0 +1,1 @@
+//! The Cedar schema, policies and entities generated from the model, and decisions.

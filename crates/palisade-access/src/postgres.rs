@@ -1,0 +1,1 @@
+//! Temporary PostgreSQL login roles for grants.

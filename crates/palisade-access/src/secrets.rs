@@ -1,0 +1,1 @@
+//! Secrets at rest, sealed with AES-256-GCM.

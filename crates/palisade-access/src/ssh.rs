@@ -1,0 +1,1 @@
+//! The SSH certificate authority: user certificates and the key revocation list.
