@@ -10,9 +10,9 @@ mod ledger;
 mod owners;
 mod scan;
 
+pub use gate::GateArgs;
 pub use ledger::{LedgerArgs, LedgerCommand, TrustArgs};
 pub use owners::{OwnersArgs, OwnersCommand};
-pub use gate::GateArgs;
 pub use scan::ScanArgs;
 
 /// Palisade: explicit ownership, risk-based gates, scanning, just-in-time
