@@ -1,1 +1,0 @@
-//! The SSH certificate authority: user certificates and the key revocation list.

@@ -1,0 +1,1 @@
+//! The SSH certificate authority and sealed secrets, against real OpenSSH tools.
