@@ -258,6 +258,18 @@ pub fn evaluate(
                         "the attestation names no commit; it must name the head {} as a subject or a resolved dependency (`gitCommit`)",
                         short(head)
                     )),
+                    (None, EvidenceKind::Scan) if e.commit.is_none() => Some(match &e.facts {
+                        Facts::Scan(s) if s.dirty => format!(
+                            "the scan read a work tree with uncommitted changes, so it vouches for no commit; scan the head {} (`palisade scan --range BASE..{}`, or a clean checkout)",
+                            short(head),
+                            short(head)
+                        ),
+                        _ => format!(
+                            "the scan names no commit; scan the head {} (`palisade scan --range BASE..{}`, or a clean checkout of it)",
+                            short(head),
+                            short(head)
+                        ),
+                    }),
                     _ => None,
                 };
                 if let Some(note) = &note {
@@ -308,6 +320,21 @@ pub fn evaluate(
         counted: &counted,
         unreadable: &unreadable,
     };
+    let approvals_needed = class
+        .controls
+        .as_ref()
+        .is_some_and(|c| c.owner_approvals > 0 || c.internal_approval);
+    let unknown = judge.unknown_authors();
+    if approvals_needed && !request.plan && !unknown.is_empty() {
+        let list: Vec<String> = unknown
+            .iter()
+            .map(|(name, email)| format!("{name} <{email}>"))
+            .collect();
+        warnings.push(format!(
+            "commits by addresses the model does not know, so their authors may approve unnoticed: {}; add them to the people's `emails`",
+            examples(&list)
+        ));
+    }
     let mut controls = Vec::new();
     let mut waivers_used = Vec::new();
     match &class.controls {
@@ -678,6 +705,16 @@ impl Judge<'_, '_> {
             total.worst.extend(a.worst.iter().cloned());
             total.suppressed += a.suppressed;
         }
+        if total.tools.is_empty() {
+            return ControlVerdict {
+                id: Control::StaticAnalysis,
+                result: ControlResult::Fail,
+                reason: "the SARIF holds no run: no analyser ran".to_owned(),
+                provide: Some("SARIF from an analyser that ran on the change".to_owned()),
+                evidence: runs.iter().map(|(s, _)| (*s).to_owned()).collect(),
+                waiver: None,
+            };
+        }
         let over = total.at_or_above(threshold);
         let tools = if total.tools.is_empty() {
             "the analysers".to_owned()
@@ -778,7 +815,7 @@ impl Judge<'_, '_> {
         let mut out = Vec::new();
         for c in &self.request.change.commits {
             for email in [&c.author_email, &c.committer_email] {
-                if let Some(p) = self.index.person_by(IdentityKind::Email, email) {
+                if let Some(p) = self.author_of(email) {
                     out.push(p);
                 }
             }
@@ -793,6 +830,38 @@ impl Judge<'_, '_> {
         }
         out.sort_unstable();
         out.dedup();
+        out
+    }
+
+    /// The person behind a commit e-mail: by e-mail, or by the GitHub login in a
+    /// no-reply address (`12345+login@users.noreply.github.com`).
+    fn author_of(&self, email: &str) -> Option<PersonId> {
+        if let Some(p) = self.index.person_by(IdentityKind::Email, email) {
+            return Some(p);
+        }
+        let local = email
+            .to_ascii_lowercase()
+            .strip_suffix("@users.noreply.github.com")?
+            .to_owned();
+        let login = local.split_once('+').map_or(local.as_str(), |(_, l)| l);
+        self.index.person_by(IdentityKind::Github, login)
+    }
+
+    /// Commits whose author or committer the model does not know: their author
+    /// cannot be told apart from an approver, so an approver of the same name
+    /// does not count, and the verdict warns.
+    fn unknown_authors(&self) -> Vec<(&str, &str)> {
+        let mut out: Vec<(&str, &str)> = Vec::new();
+        for c in &self.request.change.commits {
+            for (name, email) in [
+                (c.author_name.as_str(), c.author_email.as_str()),
+                (c.author_name.as_str(), c.committer_email.as_str()),
+            ] {
+                if self.author_of(email).is_none() && !out.contains(&(name, email)) {
+                    out.push((name, email));
+                }
+            }
+        }
         out
     }
 
@@ -836,6 +905,16 @@ impl Judge<'_, '_> {
         if authors.contains(&p) {
             return Err("an author of the change cannot approve it".to_owned());
         }
+        if let Some((_, email)) = self
+            .unknown_authors()
+            .into_iter()
+            .find(|(name, _)| name.trim().eq_ignore_ascii_case(person.name.trim()))
+        {
+            return Err(format!(
+                "may be an author of the change: a commit by {} <{email}>, an address the model does not know; add it to their `emails`",
+                person.name
+            ));
+        }
         if person.status == Status::Offboarded {
             return Err("offboarded".to_owned());
         }
@@ -874,10 +953,15 @@ impl Judge<'_, '_> {
         let mut short_of = Vec::new();
         for &(s, _) in &self.class.services {
             let service = self.index.service(s);
-            let owners: Vec<&str> = std::iter::once(service.owner.as_str())
+            let mut owners: Vec<&str> = Vec::new();
+            for name in std::iter::once(service.owner.as_str())
                 .chain(service.backup_owner.as_deref())
                 .chain(service.escalation.iter().map(String::as_str))
-                .collect();
+            {
+                if !owners.contains(&name) {
+                    owners.push(name);
+                }
+            }
             let got = approvers
                 .iter()
                 .filter(|&&p| owners.contains(&self.index.person(p).handle.as_str()))
@@ -896,10 +980,14 @@ impl Judge<'_, '_> {
             format!("; not counted: {}", rejected.join("; "))
         };
         let (result, reason, provide) = if self.class.services.is_empty() {
+            // Nobody owns what changed, so nobody can approve it as its owner.
             (
-                ControlResult::Pass,
-                format!("the change touches no service, so no owner must approve{rejected_note}"),
-                None,
+                ControlResult::Fail,
+                format!(
+                    "no service owns the changed paths ({}), so no owner can approve them{rejected_note}",
+                    examples(&self.class.unowned)
+                ),
+                Some("add the paths to a service's `paths` in the model (`palisade owners check` lists every unowned file)".to_owned()),
             )
         } else if short_of.is_empty() {
             (
@@ -1180,30 +1268,47 @@ fn examples(items: &[String]) -> String {
 }
 
 /// Reads one `--evidence [KIND:]PATH`: the file's digest and what reading it
-/// gave. A file that cannot be opened is an error of the caller (the
-/// pipeline names a file that is not there); a file that opens but does not
-/// read as evidence is a [`Given`] whose `read` holds why, so the control
-/// it was meant for fails with that reason.
+/// gave, in memory bounded whatever the file's size (see
+/// [`crate::evidence::read_path`]). A file that cannot be opened is an error
+/// of the caller (the pipeline names a file that is not there), and so is a
+/// `KIND:` that names no kind when no file is named by the whole spec; a file
+/// that opens but does not read as evidence is a [`Given`] whose `read` holds
+/// why, so the control it was meant for fails with that reason.
 pub fn read_given(spec: &str, signers: &[palisade_model::Signer]) -> Result<Given, std::io::Error> {
     let (declared, path) = match spec.split_once(':') {
         Some((kind, path)) if EvidenceKind::from_key(kind).is_some() => {
             (EvidenceKind::from_key(kind), path)
         }
+        // Text before the colon that could only be a kind, yet names none, is a
+        // mistyped kind unless a file of that whole name exists.
+        Some((kind, _))
+            if !kind.is_empty()
+                && kind.bytes().all(|b| b.is_ascii_lowercase() || b == b'-')
+                && !std::path::Path::new(spec).exists() =>
+        {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!(
+                    "unknown evidence kind `{kind}` in `--evidence {spec}`, and no such file: \
+                     name one of {}, or leave the kind out to have it told from the content",
+                    evidence_kinds()
+                ),
+            ));
+        }
         _ => (None, spec),
     };
-    let bytes = std::fs::read(path).map_err(|e| {
-        std::io::Error::new(
-            e.kind(),
-            format!("cannot read the evidence file {path}: {e}"),
-        )
-    })?;
-    let digest = crate::evidence::digest(&bytes);
-    let read = crate::evidence::read(path, &bytes, declared, signers);
+    let file = crate::evidence::read_path(std::path::Path::new(path), declared, signers)
+        .map_err(|e| {
+            std::io::Error::new(
+                e.kind(),
+                format!("cannot read the evidence file {path}: {e}"),
+            )
+        })?;
     Ok(Given {
         source: path.to_owned(),
-        digest,
+        digest: file.digest,
         declared,
-        read,
+        read: file.read,
     })
 }
 

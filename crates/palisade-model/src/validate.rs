@@ -1800,6 +1800,20 @@ impl Validator<'_, '_> {
             for (j, g) in waiver.paths.iter().enumerate() {
                 check_glob(out, g, || path.key("paths").index(j));
             }
+            if waiver.services.is_empty() && waiver.paths.is_empty() {
+                out.push(
+                    Diagnostic::warning(
+                        "waiver-covers-everything",
+                        path.key("control"),
+                        format!(
+                            "waiver `{}` names no services and no paths, so it waives `{}` for every change",
+                            waiver.id,
+                            waiver.control.key()
+                        ),
+                    )
+                    .help("name the `services` or `paths` it is for"),
+                );
+            }
             if let Some(p) = self
                 .people
                 .resolve(out, &waiver.approved_by, || path.key("approved_by"))

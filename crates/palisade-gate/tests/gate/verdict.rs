@@ -638,3 +638,118 @@ fn a_plan_says_what_each_required_control_will_need() {
         ControlResult::NotRequired
     );
 }
+
+#[test]
+fn a_scan_that_vouches_for_no_commit_does_not_count() {
+    let model = acme();
+    let index = Index::new(&model);
+    let c = change(&["services/status-page/index.html"], "x@example.com");
+    let dirty = given(
+        EvidenceKind::Scan,
+        None,
+        Facts::Scan(ScanSummary {
+            dirty: true,
+            ..ScanSummary::default()
+        }),
+    );
+    let v = evaluate(&index, &request(&c, None), &[tests_passed(), dirty]).unwrap();
+    assert_eq!(result(&v, Control::SecretScan).0, ControlResult::Missing);
+    assert!(
+        v.warnings.iter().any(|w| w.contains("uncommitted changes")),
+        "{:?}",
+        v.warnings
+    );
+    let unnamed = given(
+        EvidenceKind::Scan,
+        None,
+        Facts::Scan(ScanSummary::default()),
+    );
+    let v = evaluate(&index, &request(&c, None), &[tests_passed(), unnamed]).unwrap();
+    assert_eq!(result(&v, Control::SecretScan).0, ControlResult::Missing);
+    assert!(
+        v.warnings.iter().any(|w| w.contains("names no commit")),
+        "{:?}",
+        v.warnings
+    );
+}
+
+#[test]
+fn sarif_with_no_run_is_no_analysis() {
+    let model = acme();
+    let index = Index::new(&model);
+    let c = change(&["web/checkout/pay.ts"], "x@example.com");
+    let empty = given(
+        EvidenceKind::Sarif,
+        Some(HEAD),
+        Facts::Analysis(AnalysisSummary::default()),
+    );
+    let v = evaluate(&index, &request(&c, None), &[empty]).unwrap();
+    let (res, why) = result(&v, Control::StaticAnalysis);
+    assert_eq!(res, ControlResult::Fail);
+    assert!(why.contains("no analyser ran"), "{why}");
+}
+
+#[test]
+fn owner_approvals_fail_when_no_service_owns_the_change() {
+    let model = acme();
+    let index = Index::new(&model);
+    // Lockfiles raise the tier to medium, which needs an owner's approval, but no service owns them.
+    let c = change(&["Cargo.lock"], "x@example.com");
+    let v = evaluate(&index, &request(&c, None), &[approvals(&["ruth"])]).unwrap();
+    let (res, why) = result(&v, Control::OwnerApprovals);
+    assert_eq!(res, ControlResult::Fail);
+    assert!(
+        why.contains("no service owns") && why.contains("Cargo.lock"),
+        "{why}"
+    );
+}
+
+#[test]
+fn an_author_the_model_knows_by_another_address_cannot_approve_unnoticed() {
+    let model = acme();
+    let index = Index::new(&model);
+    // Sofia commits from a private address the model does not list, then approves.
+    let mut c = change(&["web/checkout/pay.ts"], "sofia.home@gmail.example");
+    c.commits[0].author_name = "Sofia Brandt".to_owned();
+    let v = evaluate(&index, &request(&c, None), &[approvals(&["sofiabrandt"])]).unwrap();
+    let (res, why) = result(&v, Control::OwnerApprovals);
+    assert_eq!(res, ControlResult::Fail);
+    assert!(why.contains("may be an author of the change"), "{why}");
+    assert!(
+        v.warnings
+            .iter()
+            .any(|w| w.contains("sofia.home@gmail.example")),
+        "{:?}",
+        v.warnings
+    );
+
+    // A GitHub no-reply address names its login: arjun's own approval is refused.
+    let c = change(
+        &["web/checkout/pay.ts"],
+        "1234+arjun-menon-nimbus@users.noreply.github.com",
+    );
+    let v = evaluate(
+        &index,
+        &request(&c, None),
+        &[approvals(&["arjun-menon-nimbus", "ruth"])],
+    )
+    .unwrap();
+    let owner = v
+        .controls
+        .iter()
+        .find(|c| c.id == Control::OwnerApprovals)
+        .unwrap();
+    assert!(
+        owner
+            .reason
+            .contains("arjun-menon-nimbus: an author of the change"),
+        "{}",
+        owner.reason
+    );
+    assert_eq!(owner.result, ControlResult::Pass, "ruth still approves");
+    assert!(
+        !v.warnings.iter().any(|w| w.contains("noreply")),
+        "{:?}",
+        v.warnings
+    );
+}
