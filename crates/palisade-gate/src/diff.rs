@@ -349,3 +349,72 @@ fn pair_renames(records: Vec<Recorded>) -> Vec<ChangedFile> {
     files.sort_by(|a, b| a.path.cmp(&b.path));
     files
 }
+
+/// The repository's path on its host (`owner/name`, or `group/subgroup/name` on
+/// GitLab) from the `origin` remote of the git repository at or above `path`,
+/// if it has one in a form this reads (https, ssh or scp-like).
+pub fn origin_repository(path: &Path) -> Option<String> {
+    let repo = gix::discover(path).ok()?;
+    let url = repo
+        .config_snapshot()
+        .string("remote.origin.url")?
+        .to_string();
+    repository_of_url(&url)
+}
+
+/// `owner/name` from a remote URL: `https://host/owner/name(.git)`,
+/// `ssh://git@host[:port]/owner/name.git` or `git@host:owner/name.git`.
+pub fn repository_of_url(url: &str) -> Option<String> {
+    let url = url.trim();
+    let rest = if let Some((_, after)) = url.split_once("://") {
+        // Drop user info and host (and port).
+        after.split_once('/')?.1
+    } else {
+        // scp-like: [user@]host:path
+        let (host, path) = url.split_once(':')?;
+        if host.contains('/') {
+            return None;
+        }
+        path
+    };
+    let rest = rest.trim_matches('/');
+    let rest = rest.strip_suffix(".git").unwrap_or(rest);
+    let parts: Vec<&str> = rest.split('/').collect();
+    (parts.len() >= 2
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && *p != "." && *p != ".."))
+    .then(|| parts.join("/"))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn remote_urls_name_their_repository() {
+        for (url, want) in [
+            ("git@github.com:acme/payments.git", Some("acme/payments")),
+            ("https://github.com/acme/payments", Some("acme/payments")),
+            (
+                "https://github.com/acme/payments.git/",
+                Some("acme/payments"),
+            ),
+            (
+                "ssh://git@github.com/acme/payments.git",
+                Some("acme/payments"),
+            ),
+            (
+                "ssh://git@gitlab.example.com:2222/group/sub/app.git",
+                Some("group/sub/app"),
+            ),
+            (
+                "https://user:token@gitlab.example.com/group/app",
+                Some("group/app"),
+            ),
+            ("/srv/git/app.git", None),
+            ("https://github.com/acme", None),
+            ("file:///tmp/x/../y", None),
+        ] {
+            assert_eq!(super::repository_of_url(url).as_deref(), want, "{url}");
+        }
+    }
+}

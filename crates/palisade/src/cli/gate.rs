@@ -38,7 +38,7 @@ pub struct GateArgs {
     pub repository: PathBuf,
 
     /// The repository as the model's services name it in `repos`, `owner/name`
-    /// [default: $GITHUB_REPOSITORY or $CI_PROJECT_PATH]
+    /// [default: $GITHUB_REPOSITORY, $CI_PROJECT_PATH, else the `origin` remote's path]
     #[arg(long, value_name = "OWNER/NAME")]
     pub repo: Option<String>,
 

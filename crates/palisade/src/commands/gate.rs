@@ -36,7 +36,8 @@ pub fn run(args: &GateArgs, db: &str, out: &Output) -> anyhow::Result<ExitCode> 
         .clone()
         .or_else(|| std::env::var("GITHUB_REPOSITORY").ok())
         .or_else(|| std::env::var("CI_PROJECT_PATH").ok())
-        .filter(|r| !r.is_empty());
+        .filter(|r| !r.is_empty())
+        .or_else(|| diff::origin_repository(&args.repository));
     let mut given = Vec::new();
     if !args.plan {
         for spec in &args.evidence {

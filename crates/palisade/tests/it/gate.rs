@@ -331,3 +331,33 @@ fn bad_input_is_a_precise_error_or_a_failed_control_never_a_pass() {
     assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
     assert!(run.stdout.contains("not the head"), "{}", run.stdout);
 }
+
+#[test]
+fn without_repo_the_origin_remote_names_the_repository() {
+    let (r, base, head) = repo_with_change();
+    r.git(&[
+        "remote",
+        "add",
+        "origin",
+        "git@github.com:acme/payments.git",
+    ]);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_palisade"))
+        .args([
+            "gate", "--base", &base, "--head", &head, "--plan", "--format", "json",
+        ])
+        .current_dir(r.path())
+        .env_remove("GITHUB_REPOSITORY")
+        .env_remove("CI_PROJECT_PATH")
+        .env_remove("PALISADE_DB")
+        .env_remove("PALISADE_FORMAT")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["services"][0]["id"], "checkout-web", "{json}");
+    assert_eq!(json["tier"], "high");
+}
