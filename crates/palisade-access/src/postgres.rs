@@ -1,1 +1,0 @@
-//! Temporary PostgreSQL login roles for grants.
