@@ -5,7 +5,8 @@
 //! `permissions` {`admin`, `maintain`, `push`, `triage`, `pull`} and
 //! `role_name`) and `GET /repos/{owner}/{repo}/teams` (teams with `slug`,
 //! `permission`, and `permissions` where GitHub includes it), each a JSON
-//! array (pages concatenated, or an array of pages).
+//! array (pages concatenated, or an array of pages). A login or team slug
+//! listed more than once counts once, with the highest right listed.
 //!
 //! Findings, for people: a vendor member with admin or maintain rights;
 //! write access (push or more) to a repository their team owns nothing in;
@@ -82,6 +83,14 @@ impl Permissions {
     pub fn any(&self) -> bool {
         self.admin || self.maintain || self.push || self.triage || self.pull
     }
+
+    /// The highest right as a rank, 0 (none) to 5 (admin), for comparing.
+    fn rank(&self) -> u8 {
+        [self.pull, self.triage, self.push, self.maintain, self.admin]
+            .iter()
+            .rposition(|&held| held)
+            .map_or(0, |i| i as u8 + 1)
+    }
 }
 
 /// One item of `GET /repos/{owner}/{repo}/collaborators`.
@@ -152,13 +161,56 @@ pub enum ExportError {
 
 /// Reads a collaborators export: a JSON array of items, or an array of such
 /// arrays (`gh api --paginate` concatenates pages; `--slurp` nests them).
+/// Each login is listed once (see [`unique_collaborators`]).
 pub fn parse_collaborators(what: &str, text: &str) -> Result<Vec<Collaborator>, ExportError> {
-    parse_pages(what, text, "repos/{owner}/{repo}/collaborators")
+    parse_pages(what, text, "repos/{owner}/{repo}/collaborators").map(unique_collaborators)
 }
 
-/// Reads a teams export (see [`parse_collaborators`] for the shapes).
+/// Reads a teams export (see [`parse_collaborators`] for the shapes). Each
+/// slug is listed once (see [`unique_teams`]).
 pub fn parse_teams(what: &str, text: &str) -> Result<Vec<RepoTeam>, ExportError> {
-    parse_pages(what, text, "repos/{owner}/{repo}/teams")
+    parse_pages(what, text, "repos/{owner}/{repo}/teams").map(unique_teams)
+}
+
+/// Each login once, ignoring ASCII case, where it first appears: a page
+/// saved twice (or a retried `--paginate`) would otherwise count a person
+/// twice and report them twice. Of entries that differ, the one with the
+/// highest right is kept, so nobody's access is understated.
+pub fn unique_collaborators(items: Vec<Collaborator>) -> Vec<Collaborator> {
+    unique_by(
+        items,
+        |c| c.login.to_ascii_lowercase(),
+        |c| c.rights().rank(),
+    )
+}
+
+/// Each team slug once, as [`unique_collaborators`] keeps each login.
+pub fn unique_teams(items: Vec<RepoTeam>) -> Vec<RepoTeam> {
+    unique_by(
+        items,
+        |t| t.slug.to_ascii_lowercase(),
+        |t| t.rights().rank(),
+    )
+}
+
+fn unique_by<T>(items: Vec<T>, key: impl Fn(&T) -> String, rank: impl Fn(&T) -> u8) -> Vec<T> {
+    let mut at: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let mut out: Vec<T> = Vec::with_capacity(items.len());
+    for item in items {
+        match at.entry(key(&item)) {
+            std::collections::hash_map::Entry::Occupied(e) => {
+                let kept = &mut out[*e.get()];
+                if rank(&item) > rank(kept) {
+                    *kept = item;
+                }
+            }
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(out.len());
+                out.push(item);
+            }
+        }
+    }
+    out
 }
 
 fn parse_pages<T: for<'de> Deserialize<'de>>(
@@ -271,6 +323,9 @@ pub fn drift(
     collaborators: &[Collaborator],
     teams: &[RepoTeam],
 ) -> Vec<Finding> {
+    // Whoever built the lists, each login and team is judged once.
+    let collaborators = unique_collaborators(collaborators.to_vec());
+    let teams = unique_teams(teams.to_vec());
     let is_home = home.is_none_or(|h| h.eq_ignore_ascii_case(repo));
     let owns = |team: TeamId| {
         let id = &index.team(team).id;
@@ -284,7 +339,7 @@ pub fn drift(
         })
     };
     let mut out = Vec::new();
-    for c in collaborators {
+    for c in &collaborators {
         let rights = c.rights();
         let access = rights.highest();
         let mut finding = |kind, model_id: Option<String>, message: String| {
@@ -347,7 +402,7 @@ pub fn drift(
         }
     }
     let org = repo.split_once('/').map_or(repo, |(o, _)| o);
-    for t in teams {
+    for t in &teams {
         let rights = t.rights();
         let access = rights.highest();
         let name = format!("{org}/{}", t.slug);

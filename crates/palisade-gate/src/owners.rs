@@ -151,18 +151,61 @@ pub struct PathAnswer {
     /// The services that own it: none (unowned), one, or more than one (the
     /// model's services overlap, which `palisade check` reports).
     pub services: Vec<ServiceOwners>,
+    /// When none does: the services of other repositories that claim the
+    /// same path, so the caller can say which repository to ask about.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub elsewhere: Vec<Claim>,
+}
+
+/// A service of another repository that claims a path.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Claim {
+    /// The repository, `owner/name`, as the model spells it.
+    pub repo: String,
+    /// The service's id.
+    pub service: String,
 }
 
 /// Who answers for `path` in `repo`, at moment `now` (for local times).
 pub fn who(index: &Index<'_>, repo: Option<&str>, path: &str, now: jiff::Timestamp) -> PathAnswer {
-    let services = services_for(index, repo, path)
+    let services: Vec<ServiceOwners> = services_for(index, repo, path)
         .into_iter()
         .map(|s| service_owners(index, index.service(s), now))
         .collect();
+    let elsewhere = if services.is_empty() {
+        claims_elsewhere(index, repo, path)
+    } else {
+        Vec::new()
+    };
     PathAnswer {
         path: normalize(path).to_owned(),
         services,
+        elsewhere,
     }
+}
+
+/// The services of repositories other than `repo` that claim `path`, by
+/// repository (sorted, case ignored) and then in model order.
+pub fn claims_elsewhere(index: &Index<'_>, repo: Option<&str>, path: &str) -> Vec<Claim> {
+    let path = normalize(path);
+    let mut repos: std::collections::BTreeMap<String, &str> = std::collections::BTreeMap::new();
+    for s in &index.model().services {
+        for r in &s.repos {
+            if !repo.is_some_and(|asked| asked.eq_ignore_ascii_case(r)) {
+                repos.entry(r.to_ascii_lowercase()).or_insert(r);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for r in repos.into_values() {
+        for s in index.services_for_path(Some(r), path) {
+            out.push(Claim {
+                repo: r.to_owned(),
+                service: index.service(s).id.clone(),
+            });
+        }
+    }
+    out
 }
 
 /// The owners of one service.

@@ -6,6 +6,11 @@
 //! owner named by e-mail address counts as the person the model gives that
 //! address. A path that CODEOWNERS leaves without owners is unowned, and a
 //! path whose owners differ is a disagreement, listed with both sides.
+//!
+//! Every valid line is also read on its own: an owner it names who is no
+//! service's team, primary or backup owner in the repository is reported
+//! with the line, whether or not the line matches a tracked path (a line
+//! for a directory that does not exist yet still grants review rights).
 
 use std::collections::BTreeSet;
 
@@ -13,7 +18,7 @@ use palisade_model::{IdentityKind, Index};
 use serde::Serialize;
 
 use super::{Codeowners, LineError, Owner};
-use crate::owners::{code_owners, services_for};
+use crate::owners::{code_owners, in_repo, services_for};
 
 /// What CODEOWNERS says about a path.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -47,6 +52,17 @@ pub struct Disagreement {
     pub model: Option<ModelSays>,
 }
 
+/// An owner a line names whom the model does not expect in the repository.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UnexpectedOwner {
+    /// 1-based line number.
+    pub line: usize,
+    /// The line's pattern.
+    pub pattern: String,
+    /// The owner as the line names it.
+    pub owner: String,
+}
+
 /// The result of a check.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct CheckReport {
@@ -58,12 +74,18 @@ pub struct CheckReport {
     pub disagreements: Vec<Disagreement>,
     /// Paths nobody owns, in CODEOWNERS or in the model.
     pub unowned: Vec<String>,
+    /// Owners named by a line who are no service's team, primary or backup
+    /// owner in the repository, in file order.
+    pub unexpected_owners: Vec<UnexpectedOwner>,
 }
 
 impl CheckReport {
     /// Whether anything was found.
     pub fn is_clean(&self) -> bool {
-        self.invalid_lines.is_empty() && self.disagreements.is_empty() && self.unowned.is_empty()
+        self.invalid_lines.is_empty()
+            && self.disagreements.is_empty()
+            && self.unowned.is_empty()
+            && self.unexpected_owners.is_empty()
     }
 }
 
@@ -117,7 +139,46 @@ pub fn check(
             });
         }
     }
+    report.unexpected_owners = unexpected_owners(codeowners, index, repo);
     report
+}
+
+/// Each owner a rule names who is not among the owners the model gives any
+/// service of `repo`: its team's GitHub team, primary or backup owner.
+fn unexpected_owners(
+    codeowners: &Codeowners,
+    index: &Index<'_>,
+    repo: Option<&str>,
+) -> Vec<UnexpectedOwner> {
+    let mut expected: BTreeSet<String> = BTreeSet::new();
+    for s in index.model().services.iter().filter(|s| in_repo(s, repo)) {
+        if let Some(t) = index.team_by_id(&s.team) {
+            let team = index.team(t);
+            if team.github_team.is_some() {
+                expected.insert(format!("team:{}", team.id));
+            }
+        }
+        for handle in std::iter::once(&s.owner).chain(s.backup_owner.as_ref()) {
+            if let Some(p) = index.person_by_handle(handle) {
+                expected.insert(format!("person:{}", index.person(p).handle));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for rule in codeowners.rules() {
+        let mut seen = BTreeSet::new();
+        for owner in &rule.owners {
+            let who = identity(index, owner);
+            if !expected.contains(&who) && seen.insert(who) {
+                out.push(UnexpectedOwner {
+                    line: rule.line,
+                    pattern: rule.pattern.clone(),
+                    owner: owner.to_string(),
+                });
+            }
+        }
+    }
+    out
 }
 
 /// Who an owner is, as one comparable key: a person or team of the model

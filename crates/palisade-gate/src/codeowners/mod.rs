@@ -14,7 +14,8 @@
 //! few lines that can match it, newest first.
 //!
 //! [`generate`] writes a file from the model; [`check`] compares a file with
-//! the model over a repository's tracked paths.
+//! the model over a repository's tracked paths, and each line's owners with
+//! those the model expects in the repository.
 
 pub mod check;
 pub mod generate;
@@ -27,7 +28,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use serde::Serialize;
 
-pub use check::{CheckReport, Disagreement, ModelSays, RuleSays, check};
+pub use check::{CheckReport, Disagreement, ModelSays, RuleSays, UnexpectedOwner, check};
 pub use generate::{GenerateError, Generated, generate};
 pub use pattern::MAX_SEGMENTS;
 pub use tracked::{TrackedError, tracked_paths};

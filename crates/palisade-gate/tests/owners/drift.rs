@@ -164,3 +164,53 @@ fn paginated_exports_read_as_one_list_and_bad_shapes_say_what_to_run() {
     );
     assert!(drift::parse_teams("t", r#"[{"permission": "push"}]"#).is_err());
 }
+
+#[test]
+fn a_collaborator_or_team_listed_twice_counts_once_with_its_highest_right() {
+    let m = model(MODEL);
+    let index = Index::new(&m);
+    let page = format!(
+        "[{},{}]",
+        collaborator("stranger", 1, "read"),
+        collaborator("raj-nimbus", 2, "maintain")
+    );
+    // The same page twice, then the stranger again with more rights and
+    // another case.
+    let text = format!("{page}\n{page}\n[{}]", collaborator("Stranger", 1, "admin"));
+    let c = drift::parse_collaborators("c", &text).unwrap();
+    let logins: Vec<(&str, &str)> = c
+        .iter()
+        .map(|c| (c.login.as_str(), c.rights().highest()))
+        .collect();
+    assert_eq!(logins, [("Stranger", "admin"), ("raj-nimbus", "maintain")]);
+    let teams = format!(
+        "[{}]\n[{}]",
+        [
+            team("ghosts", 1, "pull", None),
+            team("platform", 2, "push", None)
+        ]
+        .join(","),
+        [
+            team("ghosts", 1, "push", None),
+            team("Platform", 2, "pull", None)
+        ]
+        .join(",")
+    );
+    let t = drift::parse_teams("t", &teams).unwrap();
+    let slugs: Vec<(&str, &str)> = t
+        .iter()
+        .map(|t| (t.slug.as_str(), t.rights().highest()))
+        .collect();
+    assert_eq!(slugs, [("ghosts", "write"), ("platform", "write")]);
+    // `drift` itself counts each once, whoever built the lists.
+    let twice: Vec<drift::Collaborator> = c.iter().chain(&c).cloned().collect();
+    let found = drift::drift(&index, "acme/web", None, &twice, &t);
+    assert_eq!(
+        kinds(&found),
+        [
+            (DriftKind::VendorAdmin, "raj-nimbus"),
+            (DriftKind::UnknownLogin, "Stranger"),
+            (DriftKind::UnknownTeam, "acme/ghosts"),
+        ]
+    );
+}

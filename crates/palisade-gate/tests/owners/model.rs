@@ -270,3 +270,73 @@ fn who_names_service_owners_and_escalation_with_local_time() {
         "mobile"
     );
 }
+
+#[test]
+fn an_owner_the_model_does_not_expect_is_reported_with_its_line_even_on_no_tracked_file() {
+    let m = model(MODEL);
+    let index = Index::new(&m);
+    let g = codeowners::generate(&index, None, "palisade owners codeowners").unwrap();
+    // `@Raj-Nimbus` owns `web` here (logins ignore case) and
+    // `tom@acme.example` is `api`'s backup owner by e-mail: both expected,
+    // on a line that matches no tracked file as on any other.
+    let text = format!(
+        "{}/services/ghost/ @evil @acme/platform\n/web/x/ tom@acme.example @Raj-Nimbus\n/ops/ @acme/ghosts stranger@acme.example\n",
+        g.text
+    );
+    let (co, errors) = Codeowners::parse(&text);
+    assert!(errors.is_empty(), "{errors:?}");
+    let ghost = g.text.lines().count() + 1;
+    let paths = vec!["services/api/main.rs".to_owned(), "web/index.ts".to_owned()];
+    let report = codeowners::check(&co, &errors, &index, None, &paths);
+    let found: Vec<(usize, &str, &str)> = report
+        .unexpected_owners
+        .iter()
+        .map(|u| (u.line, u.pattern.as_str(), u.owner.as_str()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (ghost, "/services/ghost/", "@evil"),
+            (ghost + 2, "/ops/", "@acme/ghosts"),
+            (ghost + 2, "/ops/", "stranger@acme.example"),
+        ]
+    );
+    assert!(
+        report.disagreements.is_empty(),
+        "{:#?}",
+        report.disagreements
+    );
+    assert!(!report.is_clean());
+    // In acme/mobile only `mobile` (nimbus-web, raj) and the services with
+    // no `repos` count, so a line naming them there is expected too.
+    let (co, errors) =
+        Codeowners::parse("/app/ @acme/nimbus-web @raj-nimbus\n/x/ @acme/platform\n");
+    let report = codeowners::check(&co, &errors, &index, Some("acme/mobile"), &[]);
+    assert!(
+        report.unexpected_owners.is_empty(),
+        "{:?}",
+        report.unexpected_owners
+    );
+}
+
+#[test]
+fn who_names_the_repositories_whose_services_claim_an_unowned_path() {
+    let m = model(MODEL);
+    let index = Index::new(&m);
+    let now: jiff::Timestamp = "2026-03-02T08:30:00Z".parse().unwrap();
+    let a = owners::who(&index, None, "app/x.kt", now);
+    assert!(a.services.is_empty());
+    let elsewhere: Vec<(&str, &str)> = a
+        .elsewhere
+        .iter()
+        .map(|c| (c.repo.as_str(), c.service.as_str()))
+        .collect();
+    assert_eq!(elsewhere, [("acme/mobile", "mobile")]);
+    let owned = owners::who(&index, Some("acme/mobile"), "app/x.kt", now);
+    assert!(owned.elsewhere.is_empty());
+    assert!(
+        owners::who(&index, None, "nowhere.txt", now)
+            .elsewhere
+            .is_empty()
+    );
+}

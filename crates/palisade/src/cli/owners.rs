@@ -38,13 +38,15 @@ pub enum OwnersCommand {
 Each service's path globs become root-anchored patterns owned by the team's
 GitHub team, then the primary owner, then the backup owner (@login). A glob
 CODEOWNERS cannot express (a [ ] class, white space) or an owner without a
-GitHub login stops it, naming the service and the fix.
+GitHub login stops it, naming the service and the fix. So does a model that
+`palisade check` rejects (overlapping services would give a path two lines).
 
 Examples:
   palisade owners codeowners -o .github/CODEOWNERS
   palisade owners codeowners --repo acme/payments --model ops/palisade.toml -o CODEOWNERS
 
-Exit codes: 0 written, 2 could not write (the reason names the service).")]
+Exit codes: 0 written, 2 could not write (the reason names the service or
+the model's errors).")]
     Codeowners {
         /// Write to FILE instead of standard output
         #[arg(short, long, value_name = "FILE")]
@@ -56,15 +58,19 @@ Exit codes: 0 written, 2 could not write (the reason names the service).")]
 CODEOWNERS is read the way GitHub reads it (last matching line wins, invalid
 lines are reported and skipped). Every file git tracks (the index, or HEAD's
 tree) is compared: the owners CODEOWNERS gives it against those the model
-gives its service. Without --codeowners, the file is looked for where GitHub
-looks: .github/CODEOWNERS, CODEOWNERS, docs/CODEOWNERS.
+gives its service. Every line is also read on its own: an owner who is no
+team, primary or backup owner of a service in the repository is reported
+with the line number, even if the line matches no tracked file. Without
+--codeowners, the file is looked for where GitHub looks: .github/CODEOWNERS,
+CODEOWNERS, docs/CODEOWNERS.
 
 Examples:
   palisade owners check
   palisade owners check --codeowners .github/CODEOWNERS --repo acme/payments
   palisade owners check --format json | jq '.disagreements[].path'
 
-Exit codes: 0 clean, 1 disagreements, unowned files or invalid lines, 2 could not run.")]
+Exit codes: 0 clean, 1 disagreements, unowned files, unexpected owners or
+invalid lines, 2 could not run.")]
     Check {
         /// The CODEOWNERS file (default: found as GitHub finds it)
         #[arg(long, value_name = "FILE")]
@@ -84,7 +90,9 @@ Exit codes: 0 clean, 1 disagreements, unowned files or invalid lines, 2 could no
     #[command(after_help = "\
 Paths are relative to the repository root. Each owner is shown with their
 GitHub login, team, time zone and local time now, and whether that is
-inside their working hours.
+inside their working hours. A path no service of the repository owns, but
+a service of another repository claims, is answered with those services and
+the --repo to pass. A model `palisade check` rejects is used with a warning.
 
 Examples:
   palisade owners who services/payments-api/src/main.rs

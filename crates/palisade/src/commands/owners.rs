@@ -20,6 +20,30 @@ pub fn run(args: &OwnersArgs, out: &Output) -> anyhow::Result<ExitCode> {
     let repo = args.repo.as_deref();
     match &args.command {
         OwnersCommand::Codeowners { output } => {
+            // A file written from a model `palisade check` rejects would be
+            // wrong in ways the model's errors already name (overlapping
+            // services give one path two lines, and the file then fails its
+            // own `owners check`), so refuse rather than write it.
+            let errors = model_errors(&model)?;
+            if !errors.is_empty() {
+                const SHOWN: usize = 3;
+                let mut first: Vec<String> = errors
+                    .iter()
+                    .take(SHOWN)
+                    .map(|d| format!("  {}: {}", d.code, d.message))
+                    .collect();
+                if errors.len() > SHOWN {
+                    first.push(format!("  … and {} more", errors.len() - SHOWN));
+                }
+                anyhow::bail!(
+                    "{} has {}, so no CODEOWNERS is written from it:\n{}\nfix {} (`palisade check {}` shows where) and run this again",
+                    source.name,
+                    count(errors.len(), "error"),
+                    first.join("\n"),
+                    if errors.len() == 1 { "it" } else { "them" },
+                    source.name
+                );
+            }
             write_codeowners(&model, &args.model, repo, output.as_deref(), out)
         }
         OwnersCommand::Check {
@@ -43,7 +67,17 @@ pub fn run(args: &OwnersArgs, out: &Output) -> anyhow::Result<ExitCode> {
                 })?,
                 None => jiff::Timestamp::now(),
             };
-            let _ = source;
+            // A lookup still answers from a model with errors, as `palisade
+            // who` does, but says the answer may be off.
+            let errors = model_errors(&model)?.len();
+            if errors > 0 {
+                out.warning(format!(
+                    "{} has {}, so some answers may be wrong; run `palisade check {}`",
+                    source.name,
+                    count(errors, "error"),
+                    source.name
+                ));
+            }
             who(&model, repo, paths, now, out)
         }
         OwnersCommand::Drift {
@@ -60,6 +94,17 @@ pub fn run(args: &OwnersArgs, out: &Output) -> anyhow::Result<ExitCode> {
             out,
         ),
     }
+}
+
+/// The errors `palisade check` reports for the model, in its order.
+fn model_errors(model: &Model) -> anyhow::Result<Vec<palisade_model::Diagnostic>> {
+    let index = Index::new(model);
+    Ok(
+        palisade_model::validate_indexed(&index, super::today(None)?)
+            .into_iter()
+            .filter(|d| d.level == palisade_model::Level::Error)
+            .collect(),
+    )
 }
 
 fn write_codeowners(
@@ -180,6 +225,12 @@ fn human_check(name: &str, report: &CheckReport, show: usize, out: &Output) -> a
             e.line, e.message
         ))?;
     }
+    for u in &report.unexpected_owners {
+        out.line(format!(
+            "{name}:{}: `{}` (line `{}`) is no team, owner or backup owner of a service in this repository; remove it, or make them one in the model and regenerate",
+            u.line, u.owner, u.pattern
+        ))?;
+    }
     let list = |paths: &[&str]| -> Vec<String> {
         let limit = if show == 0 { paths.len() } else { show };
         let mut lines: Vec<String> = paths
@@ -253,11 +304,12 @@ fn human_check(name: &str, report: &CheckReport, show: usize, out: &Output) -> a
         }
     }
     out.line(format!(
-        "{}: {} checked, {} disagree, {} unowned, {}{}",
+        "{}: {} checked, {} disagree, {} unowned, {}, {}{}",
         name,
         count(report.paths, "path"),
         report.disagreements.len(),
         report.unowned.len(),
+        count(report.unexpected_owners.len(), "unexpected owner"),
         count(report.invalid_lines.len(), "invalid line"),
         if report.is_clean() {
             "; CODEOWNERS agrees with the model"
@@ -290,10 +342,32 @@ fn who(
             }
             out.line(&a.path)?;
             if a.services.is_empty() {
-                out.line(format!(
-                    "  no service owns it{}; add its path to a service's `paths` in the model",
-                    repo.map(|r| format!(" in {r}")).unwrap_or_default()
-                ))?;
+                let here = match repo {
+                    Some(r) => format!(" in {r}"),
+                    None => " in the repository holding the model".to_owned(),
+                };
+                let hint = if a.elsewhere.is_empty() {
+                    "add its path to a service's `paths` in the model".to_owned()
+                } else {
+                    let mut repos: Vec<&str> = Vec::new();
+                    let claims: Vec<String> = a
+                        .elsewhere
+                        .iter()
+                        .map(|c| {
+                            if !repos.contains(&c.repo.as_str()) {
+                                repos.push(&c.repo);
+                            }
+                            format!("{} of {}", c.service, c.repo)
+                        })
+                        .collect();
+                    let pass: Vec<String> = repos.iter().map(|r| format!("--repo {r}")).collect();
+                    format!(
+                        "services of other repositories claim it ({}); pass {}",
+                        claims.join(", "),
+                        pass.join(" or ")
+                    )
+                };
+                out.line(format!("  no service owns it{here}; {hint}"))?;
                 continue;
             }
             if a.services.len() > 1 {

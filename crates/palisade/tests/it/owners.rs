@@ -305,3 +305,203 @@ fn every_owners_subcommand_has_examples_in_its_help() {
         assert!(run.stdout.contains("Exit codes"), "{sub}");
     }
 }
+
+/// The acme model with a second service claiming payments-api's directory,
+/// which `palisade check` rejects (`overlapping-paths`).
+fn overlapping_model(dir: &std::path::Path) -> String {
+    let text = std::fs::read_to_string(acme()).unwrap();
+    let text = format!(
+        "{text}\n[[services]]\nid = \"payments-edge\"\nrepos = [\"acme/payments\"]\npaths = [\"services/payments-api/**\"]\nteam = \"platform\"\nowner = \"eleanor\"\nbackup_owner = \"marcus\"\nrisk = \"high\"\nescalation = [\"eleanor\", \"marcus\"]\n"
+    );
+    let path = dir.join("palisade.toml");
+    std::fs::write(&path, text).unwrap();
+    path.display().to_string()
+}
+
+#[test]
+fn codeowners_refuses_a_model_with_overlapping_services() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = overlapping_model(dir.path());
+    let check = palisade(dir.path(), &["check", &model]);
+    assert_eq!(check.code, 1, "{}", check.stdout);
+    let run = palisade(
+        dir.path(),
+        &[
+            "owners",
+            "codeowners",
+            "--model",
+            &model,
+            "--repo",
+            "acme/payments",
+            "-o",
+            "CODEOWNERS",
+        ],
+    );
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(!dir.path().join("CODEOWNERS").exists());
+    assert!(
+        run.stderr.contains("overlapping-paths")
+            && run.stderr.contains("payments-edge")
+            && run.stderr.contains(&format!("palisade check {model}")),
+        "{}",
+        run.stderr
+    );
+    // `who` is a lookup: it answers, with a warning.
+    let who = palisade(
+        dir.path(),
+        &[
+            "owners",
+            "who",
+            "--model",
+            &model,
+            "--repo",
+            "acme/payments",
+            "services/payments-api/main.go",
+        ],
+    );
+    assert_eq!(who.code, 0, "{}", who.stderr);
+    assert!(who.stdout.contains("payments-edge"), "{}", who.stdout);
+    assert!(
+        who.stderr.contains("error") && who.stderr.contains("palisade check"),
+        "{}",
+        who.stderr
+    );
+}
+
+#[test]
+fn who_without_repo_names_the_repositories_whose_services_claim_the_path() {
+    let run = palisade(
+        &root(),
+        &[
+            "owners",
+            "who",
+            "--model",
+            "examples/acme/palisade.toml",
+            "services/payments-api/main.go",
+        ],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("payments-api")
+            && run.stdout.contains("acme/payments")
+            && run.stdout.contains("--repo acme/payments"),
+        "{}",
+        run.stdout
+    );
+    let json = palisade(
+        &root(),
+        &[
+            "owners",
+            "who",
+            "--model",
+            "examples/acme/palisade.toml",
+            "--format",
+            "json",
+            "services/payments-api/main.go",
+        ],
+    );
+    assert_eq!(json.code, 1, "{}", json.stderr);
+    let v: Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(v[0]["services"], serde_json::json!([]));
+    assert_eq!(
+        v[0]["elsewhere"],
+        serde_json::json!([{"repo": "acme/payments", "service": "payments-api"}])
+    );
+}
+
+#[test]
+fn drift_counts_a_collaborator_listed_twice_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = r#"[{"login":"octocat","permissions":{"pull":true,"triage":true,"push":true,"maintain":false,"admin":false},"role_name":"write"},{"login":"sofiabrandt","permissions":{"pull":true,"triage":true,"push":true,"maintain":true,"admin":true},"role_name":"admin"}]"#;
+    std::fs::write(dir.path().join("c.json"), format!("{page}\n{page}\n")).unwrap();
+    let run = palisade(
+        dir.path(),
+        &[
+            "owners",
+            "drift",
+            "--model",
+            &acme(),
+            "--repo",
+            "acme/payments",
+            "--home",
+            "acme/platform",
+            "--collaborators",
+            "c.json",
+        ],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("2 collaborators and 0 teams"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        run.stdout.matches("unknown-login").count(),
+        1,
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn check_reports_an_unknown_owner_on_a_line_that_matches_no_tracked_file() {
+    let repo = payments_repo();
+    let model = acme();
+    let dir = repo.path();
+    let run = palisade(
+        dir,
+        &[
+            "owners",
+            "codeowners",
+            "--model",
+            &model,
+            "--repo",
+            "acme/payments",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let mut text = run.stdout;
+    text.push_str("/services/ghost/ @evil\n");
+    let ghost_line = text.lines().count();
+    repo.write(".github/CODEOWNERS", &text);
+    repo.commit_all("initial");
+    let json = palisade(
+        dir,
+        &[
+            "owners",
+            "check",
+            "--model",
+            &model,
+            "--repo",
+            "acme/payments",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(json.code, 1, "{}", json.stderr);
+    let v: Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(v["disagreements"], serde_json::json!([]), "{}", json.stdout);
+    assert_eq!(
+        v["unexpected_owners"],
+        serde_json::json!([{"line": ghost_line, "pattern": "/services/ghost/", "owner": "@evil"}])
+    );
+    let human = palisade(
+        dir,
+        &[
+            "owners",
+            "check",
+            "--model",
+            &model,
+            "--repo",
+            "acme/payments",
+        ],
+    );
+    assert_eq!(human.code, 1);
+    assert!(
+        human
+            .stdout
+            .contains(&format!(".github/CODEOWNERS:{ghost_line}: `@evil`")),
+        "{}",
+        human.stdout
+    );
+}
