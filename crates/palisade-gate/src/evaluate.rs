@@ -1297,13 +1297,13 @@ pub fn read_given(spec: &str, signers: &[palisade_model::Signer]) -> Result<Give
         }
         _ => (None, spec),
     };
-    let file = crate::evidence::read_path(std::path::Path::new(path), declared, signers)
-        .map_err(|e| {
-            std::io::Error::new(
-                e.kind(),
-                format!("cannot read the evidence file {path}: {e}"),
-            )
-        })?;
+    let path_ref = std::path::Path::new(path);
+    let file = crate::evidence::read_path(path_ref, declared, signers).map_err(|e| {
+        std::io::Error::new(
+            e.kind(),
+            format!("cannot read the evidence file {path}: {e}"),
+        )
+    })?;
     Ok(Given {
         source: path.to_owned(),
         digest: file.digest,

@@ -82,30 +82,58 @@ pub fn read(source: &str, bytes: &[u8], signers: &[Signer]) -> Result<Evidence, 
             ),
         ));
     }
-    let statement = Statement::parse(&envelope.payload)
-        .map_err(|message| EvidenceError::new(source, format!("payload: {message}")))?;
-    let commit = statement
-        .commit()
-        .map_err(|message| EvidenceError::new(source, format!("payload: {message}")))?;
-    if let Some(result) = statement.failed_verification() {
-        return Err(EvidenceError::new(
-            source,
-            format!(
-                "payload: the verification summary's verificationResult is {result}: it vouches \
-                 against its subject, not for it"
-            ),
-        ));
-    }
+    let statement = read_statement(source, &envelope.payload)?;
     Ok(Evidence {
         source: source.to_owned(),
         kind: EvidenceKind::Attestation,
         digest: digest(bytes),
-        commit,
+        commit: statement.commit,
         facts: Facts::Attestation(AttestationFacts {
             signer,
-            predicate_type: statement.predicate_type.clone(),
-            subjects: statement.subject.iter().map(Subject::label).collect(),
+            predicate_type: statement.predicate_type,
+            subjects: statement.subjects,
         }),
+    })
+}
+
+/// What an in-toto Statement says, as [`read_statement`] reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatementFacts {
+    /// The predicate type.
+    pub predicate_type: String,
+    /// The subjects, `name@alg:value` (by SHA-256 where a subject has it).
+    pub subjects: Vec<String>,
+    /// The commit the statement is about, if it names one (see the module
+    /// documentation).
+    pub commit: Option<String>,
+}
+
+/// Reads the payload of an envelope whose signature has verified and whose
+/// payload type is in-toto's: the step of [`read`] after the checks of trust,
+/// public so that it can be tested and fuzzed without a signing key. It trusts
+/// nothing by itself: bytes that did not come out of a verified envelope are
+/// no attestation.
+///
+/// # Errors
+///
+/// [`EvidenceError`] about `source` (its message starting `payload:`) when the
+/// payload is not an in-toto Statement v1 or v0.1 with subjects that all have a
+/// digest and a predicate type, names a commit that is not a full commit id,
+/// or is a SLSA verification summary whose result is not `PASSED`.
+pub fn read_statement(source: &str, payload: &[u8]) -> Result<StatementFacts, EvidenceError> {
+    let error = |message: String| EvidenceError::new(source, format!("payload: {message}"));
+    let statement = Statement::parse(payload).map_err(error)?;
+    let commit = statement.commit().map_err(error)?;
+    if let Some(result) = statement.failed_verification() {
+        return Err(error(format!(
+            "the verification summary's verificationResult is {result}: it vouches against its \
+             subject, not for it"
+        )));
+    }
+    Ok(StatementFacts {
+        subjects: statement.subject.iter().map(Subject::label).collect(),
+        predicate_type: statement.predicate_type,
+        commit,
     })
 }
 

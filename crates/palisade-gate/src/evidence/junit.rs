@@ -60,7 +60,38 @@ pub fn read(source: &str, bytes: &[u8]) -> Result<Evidence, EvidenceError> {
 ///
 /// As [`read`], and when `input` fails to read.
 pub fn read_from<R: BufRead>(source: &str, input: R) -> Result<Evidence, EvidenceError> {
+    read_digested(source, input).0
+}
+
+/// Reads JUnit XML from `input` as [`read_from`] does, and returns besides the
+/// `sha256:<hex>` digest of all of `input`, even when it is not JUnit: what
+/// follows an error is digested unread, a piece at a time.
+pub fn read_digested<R: BufRead>(
+    source: &str,
+    input: R,
+) -> (Result<Evidence, EvidenceError>, String) {
     let mut reader = Reader::from_reader(Counted::new(input));
+    let read = parse(source, &mut reader);
+    let mut counted = reader.into_inner();
+    if read.is_err() {
+        counted.drain();
+    }
+    let digest = format!("sha256:{}", hex::encode(counted.hasher.finalize()));
+    let read = read.map(|(summary, commit)| Evidence {
+        source: source.to_owned(),
+        kind: EvidenceKind::Junit,
+        digest: digest.clone(),
+        commit,
+        facts: Facts::Tests(summary),
+    });
+    (read, digest)
+}
+
+/// The summary and commit of the JUnit XML `reader` reads.
+fn parse<R: BufRead>(
+    source: &str,
+    reader: &mut Reader<Counted<R>>,
+) -> Result<(TestSummary, Option<String>), EvidenceError> {
     let config = reader.config_mut();
     config.trim_text(false);
     config.check_end_names = true;
@@ -76,7 +107,7 @@ pub fn read_from<R: BufRead>(source: &str, input: R) -> Result<Evidence, Evidenc
         buf.clear();
         let event = match reader.read_event_into(&mut buf) {
             Ok(event) => event,
-            Err(e) => return Err(xml_error(source, &reader, at, &e)),
+            Err(e) => return Err(xml_error(source, reader, at, &e)),
         };
         let step = match event {
             Event::Start(e) => state.open(&e, at, false),
@@ -104,17 +135,7 @@ pub fn read_from<R: BufRead>(source: &str, input: R) -> Result<Evidence, Evidenc
         line: reader.get_ref().lines + 1,
         byte: reader.buffer_position(),
     };
-    let summary = state
-        .finish()
-        .map_err(|message| end.error(source, message))?;
-    let counted = reader.into_inner();
-    Ok(Evidence {
-        source: source.to_owned(),
-        kind: EvidenceKind::Junit,
-        digest: format!("sha256:{}", hex::encode(counted.hasher.finalize())),
-        commit: summary.1,
-        facts: Facts::Tests(summary.0),
-    })
+    state.finish().map_err(|message| end.error(source, message))
 }
 
 /// Where an event starts: 1-based line and 0-based byte offset.
@@ -190,6 +211,22 @@ impl<R: BufRead> Counted<R> {
 
     fn mark(&mut self) {
         self.mark = self.consumed;
+    }
+
+    /// Digests the rest of the input unread; a read error ends it, leaving the
+    /// digest of what could be read.
+    fn drain(&mut self) {
+        loop {
+            let n = match self.inner.fill_buf() {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Ok([]) | Err(_) => return,
+                Ok(available) => {
+                    self.hasher.update(available);
+                    available.len()
+                }
+            };
+            self.inner.consume(n);
+        }
     }
 }
 

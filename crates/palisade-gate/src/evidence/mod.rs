@@ -13,6 +13,10 @@ pub mod reviews;
 pub mod sarif;
 pub mod scan;
 
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::Path;
+
 use serde::Serialize;
 use sha2::{Digest as _, Sha256};
 
@@ -26,11 +30,13 @@ pub enum EvidenceKind {
     Sarif,
     /// A `palisade scan --format json` report.
     Scan,
-    /// GitHub's pull-request reviews JSON (`GET /repos/{o}/{r}/pulls/{n}/reviews`).
+    /// GitHub's pull-request reviews JSON (`GET /repos/{o}/{r}/pulls/{n}/reviews`), or
+    /// GitLab's merge-request approvals (`GET /projects/:id/merge_requests/:iid/approvals`).
     Reviews,
     /// A plain approvals file: one `IDENTITY COMMIT` per line.
     Approvals,
-    /// GitHub's pull-request JSON (`GET /repos/{o}/{r}/pulls/{n}`).
+    /// GitHub's pull-request JSON (`GET /repos/{o}/{r}/pulls/{n}`), or GitLab's
+    /// merge-request JSON (`GET /projects/:id/merge_requests/:iid`).
     PullRequest,
     /// A DSSE envelope holding an in-toto v1 Statement.
     Attestation,
@@ -262,6 +268,115 @@ pub fn read(
     }
 }
 
+/// The largest file of evidence read whole: 256 MiB. Every kind but JUnit is
+/// JSON or text that must be in memory to be read, and is a few megabytes at
+/// most in practice (GitHub and GitLab cap their API responses far below
+/// this); a larger one is refused rather than read. JUnit streams, so has no
+/// such limit.
+pub const MAX_WHOLE: u64 = 256 << 20;
+
+/// How much of a file [`read_path`] looks at to tell XML from the rest.
+const PEEK: usize = 64 << 10;
+
+/// A file of evidence, read by [`read_path`].
+#[derive(Debug, Clone)]
+pub struct FileEvidence {
+    /// `sha256:<hex>` of the file's bytes, all of them, even when they are not
+    /// evidence (of as many as could be read when reading failed part way).
+    pub digest: String,
+    /// What reading it gave.
+    pub read: Result<Evidence, EvidenceError>,
+}
+
+/// Reads the file at `path` as evidence of `kind`, or of the kind it looks like
+/// when `kind` is `None`, in memory bounded whatever the file's size. The
+/// evidence and errors name the file by `path` as given.
+///
+/// JUnit (declared, or undeclared with `<` as the first byte that is not blank
+/// in the first 64 KiB) streams through [`junit::read_digested`]. Any other
+/// file is read whole and then as [`read`] reads bytes, unless it is over
+/// [`MAX_WHOLE`], which is then an [`EvidenceError`] (its digest still that of
+/// all its bytes, computed a piece at a time). Works on pipes and other files
+/// without a size as well.
+///
+/// # Errors
+///
+/// [`std::io::Error`] when the file cannot be opened, or a file read whole
+/// fails to read; a JUnit file that fails to read part way is an
+/// [`EvidenceError`], as [`junit::read_from`] says.
+pub fn read_path(
+    path: &Path,
+    kind: Option<EvidenceKind>,
+    signers: &[palisade_model::Signer],
+) -> io::Result<FileEvidence> {
+    let source = path.to_string_lossy();
+    let source = source.as_ref();
+    let file = File::open(path)?;
+    let size = file
+        .metadata()
+        .ok()
+        .filter(|m| m.is_file())
+        .map(|m| m.len());
+    let mut input = BufReader::with_capacity(PEEK, file);
+    let streams = match kind {
+        Some(kind) => kind == EvidenceKind::Junit,
+        None => {
+            let head = input.fill_buf()?;
+            let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+            head.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<')
+        }
+    };
+    if streams {
+        let (read, digest) = junit::read_digested(source, input);
+        return Ok(FileEvidence { digest, read });
+    }
+    let mut hasher = Sha256::new();
+    let mut total = 0u64;
+    if size.is_none_or(|size| size <= MAX_WHOLE) {
+        let mut bytes = Vec::new();
+        (&mut input).take(MAX_WHOLE + 1).read_to_end(&mut bytes)?;
+        if bytes.len() as u64 <= MAX_WHOLE {
+            let digest = digest(&bytes);
+            let read = read(source, &bytes, kind, signers);
+            return Ok(FileEvidence { digest, read });
+        }
+        // A pipe, or a file that grew: over the limit after all.
+        hasher.update(&bytes);
+        total = bytes.len() as u64;
+    }
+    loop {
+        let n = match input.fill_buf() {
+            Ok([]) => break,
+            Ok(chunk) => {
+                hasher.update(chunk);
+                chunk.len()
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        total += n as u64;
+        input.consume(n);
+    }
+    let what = kind.map_or("evidence other than JUnit".to_owned(), |k| {
+        format!("`{}` evidence", k.key())
+    });
+    let error = EvidenceError::new(
+        source,
+        format!(
+            "{what} is read whole, and this file is {total} bytes, over the limit of {} MiB",
+            MAX_WHOLE >> 20
+        ),
+    )
+    .help(
+        "evidence this large is not what a CI tool or an API writes; check that the file is the \
+         one meant",
+    );
+    Ok(FileEvidence {
+        digest: format!("sha256:{}", hex::encode(hasher.finalize())),
+        read: Err(error),
+    })
+}
+
 /// The kind of evidence `bytes` look like:
 ///
 /// - XML (its first non-blank byte is `<`): JUnit, whose reader checks the root
@@ -270,7 +385,8 @@ pub fn read(
 /// - a JSON object with `version` and `runs`: SARIF (its reader rejects a version
 ///   other than 2.1.0); with `payloadType` and `signatures`: a DSSE attestation;
 ///   with `findings` and `stats`: a palisade scan report; with `number` and `head`:
-///   a GitHub pull request;
+///   a GitHub pull request; with `approved_by`: GitLab merge-request approvals
+///   (kind `reviews`); with `iid` and `sha`: a GitLab merge request;
 /// - anything else: a plain approvals file.
 ///
 /// # Errors
@@ -298,6 +414,10 @@ pub fn sniff(source: &str, bytes: &[u8]) -> Result<EvidenceKind, EvidenceError> 
         EvidenceKind::Scan
     } else if keys.number.is_some() && keys.head.is_some() {
         EvidenceKind::PullRequest
+    } else if keys.approved_by.is_some() {
+        EvidenceKind::Reviews
+    } else if keys.iid.is_some() && keys.sha.is_some() {
+        EvidenceKind::PullRequest
     } else {
         return Err(EvidenceError::new(
             source,
@@ -322,6 +442,10 @@ struct Keys {
     stats: Option<serde::de::IgnoredAny>,
     number: Option<serde::de::IgnoredAny>,
     head: Option<serde::de::IgnoredAny>,
+    #[serde(rename = "approved_by")]
+    approved_by: Option<serde::de::IgnoredAny>,
+    iid: Option<serde::de::IgnoredAny>,
+    sha: Option<serde::de::IgnoredAny>,
 }
 
 /// How many failing cases, worst results or findings a summary lists by name.

@@ -1,4 +1,11 @@
-//! Evidence reader: GitHub's pull-request JSON (`GET /repos/{owner}/{repo}/pulls/{number}`).
+//! Evidence reader: GitHub's pull-request JSON (`GET /repos/{owner}/{repo}/pulls/{number}`)
+//! and GitLab's merge-request JSON (`GET /projects/:id/merge_requests/:merge_request_iid`).
+//!
+//! The two are told apart by their keys: GitLab's has an `iid` and no `number`.
+//! GitHub's gives the number, `user.login`, `head.sha`, `base.sha` and `body`;
+//! GitLab's the `iid`, `author.username`, `sha` (the head), `diff_refs.base_sha`
+//! and `description`. GitLab leaves `diff_refs` null for a moment after a merge
+//! request is opened; the base is then unknown, not an error.
 //!
 //! Besides the number, author and commits, the gate wants to know whether the
 //! author wrote how to roll the change back: the body's Markdown section headed
@@ -12,39 +19,92 @@ use serde::Deserialize;
 
 use super::{Evidence, EvidenceError, EvidenceKind, Facts, PullRequestFacts, digest, full_commit};
 
-/// Reads a pull request.
+/// Reads a GitHub pull request or a GitLab merge request.
 ///
 /// # Errors
 ///
-/// [`EvidenceError`] when the bytes are not a pull request (with the line and
-/// column of what is missing or wrong), or `head.sha`/`base.sha` is not a full
-/// commit id.
+/// [`EvidenceError`] when the bytes are neither (with the line and column of
+/// what is missing or wrong), or a commit (`head.sha`/`base.sha`, GitLab's
+/// `sha`/`diff_refs.base_sha`) is not a full commit id.
 pub fn read(source: &str, bytes: &[u8]) -> Result<Evidence, EvidenceError> {
-    let pr: PullRequest = serde_json::from_slice(bytes)
-        .map_err(|e| EvidenceError::new(source, format!("not a GitHub pull request: {e}")))?;
-    let sha = |at: &str, c: &str| {
-        full_commit(c).ok_or_else(|| {
-            EvidenceError::new(source, format!("$.{at}.sha: {c:?} is not a full commit id"))
-        })
-    };
-    let head = sha("head", &pr.head.sha)?;
-    let base = match &pr.base {
-        Some(b) => Some(sha("base", &b.sha)?),
-        None => None,
-    };
-    let facts = PullRequestFacts {
-        number: pr.number,
-        author: pr.user.map(|u| u.login).unwrap_or_default(),
-        head: head.clone(),
-        base,
-        rollback: pr.body.as_deref().and_then(rollback),
+    let facts = if is_gitlab(bytes) {
+        gitlab(source, bytes)?
+    } else {
+        github(source, bytes)?
     };
     Ok(Evidence {
         source: source.to_owned(),
         kind: EvidenceKind::PullRequest,
         digest: digest(bytes),
-        commit: Some(head),
+        commit: Some(facts.head.clone()),
         facts: Facts::PullRequest(facts),
+    })
+}
+
+/// Whether `bytes` are a JSON object with an `iid` and no `number`: a GitLab
+/// merge request. Anything else is read as GitHub's, whose errors then say
+/// what is missing.
+fn is_gitlab(bytes: &[u8]) -> bool {
+    #[derive(Deserialize)]
+    struct Keys {
+        iid: Option<serde::de::IgnoredAny>,
+        number: Option<serde::de::IgnoredAny>,
+    }
+    serde_json::from_slice::<Keys>(bytes).is_ok_and(|k| k.iid.is_some() && k.number.is_none())
+}
+
+/// `value` at `at` as a full commit id.
+fn commit_at(source: &str, at: &str, value: &str) -> Result<String, EvidenceError> {
+    full_commit(value).ok_or_else(|| {
+        EvidenceError::new(source, format!("$.{at}: {value:?} is not a full commit id"))
+    })
+}
+
+fn github(source: &str, bytes: &[u8]) -> Result<PullRequestFacts, EvidenceError> {
+    let pr: PullRequest = serde_json::from_slice(bytes).map_err(|e| {
+        // Broken JSON could have been either; JSON of the wrong shape is taken
+        // for GitHub's, as it has no `iid`.
+        let what = if e.is_data() {
+            "not a GitHub pull request"
+        } else {
+            "not a pull request's JSON"
+        };
+        EvidenceError::new(source, format!("{what}: {e}"))
+    })?;
+    let head = commit_at(source, "head.sha", &pr.head.sha)?;
+    let base = match &pr.base {
+        Some(b) => Some(commit_at(source, "base.sha", &b.sha)?),
+        None => None,
+    };
+    Ok(PullRequestFacts {
+        number: pr.number,
+        author: pr.user.map(|u| u.login).unwrap_or_default(),
+        head,
+        base,
+        rollback: pr.body.as_deref().and_then(rollback),
+    })
+}
+
+fn gitlab(source: &str, bytes: &[u8]) -> Result<PullRequestFacts, EvidenceError> {
+    let mr: MergeRequest = serde_json::from_slice(bytes)
+        .map_err(|e| EvidenceError::new(source, format!("not a GitLab merge request: {e}")))?;
+    let Some(sha) = &mr.sha else {
+        return Err(
+            EvidenceError::new(source, "$.sha: the merge request names no head commit")
+                .help("fetch the merge request again once GitLab has its diff"),
+        );
+    };
+    let head = commit_at(source, "sha", sha)?;
+    let base = match mr.diff_refs.as_ref().and_then(|d| d.base_sha.as_deref()) {
+        Some(b) => Some(commit_at(source, "diff_refs.base_sha", b)?),
+        None => None,
+    };
+    Ok(PullRequestFacts {
+        number: mr.iid,
+        author: mr.author.map(|u| u.username).unwrap_or_default(),
+        head,
+        base,
+        rollback: mr.description.as_deref().and_then(rollback),
     })
 }
 
@@ -177,4 +237,23 @@ struct User {
 #[derive(Deserialize)]
 struct Commit {
     sha: String,
+}
+
+#[derive(Deserialize)]
+struct MergeRequest {
+    iid: u64,
+    author: Option<GitLabUser>,
+    sha: Option<String>,
+    diff_refs: Option<DiffRefs>,
+    description: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct GitLabUser {
+    username: String,
+}
+
+#[derive(Deserialize)]
+struct DiffRefs {
+    base_sha: Option<String>,
 }

@@ -9,6 +9,17 @@
 //! approval, as it does on GitHub. Each approval keeps the commit it was given on
 //! (`commit_id`), so the gate can refuse one given on an older commit. Reviews by a
 //! deleted account (`"user": null`) are nobody's and are skipped.
+//!
+//! GitLab's merge-request approvals JSON
+//! (`GET /projects/:id/merge_requests/:merge_request_iid/approvals`, a JSON
+//! object where GitHub's is an array) is read here too: each
+//! `approved_by[].user.username` approved, at `approved_at` when GitLab says
+//! (recent GitLab versions). GitLab documents no commit in that response, so
+//! its approvals name none and count for whatever the merge request's head is:
+//! keeping approvals to the head is then the project's "remove all approvals
+//! when commits are added" setting. Should the response carry a `sha`, which
+//! GitLab does not write, every approval names that commit: it can only narrow
+//! what they count for.
 
 use serde::Deserialize;
 
@@ -22,6 +33,10 @@ use super::{Approval, Evidence, EvidenceError, EvidenceKind, Facts, digest, full
 /// column), or a review has an unknown state, a malformed time or commit (with its
 /// index).
 pub fn read(source: &str, bytes: &[u8]) -> Result<Evidence, EvidenceError> {
+    let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if text.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
+        return gitlab(source, bytes);
+    }
     let reviews: Vec<Review> = serde_json::from_slice(bytes)
         .map_err(|e| EvidenceError::new(source, format!("not a GitHub reviews array: {e}")))?;
     let mut submitted = Vec::new();
@@ -85,6 +100,52 @@ pub fn read(source: &str, bytes: &[u8]) -> Result<Evidence, EvidenceError> {
     })
 }
 
+/// Reads GitLab's approvals of a merge request.
+fn gitlab(source: &str, bytes: &[u8]) -> Result<Evidence, EvidenceError> {
+    let state: ApprovalState = serde_json::from_slice(bytes).map_err(|e| {
+        EvidenceError::new(
+            source,
+            format!("not a GitHub reviews array nor GitLab merge request approvals: {e}"),
+        )
+    })?;
+    let commit = match &state.sha {
+        Some(c) => Some(full_commit(c).ok_or_else(|| {
+            EvidenceError::new(source, format!("$.sha: {c:?} is not a full commit id"))
+        })?),
+        None => None,
+    };
+    let mut approvals: Vec<Approval> = Vec::new();
+    for (i, approval) in state.approved_by.into_iter().enumerate() {
+        let Some(user) = approval.user else { continue };
+        if let Some(t) = &approval.approved_at {
+            t.parse::<jiff::Timestamp>().map_err(|e| {
+                EvidenceError::new(
+                    source,
+                    format!("$.approved_by[{i}].approved_at: {t:?}: {e}"),
+                )
+            })?;
+        }
+        if approvals
+            .iter()
+            .any(|a| a.by.eq_ignore_ascii_case(&user.username))
+        {
+            continue;
+        }
+        approvals.push(Approval {
+            by: user.username,
+            commit: commit.clone(),
+            at: approval.approved_at,
+        });
+    }
+    Ok(Evidence {
+        source: source.to_owned(),
+        kind: EvidenceKind::Reviews,
+        digest: digest(bytes),
+        commit: None,
+        facts: Facts::Approvals(approvals),
+    })
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
     Approved,
@@ -103,4 +164,22 @@ struct Review {
 #[derive(Deserialize)]
 struct User {
     login: String,
+}
+
+/// GitLab's approval state of a merge request, as far as the gate reads it.
+#[derive(Deserialize)]
+struct ApprovalState {
+    approved_by: Vec<GitLabApproval>,
+    sha: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct GitLabApproval {
+    user: Option<GitLabUser>,
+    approved_at: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct GitLabUser {
+    username: String,
 }

@@ -84,4 +84,19 @@ proptest! {
         statement["predicateType"] = "https://slsa.dev/provenance/v1".into();
         let _ = crate::read_with(&envelope(&statement, "acme-release", &release_key()), &signers());
     }
+
+    /// Signed, a payload says exactly what the statement parser says of it alone.
+    #[test]
+    fn a_signed_payload_reads_as_its_statement(value in json()) {
+        let env = envelope(&value, "acme-release", &release_key());
+        let alone = attestation::read_statement("attestation.json", &env.payload);
+        match (crate::read_with(&env, &signers()), alone) {
+            (Ok(e), Ok(s)) => {
+                prop_assert_eq!(&crate::facts(&e).subjects, &s.subjects);
+                prop_assert_eq!(e.commit, s.commit);
+            }
+            (Err(a), Err(b)) => prop_assert_eq!(a, b),
+            (a, b) => prop_assert!(false, "signed {:?}, alone {:?}", a, b),
+        }
+    }
 }

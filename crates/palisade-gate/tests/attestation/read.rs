@@ -411,3 +411,30 @@ fn the_example_model_signer_key_is_an_ed25519_key() {
     let (message, _) = error(read_with(&env, signers));
     assert!(message.contains("does not verify"), "{message}");
 }
+
+#[test]
+fn the_statement_alone_reads_as_the_signed_envelope_does() {
+    let s = statement(HEAD);
+    let payload = serde_json::to_vec(&s).unwrap();
+    let alone = attestation::read_statement("payload.json", &payload).unwrap();
+    assert_eq!(
+        alone,
+        attestation::StatementFacts {
+            predicate_type: "https://example.com/release-check/v1".to_owned(),
+            subjects: vec![
+                format!("registry.example.com/shop/api@sha256:{}", "a".repeat(64)),
+                format!("source@gitCommit:{HEAD}"),
+            ],
+            commit: Some(HEAD.to_owned()),
+        }
+    );
+    let signed = read_with(&envelope(&s, "acme-release", &release_key()), &signers()).unwrap();
+    assert_eq!(signed.commit, alone.commit);
+    assert_eq!(facts(&signed).subjects, alone.subjects);
+    let error = attestation::read_statement("payload.json", b"[1]").unwrap_err();
+    assert_eq!(error.source_name, "payload.json");
+    assert_eq!(
+        error.message,
+        "payload: an in-toto statement is a JSON object"
+    );
+}

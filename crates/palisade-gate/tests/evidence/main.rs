@@ -6,6 +6,7 @@
 mod approvals;
 mod junit;
 mod pull_request;
+mod read_path;
 mod reviews;
 mod sarif;
 mod scan;

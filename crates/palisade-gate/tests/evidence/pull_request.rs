@@ -1,4 +1,5 @@
-//! GitHub's pull-request JSON and the rollback section of its body.
+//! GitHub's pull-request JSON, GitLab's merge-request JSON, and the rollback
+//! section of their descriptions.
 
 use palisade_gate::evidence::pull_request::rollback;
 use palisade_gate::evidence::{EvidenceKind, Facts, PullRequestFacts};
@@ -127,6 +128,86 @@ fn malformed_pull_requests_are_errors_that_say_where() {
     assert_names_place(&error);
 }
 
+/// A merge request as GitLab's `GET /projects/:id/merge_requests/:iid` returns it.
+const GITLAB_MERGE_REQUEST: &str = include_str!("gitlab/merge_request.json");
+
+fn gitlab_merge_request() -> Value {
+    serde_json::from_str(GITLAB_MERGE_REQUEST).unwrap()
+}
+
+#[test]
+fn a_gitlab_merge_request_gives_its_author_commits_and_rollback_plan() {
+    let evidence = read(None, GITLAB_MERGE_REQUEST.as_bytes()).unwrap();
+    assert_eq!(evidence.kind, EvidenceKind::PullRequest);
+    assert_eq!(evidence.commit.as_deref(), Some(HEAD));
+    let Facts::PullRequest(f) = evidence.facts else {
+        panic!("not a pull request: {:?}", evidence.facts);
+    };
+    assert_eq!(
+        f,
+        PullRequestFacts {
+            number: 133,
+            author: "vendor-dev".to_owned(),
+            head: HEAD.to_owned(),
+            base: Some(BASE.to_owned()),
+            rollback: Some(
+                "Revert the merge commit; the retry table is left in place and ignored.".to_owned()
+            ),
+        }
+    );
+}
+
+#[test]
+fn a_gitlab_merge_request_before_its_diff_has_no_base() {
+    // GitLab leaves `diff_refs` null for a moment after a merge request opens.
+    let mut mr = gitlab_merge_request();
+    mr["diff_refs"] = Value::Null;
+    mr["description"] = Value::Null;
+    let (f, commit) = facts(&mr);
+    assert_eq!((f.base, f.rollback), (None, None));
+    assert_eq!(commit.as_deref(), Some(HEAD));
+    // Without a head there is nothing to vouch for.
+    mr["sha"] = Value::Null;
+    let error = read(
+        Some(EvidenceKind::PullRequest),
+        &serde_json::to_vec(&mr).unwrap(),
+    )
+    .unwrap_err();
+    assert!(error.message.starts_with("$.sha: "), "{error}");
+}
+
+#[test]
+fn malformed_gitlab_merge_requests_are_errors_that_say_where() {
+    let cases: [(&str, Value, &str); 3] = [
+        (
+            "sha",
+            json!("6dcb09b"),
+            "$.sha: \"6dcb09b\" is not a full commit id",
+        ),
+        (
+            "diff_refs",
+            json!({"base_sha": "main", "head_sha": HEAD, "start_sha": BASE}),
+            "$.diff_refs.base_sha: \"main\" is not a full commit id",
+        ),
+        (
+            "iid",
+            json!("133"),
+            "not a GitLab merge request: invalid type",
+        ),
+    ];
+    for (field, value, expected) in cases {
+        let mut mr = gitlab_merge_request();
+        mr[field] = value;
+        let error = read(
+            Some(EvidenceKind::PullRequest),
+            &serde_json::to_vec(&mr).unwrap(),
+        )
+        .unwrap_err();
+        assert!(error.message.starts_with(expected), "{field}: {error}");
+        assert_names_place(&error);
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
 
@@ -146,6 +227,10 @@ proptest! {
             assert_names_place(&e);
         }
         let full = serde_json::to_vec(&pull_request(json!("## Rollback\nrevert"))).unwrap();
+        let cut = cut.min(full.len() - 1);
+        let error = read(Some(EvidenceKind::PullRequest), &full[..cut]).unwrap_err();
+        assert_names_place(&error);
+        let full = GITLAB_MERGE_REQUEST.trim_end().as_bytes();
         let cut = cut.min(full.len() - 1);
         let error = read(Some(EvidenceKind::PullRequest), &full[..cut]).unwrap_err();
         assert_names_place(&error);

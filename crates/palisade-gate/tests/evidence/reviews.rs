@@ -1,4 +1,5 @@
-//! GitHub's pull-request reviews, in the shape its REST API documents.
+//! GitHub's pull-request reviews and GitLab's merge-request approvals, in the
+//! shapes their REST APIs document.
 
 use palisade_gate::evidence::{Approval, EvidenceKind, Facts};
 use proptest::prelude::*;
@@ -109,13 +110,99 @@ fn malformed_reviews_are_errors_at_their_index() {
         ),
         (
             json!({"state": "APPROVED"}),
-            "not a GitHub reviews array: invalid type: map",
+            "not a GitHub reviews array nor GitLab merge request approvals: missing field `approved_by`",
         ),
     ];
     for (reviews, expected) in cases {
         let error = read(
             Some(EvidenceKind::Reviews),
             &serde_json::to_vec(&reviews).unwrap(),
+        )
+        .unwrap_err();
+        assert!(error.message.starts_with(expected), "{error}");
+        assert_names_place(&error);
+    }
+}
+
+/// A merge request's approvals as GitLab's
+/// `GET /projects/:id/merge_requests/:iid/approvals` returns them.
+const GITLAB_APPROVALS: &str = include_str!("gitlab/approvals.json");
+
+fn gitlab_approvals() -> Value {
+    serde_json::from_str(GITLAB_APPROVALS).unwrap()
+}
+
+#[test]
+fn gitlab_approvals_name_each_approver_and_no_commit() {
+    let evidence = read(None, GITLAB_APPROVALS.as_bytes()).unwrap();
+    assert_eq!(evidence.kind, EvidenceKind::Reviews);
+    assert_eq!(evidence.commit, None);
+    let Facts::Approvals(a) = evidence.facts else {
+        panic!("not approvals: {:?}", evidence.facts);
+    };
+    assert_eq!(
+        a,
+        [
+            Approval {
+                by: "ana".to_owned(),
+                commit: None,
+                at: Some("2026-03-02T10:02:44.561Z".to_owned()),
+            },
+            Approval {
+                by: "bo".to_owned(),
+                commit: None,
+                at: Some("2026-03-02T11:41:05.007Z".to_owned()),
+            },
+        ]
+    );
+}
+
+#[test]
+fn gitlab_approvals_of_older_versions_and_deleted_users_still_read() {
+    // Before `approved_at`, GitLab gave only the user; a deleted user is nobody.
+    let value = json!({
+        "id": 5, "iid": 5, "project_id": 1, "title": "Approvals API", "state": "opened",
+        "approvals_required": 2, "approvals_left": 1,
+        "approved_by": [
+            {"user": {"name": "Administrator", "username": "root", "id": 1, "state": "active"}},
+            {"user": null},
+        ],
+    });
+    let a = approvals(&value);
+    assert_eq!(by(&a), ["root"]);
+    assert_eq!((a[0].commit.as_deref(), a[0].at.as_deref()), (None, None));
+    assert!(approvals(&json!({"approved_by": []})).is_empty());
+}
+
+#[test]
+fn gitlab_approvals_with_the_head_sha_name_that_commit() {
+    let mut value = gitlab_approvals();
+    value["sha"] = json!(C1.to_uppercase());
+    let a = approvals(&value);
+    assert_eq!(by(&a), ["ana", "bo"]);
+    assert!(a.iter().all(|a| a.commit.as_deref() == Some(C1)), "{a:?}");
+}
+
+#[test]
+fn malformed_gitlab_approvals_are_errors_that_say_where() {
+    let mut short = gitlab_approvals();
+    short["sha"] = json!("6dcb09b");
+    let mut time = gitlab_approvals();
+    time["approved_by"][1]["approved_at"] = json!("yesterday");
+    let mut missing = gitlab_approvals();
+    missing.as_object_mut().unwrap().remove("approved_by");
+    let cases = [
+        (short, "$.sha: \"6dcb09b\" is not a full commit id"),
+        (time, "$.approved_by[1].approved_at: \"yesterday\""),
+        (
+            missing,
+            "not a GitHub reviews array nor GitLab merge request approvals: missing field `approved_by`",
+        ),
+    ];
+    for (value, expected) in cases {
+        let error = read(
+            Some(EvidenceKind::Reviews),
+            &serde_json::to_vec(&value).unwrap(),
         )
         .unwrap_err();
         assert!(error.message.starts_with(expected), "{error}");
@@ -135,6 +222,10 @@ proptest! {
             assert_names_place(&e);
         }
         let full = serde_json::to_vec(&json!([review(1, "ana", "APPROVED", C1, "2026-03-01T10:00:00Z")])).unwrap();
+        let cut = cut.min(full.len() - 1);
+        let error = read(Some(EvidenceKind::Reviews), &full[..cut]).unwrap_err();
+        assert_names_place(&error);
+        let full = GITLAB_APPROVALS.trim_end().as_bytes();
         let cut = cut.min(full.len() - 1);
         let error = read(Some(EvidenceKind::Reviews), &full[..cut]).unwrap_err();
         assert_names_place(&error);

@@ -17,6 +17,9 @@ fn each_kind_is_told_from_its_content() {
         (b"[]".to_vec(), EvidenceKind::Reviews),
         (serde_json::to_vec(&json!({"payloadType": "application/vnd.in-toto+json", "payload": "", "signatures": []})).unwrap(), EvidenceKind::Attestation),
         (serde_json::to_vec(&json!({"number": 1, "head": {"sha": c}, "user": {"login": "a"}})).unwrap(), EvidenceKind::PullRequest),
+        (serde_json::to_vec(&json!({"iid": 133, "sha": c, "author": {"username": "a"}, "diff_refs": null})).unwrap(), EvidenceKind::PullRequest),
+        (serde_json::to_vec(&json!({"iid": 133, "approved_by": [{"user": {"username": "a"}}]})).unwrap(), EvidenceKind::Reviews),
+        (serde_json::to_vec(&json!({"approved_by": []})).unwrap(), EvidenceKind::Reviews),
         (format!("# approvals\nana {c}\n").into_bytes(), EvidenceKind::Approvals),
         (Vec::new(), EvidenceKind::Approvals),
     ];
