@@ -516,47 +516,11 @@ fn drift_run(
     })
 }
 
-/// `owner/name` of the GitHub repository the model's git `origin` remote
-/// points at, if it does.
+/// `owner/name` of the repository the model's git `origin` remote points at, if it does.
 fn origin_repo(model_path: &Path) -> Option<String> {
     let dir = model_path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let repo = gix::discover(dir).ok()?;
-    let url = repo
-        .config_snapshot()
-        .string("remote.origin.url")?
-        .to_string();
-    github_repo(&url)
-}
-
-/// `owner/name` from a GitHub remote URL (https, ssh or scp form).
-fn github_repo(url: &str) -> Option<String> {
-    let rest = url
-        .strip_prefix("git@github.com:")
-        .or_else(|| url.split_once("github.com/").map(|(_, r)| r))?;
-    let rest = rest.trim_end_matches('/').trim_end_matches(".git");
-    let (owner, name) = rest.split_once('/')?;
-    (!owner.is_empty() && !name.is_empty() && !name.contains('/'))
-        .then(|| format!("{owner}/{name}"))
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn github_remotes() {
-        for url in [
-            "git@github.com:acme/payments.git",
-            "https://github.com/acme/payments",
-            "ssh://git@github.com/acme/payments.git",
-        ] {
-            assert_eq!(
-                super::github_repo(url).as_deref(),
-                Some("acme/payments"),
-                "{url}"
-            );
-        }
-        assert_eq!(super::github_repo("https://gitlab.com/acme/payments"), None);
-    }
+    palisade_gate::diff::origin_repository(dir)
 }
