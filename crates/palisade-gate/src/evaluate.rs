@@ -258,6 +258,9 @@ pub fn evaluate(
                         "the attestation names no commit; it must name the head {} as a subject or a resolved dependency (`gitCommit`)",
                         short(head)
                     )),
+                    (None, _) if expired_signer(index, e, request.today).is_some() => {
+                        expired_signer(index, e, request.today)
+                    }
                     (None, EvidenceKind::Scan) if e.commit.is_none() => Some(match &e.facts {
                         Facts::Scan(s) if s.dirty => format!(
                             "the scan read a work tree with uncommitted changes, so it vouches for no commit; scan the head {} (`palisade scan --range BASE..{}`, or a clean checkout)",
@@ -423,6 +426,24 @@ pub fn evaluate(
         evidence: uses,
         warnings,
     })
+}
+
+/// Why an attestation does not count when its signer's key is past its `expires` day.
+fn expired_signer(index: &Index<'_>, e: &Evidence, today: Day) -> Option<String> {
+    let Facts::Attestation(a) = &e.facts else {
+        return None;
+    };
+    let signer = index
+        .model()
+        .gates
+        .signers
+        .iter()
+        .find(|s| s.id == a.signer)?;
+    let day = signer.expires.filter(|&d| d < today)?;
+    Some(format!(
+        "it is signed by `{}`, whose key expired on {day}",
+        signer.id
+    ))
 }
 
 fn is_required(c: &GateControls, id: Control) -> bool {

@@ -748,6 +748,9 @@ pub struct Signer {
     /// What it signs, in a few words.
     #[serde(default)]
     pub description: String,
+    /// The last day its signatures count (a key past its rotation date).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<Day>,
 }
 
 /// A control of the gate, as `[gates.tiers.*]` and waivers name it.

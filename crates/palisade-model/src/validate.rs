@@ -1738,6 +1738,18 @@ impl Validator<'_, '_> {
                 );
             }
             seen.push(&signer.id);
+            if let Some(day) = signer.expires
+                && day < self.today
+            {
+                out.push(
+                    Diagnostic::warning(
+                        "signer-expired",
+                        path.key("expires"),
+                        format!("signer `{}` expired on {day}: the gate no longer accepts its signatures", signer.id),
+                    )
+                    .help("list the key that replaced it, and remove this one once nothing needs it"),
+                );
+            }
             let key = signer.key.trim();
             if key.len() != 64 || !key.bytes().all(|b| b.is_ascii_hexdigit()) {
                 out.push(

@@ -753,3 +753,30 @@ fn an_author_the_model_knows_by_another_address_cannot_approve_unnoticed() {
         v.warnings
     );
 }
+
+#[test]
+fn an_attestation_by_an_expired_signer_does_not_count() {
+    let mut model = acme();
+    model.gates.signers[0].expires = Some(Day("2026-12-01".parse().unwrap()));
+    let index = Index::new(&model);
+    let c = change(&["services/payments-api/capture.rs"], "x@example.com");
+    let v = evaluate(&index, &request(&c, None), &[attestation(Some(HEAD))]).unwrap();
+    assert_eq!(
+        result(&v, Control::SignedArtifact).0,
+        ControlResult::Missing
+    );
+    let use_ = v.evidence.iter().find(|e| e.kind == "attestation").unwrap();
+    assert!(!use_.counted);
+    assert!(
+        use_.note
+            .as_deref()
+            .unwrap()
+            .contains("expired on 2026-12-01"),
+        "{use_:?}"
+    );
+
+    model.gates.signers[0].expires = Some(Day("2026-12-31".parse().unwrap()));
+    let index = Index::new(&model);
+    let v = evaluate(&index, &request(&c, None), &[attestation(Some(HEAD))]).unwrap();
+    assert_eq!(result(&v, Control::SignedArtifact).0, ControlResult::Pass);
+}
