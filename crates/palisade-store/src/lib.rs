@@ -26,6 +26,7 @@
 // with which exit code.
 #![deny(clippy::print_stdout, clippy::print_stderr, clippy::exit)]
 
+mod access;
 mod error;
 mod ledger;
 mod location;
@@ -34,6 +35,7 @@ mod model;
 mod reader;
 mod store;
 
+pub use access::{AccessDecisionRow, AccessFilter, AccessRequestRow};
 pub use error::StoreError;
 pub use ledger::{
     LedgerCheckpoint, LedgerCosignature, LedgerEntryRun, LedgerFilter, LedgerNodeRun, LedgerOrder,

@@ -57,6 +57,7 @@ builtin_migrations![
     (2, "ledger", "0002_ledger"),
     (3, "ledger low nodes", "0003_ledger_low_nodes"),
     (4, "ledger subject index", "0004_ledger_subject_index"),
+    (5, "access", "0005_access"),
 ];
 
 /// The migrations this binary applies on `backend`, oldest first.

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use jiff::Timestamp;
-use palisade_store::{LedgerCheckpoint, LedgerRow};
+use palisade_store::{LedgerCheckpoint, LedgerRow, LedgerTx};
 
 use super::tree::{LOWEST_STORED_LEVEL, Source};
 use super::{Event, Ledger, LedgerError, micros};
@@ -110,6 +110,25 @@ impl Ledger {
         })
     }
 
+    /// Starts a write transaction holding the ledger's lock. A decision and the state it
+    /// changes commit together: write the state through the transaction (the store's
+    /// methods on [`LedgerTx`]), append the decision's events with
+    /// [`Ledger::append_in`], then [`LedgerTx::commit`]; dropping it rolls both back.
+    pub async fn begin(&self) -> Result<LedgerTx<'_>, LedgerError> {
+        Ok(self.store.ledger_begin().await?)
+    }
+
+    /// Appends `events` inside `tx` (see [`Ledger::begin`]); nothing is durable until the
+    /// transaction commits. Returns the first new index and the log's size after them.
+    pub async fn append_in(
+        &self,
+        tx: &mut LedgerTx<'_>,
+        events: &[Event],
+    ) -> Result<(u64, u64), LedgerError> {
+        let written = self.write_events(tx, events, None).await?;
+        Ok((written.first, written.frontier.size()))
+    }
+
     /// The append itself, in one transaction; with `checkpoint_at` (and a key, and
     /// something appended) it also signs and stores a checkpoint made then.
     async fn append_events(
@@ -118,9 +137,21 @@ impl Ledger {
         checkpoint_at: Option<Timestamp>,
     ) -> Result<Written, LedgerError> {
         let mut tx = self.store.ledger_begin().await?;
+        let written = self.write_events(&mut tx, events, checkpoint_at).await?;
+        tx.commit().await?;
+        Ok(written)
+    }
+
+    /// Writes entries, nodes and (with `checkpoint_at`) a checkpoint in `tx`, uncommitted.
+    async fn write_events(
+        &self,
+        tx: &mut LedgerTx<'_>,
+        events: &[Event],
+        checkpoint_at: Option<Timestamp>,
+    ) -> Result<Written, LedgerError> {
         let size = tx.size().await?;
         let peak_nodes = peak_ids(size);
-        let peak_hashes = Source::Tx(&mut tx).nodes(&peak_nodes).await?;
+        let peak_hashes = Source::Tx(tx).nodes(&peak_nodes).await?;
         let peaks: Vec<(NodeId, Hash)> = peak_nodes
             .into_iter()
             .zip(peak_hashes.iter().copied())
@@ -169,7 +200,6 @@ impl Ledger {
             .await?;
             signed_checkpoint = Some(signed);
         }
-        tx.commit().await?;
         Ok(Written {
             first: size,
             frontier,

@@ -667,3 +667,70 @@ async fn bundles_verify_offline_and_damage_is_located() {
         );
     }
 }
+
+/// A decision and the state it changes commit together: entries appended in a
+/// transaction that also writes state are durable only with it, and a dropped
+/// transaction leaves neither.
+#[tokio::test]
+async fn entries_appended_in_a_transaction_commit_with_its_state() {
+    for db in backends().await {
+        let ledger = ledger(&db).await;
+        let row = |id: &str| palisade_store::AccessRequestRow {
+            id: id.to_owned(),
+            requester: "arjun".to_owned(),
+            role: "prod-reader".to_owned(),
+            environment: None,
+            duration_s: 3600,
+            reason: "incident".to_owned(),
+            ticket: None,
+            start_us: None,
+            created_us: 1,
+            state: "pending".to_owned(),
+            state_us: 1,
+            active_from_us: None,
+            active_until_us: None,
+            version: 1,
+        };
+        {
+            let mut tx = ledger.begin().await.unwrap();
+            tx.access_insert_request(&row("dropped")).await.unwrap();
+            let (first, size) = ledger.append_in(&mut tx, &[event(0)]).await.unwrap();
+            assert_eq!((first, size), (0, 1));
+        }
+        assert_eq!(ledger.size().await.unwrap(), 0, "{}", db.backend());
+        assert!(
+            ledger
+                .store()
+                .access_request("dropped")
+                .await
+                .unwrap()
+                .is_none()
+        );
+
+        let mut tx = ledger.begin().await.unwrap();
+        tx.access_insert_request(&row("kept")).await.unwrap();
+        let (first, size) = ledger
+            .append_in(&mut tx, &[event(1), event(2)])
+            .await
+            .unwrap();
+        assert_eq!((first, size), (0, 2));
+        tx.commit().await.unwrap();
+        assert_eq!(ledger.size().await.unwrap(), 2, "{}", db.backend());
+        assert!(
+            ledger
+                .store()
+                .access_request("kept")
+                .await
+                .unwrap()
+                .is_some()
+        );
+        // The log still verifies end to end after a transactional append.
+        let report = ledger.verify(&options()).await.unwrap();
+        assert!(report.divergence.is_none(), "{}: {report:?}", db.backend());
+        let receipt = ledger
+            .prove(1, Timestamp::from_second(1_800_000_000).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(receipt.index, 1);
+    }
+}

@@ -10,7 +10,7 @@ use crate::store::Pool;
 use crate::{Store, StoreError};
 
 /// A connection to run ledger statements on: pooled, or inside a [`super::LedgerTx`].
-pub(super) enum Conn<'c> {
+pub(crate) enum Conn<'c> {
     Sqlite(&'c mut SqliteConnection),
     Postgres(&'c mut PgConnection),
 }
@@ -62,7 +62,7 @@ macro_rules! on_conn {
         }
     };
 }
-pub(super) use on_conn;
+pub(crate) use on_conn;
 
 /// A connection taken from the store's pool for a multi-statement read.
 pub(super) enum PooledConn {
@@ -119,7 +119,7 @@ pub(super) fn check_level(level: u8) -> Result<(), StoreError> {
 }
 
 /// Refuses NUL characters, which PostgreSQL cannot store in `TEXT`, on both backends alike.
-pub(super) fn check_text(value: &str, what: &'static str) -> Result<(), StoreError> {
+pub(crate) fn check_text(value: &str, what: &'static str) -> Result<(), StoreError> {
     if value.contains('\0') {
         Err(StoreError::InvalidInput {
             what,

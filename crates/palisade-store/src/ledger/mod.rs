@@ -20,7 +20,7 @@
 //! - `subjects`: the index of entries by subject, filled in bulk;
 //! - `tamper`: raw SQL for tests that play the dishonest admin (feature `test-tamper`).
 
-mod conn;
+pub(crate) mod conn;
 mod nodes;
 mod read;
 mod rows;

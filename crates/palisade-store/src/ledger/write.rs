@@ -49,7 +49,7 @@ impl fmt::Debug for LedgerTx<'_> {
 }
 
 impl LedgerTx<'_> {
-    pub(super) fn conn(&mut self) -> Conn<'_> {
+    pub(crate) fn conn(&mut self) -> Conn<'_> {
         match &mut self.tx {
             Tx::Sqlite(tx) => Conn::Sqlite(tx),
             Tx::Postgres(tx) => Conn::Postgres(tx),

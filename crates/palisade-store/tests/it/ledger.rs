@@ -109,7 +109,8 @@ async fn migration_0002_upgrades_a_store_made_with_only_0001() {
                 (1, "init"),
                 (2, "ledger"),
                 (3, "ledger low nodes"),
-                (4, "ledger subject index")
+                (4, "ledger subject index"),
+                (5, "access")
             ],
             "{}",
             db.backend()
@@ -135,7 +136,13 @@ async fn fresh_store_has_an_empty_ledger() {
         let status = store.migration_status().await.expect("status");
         assert_eq!(
             status.iter().map(|m| m.name.as_str()).collect::<Vec<_>>(),
-            ["init", "ledger", "ledger low nodes", "ledger subject index"]
+            [
+                "init",
+                "ledger",
+                "ledger low nodes",
+                "ledger subject index",
+                "access"
+            ]
         );
         assert_eq!(store.ledger_size().await.ok(), Some(0), "{}", db.backend());
         assert_eq!(store.ledger_entry(0).await.ok(), Some(None));

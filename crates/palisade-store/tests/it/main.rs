@@ -1,6 +1,7 @@
 //! palisade-store's integration tests: one binary, every store test on both backends
 //! (see `palisade_test_support::db` for how the databases are made and when PostgreSQL is skipped).
 
+mod access;
 mod errors;
 mod ledger;
 mod migrations;
