@@ -42,6 +42,34 @@ pub struct Model {
     /// The secret and personal-data scanner's own rules and allowlists.
     #[serde(default)]
     pub scan: ScanSettings,
+    /// Just-in-time access: limits that apply to every role.
+    #[serde(default)]
+    pub access: AccessSettings,
+}
+
+/// Organisation-wide limits of just-in-time access.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct AccessSettings {
+    /// The longest grant of a role that sets no `max_duration` (default `8h`).
+    pub max_duration: GrantDuration,
+    /// How long a request may wait for its approvals before it expires (default `24h`).
+    pub approval_timeout: GrantDuration,
+    /// The longest break-glass grant, taken without approval (default `1h`).
+    pub break_glass_max: GrantDuration,
+    /// How soon after a break-glass use someone must review it (default `24h`).
+    pub break_glass_review_within: GrantDuration,
+}
+
+impl Default for AccessSettings {
+    fn default() -> Self {
+        AccessSettings {
+            max_duration: GrantDuration::from_minutes(8 * 60),
+            approval_timeout: GrantDuration::from_minutes(24 * 60),
+            break_glass_max: GrantDuration::from_minutes(60),
+            break_glass_review_within: GrantDuration::from_minutes(24 * 60),
+        }
+    }
 }
 
 /// Settings of `palisade scan`.
