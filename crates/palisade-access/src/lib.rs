@@ -2,6 +2,7 @@
 //! Cedar policies generated from the model, and credentials that expire by
 //! themselves.
 //!
+//! - [`request`]: a request's states and the transitions between them.
 //! - [`policy`]: the Cedar schema, policies and entities generated from the
 //!   model, and the decision (with the policies that made it) on a request.
 //! - [`ssh`]: Palisade's SSH certificate authority: OpenSSH user certificates
@@ -16,5 +17,6 @@
 
 pub mod policy;
 pub mod postgres;
+pub mod request;
 pub mod secrets;
 pub mod ssh;
