@@ -44,6 +44,11 @@ pub enum PublicKeyError {
         "this is a private key, not a public key: give the .pub file instead, and keep the private key to yourself"
     )]
     PrivateKey,
+    /// A key in the RFC 4716 (SSH2, PuTTY export) format.
+    #[error(
+        "this is an RFC 4716 (SSH2) public key; convert it with `ssh-keygen -i -f FILE` and give the one-line result"
+    )]
+    Rfc4716,
     /// More than one non-empty line.
     #[error("the public key has {lines} lines; give exactly one key")]
     MultipleLines {
@@ -126,6 +131,9 @@ impl UserPublicKey {
     pub fn parse(text: &str) -> Result<UserPublicKey, PublicKeyError> {
         if text.contains("PRIVATE KEY-----") {
             return Err(PublicKeyError::PrivateKey);
+        }
+        if text.contains("---- BEGIN SSH2 PUBLIC KEY ----") {
+            return Err(PublicKeyError::Rfc4716);
         }
         let lines: Vec<&str> = text
             .lines()

@@ -56,6 +56,24 @@ proptest! {
     }
 
     #[test]
+    fn the_krl_encoder_never_panics_and_keeps_what_it_is_given(
+        serials in prop::collection::vec(any::<u64>(), 0..50),
+        key_ids in prop::collection::vec("\\PC{0,40}", 0..10),
+    ) {
+        let mut krl = Krl::new();
+        for serial in &serials {
+            prop_assert_eq!(krl.revoke_serial(*serial).is_err(), *serial == 0);
+        }
+        for key_id in &key_ids {
+            let _ = krl.revoke_key_id(key_id);
+        }
+        let bytes = krl.encode(&support::ca().public_key(), 1, Timestamp::UNIX_EPOCH);
+        prop_assert!(bytes.starts_with(b"SSHKRL\n\0"));
+        let expected: BTreeSet<u64> = serials.into_iter().filter(|s| *s != 0).collect();
+        prop_assert_eq!(krl.serials().collect::<BTreeSet<_>>(), expected);
+    }
+
+    #[test]
     fn opening_arbitrary_text_never_panics(text in "(palisade-sealed-v1:x:[0-9a-f]{16}:)?\\PC{0,80}") {
         let _ = secrets::open(&Key::from_bytes([1; 32]), "x", &text);
     }

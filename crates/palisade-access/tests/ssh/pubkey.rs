@@ -98,6 +98,10 @@ fn each_malformed_line_gets_a_precise_error() {
         ),
         (format!("{ED25519}\n{ED25519}"), E::MultipleLines { lines: 2 }),
         (
+            "---- BEGIN SSH2 PUBLIC KEY ----\nAAAAC3NzaC1lZDI1NTE5\n---- END SSH2 PUBLIC KEY ----".into(),
+            E::Rfc4716,
+        ),
+        (
             format!("from=\"10.0.0.0/8\",no-pty {ED25519}"),
             E::Options {
                 options: "from=\"10.0.0.0/8\",no-pty".into(),
