@@ -1,1 +1,0 @@
-//! The Cedar schema, policies and entities generated from the model, and decisions.

@@ -1,0 +1,707 @@
+//! The Cedar schema, policies and entities generated from the model, and decisions.
+//!
+//! An [`Authorizer`] is built once from the model's [`Index`], the day and
+//! the [`AccessSettings`]: it holds the generated [schema](Authorizer::schema_text),
+//! the generated [policies](Authorizer::policies_text) (plus the
+//! organisation's own, validated against the schema when they are added),
+//! and the entities. Each [`Authorizer::decide`] then only builds a small
+//! request and evaluates it.
+//!
+//! What a role allows, who may hold it, for how long and with how many
+//! approvals are attributes of entities, not policy text; so are grants:
+//! [`Authorizer::with_grants`] and [`Authorizer::revoke_grant`] change data,
+//! never policies.
+//!
+//! Every decision names the policies that made it, with their `@reason`
+//! annotations. A policy that fails to evaluate denies: the decision lists it
+//! under [`Decision::problems`].
+
+mod entities;
+mod org;
+mod rules;
+
+use std::collections::{HashMap, HashSet};
+
+use cedar_policy::{
+    Context, Entities, Entity, EntityUid, PolicyId, PolicySet, RestrictedExpression, Schema,
+    ValidationMode, Validator,
+};
+use palisade_model::{Access, Day, GrantDuration, Index};
+
+use entities::{PersonFacts, Types};
+pub use org::OrgPolicyProblem;
+
+/// Settings of access decisions that come from the caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AccessSettings {
+    /// The longest grant of a role that sets no `max_duration`.
+    pub default_max_duration: GrantDuration,
+}
+
+impl AccessSettings {
+    /// The settings the model's `[access]` section gives.
+    pub fn from_model(model: &palisade_model::Model) -> AccessSettings {
+        AccessSettings {
+            default_max_duration: model.access.max_duration,
+        }
+    }
+}
+
+impl Default for AccessSettings {
+    fn default() -> Self {
+        AccessSettings {
+            default_max_duration: GrantDuration::from_minutes(8 * 60),
+        }
+    }
+}
+
+/// Why an authoriser could not be built or changed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PolicyError {
+    /// The generated schema did not parse (a bug in Palisade).
+    #[error("the generated Cedar schema does not parse: {0}")]
+    Schema(String),
+    /// The generated policies did not parse or validate (a bug in Palisade).
+    #[error("the generated Cedar policies are invalid: {0}")]
+    Generated(String),
+    /// The entities built from the model do not fit the schema.
+    #[error("the Cedar entities built from the model do not fit the schema: {0}")]
+    Entities(String),
+    /// The organisation's policy file does not parse or does not validate
+    /// against the schema.
+    #[error("{file}: {} problem(s) in the organisation's Cedar policies; the first: {}", problems.len(), problems.first().map_or(String::new(), ToString::to_string))]
+    OrgPolicies {
+        /// The file, as the caller named it.
+        file: String,
+        /// Each problem, in source order.
+        problems: Vec<OrgPolicyProblem>,
+    },
+    /// A grant names a person or role the model does not have.
+    #[error("grant `{grant}` names {what} `{name}`, which the model does not have")]
+    UnknownInGrant {
+        /// The grant id.
+        grant: String,
+        /// `person` or `role`.
+        what: &'static str,
+        /// The unknown name.
+        name: String,
+    },
+}
+
+/// The facts of a request for a role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestFacts<'q> {
+    /// Who asks (a handle).
+    pub requester: &'q str,
+    /// The role asked for (a role id).
+    pub role: &'q str,
+    /// The environment the request narrows the role to, if any.
+    pub environment: Option<&'q str>,
+    /// How long the grant would last, in minutes.
+    pub minutes: u32,
+}
+
+/// A question put to the authoriser.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AccessQuestion<'q> {
+    /// May the requester ask for this grant?
+    Request(RequestFacts<'q>),
+    /// May `approver` approve this request?
+    Approve {
+        /// Who approves (a handle).
+        approver: &'q str,
+        /// The request.
+        request: RequestFacts<'q>,
+    },
+    /// May this grant start, with approvals from these people? Each approval
+    /// counts once, and only if its approver may approve the request.
+    Activate {
+        /// The request.
+        request: RequestFacts<'q>,
+        /// The approvers so far (handles).
+        approvers: &'q [&'q str],
+    },
+    /// May `person` use `access` on a resource (or an environment that lists none)?
+    Use {
+        /// Who (a handle).
+        person: &'q str,
+        /// The environment.
+        environment: &'q str,
+        /// The resource, or `None` for an environment without resources.
+        resource: Option<&'q str>,
+        /// The access level.
+        access: Access,
+    },
+}
+
+/// Where a policy comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PolicyOrigin {
+    /// Generated from the model.
+    Generated,
+    /// The organisation's own policy file.
+    Organisation,
+}
+
+/// Whether a policy permits or forbids.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effect {
+    /// It permits.
+    Permit,
+    /// It forbids.
+    Forbid,
+}
+
+/// A policy that took part in a decision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecidingPolicy {
+    /// Its policy id (`@id`; organisation policies are prefixed `org/`).
+    pub id: String,
+    /// Whether it permits or forbids.
+    pub effect: Effect,
+    /// Its `@reason` annotation (empty when it has none).
+    pub reason: String,
+    /// Where it comes from.
+    pub origin: PolicyOrigin,
+}
+
+/// One approval of a request being activated, and whether it counted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApprovalCheck {
+    /// The approver (a handle, as given).
+    pub approver: String,
+    /// The decision on their approving the request.
+    pub decision: Decision,
+}
+
+/// The answer to an [`AccessQuestion`].
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Decision {
+    /// Whether it is allowed.
+    pub allowed: bool,
+    /// Allowed: the permits that allowed it. Denied: the forbids that
+    /// denied it; empty when nothing permitted it (Cedar denies by default).
+    pub policies: Vec<DecidingPolicy>,
+    /// What else denied it: a name the model does not have, a policy that
+    /// failed to evaluate, a repeated approver.
+    pub problems: Vec<String>,
+    /// For [`AccessQuestion::Activate`]: each approval and whether it counted.
+    pub approvals: Vec<ApprovalCheck>,
+}
+
+impl Decision {
+    fn refused(problem: String) -> Decision {
+        Decision {
+            problems: vec![problem],
+            ..Decision::default()
+        }
+    }
+}
+
+/// A grant that is active now: its holder is a member of it, and it of its
+/// role, so what the role allows the holder may use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActiveGrant {
+    /// The grant id.
+    pub id: String,
+    /// The holder (a handle).
+    pub person: String,
+    /// The role (a role id).
+    pub role: String,
+}
+
+/// Access decisions by Cedar over the model on one day. See the module documentation.
+#[derive(Debug)]
+pub struct Authorizer {
+    schema: Schema,
+    schema_text: String,
+    generated_text: String,
+    org_text: Option<String>,
+    policies: PolicySet,
+    info: HashMap<PolicyId, DecidingPolicy>,
+    order: Vec<PolicyId>,
+    entities: Entities,
+    types: Types,
+    people: HashMap<String, PersonFacts>,
+    role_envs: HashMap<String, Vec<EntityUid>>,
+    grants: HashMap<String, ActiveGrant>,
+    actions: Actions,
+}
+
+#[derive(Debug)]
+struct Actions {
+    request: EntityUid,
+    approve: EntityUid,
+    activate: EntityUid,
+    use_: EntityUid,
+}
+
+impl Authorizer {
+    /// Builds the schema, the policies and the entities of `index` on `day`.
+    pub fn new(
+        index: &Index<'_>,
+        day: Day,
+        settings: &AccessSettings,
+    ) -> Result<Authorizer, PolicyError> {
+        let (schema, warnings) = Schema::from_cedarschema_str(rules::SCHEMA)
+            .map_err(|e| PolicyError::Schema(e.to_string()))?;
+        drop(warnings.collect::<Vec<_>>());
+        let default_max = settings.default_max_duration.minutes();
+        let generated_text = rules::policies(index.model(), default_max);
+        let parsed: PolicySet = generated_text
+            .parse()
+            .map_err(|e: cedar_policy::ParseErrors| PolicyError::Generated(e.to_string()))?;
+        let mut policies = PolicySet::new();
+        let mut info = HashMap::new();
+        let mut order = Vec::new();
+        let mut generated: Vec<&cedar_policy::Policy> = parsed.policies().collect();
+        // Cedar numbers them `policy0`, `policy1`, … in source order.
+        generated.sort_by_key(|p| {
+            p.id()
+                .to_string()
+                .strip_prefix("policy")
+                .and_then(|n| n.parse::<usize>().ok())
+                .unwrap_or(usize::MAX)
+        });
+        for p in generated {
+            let id = p.annotation("id").unwrap_or_default().to_owned();
+            let policy = p.new_id(PolicyId::new(&id));
+            info.insert(
+                policy.id().clone(),
+                DecidingPolicy {
+                    id,
+                    effect: effect(&policy),
+                    reason: policy.annotation("reason").unwrap_or_default().to_owned(),
+                    origin: PolicyOrigin::Generated,
+                },
+            );
+            order.push(policy.id().clone());
+            policies
+                .add(policy)
+                .map_err(|e| PolicyError::Generated(e.to_string()))?;
+        }
+        let result = Validator::new(schema.clone()).validate(&policies, ValidationMode::Strict);
+        if !result.validation_passed() {
+            let errors: Vec<String> = result.validation_errors().map(|e| e.to_string()).collect();
+            return Err(PolicyError::Generated(errors.join("; ")));
+        }
+
+        let types = Types::new();
+        let built = entities::build(index, day, default_max, &types)?;
+        let actions = Actions {
+            request: Types::uid(&types.action, "request"),
+            approve: Types::uid(&types.action, "approve"),
+            activate: Types::uid(&types.action, "activate"),
+            use_: Types::uid(&types.action, "use"),
+        };
+        let mut authorizer = Authorizer {
+            schema,
+            schema_text: rules::SCHEMA.to_owned(),
+            generated_text,
+            org_text: None,
+            policies,
+            info,
+            order,
+            entities: Entities::empty(),
+            types,
+            people: built.people,
+            role_envs: built.role_envs,
+            grants: HashMap::new(),
+            actions,
+        };
+        authorizer.entities = authorizer.assemble(built.others)?;
+        Ok(authorizer)
+    }
+
+    /// Every entity: the model's, people's with their grants, and the
+    /// schema's actions; checked against the schema.
+    fn assemble(&self, others: Vec<Entity>) -> Result<Entities, PolicyError> {
+        let mut by_person: HashMap<&str, Vec<EntityUid>> = HashMap::new();
+        let mut grants = Vec::with_capacity(self.grants.len());
+        for g in self.grants.values() {
+            let uid = Types::uid(&self.types.grant, &g.id);
+            by_person.entry(&g.person).or_default().push(uid.clone());
+            grants.push(Entity::new_no_attrs(
+                uid,
+                HashSet::from([Types::uid(&self.types.role, &g.role)]),
+            ));
+        }
+        let mut all = others;
+        all.extend(grants);
+        for (handle, facts) in &self.people {
+            let extra = by_person.remove(handle.as_str()).unwrap_or_default();
+            all.push(facts.entity(extra)?);
+        }
+        // A model `check` rejects may repeat an id; the first entity wins.
+        let mut seen = HashSet::with_capacity(all.len());
+        all.retain(|e| seen.insert(e.uid()));
+        let actions = self
+            .schema
+            .action_entities()
+            .map_err(|e| PolicyError::Entities(e.to_string()))?;
+        all.extend(actions.iter().cloned());
+        Entities::from_entities(all, Some(&self.schema))
+            .map_err(|e| PolicyError::Entities(e.to_string()))
+    }
+
+    fn rebuild(&mut self) -> Result<(), PolicyError> {
+        let keep: Vec<Entity> = self
+            .entities
+            .iter()
+            .filter(|e| {
+                let t = e.uid().type_name().clone();
+                t != self.types.person && t != self.types.grant && t != self.types.action
+            })
+            .cloned()
+            .collect();
+        self.entities = self.assemble(keep)?;
+        Ok(())
+    }
+
+    /// Adds the organisation's own Cedar policies from `text` (the file
+    /// `file`, for messages), validated strictly against the schema. Each
+    /// policy's id is `org/` and its `@id` annotation (else its position,
+    /// `org/policy0`, …).
+    pub fn with_org_policies(mut self, file: &str, text: &str) -> Result<Self, PolicyError> {
+        let loaded = org::load(file, text, &self.schema)?;
+        for (policy, meta) in loaded {
+            self.info.insert(policy.id().clone(), meta);
+            self.order.push(policy.id().clone());
+            self.policies
+                .add(policy)
+                .map_err(|e| PolicyError::OrgPolicies {
+                    file: file.to_owned(),
+                    problems: vec![OrgPolicyProblem::unlocated(e.to_string())],
+                })?;
+        }
+        self.org_text = Some(text.to_owned());
+        Ok(self)
+    }
+
+    /// Makes `grants` the active grants (replacing any before), so their
+    /// holders may use what their roles allow.
+    pub fn with_grants(mut self, grants: &[ActiveGrant]) -> Result<Self, PolicyError> {
+        self.grants.clear();
+        for g in grants {
+            self.check_grant(g)?;
+            self.grants.insert(g.id.clone(), g.clone());
+        }
+        self.rebuild()?;
+        Ok(self)
+    }
+
+    /// Removes an active grant: a data change. Whether there was one.
+    pub fn revoke_grant(&mut self, id: &str) -> Result<bool, PolicyError> {
+        if self.grants.remove(id).is_none() {
+            return Ok(false);
+        }
+        self.rebuild()?;
+        Ok(true)
+    }
+
+    fn check_grant(&self, g: &ActiveGrant) -> Result<(), PolicyError> {
+        if !self.people.contains_key(&g.person) {
+            return Err(PolicyError::UnknownInGrant {
+                grant: g.id.clone(),
+                what: "person",
+                name: g.person.clone(),
+            });
+        }
+        if self
+            .entities
+            .get(&Types::uid(&self.types.role, &g.role))
+            .is_none()
+        {
+            return Err(PolicyError::UnknownInGrant {
+                grant: g.id.clone(),
+                what: "role",
+                name: g.role.clone(),
+            });
+        }
+        Ok(())
+    }
+
+    /// The Cedar schema, in Cedar's schema syntax.
+    pub fn schema_text(&self) -> &str {
+        &self.schema_text
+    }
+
+    /// The Cedar schema in Cedar's JSON schema format.
+    pub fn schema_json(&self) -> Result<serde_json::Value, PolicyError> {
+        let (fragment, _) = cedar_policy::SchemaFragment::from_cedarschema_str(&self.schema_text)
+            .map_err(|e| PolicyError::Schema(e.to_string()))?;
+        fragment
+            .to_json_value()
+            .map_err(|e| PolicyError::Schema(e.to_string()))
+    }
+
+    /// The generated policies, in Cedar's policy syntax.
+    pub fn policies_text(&self) -> &str {
+        &self.generated_text
+    }
+
+    /// The organisation's policies, as added.
+    pub fn org_policies_text(&self) -> Option<&str> {
+        self.org_text.as_deref()
+    }
+
+    /// Every policy in force (generated, then the organisation's, each in
+    /// source order): its policy id and its Cedar text, which carries the
+    /// policy id as `@id`. Joined, the texts are a policy file other Cedar
+    /// tools read; they number its policies in this order.
+    pub fn policy_texts(&self) -> Vec<(String, String)> {
+        let mut out = Vec::with_capacity(self.order.len());
+        for id in &self.order {
+            let Some(p) = self.policies.policy(id) else {
+                continue;
+            };
+            let id = id.to_string();
+            let text = p.to_string();
+            if p.annotation("id") == Some(id.as_str()) {
+                out.push((id, text));
+            } else {
+                // Renamed (organisation policies): carry the policy id as `@id`.
+                let body: Vec<&str> = text
+                    .lines()
+                    .filter(|l| !l.trim_start().starts_with("@id("))
+                    .collect();
+                let text = format!("@id(\"{id}\")\n{}", body.join("\n"));
+                out.push((id, text));
+            }
+        }
+        out
+    }
+
+    /// Every policy in force, by id.
+    pub fn policies(&self) -> impl Iterator<Item = &DecidingPolicy> {
+        self.order.iter().filter_map(|id| self.info.get(id))
+    }
+
+    /// The entities in Cedar's JSON entity format.
+    pub fn entities_json(&self) -> Result<serde_json::Value, PolicyError> {
+        self.entities
+            .to_json_value()
+            .map_err(|e| PolicyError::Entities(e.to_string()))
+    }
+
+    /// The Cedar request a question becomes, in the JSON form Cedar's tools
+    /// take (`principal`, `action`, `resource` as `{type, id}`, `context`),
+    /// or why it becomes none. For [`AccessQuestion::Activate`], the
+    /// context's `approvals` counts the approvals that are valid.
+    pub fn request_json(&self, q: &AccessQuestion<'_>) -> Result<serde_json::Value, String> {
+        let (principal, action, resource, context) = match q {
+            AccessQuestion::Activate { request, approvers } => {
+                let (count, _) = self.count_approvals(request, approvers);
+                self.request_parts(&self.actions.activate, request.requester, request, count)?
+            }
+            _ => self.parts(q)?,
+        };
+        let uid = |u: &EntityUid| serde_json::json!({"type": u.type_name().to_string(), "id": u.id().unescaped()});
+        let context = match context {
+            None => serde_json::json!({}),
+            Some(c) => c
+                .to_json_value()
+                .map_err(|e| format!("the context does not convert to JSON: {e}"))?,
+        };
+        Ok(serde_json::json!({
+            "principal": uid(&principal),
+            "action": uid(&action),
+            "resource": uid(&resource),
+            "context": context,
+        }))
+    }
+
+    /// Decides a question. Never fails: whatever cannot be decided is denied,
+    /// with the reason in [`Decision::problems`].
+    pub fn decide(&self, q: &AccessQuestion<'_>) -> Decision {
+        match q {
+            AccessQuestion::Activate { request, approvers } => {
+                let (count, approvals) = self.count_approvals(request, approvers);
+                let mut d = match self.request_parts(
+                    &self.actions.activate,
+                    request.requester,
+                    request,
+                    count,
+                ) {
+                    Ok(parts) => self.evaluate(parts),
+                    Err(problem) => Decision::refused(problem),
+                };
+                d.approvals = approvals;
+                d
+            }
+            _ => match self.parts(q) {
+                Ok(parts) => self.evaluate(parts),
+                Err(problem) => Decision::refused(problem),
+            },
+        }
+    }
+
+    /// The approvals that count: each approver once, and only one allowed
+    /// to approve the request.
+    fn count_approvals(
+        &self,
+        request: &RequestFacts<'_>,
+        approvers: &[&str],
+    ) -> (u32, Vec<ApprovalCheck>) {
+        let mut seen = HashSet::new();
+        let mut count = 0u32;
+        let mut checks = Vec::with_capacity(approvers.len());
+        for &approver in approvers {
+            let decision = if seen.insert(approver) {
+                self.decide(&AccessQuestion::Approve {
+                    approver,
+                    request: *request,
+                })
+            } else {
+                Decision::refused(format!("`{approver}` approved more than once"))
+            };
+            if decision.allowed {
+                count = count.saturating_add(1);
+            }
+            checks.push(ApprovalCheck {
+                approver: approver.to_owned(),
+                decision,
+            });
+        }
+        (count, checks)
+    }
+
+    fn parts(&self, q: &AccessQuestion<'_>) -> Result<Parts, String> {
+        match q {
+            AccessQuestion::Request(r) => {
+                self.request_parts(&self.actions.request, r.requester, r, 0)
+            }
+            AccessQuestion::Approve { approver, request } => {
+                self.request_parts(&self.actions.approve, approver, request, 0)
+            }
+            AccessQuestion::Activate { request, .. } => {
+                self.request_parts(&self.actions.activate, request.requester, request, 0)
+            }
+            AccessQuestion::Use {
+                person,
+                environment,
+                resource,
+                access,
+            } => {
+                let principal = self.person(person)?;
+                let id = entities::permission_id(environment, *resource, *access);
+                let permission = Types::uid(&self.types.permission, &id);
+                if self.entities.get(&permission).is_none() {
+                    return Err(match resource {
+                        Some(r) => format!(
+                            "the model has no resource `{r}` offering {} in environment `{environment}`",
+                            access.key()
+                        ),
+                        None => format!(
+                            "the model has no environment `{environment}` without resources"
+                        ),
+                    });
+                }
+                Ok((principal, self.actions.use_.clone(), permission, None))
+            }
+        }
+    }
+
+    fn person(&self, handle: &str) -> Result<EntityUid, String> {
+        if !self.people.contains_key(handle) {
+            return Err(format!("the model has nobody with handle `{handle}`"));
+        }
+        Ok(Types::uid(&self.types.person, handle))
+    }
+
+    fn request_parts(
+        &self,
+        action: &EntityUid,
+        principal: &str,
+        r: &RequestFacts<'_>,
+        approvals: u32,
+    ) -> Result<Parts, String> {
+        let principal = self.person(principal)?;
+        let requester = self.person(r.requester)?;
+        let role = Types::uid(&self.types.role, r.role);
+        let Some(role_envs) = self.role_envs.get(r.role) else {
+            return Err(format!("the model has no role `{}`", r.role));
+        };
+        let environments = match r.environment {
+            Some(env) => {
+                let uid = Types::uid(&self.types.environment, env);
+                if self.entities.get(&uid).is_none() {
+                    return Err(format!("the model has no environment `{env}`"));
+                }
+                RestrictedExpression::new_set([RestrictedExpression::new_entity_uid(uid)])
+            }
+            None => RestrictedExpression::new_set(
+                role_envs
+                    .iter()
+                    .map(|e| RestrictedExpression::new_entity_uid(e.clone())),
+            ),
+        };
+        let request = RestrictedExpression::new_record([
+            (
+                "requester".to_owned(),
+                RestrictedExpression::new_entity_uid(requester),
+            ),
+            (
+                "role".to_owned(),
+                RestrictedExpression::new_entity_uid(role.clone()),
+            ),
+            ("environments".to_owned(), environments),
+            (
+                "minutes".to_owned(),
+                RestrictedExpression::new_long(i64::from(r.minutes)),
+            ),
+            (
+                "approvals".to_owned(),
+                RestrictedExpression::new_long(i64::from(approvals)),
+            ),
+        ])
+        .map_err(|e| e.to_string())?;
+        let context =
+            Context::from_pairs([("request".to_owned(), request)]).map_err(|e| e.to_string())?;
+        Ok((principal, action.clone(), role, Some(context)))
+    }
+
+    fn evaluate(&self, (principal, action, resource, context): Parts) -> Decision {
+        let request = match cedar_policy::Request::new(
+            principal,
+            action,
+            resource,
+            context.unwrap_or_else(Context::empty),
+            None,
+        ) {
+            Ok(r) => r,
+            Err(e) => return Decision::refused(e.to_string()),
+        };
+        let response =
+            cedar_policy::Authorizer::new().is_authorized(&request, &self.policies, &self.entities);
+        let diagnostics = response.diagnostics();
+        let mut policies: Vec<DecidingPolicy> = diagnostics
+            .reason()
+            .filter_map(|id| self.info.get(id).cloned())
+            .collect();
+        policies.sort_by(|a, b| a.id.cmp(&b.id));
+        let problems: Vec<String> = diagnostics.errors().map(|e| e.to_string()).collect();
+        // A policy that fails to evaluate might have forbidden it: deny.
+        let allowed = response.decision() == cedar_policy::Decision::Allow && problems.is_empty();
+        Decision {
+            allowed,
+            policies: if allowed || response.decision() == cedar_policy::Decision::Deny {
+                policies
+            } else {
+                Vec::new()
+            },
+            problems,
+            approvals: Vec::new(),
+        }
+    }
+}
+
+type Parts = (EntityUid, EntityUid, EntityUid, Option<Context>);
+
+fn effect(p: &cedar_policy::Policy) -> Effect {
+    match p.effect() {
+        cedar_policy::Effect::Permit => Effect::Permit,
+        cedar_policy::Effect::Forbid => Effect::Forbid,
+    }
+}

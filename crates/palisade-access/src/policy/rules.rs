@@ -1,0 +1,262 @@
+//! The Cedar schema and the policies generated from the model.
+//!
+//! The policies are few and generic: what differs from role to role (who may
+//! hold it, for how long, with how many approvals, where it reaches) is data
+//! on the entities, so a decision evaluates a couple of dozen policies
+//! whatever the size of the model, and changing a role or revoking a grant is
+//! a data change, never a policy change.
+//!
+//! Every policy carries `@id` (its policy id) and `@reason` (one sentence for
+//! `palisade access explain`).
+
+use std::fmt::Write as _;
+
+use palisade_model::Model;
+
+/// The Cedar schema (Cedar's human-readable schema syntax).
+///
+/// Strings rather than enumerations keep organisation policies easy to
+/// write (`principal.team_kind == "vendor"`); the values are the model's own
+/// keys, listed on each attribute.
+pub(crate) const SCHEMA: &str = r#"// Palisade's access schema, generated from the operating model.
+
+// A vendor company.
+entity Vendor;
+
+// A team: kind "internal" or "vendor"; phase "observe", "co-deliver", "own",
+// or "none" for internal teams.
+entity Team = {
+  kind: String,
+  phase: String,
+  vendor?: Vendor,
+};
+
+// An environment: sensitivity "low", "medium", "high" or "critical".
+entity Environment = {
+  production: Bool,
+  sensitivity: String,
+};
+
+// A resource of an environment: kind "ssh_host", "database" or "other".
+entity Resource in [Environment] = {
+  environment: Environment,
+  kind: String,
+};
+
+// One access level ("read", "deploy" or "admin") on a resource, or on an
+// environment that lists no resources. Roles are members of what they allow.
+entity Permission = {
+  environment: Environment,
+  access: String,
+};
+
+// A role. Its attributes are computed from the model, through `includes`:
+// `team_kinds` and `phases` are every kind and phase when the model leaves
+// them empty; `names_vendor` says the model names "vendor" in `team_kinds`.
+entity Role in [Permission] = {
+  approvals: Long,
+  max_minutes: Long,
+  team_kinds: Set<String>,
+  phases: Set<String>,
+  names_vendor: Bool,
+  production: Bool,
+  environments: Set<Environment>,
+  production_environments: Set<Environment>,
+  critical_admin_environments: Set<Environment>,
+};
+
+// A just-in-time grant: its holder is a member of it while it lasts.
+entity Grant in [Role];
+
+// A person, as of the day the entities were built: `vetting_current` says
+// every vetting and training record counts on that day; `approves` lists the
+// environments they own or deploy a service to. A person is a member of
+// their team, their standing roles and their active grants.
+entity Person in [Team, Role, Grant] = {
+  team: Team,
+  team_kind: String,
+  phase: String,
+  vendor?: Vendor,
+  status: String,
+  active: Bool,
+  vetting_current: Bool,
+  approves: Set<Environment>,
+};
+
+// A request for a role: the environments it covers (the role's, or the one
+// it narrows to), its length, and the valid approvals it has.
+type Request = {
+  requester: Person,
+  role: Role,
+  environments: Set<Environment>,
+  minutes: Long,
+  approvals: Long,
+};
+
+// Ask for a role, approve someone's request for it, start the grant.
+action request, approve, activate appliesTo {
+  principal: Person,
+  resource: Role,
+  context: { request: Request },
+};
+
+// Use an access level on a resource.
+action "use" appliesTo {
+  principal: Person,
+  resource: Permission,
+};
+"#;
+
+/// One generated policy: its id, what it says, and its Cedar text.
+struct Rule {
+    id: &'static str,
+    reason: String,
+    body: &'static str,
+}
+
+/// The generated policies, in the order `explain` lists them.
+pub(crate) fn policies(model: &Model, default_max_minutes: u32) -> String {
+    let p = &model.org.policy;
+    let rules = [
+        Rule {
+            id: "jit-request",
+            reason: "a person may ask for a role for a bounded time, and start it; the forbid rules narrow who, where, how long and after what approvals".into(),
+            body: r#"permit(principal, action in [Action::"request", Action::"activate"], resource);"#,
+        },
+        Rule {
+            id: "approve-request",
+            reason: "a person may approve a request; the forbid rules narrow who".into(),
+            body: r#"permit(principal, action == Action::"approve", resource);"#,
+        },
+        Rule {
+            id: "use-granted",
+            reason: "a person may use what a standing role or an active grant allows".into(),
+            body: r#"permit(principal, action == Action::"use", resource)
+when { principal in resource };"#,
+        },
+        Rule {
+            id: "person-active",
+            reason: "offboarded people may do nothing".into(),
+            body: r#"forbid(principal, action, resource)
+unless { principal.active };"#,
+        },
+        Rule {
+            id: "requester-only",
+            reason: "only the requester asks for and starts their own grant".into(),
+            body: r#"forbid(principal, action in [Action::"request", Action::"activate"], resource)
+unless { principal == context.request.requester && resource == context.request.role };"#,
+        },
+        Rule {
+            id: "role-eligibility",
+            reason: "the role's team_kinds do not include the requester's team kind".into(),
+            body: r#"forbid(principal, action in [Action::"request", Action::"activate"], resource)
+unless { resource.team_kinds.contains(principal.team_kind) };"#,
+        },
+        Rule {
+            id: "role-phase",
+            reason: "the role's phases do not include the requester's vendor team phase".into(),
+            body: r#"forbid(principal, action in [Action::"request", Action::"activate"], resource)
+when { principal.team_kind == "vendor" && !resource.phases.contains(principal.phase) };"#,
+        },
+        Rule {
+            id: "observe-no-production",
+            reason: "a vendor team in phase observe gets no production role at all".into(),
+            body: r#"forbid(principal, action in [Action::"request", Action::"activate"], resource)
+when { principal.phase == "observe" && resource.production };"#,
+        },
+        Rule {
+            id: "environment-sensitivity",
+            reason: "admin on a critical environment is for internal people and vendor teams in phase own, unless the role names vendor in its team_kinds".into(),
+            body: r#"forbid(principal, action in [Action::"request", Action::"activate"], resource)
+when {
+  principal.team_kind == "vendor" &&
+  principal.phase != "own" &&
+  !resource.names_vendor &&
+  resource.critical_admin_environments.containsAny(context.request.environments)
+};"#,
+        },
+        Rule {
+            id: "role-environment",
+            reason: "the role grants nothing in an environment the request names".into(),
+            body: r#"forbid(principal, action in [Action::"request", Action::"approve", Action::"activate"], resource)
+unless { resource.environments.containsAll(context.request.environments) };"#,
+        },
+        Rule {
+            id: "max-duration",
+            reason: format!(
+                "a grant lasts at least a minute and at most the role's max_duration ({} without one)",
+                palisade_model::GrantDuration::from_minutes(default_max_minutes)
+            ),
+            body: r#"forbid(principal, action in [Action::"request", Action::"activate"], resource)
+when { context.request.minutes < 1 || context.request.minutes > resource.max_minutes };"#,
+        },
+        Rule {
+            id: "vetting-current",
+            reason: format!(
+                "production access needs vetting and training current on the day (background check within {} days, training within {} days, incident drill within {} days, NDA signed)",
+                p.background_check_max_age_days, p.training_max_age_days, p.incident_drill_max_age_days
+            ),
+            body: r#"forbid(principal, action in [Action::"request", Action::"activate"], resource)
+when {
+  resource.production_environments.containsAny(context.request.environments) &&
+  !principal.vetting_current
+};"#,
+        },
+        Rule {
+            id: "vetting-current-use",
+            reason: "using production access needs vetting and training current on the day".into(),
+            body: r#"forbid(principal, action == Action::"use", resource)
+when { resource.environment.production && !principal.vetting_current };"#,
+        },
+        Rule {
+            id: "approvals-required",
+            reason: "a grant starts only with as many valid approvals as the role's approvals".into(),
+            body: r#"forbid(principal, action == Action::"activate", resource)
+when { context.request.approvals < resource.approvals };"#,
+        },
+        Rule {
+            id: "no-self-approval",
+            reason: "nobody approves their own request".into(),
+            body: r#"forbid(principal, action == Action::"approve", resource)
+when { principal == context.request.requester };"#,
+        },
+        Rule {
+            id: "vendor-approves-vendor-production",
+            reason: "a vendor never approves a vendor's production request".into(),
+            body: r#"forbid(principal, action == Action::"approve", resource)
+when {
+  principal.team_kind == "vendor" &&
+  context.request.requester.team_kind == "vendor" &&
+  resource.production_environments.containsAny(context.request.environments)
+};"#,
+        },
+        Rule {
+            id: "approver-owner",
+            reason: "an approver owns every environment the request covers, or a service deployed there".into(),
+            body: r#"forbid(principal, action == Action::"approve", resource)
+unless { principal.approves.containsAll(context.request.environments) };"#,
+        },
+        Rule {
+            id: "production-approver-internal",
+            reason: "production requests are approved from an internal team".into(),
+            body: r#"forbid(principal, action == Action::"approve", resource)
+when {
+  principal.team_kind != "internal" &&
+  resource.production_environments.containsAny(context.request.environments)
+};"#,
+        },
+    ];
+    let mut out =
+        String::from("// Palisade's access policies, generated from the operating model.\n");
+    for rule in rules {
+        // Reasons are our own sentences and model numbers: no quote or backslash.
+        let _ = write!(
+            out,
+            "\n@id(\"{}\")\n@reason(\"{}\")\n{}\n",
+            rule.id,
+            rule.reason.replace(['"', '\\'], "'"),
+            rule.body
+        );
+    }
+    out
+}

@@ -1,0 +1,97 @@
+//! The organisation's own policies: enforced when they validate, rejected
+//! with the policy and its place when they do not.
+
+use palisade_access::policy::{PolicyError, PolicyOrigin};
+
+use super::*;
+
+const NIMBUS_NO_STAGING: &str = r#"// Acme's own rules.
+
+@id("nimbus-no-staging-deploys")
+@reason("Nimbus deploys to staging through the release train, not by hand")
+forbid(principal, action == Action::"request", resource == Role::"staging-deployer")
+when { principal has vendor && principal.vendor == Vendor::"nimbus" };
+"#;
+
+#[test]
+fn an_organisation_policy_that_forbids_is_enforced() {
+    let a = authorizer_on(&acme(), day());
+    assert_allowed(&request(&a, ask("wei", "staging-deployer", None, 60)));
+    let a = a
+        .with_org_policies("access.cedar", NIMBUS_NO_STAGING)
+        .unwrap();
+    let d = request(&a, ask("wei", "staging-deployer", None, 60));
+    assert_denied_by(&d, "org/nimbus-no-staging-deploys");
+    let p = &d.policies[0];
+    assert_eq!(p.origin, PolicyOrigin::Organisation);
+    assert!(p.reason.contains("release train"));
+    // Internal people are untouched.
+    assert_allowed(&request(&a, ask("ruth", "staging-deployer", None, 60)));
+    assert!(a.org_policies_text().is_some());
+}
+
+#[test]
+fn an_organisation_policy_that_does_not_validate_is_rejected_with_its_place() {
+    let text = r#"@id("fine")
+forbid(principal, action == Action::"request", resource)
+when { principal.phase == "observe" };
+
+@id("needs-clearance")
+forbid(principal, action == Action::"request", resource)
+when { principal.clearance < 3 };
+"#;
+    let err = authorizer_on(&acme(), day())
+        .with_org_policies("access.cedar", text)
+        .unwrap_err();
+    let PolicyError::OrgPolicies { file, problems } = &err else {
+        panic!("{err:?}");
+    };
+    assert_eq!(file, "access.cedar");
+    assert_eq!(problems.len(), 1, "{problems:#?}");
+    let p = &problems[0];
+    assert_eq!(p.policy.as_deref(), Some("org/needs-clearance"));
+    assert_eq!((p.line, p.column), (7, 8), "{p}");
+    assert!(p.message.contains("clearance"), "{p}");
+    let shown = err.to_string();
+    assert!(
+        shown.contains("access.cedar")
+            && shown.contains("line 7")
+            && shown.contains("needs-clearance"),
+        "{shown}"
+    );
+}
+
+#[test]
+fn an_organisation_policy_on_an_unknown_entity_type_is_rejected() {
+    let text = "permit(principal == User::\"root\", action, resource);\n";
+    let err = authorizer_on(&acme(), day())
+        .with_org_policies("access.cedar", text)
+        .unwrap_err();
+    let PolicyError::OrgPolicies { problems, .. } = &err else {
+        panic!("{err:?}");
+    };
+    assert_eq!(problems[0].policy.as_deref(), Some("org/policy0"));
+    assert_eq!(problems[0].line, 1);
+}
+
+#[test]
+fn an_organisation_policy_that_does_not_parse_is_rejected_with_its_place() {
+    let text = "\n\nforbid(principal, action, resource) when { principal.active &&& true };\n";
+    let err = authorizer_on(&acme(), day())
+        .with_org_policies("access.cedar", text)
+        .unwrap_err();
+    let PolicyError::OrgPolicies { problems, .. } = &err else {
+        panic!("{err:?}");
+    };
+    assert_eq!(problems[0].line, 3, "{err}");
+}
+
+#[test]
+fn organisation_policy_ids_do_not_clash() {
+    let text = "@id(\"x\")\nforbid(principal, action, resource) when { false };\n\
+                @id(\"x\")\nforbid(principal, action, resource) when { false };\n";
+    let err = authorizer_on(&acme(), day())
+        .with_org_policies("access.cedar", text)
+        .unwrap_err();
+    assert!(err.to_string().contains("org/x"), "{err}");
+}
