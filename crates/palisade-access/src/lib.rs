@@ -2,7 +2,9 @@
 //! Cedar policies generated from the model, and credentials that expire by
 //! themselves.
 //!
-//! - [`request`]: a request's states and the transitions between them.
+//! - [`request`]: a request's states and the transitions between them;
+//!   [`grants`]: each step over the store and the ledger, atomic with the
+//!   entry that records it.
 //! - [`policy`]: the Cedar schema, policies and entities generated from the
 //!   model, and the decision (with the policies that made it) on a request.
 //! - [`ssh`]: Palisade's SSH certificate authority: OpenSSH user certificates
@@ -15,6 +17,7 @@
 //!
 //! Nothing here prints, exits or reads the clock: the caller passes the time.
 
+pub mod grants;
 pub mod policy;
 pub mod postgres;
 pub mod request;

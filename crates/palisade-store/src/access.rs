@@ -240,7 +240,7 @@ impl LedgerTx<'_> {
     }
 
     /// Requests in `states` whose time is up at `now_us`: active ones whose grant
-    /// ended, and pending or approved ones created before `stale_before_us`.
+    /// ended, and pending or approved ones created at or before `stale_before_us`.
     pub async fn access_due(
         &mut self,
         now_us: i64,
@@ -249,7 +249,7 @@ impl LedgerTx<'_> {
         let sql = format!(
             "SELECT {COLUMNS} FROM access_requests WHERE \
              (state = 'active' AND active_until_us <= $1) OR \
-             (state IN ('pending', 'approved') AND created_us < $2) ORDER BY id"
+             (state IN ('pending', 'approved') AND created_us <= $2) ORDER BY id"
         );
         let mut conn = self.conn();
         let rows: Vec<RequestTuple> = on_conn!(conn, c => {

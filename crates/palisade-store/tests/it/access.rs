@@ -1,5 +1,6 @@
 //! Access requests and decisions: written only inside a ledger transaction,
 //! changed only from the version read, one decision per person.
+#![allow(clippy::unwrap_used)]
 
 use palisade_store::{AccessDecisionRow, AccessFilter, AccessRequestRow, StoreError};
 

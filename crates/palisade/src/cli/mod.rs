@@ -5,11 +5,13 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+mod access;
 mod gate;
 mod ledger;
 mod owners;
 mod scan;
 
+pub use access::{AccessArgs, AccessCommand};
 pub use gate::GateArgs;
 pub use ledger::{LedgerArgs, LedgerCommand, TrustArgs};
 pub use owners::{OwnersArgs, OwnersCommand};
@@ -222,6 +224,24 @@ the model and of each piece of evidence; with a signing key its receipt is print
 
 Exit codes: 0 pass, 0 warn (with a warning line), 1 fail, 2 could not run.")]
     Gate(GateArgs),
+
+    /// Just-in-time access: request a role for a bounded time, approve, revoke, extend
+    #[command(after_help = "\
+A request names a role, how long and why; the Cedar policies generated from the
+model (eligibility by team kind and phase, maximum duration, approvers, vetting)
+decide who may ask and who may approve; once enough approvals are in, the grant
+starts and ends by itself. Every step is a ledger entry, written with the change.
+The CLI trusts its operator's --as; the server authenticates.
+
+Examples:
+  palisade access request --as arjun --role prod-reader --for 2h --reason \"INC-4711\"
+  palisade access list --state pending
+  palisade access approve req-3f2a9c0b1d4e --as sofia
+  palisade access explain req-3f2a9c0b1d4e
+  palisade access revoke req-3f2a9c0b1d4e --as eleanor
+
+Exit codes: 0 done, 2 refused or could not run (the reason is printed).")]
+    Access(AccessArgs),
 }
 
 // The options every ledger subcommand takes are listed under their own heading, after

@@ -1,5 +1,6 @@
 //! One module per subcommand; each returns the exit code it earned.
 
+mod access;
 mod check;
 mod db;
 mod gate;
@@ -42,6 +43,7 @@ pub fn run(cli: Cli, out: &Output) -> anyhow::Result<ExitCode> {
         Command::Owners(args) => owners::run(&args, out),
         Command::Scan(args) => scan::run(&args, &cli.global.db, out),
         Command::Gate(args) => gate::run(&args, &cli.global.db, out),
+        Command::Access(args) => access::run(&args, &cli.global.db, out),
     }
 }
 

@@ -2,6 +2,7 @@
 //! and the store commands on a real SQLite file.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod access;
 mod check;
 mod gate;
 mod init;

@@ -1,0 +1,205 @@
+//! `palisade access`: parses the step, opens the store and the ledger, builds the
+//! Cedar authoriser from the model, and hands the step to palisade-access.
+
+use std::process::ExitCode;
+
+use anyhow::{Context as _, bail};
+use palisade_access::grants::{Grants, NewRequest, RequestView};
+use palisade_access::policy::{AccessQuestion, AccessSettings, Authorizer, Decision, RequestFacts};
+use palisade_ledger::ledger::Ledger;
+use palisade_model::{Day, GrantDuration, Index};
+use palisade_store::{AccessFilter, Store};
+use serde_json::json;
+
+use crate::cli::{AccessArgs, AccessCommand};
+use crate::output::Output;
+
+pub fn run(args: &AccessArgs, db: &str, out: &Output) -> anyhow::Result<ExitCode> {
+    let now = match &args.now {
+        Some(t) => t.parse::<jiff::Timestamp>().with_context(|| {
+            format!("invalid --now `{t}`; write it as RFC 3339, e.g. 2026-12-07T09:30:00Z")
+        })?,
+        None => jiff::Timestamp::now(),
+    };
+    let (_, model) = super::check::load_model(&args.model)?;
+    let index = Index::new(&model);
+    let day = Day(now.to_zoned(jiff::tz::TimeZone::UTC).date());
+    let settings = AccessSettings::from_model(&model);
+    let authorizer = Authorizer::new(&index, day, &settings)?;
+    let actor = || -> anyhow::Result<String> {
+        let given = args
+            .actor
+            .as_deref()
+            .context("say who is acting with --as HANDLE (or PALISADE_ACTOR)")?;
+        let (p, _) = index.find_person(given).with_context(|| {
+            format!("`{given}` is no one in the model; --as takes a handle, login or e-mail")
+        })?;
+        Ok(index.person(p).handle.clone())
+    };
+    let rt = super::runtime()?;
+    rt.block_on(async {
+        let store = Store::open(db).await?;
+        let ledger = Ledger::new(store, model.org.log_name.clone());
+        let grants = Grants::new(&ledger, &index, &authorizer);
+        // Every command first applies what time has made true.
+        let swept = grants.tick("palisade", now).await?;
+        let shown = match &args.command {
+            AccessCommand::Request { role, env, duration, reason, ticket, start } => {
+                let duration: GrantDuration = duration
+                    .parse()
+                    .map_err(|e| anyhow::anyhow!("invalid --for `{duration}`: {e}"))?;
+                let start = start
+                    .as_deref()
+                    .map(|s| s.parse::<jiff::Timestamp>().with_context(|| format!("invalid --start `{s}`; write it as RFC 3339")))
+                    .transpose()?;
+                let new = NewRequest {
+                    role: role.clone(),
+                    environment: env.clone(),
+                    duration,
+                    reason: reason.clone(),
+                    ticket: ticket.clone(),
+                    start,
+                };
+                vec![grants.request(&actor()?, &new, now).await?]
+            }
+            AccessCommand::Approve { id, reason } => vec![grants.approve(&actor()?, id, reason, now).await?],
+            AccessCommand::Deny { id, reason } => vec![grants.deny(&actor()?, id, reason, now).await?],
+            AccessCommand::Revoke { id } => vec![grants.revoke(&actor()?, id, now).await?],
+            AccessCommand::Cancel { id } => vec![grants.cancel(&actor()?, id, now).await?],
+            AccessCommand::Extend { id, by } => {
+                let by: GrantDuration = by.parse().map_err(|e| anyhow::anyhow!("invalid --by `{by}`: {e}"))?;
+                vec![grants.extend(&actor()?, id, by, now).await?]
+            }
+            AccessCommand::List { state, mine, limit } => {
+                for s in state {
+                    if palisade_access::request::State::from_key(s).is_none() {
+                        bail!("unknown state `{s}`: pending, approved, active, expired, revoked, denied or cancelled");
+                    }
+                }
+                let filter = AccessFilter {
+                    states: state.clone(),
+                    requester: if *mine { Some(actor()?) } else { None },
+                    limit: *limit,
+                };
+                grants.list(&filter).await?
+            }
+            AccessCommand::Show { id } => vec![grants.get(id).await?],
+            AccessCommand::Sweep => swept.clone(),
+            AccessCommand::Explain { id } => {
+                let r = grants.get(id).await?;
+                return explain(&authorizer, &r, out);
+            }
+        };
+        print(&shown, out)?;
+        anyhow::Ok(ExitCode::SUCCESS)
+    })
+}
+
+fn print(requests: &[RequestView], out: &Output) -> anyhow::Result<()> {
+    if out.json() {
+        return out.print_json(&serde_json::to_value(requests)?);
+    }
+    if requests.is_empty() {
+        return out.line("no requests");
+    }
+    for r in requests {
+        let window = match (r.from, r.until) {
+            (Some(f), Some(u)) => format!("{f} → {u}"),
+            _ => format!("{}m asked", r.minutes),
+        };
+        out.line(format!(
+            "{}  {:<9}  {} as {}{}  {}  ({})",
+            r.id,
+            r.state.key(),
+            r.requester,
+            r.role,
+            r.environment
+                .as_deref()
+                .map(|e| format!(" in {e}"))
+                .unwrap_or_default(),
+            window,
+            r.reason
+        ))?;
+        if !r.approved_by.is_empty() {
+            out.line(format!("    approved by {}", r.approved_by.join(", ")))?;
+        }
+    }
+    Ok(())
+}
+
+/// The policies behind a request's standing now: may it be asked, and which
+/// of its approvals count.
+fn explain(a: &Authorizer, r: &RequestView, out: &Output) -> anyhow::Result<ExitCode> {
+    let facts = RequestFacts {
+        requester: &r.requester,
+        role: &r.role,
+        environment: r.environment.as_deref(),
+        minutes: r.minutes,
+    };
+    let asked = a.decide(&AccessQuestion::Request(facts));
+    let approvers: Vec<&str> = r.approved_by.iter().map(String::as_str).collect();
+    let activation = a.decide(&AccessQuestion::Activate {
+        request: facts,
+        approvers: &approvers,
+    });
+    let policies = |d: &Decision| -> Vec<serde_json::Value> {
+        d.policies
+            .iter()
+            .map(|p| json!({"id": p.id, "effect": format!("{:?}", p.effect).to_lowercase(), "reason": p.reason}))
+            .collect()
+    };
+    if out.json() {
+        out.print_json(&json!({
+            "request": r,
+            "may_be_asked": {"allowed": asked.allowed, "policies": policies(&asked), "problems": asked.problems},
+            "activation": {
+                "allowed": activation.allowed,
+                "policies": policies(&activation),
+                "problems": activation.problems,
+                "approvals": activation.approvals.iter().map(|c| json!({"approver": c.approver, "counts": c.decision.allowed, "policies": policies(&c.decision)})).collect::<Vec<_>>(),
+            },
+        }))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    out.line(format!(
+        "{}: {} asks for {} ({}m), now {}",
+        r.id,
+        r.requester,
+        r.role,
+        r.minutes,
+        r.state.key()
+    ))?;
+    for (title, d) in [
+        ("may be asked", &asked),
+        ("may start with its approvals", &activation),
+    ] {
+        out.line(format!(
+            "  {title}: {}",
+            if d.allowed { "yes" } else { "no" }
+        ))?;
+        for p in &d.policies {
+            out.line(format!("    {:?} {}: {}", p.effect, p.id, p.reason))?;
+        }
+        for problem in &d.problems {
+            out.line(format!("    {problem}"))?;
+        }
+        if d.policies.is_empty() && d.problems.is_empty() && !d.allowed {
+            out.line("    no policy permits it")?;
+        }
+    }
+    for c in &activation.approvals {
+        out.line(format!(
+            "  approval by {}: {}",
+            c.approver,
+            if c.decision.allowed {
+                "counts"
+            } else {
+                "does not count"
+            }
+        ))?;
+        for p in &c.decision.policies {
+            out.line(format!("    {:?} {}: {}", p.effect, p.id, p.reason))?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
