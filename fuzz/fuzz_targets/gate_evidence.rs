@@ -31,6 +31,7 @@ fn signing() -> &'static (SignerKey, Vec<Signer>) {
             id: "fuzz-signer".to_owned(),
             key: public,
             description: String::new(),
+            expires: None,
         };
         (key, vec![signer])
     })

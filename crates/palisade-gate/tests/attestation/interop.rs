@@ -33,6 +33,7 @@ fn a_securesystemslib_attestation_is_read_with_its_key_listed() {
         id: "ci-release".into(),
         key: public.trim().to_owned(),
         description: "release pipeline".into(),
+        expires: None,
     };
 
     let evidence = attestation::read(

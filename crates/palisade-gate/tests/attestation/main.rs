@@ -43,6 +43,7 @@ pub fn signer(id: &str, key: &SignerKey) -> Signer {
         id: id.to_owned(),
         key: hex::encode(key.verifier().public_key()),
         description: String::new(),
+        expires: None,
     }
 }
 

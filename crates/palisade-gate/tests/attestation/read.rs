@@ -275,6 +275,7 @@ fn a_signer_key_that_is_not_a_key_is_named() {
             id: "broken".into(),
             key,
             description: String::new(),
+            expires: None,
         });
         let (message, help) = error(read_with(&env, &signers));
         assert!(
