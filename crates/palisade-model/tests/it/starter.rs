@@ -619,3 +619,60 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn the_starter_proposes_path_rules_and_a_production_minimum() {
+    let facts = RepoFacts {
+        codeowners: Some("* @shop/platform @lee @kim\n".into()),
+        ..facts(&["api", "infra"])
+    };
+    let (_, model) = clean_model(&facts);
+    let names: Vec<&str> = model
+        .gates
+        .path_rules
+        .iter()
+        .map(|r| r.name.as_str())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "infrastructure code",
+            "IAM and policy",
+            "database migrations",
+            "CI workflows",
+            "authentication code",
+            "dependency lockfiles"
+        ]
+    );
+    let rule = |name: &str| {
+        model
+            .gates
+            .path_rules
+            .iter()
+            .find(|r| r.name == name)
+            .unwrap()
+    };
+    assert_eq!(
+        rule("IAM and policy").raise_to,
+        palisade_model::RiskTier::Critical
+    );
+    assert_eq!(
+        rule("IAM and policy").config,
+        Some(palisade_model::ConfigKind::Access)
+    );
+    assert_eq!(
+        rule("CI workflows").config,
+        Some(palisade_model::ConfigKind::Deployment)
+    );
+    assert!(
+        rule("dependency lockfiles")
+            .paths
+            .contains(&"**/Cargo.lock".to_owned())
+    );
+    assert_eq!(model.gates.environments.len(), 1);
+    assert_eq!(model.gates.environments[0].environment, "prod");
+    assert_eq!(
+        model.gates.environments[0].min_tier,
+        palisade_model::RiskTier::High
+    );
+}
