@@ -27,17 +27,8 @@ use palisade_model::{Access, GrantDuration, Index, Model, Phase, Role, RoleGrant
 const ROLES: usize = 500;
 
 static MODEL: LazyLock<Model> = LazyLock::new(|| {
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../bench/gen-model.py");
-    let out = std::process::Command::new("python3")
-        .args([script, "10000", "2000"])
-        .output()
-        .expect("python3 runs bench/gen-model.py");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let mut model = palisade_model::parse(&String::from_utf8(out.stdout).unwrap()).unwrap();
+    let mut model =
+        palisade_model::parse(&palisade_test_support::generated_model(10_000, 2_000)).unwrap();
     // The generator writes two roles; add varied ones up to 500, some
     // including others, so role closures and eligibility sets are realistic.
     let mut i = 0;

@@ -24,17 +24,7 @@ fn main() {
 const HEAD: &str = "1111111111111111111111111111111111111111";
 
 static MODEL: LazyLock<Model> = LazyLock::new(|| {
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../bench/gen-model.py");
-    let out = std::process::Command::new("python3")
-        .args([script, "10000", "2000"])
-        .output()
-        .expect("python3 runs bench/gen-model.py");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let mut text = String::from_utf8(out.stdout).unwrap();
+    let mut text = palisade_test_support::generated_model(10_000, 2_000);
     // The path rules a real model has (those of `palisade init`).
     text.push_str(
         r#"

@@ -71,3 +71,20 @@ pub fn tool(var: &str) -> Option<PathBuf> {
         }
     }
 }
+
+/// The text of a large generated model for benchmarks (`bench/gen-model.py
+/// PEOPLE SERVICES`): valid, with realistic teams, vendors, people and services.
+pub fn generated_model(people: usize, services: usize) -> String {
+    let script = repo_root().join("bench/gen-model.py");
+    let out = std::process::Command::new("python3")
+        .arg(&script)
+        .args([people.to_string(), services.to_string()])
+        .output()
+        .expect("python3 runs bench/gen-model.py");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("the generated model is UTF-8")
+}

@@ -152,23 +152,7 @@ pub enum RevokeOutcome {
 }
 
 /// A grant's state, as the sweep needs it: only an active grant keeps its role.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum GrantState {
-    /// Asked for, not yet decided.
-    Pending,
-    /// Approved, not yet started.
-    Approved,
-    /// In force: its credential may exist.
-    Active,
-    /// Past its end.
-    Expired,
-    /// Revoked before its end.
-    Revoked,
-    /// Refused.
-    Denied,
-    /// Withdrawn by the requester.
-    Cancelled,
-}
+pub use crate::request::State as GrantState;
 
 /// Why the sweep dropped a role.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
