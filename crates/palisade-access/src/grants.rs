@@ -599,6 +599,105 @@ impl<'a, 'm> Grants<'a, 'm> {
     }
 }
 
+/// Someone who can reach an environment (or one resource of it) now, and how.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Holder {
+    /// Their handle.
+    pub person: String,
+    /// The role that gives it.
+    pub role: String,
+    /// `standing` (a role in the model) or the request id of an active grant.
+    pub via: String,
+    /// The resource (`None`: the environment has no resources).
+    pub resource: Option<String>,
+    /// The access level.
+    pub access: palisade_model::Access,
+    /// When an active grant ends (`None`: standing).
+    #[serde(serialize_with = "rfc3339_opt")]
+    pub until: Option<Timestamp>,
+}
+
+impl Grants<'_, '_> {
+    /// Who can reach `environment` (only `resource`, if given) at `now`: through
+    /// standing roles in the model and through active grants, each with how.
+    pub async fn who_has(
+        &self,
+        environment: &str,
+        resource: Option<&str>,
+        now: Timestamp,
+    ) -> Result<Vec<Holder>, AccessError> {
+        let index = self.index;
+        let Some(env) = index.environment_by_id(environment) else {
+            return Err(AccessError::NotFound(format!("environment {environment}")));
+        };
+        let wanted =
+            match resource {
+                Some(r) => Some(index.resource_by_id(env, r).ok_or_else(|| {
+                    AccessError::NotFound(format!("resource {r} in {environment}"))
+                })?),
+                None => None,
+            };
+        let mut out = Vec::new();
+        let mut reach = |person: &str, role_id: &str, via: String, until: Option<Timestamp>| {
+            let Some(role) = index.role_by_id(role_id) else {
+                return;
+            };
+            for g in index.role_grants(role) {
+                if g.env != env || (wanted.is_some() && g.resource != wanted) {
+                    continue;
+                }
+                out.push(Holder {
+                    person: person.to_owned(),
+                    role: role_id.to_owned(),
+                    via: via.clone(),
+                    resource: g.resource.map(|r| index.resource(r).id.clone()),
+                    access: g.access,
+                    until,
+                });
+            }
+        };
+        for person in &index.model().people {
+            if person.status == palisade_model::Status::Offboarded {
+                continue;
+            }
+            for role in &person.roles {
+                reach(&person.handle, role, "standing".to_owned(), None);
+            }
+        }
+        let active = self
+            .ledger
+            .store()
+            .access_requests(&AccessFilter {
+                states: vec![State::Active.key().to_owned()],
+                ..AccessFilter::default()
+            })
+            .await?;
+        for row in active {
+            let until = row.active_until_us.map(time);
+            if until.is_some_and(|u| u <= now) {
+                continue;
+            }
+            if row.environment.as_deref().is_some_and(|e| e != environment) {
+                continue;
+            }
+            reach(&row.requester, &row.role, row.id.clone(), until);
+        }
+        // A role that includes others reaches a resource at several levels: keep the highest.
+        out.sort_by(|a, b| {
+            (&a.person, &a.via, &a.resource, std::cmp::Reverse(a.access)).cmp(&(
+                &b.person,
+                &b.via,
+                &b.resource,
+                std::cmp::Reverse(b.access),
+            ))
+        });
+        out.dedup_by(|later, kept| {
+            later.person == kept.person && later.via == kept.via && later.resource == kept.resource
+        });
+        Ok(out)
+    }
+}
+
 fn view(row: AccessRequestRow, approved_by: Vec<String>) -> RequestView {
     RequestView {
         state: State::from_key(&row.state).unwrap_or(State::Expired),

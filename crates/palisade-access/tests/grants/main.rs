@@ -114,6 +114,60 @@ async fn a_request_is_approved_granted_revoked_and_every_step_is_ledgered() {
 }
 
 #[tokio::test]
+async fn who_has_lists_standing_roles_and_active_grants() {
+    let model = acme();
+    let index = Index::new(&model);
+    let authorizer = Authorizer::new(&index, day(), &AccessSettings::default()).unwrap();
+    for db in backends().await {
+        let ledger = Ledger::new(db.open().await, "acme.example/palisade");
+        let grants = Grants::new(&ledger, &index, &authorizer);
+        let before = grants
+            .who_has("prod", Some("prod-hosts"), at(0))
+            .await
+            .unwrap();
+        assert!(before.iter().all(|h| h.via == "standing"), "{before:?}");
+        assert!(
+            !before
+                .iter()
+                .any(|h| h.person == "james" && h.role == "incident-responder")
+        );
+        let made = grants.request("james", &incident(2), at(0)).await.unwrap();
+        grants
+            .approve("sofia", &made.id, "ok", at(1))
+            .await
+            .unwrap();
+        let during = grants
+            .who_has("prod", Some("prod-hosts"), at(10))
+            .await
+            .unwrap();
+        let james: Vec<_> = during.iter().filter(|h| h.via == made.id).collect();
+        assert_eq!(james.len(), 1, "{during:?}");
+        assert_eq!(james[0].person, "james");
+        assert_eq!(james[0].access, palisade_model::Access::Admin);
+        assert_eq!(james[0].until, Some(at(121)));
+        // After its end the grant no longer counts, even before a sweep records it.
+        let after = grants
+            .who_has("prod", Some("prod-hosts"), at(121))
+            .await
+            .unwrap();
+        assert!(!after.iter().any(|h| h.via == made.id), "{after:?}");
+        // Standing holders: the model's roles, offboarded people left out.
+        let readers = grants.who_has("prod", None, at(0)).await.unwrap();
+        assert!(
+            readers
+                .iter()
+                .any(|h| h.person == "arjun" && h.role == "prod-reader"),
+            "{readers:?}"
+        );
+        assert!(!readers.iter().any(|h| h.person == "gareth"), "{readers:?}");
+        assert!(matches!(
+            grants.who_has("prdo", None, at(0)).await.unwrap_err(),
+            AccessError::NotFound(_)
+        ));
+    }
+}
+
+#[tokio::test]
 async fn requests_the_policies_refuse_are_not_recorded() {
     let model = acme();
     let index = Index::new(&model);

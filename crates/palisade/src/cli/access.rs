@@ -136,6 +136,19 @@ pub enum AccessCommand {
     /// Apply what time has made true: start approved grants, expire ended ones and
     /// requests that waited too long (run it from cron or CI; every command also does)
     Sweep,
+    /// Who can reach an environment (or one of its resources) now: standing roles
+    /// and active grants
+    #[command(
+        name = "who-has",
+        after_help = "Examples:\n  palisade access who-has prod\n  palisade access who-has prod --resource payments-db --format json"
+    )]
+    WhoHas {
+        /// The environment (an id of [[environments]])
+        env: String,
+        /// Only this resource of it
+        #[arg(long)]
+        resource: Option<String>,
+    },
     /// Which policies allow or deny a request, and each approval's standing
     #[command(after_help = "Example:\n  palisade access explain req-3f2a9c0b1d4e")]
     Explain {

@@ -85,6 +85,10 @@ pub fn run(args: &AccessArgs, db: &str, out: &Output) -> anyhow::Result<ExitCode
             }
             AccessCommand::Show { id } => vec![grants.get(id).await?],
             AccessCommand::Sweep => swept.clone(),
+            AccessCommand::WhoHas { env, resource } => {
+                let holders = grants.who_has(env, resource.as_deref(), now).await?;
+                return who_has(&holders, out);
+            }
             AccessCommand::Explain { id } => {
                 let r = grants.get(id).await?;
                 return explain(&authorizer, &r, out);
@@ -125,6 +129,28 @@ fn print(requests: &[RequestView], out: &Output) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+fn who_has(holders: &[palisade_access::grants::Holder], out: &Output) -> anyhow::Result<ExitCode> {
+    if out.json() {
+        out.print_json(&serde_json::to_value(holders)?)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if holders.is_empty() {
+        out.line("nobody")?;
+    }
+    for h in holders {
+        let until = h.until.map(|u| format!(" until {u}")).unwrap_or_default();
+        out.line(format!(
+            "{:<12} {:<7} {:<16} via {} ({}){until}",
+            h.person,
+            h.access.key(),
+            h.resource.as_deref().unwrap_or("-"),
+            h.role,
+            h.via
+        ))?;
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// The policies behind a request's standing now: may it be asked, and which
