@@ -539,7 +539,7 @@ fn history_output(format: &str) -> String {
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(!run.stdout.contains(&token()[6..]), "the secret leaked");
     filter_elapsed(
-        &run.stdout
+        &canonical(format, &run.stdout)
             .replace(&repo.path().display().to_string(), "[TEMP]")
             .replace(
                 &format!("\"version\": \"{}\"", env!("CARGO_PKG_VERSION")),
@@ -767,13 +767,39 @@ fn scan_output(format: &str) -> String {
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert_eq!(run.stderr, "");
     filter_elapsed(
-        &run.stdout
+        &canonical(format, &run.stdout)
             .replace(&dir.path().display().to_string(), "[TEMP]")
             .replace(
                 &format!("\"version\": \"{}\"", env!("CARGO_PKG_VERSION")),
                 "\"version\": \"[VERSION]\"",
             ),
     )
+}
+
+/// A JSON or SARIF document with every object's keys sorted, so a snapshot
+/// does not depend on whether serde_json keeps insertion order (a feature
+/// some dependency may turn on); other formats as they are.
+fn canonical(format: &str, text: &str) -> String {
+    fn sorted(v: serde_json::Value) -> serde_json::Value {
+        match v {
+            serde_json::Value::Object(map) => {
+                let mut entries: Vec<(String, serde_json::Value)> = map.into_iter().collect();
+                entries.sort_by(|a, b| a.0.cmp(&b.0));
+                serde_json::Value::Object(
+                    entries.into_iter().map(|(k, v)| (k, sorted(v))).collect(),
+                )
+            }
+            serde_json::Value::Array(items) => {
+                serde_json::Value::Array(items.into_iter().map(sorted).collect())
+            }
+            other => other,
+        }
+    }
+    if !matches!(format, "json" | "sarif") {
+        return text.to_owned();
+    }
+    let value: serde_json::Value = serde_json::from_str(text).unwrap();
+    format!("{:#}\n", sorted(value))
 }
 
 /// Replaces the seconds of every `, 0.12 s)` with `[ELAPSED]`.
