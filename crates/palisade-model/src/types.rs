@@ -59,6 +59,10 @@ pub struct AccessSettings {
     pub break_glass_max: GrantDuration,
     /// How soon after a break-glass use someone must review it (default `24h`).
     pub break_glass_review_within: GrantDuration,
+    /// A file of the organisation's own Cedar policies, relative to this file,
+    /// checked against the generated schema when access decisions load.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub policies: Option<String>,
 }
 
 impl Default for AccessSettings {
@@ -68,6 +72,7 @@ impl Default for AccessSettings {
             approval_timeout: GrantDuration::from_minutes(24 * 60),
             break_glass_max: GrantDuration::from_minutes(60),
             break_glass_review_within: GrantDuration::from_minutes(24 * 60),
+            policies: None,
         }
     }
 }

@@ -25,7 +25,21 @@ pub fn run(args: &AccessArgs, db: &str, out: &Output) -> anyhow::Result<ExitCode
     let index = Index::new(&model);
     let day = Day(now.to_zoned(jiff::tz::TimeZone::UTC).date());
     let settings = AccessSettings::from_model(&model);
-    let authorizer = Authorizer::new(&index, day, &settings)?;
+    let mut authorizer = Authorizer::new(&index, day, &settings)?;
+    if let Some(file) = &model.access.policies {
+        let path = args
+            .model
+            .parent()
+            .unwrap_or(std::path::Path::new("."))
+            .join(file);
+        let text = std::fs::read_to_string(&path).with_context(|| {
+            format!(
+                "cannot read the organisation's Cedar policies {} ([access] policies)",
+                path.display()
+            )
+        })?;
+        authorizer = authorizer.with_org_policies(&path.display().to_string(), &text)?;
+    }
     let actor = || -> anyhow::Result<String> {
         let given = args
             .actor

@@ -183,3 +183,57 @@ fn bad_requests_say_what_is_wrong() {
         unknown.stderr
     );
 }
+
+#[test]
+fn the_organisations_own_policies_are_loaded_from_the_model_and_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = std::fs::read_to_string(root().join("examples/acme/palisade.toml")).unwrap();
+    std::fs::write(
+        dir.path().join("palisade.toml"),
+        format!("{model}\n[access]\npolicies = \"org.cedar\"\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("org.cedar"),
+        "@id(\"no-incident-role\")\n@reason(\"incidents go through the on-call rota\")\nforbid(principal, action == Action::\"request\", resource == Role::\"incident-responder\");\n",
+    )
+    .unwrap();
+    let ask = |dir: &std::path::Path| {
+        palisade(
+            dir,
+            &[
+                "access",
+                "--now",
+                NOW,
+                "--db",
+                "store.db",
+                "request",
+                "--as",
+                "james",
+                "--role",
+                "incident-responder",
+                "--for",
+                "1h",
+                "--reason",
+                "x",
+            ],
+        )
+    };
+    let run = ask(dir.path());
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(
+        run.stderr.contains("org/no-incident-role"),
+        "{}",
+        run.stderr
+    );
+
+    // A policy that does not fit the generated schema is refused with its place.
+    std::fs::write(
+        dir.path().join("org.cedar"),
+        "forbid(principal, action, resource) when { principal.shoe_size > 40 };\n",
+    )
+    .unwrap();
+    let run = ask(dir.path());
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(run.stderr.contains("org.cedar"), "{}", run.stderr);
+}
