@@ -57,15 +57,21 @@ pub fn repo_root() -> PathBuf {
 /// the test skips. Under `CI=true` a missing tool fails the test: the test
 /// command installs them with `scripts/ensure-tools`.
 pub fn tool(var: &str) -> Option<PathBuf> {
+    tool_installed_by(var, "scripts/ensure-tools")
+}
+
+/// The outside tool `var` names, which `script` installs and exports; `None`
+/// after saying on stderr why the test skips, and a failure under `CI=true`.
+pub fn tool_installed_by(var: &str, script: &str) -> Option<PathBuf> {
     match std::env::var_os(var) {
         Some(v) if !v.is_empty() && Path::new(&v).exists() => Some(PathBuf::from(v)),
         _ => {
             assert!(
                 std::env::var("CI").as_deref() != Ok("true"),
-                "{var} is not set but CI=true: run `eval \"$(scripts/ensure-tools)\"` first"
+                "{var} is not set but CI=true: run `eval \"$({script})\"` first"
             );
             eprintln!(
-                "skipping: {var} is not set; run `eval \"$(scripts/ensure-tools)\"` to include the tests against outside tools"
+                "skipping: {var} is not set; run `eval \"$({script})\"` to include the tests against outside tools"
             );
             None
         }

@@ -10,19 +10,7 @@ use palisade_access::ssh::{CaKey, Certificate, CertificateRequest, UserPublicKey
 /// `PALISADE_TEST_SSH`, `PALISADE_TEST_SSH_KEYGEN`), or `None` after saying
 /// why the test skips. Under `CI=true` a missing tool fails the test.
 pub fn tool(var: &str) -> Option<PathBuf> {
-    match std::env::var_os(var) {
-        Some(v) if !v.is_empty() && Path::new(&v).exists() => Some(PathBuf::from(v)),
-        _ => {
-            assert!(
-                std::env::var("CI").as_deref() != Ok("true"),
-                "{var} is not set but CI=true: run `eval \"$(scripts/ensure-sshd)\"` first"
-            );
-            eprintln!(
-                "skipping: {var} is not set; run `eval \"$(scripts/ensure-sshd)\"` to include the tests against OpenSSH"
-            );
-            None
-        }
-    }
+    palisade_test_support::tool_installed_by(var, "scripts/ensure-sshd")
 }
 
 /// Runs a command with the time zone fixed to UTC (so `ssh-keygen -L`
