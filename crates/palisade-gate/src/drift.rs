@@ -313,6 +313,32 @@ pub struct Finding {
     pub message: String,
 }
 
+/// The repository an access export is for: `given` when the caller names
+/// one, else the only repository the model's services name, else the model
+/// repository's `origin`. The error says what to pass instead.
+pub fn export_repository(
+    model: &palisade_model::Model,
+    given: Option<&str>,
+    origin: Option<&str>,
+) -> Result<String, String> {
+    if let Some(r) = given {
+        return Ok(r.to_owned());
+    }
+    let named: std::collections::BTreeSet<String> = model
+        .services
+        .iter()
+        .flat_map(|s| s.repos.iter().map(|r| r.to_ascii_lowercase()))
+        .collect();
+    match (named.len(), origin) {
+        (1, _) => Ok(named.into_iter().next().unwrap_or_default()),
+        (0, Some(o)) => Ok(o.to_owned()),
+        (0, None) => Err("which repository is the export for? pass --repo OWNER/NAME (no service names one, and the model's git remote is not on GitHub)".to_owned()),
+        (n, _) => Err(format!(
+            "the model's services name {n} repositories; pass --repo OWNER/NAME to say which one the export is for"
+        )),
+    }
+}
+
 /// Compares the exports of repository `repo` (`owner/name`) with the model.
 /// `home` is the repository holding the model, where services with no
 /// `repos` live (`None`: `repo` is that repository).

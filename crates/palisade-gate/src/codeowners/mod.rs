@@ -38,6 +38,12 @@ use pattern::{Pattern, Segment, Token};
 /// Where GitHub looks for the file, in the order it looks.
 pub const LOCATIONS: [&str; 3] = [".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"];
 
+/// The CODEOWNERS file GitHub would use in the repository at `root`: the
+/// first of [`LOCATIONS`] that exists.
+pub fn find_file(root: &std::path::Path) -> Option<std::path::PathBuf> {
+    LOCATIONS.iter().map(|l| root.join(l)).find(|p| p.is_file())
+}
+
 /// A code owner as a CODEOWNERS line names it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(tag = "kind", content = "name", rename_all = "snake_case")]
