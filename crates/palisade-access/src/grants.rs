@@ -535,22 +535,7 @@ impl<'a, 'm> Grants<'a, 'm> {
     pub async fn tick(&self, actor: &str, now: Timestamp) -> Result<Vec<RequestView>, AccessError> {
         let timeout = i64::from(self.index.model().access.approval_timeout.minutes()) * 60_000_000;
         let mut tx = self.ledger.begin().await?;
-        // Approved grants whose start came are found with the rest: their
-        // creation is older than any start they can have.
-        let mut due = tx.access_due(micros(now), micros(now) - timeout).await?;
-        let approved = self
-            .ledger
-            .store()
-            .access_requests(&AccessFilter {
-                states: vec![State::Approved.key().to_owned()],
-                ..AccessFilter::default()
-            })
-            .await?;
-        for row in approved {
-            if !due.iter().any(|d| d.id == row.id) {
-                due.push(row);
-            }
-        }
+        let due = tx.access_due(micros(now), micros(now) - timeout).await?;
         let mut events = Vec::new();
         let mut changed = Vec::new();
         for row in due {

@@ -239,8 +239,9 @@ impl LedgerTx<'_> {
         Ok(rows.into_iter().map(decision).collect())
     }
 
-    /// Requests in `states` whose time is up at `now_us`: active ones whose grant
-    /// ended, and pending or approved ones created at or before `stale_before_us`.
+    /// Requests time may have changed at `now_us`: granted ones whose grant
+    /// ended, approved ones whose grant started, and pending or approved ones
+    /// created at or before `stale_before_us`.
     pub async fn access_due(
         &mut self,
         now_us: i64,
@@ -248,7 +249,8 @@ impl LedgerTx<'_> {
     ) -> Result<Vec<AccessRequestRow>, StoreError> {
         let sql = format!(
             "SELECT {COLUMNS} FROM access_requests WHERE \
-             (state = 'active' AND active_until_us <= $1) OR \
+             (state IN ('active', 'approved') AND active_until_us <= $1) OR \
+             (state = 'approved' AND active_from_us <= $1) OR \
              (state IN ('pending', 'approved') AND created_us <= $2) ORDER BY id"
         );
         let mut conn = self.conn();
