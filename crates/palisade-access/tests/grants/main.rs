@@ -309,3 +309,28 @@ async fn revoke_and_extend_racing_leave_one_consistent_story() {
         }
     }
 }
+
+#[tokio::test]
+async fn an_approved_grant_starts_at_its_requested_start() {
+    let model = acme();
+    let index = Index::new(&model);
+    let authorizer = Authorizer::new(&index, day(), &AccessSettings::default()).unwrap();
+    for db in backends().await {
+        let ledger = Ledger::new(db.open().await, "acme.example/palisade");
+        let grants = Grants::new(&ledger, &index, &authorizer);
+        let mut later = incident(1);
+        later.start = Some(at(60));
+        let made = grants.request("james", &later, at(0)).await.unwrap();
+        let approved = grants
+            .approve("sofia", &made.id, "ok", at(1))
+            .await
+            .unwrap();
+        assert_eq!(approved.state, State::Approved, "{}", db.backend());
+        assert!(grants.tick("palisade", at(59)).await.unwrap().is_empty());
+        let started = grants.tick("palisade", at(60)).await.unwrap();
+        assert_eq!(started.len(), 1);
+        assert_eq!(started[0].state, State::Active);
+        let ended = grants.tick("palisade", at(120)).await.unwrap();
+        assert_eq!(ended[0].state, State::Expired);
+    }
+}
