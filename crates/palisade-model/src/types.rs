@@ -63,6 +63,19 @@ pub struct AccessSettings {
     /// checked against the generated schema when access decisions load.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub policies: Option<String>,
+    /// Where Palisade writes the OpenSSH key revocation list (KRL) of the
+    /// certificates it revoked, relative to this file; sshd reads it through
+    /// `RevokedKeys`. Unset: SSH certificates are not issued.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ssh_krl: Option<String>,
+    /// A signed webhook told of every grant, revocation and break-glass use.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub webhook: Option<AccessWebhook>,
+    /// How long reviewers have from the start of an access review to its
+    /// deadline (default `14d`).
+    pub review_within: GrantDuration,
+    /// Whether access nobody reviewed by the deadline is revoked (default `true`).
+    pub revoke_unreviewed: bool,
 }
 
 impl Default for AccessSettings {
@@ -73,8 +86,28 @@ impl Default for AccessSettings {
             break_glass_max: GrantDuration::from_minutes(60),
             break_glass_review_within: GrantDuration::from_minutes(24 * 60),
             policies: None,
+            ssh_krl: None,
+            webhook: None,
+            review_within: GrantDuration::from_minutes(14 * 24 * 60),
+            revoke_unreviewed: true,
         }
     }
+}
+
+/// The webhook of access events.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AccessWebhook {
+    /// Where events are posted (`https://…`, or `http://` on a trusted network).
+    pub url: String,
+    /// The environment variable holding its signing secret (`whsec_…`); the
+    /// secret itself never goes in this file.
+    #[serde(default = "default_webhook_secret_env")]
+    pub secret_env: String,
+}
+
+fn default_webhook_secret_env() -> String {
+    "PALISADE_WEBHOOK_SECRET".to_owned()
 }
 
 /// Settings of `palisade scan`.
