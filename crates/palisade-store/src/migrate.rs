@@ -58,6 +58,7 @@ builtin_migrations![
     (3, "ledger low nodes", "0003_ledger_low_nodes"),
     (4, "ledger subject index", "0004_ledger_subject_index"),
     (5, "access", "0005_access"),
+    (6, "access credentials", "0006_access_credentials"),
 ];
 
 /// The migrations this binary applies on `backend`, oldest first.

@@ -103,18 +103,10 @@ async fn migration_0002_upgrades_a_store_made_with_only_0001() {
             .iter()
             .map(|m| (m.version, m.name.as_str()))
             .collect();
-        assert_eq!(
-            applied,
-            [
-                (1, "init"),
-                (2, "ledger"),
-                (3, "ledger low nodes"),
-                (4, "ledger subject index"),
-                (5, "access")
-            ],
-            "{}",
-            db.backend()
-        );
+        // Every built-in migration is applied, in order, starting from 0001's.
+        let builtin: Vec<_> = db.migrations().iter().map(|m| (m.version, m.name)).collect();
+        assert_eq!(applied, builtin, "{}", db.backend());
+        assert_eq!(applied[..2], [(1, "init"), (2, "ledger")], "{}", db.backend());
         assert_eq!(status[1].checksum, db.migrations()[1].checksum());
         // Data from before is kept, and the ledger works.
         let latest = store
@@ -136,14 +128,9 @@ async fn fresh_store_has_an_empty_ledger() {
         let status = store.migration_status().await.expect("status");
         assert_eq!(
             status.iter().map(|m| m.name.as_str()).collect::<Vec<_>>(),
-            [
-                "init",
-                "ledger",
-                "ledger low nodes",
-                "ledger subject index",
-                "access"
-            ]
+            db.migrations().iter().map(|m| m.name).collect::<Vec<_>>()
         );
+        assert!(status.len() >= 6, "access credentials is migration 6");
         assert_eq!(store.ledger_size().await.ok(), Some(0), "{}", db.backend());
         assert_eq!(store.ledger_entry(0).await.ok(), Some(None));
         assert_eq!(store.ledger_entries(0, 10).await.ok(), Some(vec![]));
