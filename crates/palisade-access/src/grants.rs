@@ -553,6 +553,58 @@ impl<'a, 'm> Grants<'a, 'm> {
         Ok(changed)
     }
 
+    /// Ends everything `person` has open at once, for offboarding or a review
+    /// that removes them: pending requests are denied, approved and active
+    /// grants revoked, each atomically with its ledger entry (which carries
+    /// `reason`). Returns the requests it changed.
+    pub async fn withdraw_all(
+        &self,
+        person: &str,
+        actor: &str,
+        reason: &str,
+        now: Timestamp,
+    ) -> Result<Vec<RequestView>, AccessError> {
+        let open = self
+            .ledger
+            .store()
+            .access_requests(&AccessFilter {
+                requester: Some(person.to_owned()),
+                states: [State::Pending, State::Approved, State::Active]
+                    .iter()
+                    .map(|s| s.key().to_owned())
+                    .collect(),
+                ..AccessFilter::default()
+            })
+            .await?;
+        let mut changed = Vec::new();
+        for stored in open {
+            let mut tx = self.ledger.begin().await?;
+            let Some(row) = tx.access_request(&stored.id).await? else {
+                continue;
+            };
+            let status = apply(Self::status(&row)?, &self.timing(&row), &Step::Tick, now)?;
+            let step = match status.state {
+                State::Pending => Step::Deny,
+                State::Approved | State::Active => Step::Revoke,
+                _ => Step::Tick,
+            };
+            let next = apply(status, &self.timing(&row), &step, now)?;
+            let mut events = Vec::new();
+            let updated = self
+                .write_state(&mut tx, &row, next, actor, now, &mut events)
+                .await?;
+            if let Some(data) = events.last_mut().and_then(|e| e.data.as_object_mut()) {
+                data.insert("reason".to_owned(), json!(reason));
+            }
+            self.ledger.append_in(&mut tx, &events).await?;
+            tx.commit().await?;
+            if !events.is_empty() {
+                changed.push(view(updated, Vec::new()));
+            }
+        }
+        Ok(changed)
+    }
+
     async fn approvers(&self, id: &str) -> Result<Vec<String>, AccessError> {
         Ok(self
             .ledger

@@ -334,3 +334,61 @@ async fn an_approved_grant_starts_at_its_requested_start() {
         assert_eq!(ended[0].state, State::Expired);
     }
 }
+
+#[tokio::test]
+async fn withdraw_all_denies_pending_and_revokes_granted_leaving_others_alone() {
+    let model = acme();
+    let index = Index::new(&model);
+    let authorizer = Authorizer::new(&index, day(), &AccessSettings::default()).unwrap();
+    for db in backends().await {
+        let ledger = Ledger::new(db.open().await, "acme.example/palisade");
+        let grants = Grants::new(&ledger, &index, &authorizer);
+        let granted = grants.request("james", &incident(2), at(0)).await.unwrap();
+        grants
+            .approve("sofia", &granted.id, "on call", at(1))
+            .await
+            .unwrap();
+        let pending = grants.request("james", &incident(1), at(2)).await.unwrap();
+        let finished = grants.request("james", &incident(1), at(3)).await.unwrap();
+        grants.cancel("james", &finished.id, at(4)).await.unwrap();
+        let before = kinds(&ledger).await.len();
+
+        let changed = grants
+            .withdraw_all("james", "eleanor", "offboarded", at(10))
+            .await
+            .unwrap();
+        let mut states: Vec<_> = changed
+            .iter()
+            .map(|v| (v.id.clone(), v.state.key()))
+            .collect();
+        states.sort();
+        let mut want = vec![
+            (granted.id.clone(), State::Revoked.key()),
+            (pending.id.clone(), State::Denied.key()),
+        ];
+        want.sort();
+        assert_eq!(states, want, "{}", db.backend());
+        assert_eq!(
+            grants.get(&finished.id).await.unwrap().state,
+            State::Cancelled
+        );
+        let entries = ledger
+            .query(&Query {
+                limit: 1000,
+                ..Query::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(entries.len(), before + 2);
+        for e in &entries[before..] {
+            assert_eq!(e.entry.actor, "eleanor");
+            assert_eq!(e.entry.data["reason"], "offboarded");
+        }
+        // Nothing is left open: a second call changes nothing.
+        let again = grants
+            .withdraw_all("james", "eleanor", "offboarded", at(11))
+            .await
+            .unwrap();
+        assert!(again.is_empty());
+    }
+}
