@@ -27,6 +27,7 @@
 #![deny(clippy::print_stdout, clippy::print_stderr, clippy::exit)]
 
 mod access;
+mod access_review;
 mod error;
 mod ledger;
 mod location;
@@ -36,6 +37,7 @@ mod reader;
 mod store;
 
 pub use access::{AccessDecisionRow, AccessFilter, AccessRequestRow};
+pub use access_review::{AccessReviewCampaignRow, AccessReviewDecision, AccessReviewItemRow};
 pub use error::StoreError;
 pub use ledger::{
     LedgerCheckpoint, LedgerCosignature, LedgerEntryRun, LedgerFilter, LedgerNodeRun, LedgerOrder,

@@ -59,6 +59,7 @@ builtin_migrations![
     (4, "ledger subject index", "0004_ledger_subject_index"),
     (5, "access", "0005_access"),
     (6, "access credentials", "0006_access_credentials"),
+    (7, "access reviews", "0007_access_reviews"),
 ];
 
 /// The migrations this binary applies on `backend`, oldest first.
