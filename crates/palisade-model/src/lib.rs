@@ -4,7 +4,9 @@
 //! This crate parses the model strictly (unknown keys are errors), validates
 //! it (references, ownership, access eligibility, contracts, vetting) and
 //! reports problems as [`Diagnostic`]s that point at the exact place in the
-//! file. It also publishes the model's JSON Schema and writes starter models.
+//! file. It also publishes the model's JSON Schema, writes starter models,
+//! and [`edit`]s the model's text in place (offboarding, removing standing
+//! roles) keeping its comments and layout.
 //!
 //! It does not read the clock, the environment or the terminal: callers pass
 //! in the day to judge expiry against, and render diagnostics themselves.
@@ -14,6 +16,7 @@
 #![deny(clippy::print_stdout, clippy::print_stderr, clippy::exit)]
 
 mod diag;
+pub mod edit;
 pub mod glob;
 pub mod index;
 pub mod note_key;

@@ -2,6 +2,7 @@
 //! starter models and properties of the parsers.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod edit;
 mod fixtures;
 mod glob;
 mod index;
