@@ -7,6 +7,9 @@
 //!   entry that records it.
 //! - [`policy`]: the Cedar schema, policies and entities generated from the
 //!   model, and the decision (with the policies that made it) on a request.
+//! - [`review`]: access review campaigns: every standing role and grant
+//!   kept or revoked by an eligible reviewer with a reason, settled at the
+//!   deadline.
 //! - [`ssh`]: Palisade's SSH certificate authority: OpenSSH user certificates
 //!   valid exactly for a grant's window, and the key revocation list (KRL)
 //!   sshd reads.
@@ -21,5 +24,6 @@ pub mod grants;
 pub mod policy;
 pub mod postgres;
 pub mod request;
+pub mod review;
 pub mod secrets;
 pub mod ssh;
