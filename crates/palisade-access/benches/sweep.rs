@@ -53,6 +53,7 @@ async fn store_with_ended_grants(dir: &std::path::Path, end_us: i64) -> Store {
             active_from_us: Some(end_us - 3_600_000_000),
             active_until_us: Some(end_us),
             version: 2,
+            break_glass: false,
         })
         .await
         .unwrap();

@@ -41,6 +41,8 @@ pub struct AccessRequestRow {
     pub active_until_us: Option<i64>,
     /// Rises with every change.
     pub version: i64,
+    /// Taken without approval, for an incident; reviewed afterwards.
+    pub break_glass: bool,
 }
 
 /// One person's decision on a request.
@@ -84,10 +86,11 @@ type RequestTuple = (
     Option<i64>,
     Option<i64>,
     i64,
+    i16,
 );
 
 const COLUMNS: &str = "id, requester, role, environment, duration_s, reason, ticket, start_us, \
-     created_us, state, state_us, active_from_us, active_until_us, version";
+     created_us, state, state_us, active_from_us, active_until_us, version, break_glass";
 
 fn row(t: RequestTuple) -> AccessRequestRow {
     AccessRequestRow {
@@ -105,6 +108,7 @@ fn row(t: RequestTuple) -> AccessRequestRow {
         active_from_us: t.11,
         active_until_us: t.12,
         version: t.13,
+        break_glass: t.14 != 0,
     }
 }
 
@@ -135,7 +139,7 @@ impl LedgerTx<'_> {
         check_row(r)?;
         let sql = format!(
             "INSERT INTO access_requests ({COLUMNS}) VALUES \
-             ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
+             ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
              ON CONFLICT (id) DO NOTHING"
         );
         let mut conn = self.conn();
@@ -144,7 +148,7 @@ impl LedgerTx<'_> {
                 .bind(&r.id).bind(&r.requester).bind(&r.role).bind(&r.environment)
                 .bind(r.duration_s).bind(&r.reason).bind(&r.ticket).bind(r.start_us)
                 .bind(r.created_us).bind(&r.state).bind(r.state_us).bind(r.active_from_us)
-                .bind(r.active_until_us).bind(r.version)
+                .bind(r.active_until_us).bind(r.version).bind(i16::from(r.break_glass))
                 .execute(c).await.map(|d| d.rows_affected())
         })
         .map_err(StoreError::db("recording an access request"))?;

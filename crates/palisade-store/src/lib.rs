@@ -27,6 +27,7 @@
 #![deny(clippy::print_stdout, clippy::print_stderr, clippy::exit)]
 
 mod access;
+mod access_credentials;
 mod access_review;
 mod error;
 mod ledger;
@@ -37,6 +38,7 @@ mod reader;
 mod store;
 
 pub use access::{AccessDecisionRow, AccessFilter, AccessRequestRow};
+pub use access_credentials::{AccessCredentialRow, BreakGlassReviewRow, SealedSecretRow};
 pub use access_review::{AccessReviewCampaignRow, AccessReviewDecision, AccessReviewItemRow};
 pub use error::StoreError;
 pub use ledger::{

@@ -690,6 +690,7 @@ async fn entries_appended_in_a_transaction_commit_with_its_state() {
             active_from_us: None,
             active_until_us: None,
             version: 1,
+            break_glass: false,
         };
         {
             let mut tx = ledger.begin().await.unwrap();

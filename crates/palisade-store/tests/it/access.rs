@@ -22,6 +22,7 @@ fn request(id: &str, requester: &str, created_us: i64) -> AccessRequestRow {
         active_from_us: None,
         active_until_us: None,
         version: 1,
+        break_glass: false,
     }
 }
 
