@@ -17,6 +17,8 @@
 //!   grant, members of the database roles the model maps each access kind to.
 //! - [`secrets`]: secrets at rest (the CA key, database admin credentials),
 //!   sealed with AES-256-GCM under a key the caller hands in.
+//! - [`webhook`]: signed webhooks (Standard Webhooks) that tell other
+//!   systems of grants and revocations, with their verification.
 //!
 //! Nothing here prints, exits or reads the clock: the caller passes the time.
 
@@ -27,3 +29,4 @@ pub mod request;
 pub mod review;
 pub mod secrets;
 pub mod ssh;
+pub mod webhook;
