@@ -155,4 +155,9 @@ pub enum AccessCommand {
         /// The request id
         id: String,
     },
+    /// Access reviews: keep or revoke every standing role and active grant, with a reason
+    #[command(
+        after_help = "Examples:\n  palisade access review start --as eleanor\n  palisade access review decide 4 --keep --as sofia --reason \"on the on-call rota\"\n  palisade access review report"
+    )]
+    Review(super::ReviewArgs),
 }

@@ -6,12 +6,14 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 mod access;
+mod access_review;
 mod gate;
 mod ledger;
 mod owners;
 mod scan;
 
 pub use access::{AccessArgs, AccessCommand};
+pub use access_review::{ReviewArgs, ReviewCommand};
 pub use gate::GateArgs;
 pub use ledger::{LedgerArgs, LedgerCommand, TrustArgs};
 pub use owners::{OwnersArgs, OwnersCommand};

@@ -103,6 +103,10 @@ pub fn run(args: &AccessArgs, db: &str, out: &Output) -> anyhow::Result<ExitCode
                 let holders = grants.who_has(env, resource.as_deref(), now).await?;
                 return who_has(&holders, out);
             }
+            AccessCommand::Review(review) => {
+                let ctx = super::access_review::Ctx { model: &args.model, index: &index, authorizer: &authorizer, ledger: &ledger, actor: &actor, now, out };
+                return super::access_review::run(review, &ctx).await;
+            }
             AccessCommand::Explain { id } => {
                 let r = grants.get(id).await?;
                 return explain(&authorizer, &r, out);
