@@ -24,6 +24,10 @@ pub mod kind {
     pub const DECISION: &str = "access.decision";
     /// A request's state changed (granted, expired, revoked, cancelled, extended).
     pub const STATE: &str = "access.state";
+    /// Access taken without approval, for an incident.
+    pub const BREAK_GLASS: &str = "access.break_glass";
+    /// A break-glass use reviewed afterwards.
+    pub const BREAK_GLASS_REVIEW: &str = "access.break_glass.review";
 }
 
 /// A new request, as its requester makes it.
@@ -73,6 +77,8 @@ pub struct RequestView {
     pub until: Option<Timestamp>,
     /// Who approved it so far.
     pub approved_by: Vec<String>,
+    /// Taken without approval, for an incident.
+    pub break_glass: bool,
 }
 
 fn rfc3339<S: serde::Serializer>(t: &Timestamp, s: S) -> Result<S::Ok, S::Error> {
@@ -133,6 +139,34 @@ pub enum AccessError {
         id: String,
         /// The stored state.
         state: String,
+    },
+    /// A break-glass use longer than the model allows.
+    #[error(
+        "break-glass access lasts at most {max} ([access] break_glass_max); {asked} was asked. \
+         For longer work, request the role and have it approved"
+    )]
+    BreakGlassTooLong {
+        /// What was asked.
+        asked: GrantDuration,
+        /// The maximum.
+        max: GrantDuration,
+    },
+    /// Break-glass access starts now or not at all.
+    #[error("break-glass access starts at once; --start is for requests that wait for approval")]
+    BreakGlassLater,
+    /// Only break-glass uses are reviewed this way.
+    #[error("request `{0}` was not a break-glass use; approvals already reviewed it")]
+    NotBreakGlass(String),
+    /// Nobody reviews their own break-glass use.
+    #[error("{0} cannot review their own break-glass use; someone who may approve the role must")]
+    OwnReview(String),
+    /// Reviewed already.
+    #[error("break-glass use `{id}` was already reviewed by {reviewer}")]
+    AlreadyReviewed {
+        /// The request.
+        id: String,
+        /// Who reviewed it.
+        reviewer: String,
     },
     /// The system gave no randomness for a request id.
     #[error("no randomness from the operating system for a request id: {0}")]
@@ -261,6 +295,7 @@ impl<'a, 'm> Grants<'a, 'm> {
             active_from_us: None,
             active_until_us: None,
             version: 1,
+            break_glass: false,
         };
         let mut tx = self.ledger.begin().await?;
         tx.access_insert_request(&row).await?;
@@ -553,6 +588,198 @@ impl<'a, 'm> Grants<'a, 'm> {
         Ok(changed)
     }
 
+    /// Break-glass: `requester` takes `new`'s role at once, without approval,
+    /// for at most the model's `break_glass_max`. Everything else the
+    /// policies ask (eligibility, vetting, environment) still holds. The use
+    /// is ledgered loudly and must be reviewed within
+    /// `break_glass_review_within`.
+    pub async fn break_glass(
+        &self,
+        requester: &str,
+        new: &NewRequest,
+        now: Timestamp,
+    ) -> Result<RequestView, AccessError> {
+        let settings = &self.index.model().access;
+        if new.start.is_some() {
+            return Err(AccessError::BreakGlassLater);
+        }
+        if new.duration.minutes() > settings.break_glass_max.minutes() {
+            return Err(AccessError::BreakGlassTooLong {
+                asked: new.duration,
+                max: settings.break_glass_max,
+            });
+        }
+        let facts = RequestFacts {
+            requester,
+            role: &new.role,
+            environment: new.environment.as_deref(),
+            minutes: new.duration.minutes(),
+        };
+        let decision = self.authorizer.decide(&AccessQuestion::Request(facts));
+        if !decision.allowed {
+            return Err(Self::denied(
+                format!("{requester} breaking glass for `{}`", new.role),
+                decision,
+            ));
+        }
+        let id = new_id()?;
+        let until = now
+            .checked_add(SignedDuration::from_mins(i64::from(new.duration.minutes())))
+            .unwrap_or(Timestamp::MAX);
+        let review_due = now
+            .checked_add(SignedDuration::from_mins(i64::from(
+                settings.break_glass_review_within.minutes(),
+            )))
+            .unwrap_or(Timestamp::MAX);
+        let row = AccessRequestRow {
+            id: id.clone(),
+            requester: requester.to_owned(),
+            role: new.role.clone(),
+            environment: new.environment.clone(),
+            duration_s: i64::from(new.duration.minutes()) * 60,
+            reason: new.reason.clone(),
+            ticket: new.ticket.clone(),
+            start_us: None,
+            created_us: micros(now),
+            state: State::Active.key().to_owned(),
+            state_us: micros(now),
+            active_from_us: Some(micros(now)),
+            active_until_us: Some(micros(until)),
+            version: 1,
+            break_glass: true,
+        };
+        let mut tx = self.ledger.begin().await?;
+        tx.access_insert_request(&row).await?;
+        let events = [Event {
+            time: now,
+            actor: requester.to_owned(),
+            kind: kind::BREAK_GLASS.to_owned(),
+            subject: id.clone(),
+            data: json!({
+                "role": row.role,
+                "environment": row.environment,
+                "minutes": new.duration.minutes(),
+                "reason": row.reason,
+                "ticket": row.ticket,
+                "active_from": now.to_string(),
+                "active_until": until.to_string(),
+                "review_due": review_due.to_string(),
+                "permitted_by": decision.policies.iter().map(|p| p.id.as_str()).collect::<Vec<_>>(),
+            }),
+        }];
+        self.ledger.append_in(&mut tx, &events).await?;
+        tx.commit().await?;
+        Ok(view(row, Vec::new()))
+    }
+
+    /// `reviewer` reviews break-glass use `id` after the fact. The reviewer
+    /// is someone the policies let approve that role for that person, and
+    /// never the person who broke the glass.
+    pub async fn review_break_glass(
+        &self,
+        reviewer: &str,
+        id: &str,
+        reason: &str,
+        now: Timestamp,
+    ) -> Result<BreakGlassUse, AccessError> {
+        let mut tx = self.ledger.begin().await?;
+        let row = tx
+            .access_request(id)
+            .await?
+            .ok_or_else(|| AccessError::NotFound(id.to_owned()))?;
+        if !row.break_glass {
+            return Err(AccessError::NotBreakGlass(id.to_owned()));
+        }
+        if row.requester == reviewer {
+            return Err(AccessError::OwnReview(reviewer.to_owned()));
+        }
+        let may = self.authorizer.decide(&AccessQuestion::Approve {
+            approver: reviewer,
+            request: Self::facts(&row),
+        });
+        if !may.allowed {
+            return Err(Self::denied(
+                format!("{reviewer} reviewing break-glass use `{id}`"),
+                may,
+            ));
+        }
+        let review = palisade_store::BreakGlassReviewRow {
+            request_id: id.to_owned(),
+            reviewer: reviewer.to_owned(),
+            reason: reason.to_owned(),
+            at_us: micros(now),
+        };
+        if !tx.access_insert_break_glass_review(&review).await? {
+            let earlier = self.ledger.store().access_break_glass_review(id).await?;
+            return Err(AccessError::AlreadyReviewed {
+                id: id.to_owned(),
+                reviewer: earlier.map(|r| r.reviewer).unwrap_or_default(),
+            });
+        }
+        let event = Event {
+            time: now,
+            actor: reviewer.to_owned(),
+            kind: kind::BREAK_GLASS_REVIEW.to_owned(),
+            subject: id.to_owned(),
+            data: json!({ "reason": reason, "requester": row.requester, "role": row.role }),
+        };
+        self.ledger.append_in(&mut tx, &[event]).await?;
+        tx.commit().await?;
+        Ok(self.break_glass_use(view(row, Vec::new()), now).await?)
+    }
+
+    async fn break_glass_use(
+        &self,
+        request: RequestView,
+        now: Timestamp,
+    ) -> Result<BreakGlassUse, AccessError> {
+        let within = self
+            .index
+            .model()
+            .access
+            .break_glass_review_within
+            .minutes();
+        let due = request
+            .created
+            .checked_add(SignedDuration::from_mins(i64::from(within)))
+            .unwrap_or(Timestamp::MAX);
+        let review = self
+            .ledger
+            .store()
+            .access_break_glass_review(&request.id)
+            .await?;
+        Ok(BreakGlassUse {
+            overdue: review.is_none() && due <= now,
+            review_due: due,
+            reviewed_by: review.as_ref().map(|r| r.reviewer.clone()),
+            review_reason: review.as_ref().map(|r| r.reason.clone()),
+            reviewed_at: review.map(|r| time(r.at_us)),
+            request,
+        })
+    }
+
+    /// Every break-glass use, newest first, with its review or how long is
+    /// left for it (`unreviewed_only`: just those still waiting).
+    pub async fn break_glass_uses(
+        &self,
+        unreviewed_only: bool,
+        now: Timestamp,
+    ) -> Result<Vec<BreakGlassUse>, AccessError> {
+        let rows = self
+            .ledger
+            .store()
+            .access_requests(&AccessFilter::default())
+            .await?;
+        let mut out = Vec::new();
+        for row in rows.into_iter().filter(|r| r.break_glass) {
+            let used = self.break_glass_use(view(row, Vec::new()), now).await?;
+            if !unreviewed_only || used.reviewed_by.is_none() {
+                out.push(used);
+            }
+        }
+        Ok(out)
+    }
+
     /// Ends everything `person` has open at once, for offboarding or a review
     /// that removes them: pending requests are denied, approved and active
     /// grants revoked, each atomically with its ledger entry (which carries
@@ -634,6 +861,25 @@ impl<'a, 'm> Grants<'a, 'm> {
         let rows = self.ledger.store().access_requests(filter).await?;
         Ok(rows.into_iter().map(|r| view(r, Vec::new())).collect())
     }
+}
+
+/// A break-glass use and its review.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BreakGlassUse {
+    /// The request.
+    pub request: RequestView,
+    /// When its review is due.
+    #[serde(serialize_with = "rfc3339")]
+    pub review_due: Timestamp,
+    /// Unreviewed past its due time.
+    pub overdue: bool,
+    /// Who reviewed it.
+    pub reviewed_by: Option<String>,
+    /// What they found.
+    pub review_reason: Option<String>,
+    /// When.
+    #[serde(serialize_with = "rfc3339_opt")]
+    pub reviewed_at: Option<Timestamp>,
 }
 
 /// Someone who can reach an environment (or one resource of it) now, and how.
@@ -749,6 +995,7 @@ fn view(row: AccessRequestRow, approved_by: Vec<String>) -> RequestView {
         reason: row.reason,
         ticket: row.ticket,
         approved_by,
+        break_glass: row.break_glass,
     }
 }
 
