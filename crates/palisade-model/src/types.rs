@@ -45,6 +45,33 @@ pub struct Model {
     /// Just-in-time access: limits that apply to every role.
     #[serde(default)]
     pub access: AccessSettings,
+    /// Credentials several people know that cannot be revoked per person, and
+    /// so must be rotated when one of them leaves.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shared_credentials: Vec<SharedCredential>,
+}
+
+/// A credential that several people know and that cannot be revoked for one
+/// of them alone: a vendor portal's shared login, a break-glass password, an
+/// API key kept in a team's vault. When anyone who knows it leaves, it must
+/// be rotated; `palisade offboard` lists it.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SharedCredential {
+    /// Stable identifier, e.g. `stripe-dashboard-login`.
+    pub id: String,
+    /// What it is and what it opens, in one line.
+    #[serde(default)]
+    pub description: String,
+    /// Who knows it: people (handles) and teams (ids), a team meaning every
+    /// member.
+    pub known_by: Vec<String>,
+    /// How and where to rotate it (free text: a runbook, a console page).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rotate: Option<String>,
+    /// The environment it opens (an id of [[environments]]), if one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub environment: Option<String>,
 }
 
 /// Organisation-wide limits of just-in-time access.

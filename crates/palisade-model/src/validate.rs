@@ -212,6 +212,7 @@ pub fn validate_with(index: &Index<'_>, today: Day) -> Vec<Diagnostic> {
     v.identities(&mut out);
     v.services(&mut out);
     v.gates(&mut out);
+    v.shared_credentials(&mut out);
     out
 }
 
@@ -1881,6 +1882,103 @@ impl Validator<'_, '_> {
                         ),
                     )
                     .help("meet the control, or renew the waiver with a new approver and expiry; the gate no longer honours it"),
+                );
+            }
+        }
+    }
+}
+
+impl Validator<'_, '_> {
+    /// Shared credentials: valid, unique ids; everyone who knows one is a
+    /// person or team of the model; and one that someone who has left still
+    /// knows is a warning until it is rotated and they are taken off it.
+    fn shared_credentials(&self, out: &mut Vec<Diagnostic>) {
+        let mut seen: Vec<&str> = Vec::new();
+        for (i, cred) in self.model.shared_credentials.iter().enumerate() {
+            let path = ModelPath::root().key("shared_credentials").index(i);
+            if let Some(problem) = id_problem(&cred.id) {
+                out.push(
+                    Diagnostic::error(
+                        "invalid-id",
+                        path.key("id"),
+                        format!("invalid shared credential id `{}`: {problem}", cred.id),
+                    )
+                    .label("invalid id")
+                    .help("ids are lower-case letters, digits, `-`, `_` and `.`, starting with a letter or digit"),
+                );
+            }
+            if let Some(first) = seen.iter().position(|id| *id == cred.id) {
+                out.push(
+                    Diagnostic::error(
+                        "duplicate-id",
+                        path.key("id"),
+                        format!("shared credential `{}` is defined twice", cred.id),
+                    )
+                    .label("second definition")
+                    .also(at("shared_credentials", first, "id"), "first defined here")
+                    .help("give every shared credential its own id"),
+                );
+            }
+            seen.push(&cred.id);
+            if cred.known_by.is_empty() {
+                out.push(
+                    Diagnostic::warning(
+                        "shared-credential-known-by-nobody",
+                        path.key("known_by"),
+                        format!("nobody is listed as knowing shared credential `{}`", cred.id),
+                    )
+                    .help("list the people (handles) and teams (ids) who know it, so that it is rotated when one of them leaves"),
+                );
+            }
+            for (j, name) in cred.known_by.iter().enumerate() {
+                if let Some(p) = self.index.person_by_handle(name) {
+                    let person = self.index.person(p);
+                    if person.status == Status::Offboarded {
+                        out.push(
+                            Diagnostic::warning(
+                                "shared-credential-known-by-offboarded",
+                                path.key("known_by").index(j),
+                                format!(
+                                    "shared credential `{}` is known by {name}, who is offboarded",
+                                    cred.id
+                                ),
+                            )
+                            .also(at("people", p.index(), "status"), "offboarded here")
+                            .help("rotate it, then take them off `known_by`"),
+                        );
+                    }
+                    continue;
+                }
+                if self.index.team_by_id(name).is_some() {
+                    continue;
+                }
+                let candidates = self
+                    .index
+                    .ids_of("people")
+                    .into_iter()
+                    .chain(self.index.ids_of("teams"));
+                let d = Diagnostic::error(
+                    "unknown-reference",
+                    path.key("known_by").index(j),
+                    format!("unknown person or team `{name}`"),
+                )
+                .label("no person has this handle and no team this id");
+                out.push(match did_you_mean(name, candidates) {
+                    Some(best) => d.help(format!("did you mean `{best}`?")),
+                    None => d.help("name a person by their handle or a team by its id"),
+                });
+            }
+            if let Some(env) = &cred.environment {
+                self.envs.resolve(out, env, || path.key("environment"));
+            }
+            if cred.rotate.as_deref().is_some_and(|r| r.trim().is_empty()) {
+                out.push(
+                    Diagnostic::warning(
+                        "shared-credential-rotation-empty",
+                        path.key("rotate"),
+                        format!("shared credential `{}` says nothing about how to rotate it", cred.id),
+                    )
+                    .help("say where and how it is rotated (a runbook, a console page), or leave `rotate` out"),
                 );
             }
         }

@@ -88,6 +88,7 @@ fn diagnostics_point_at_the_offending_text() {
         ("invalid-principal", "\"ada,root\""),
         ("vendor-only-production-owner", "[\"chen\"]"),
         ("missing-vendor", "\"vendor\""),
+        ("shared-credential-problems", "\"chn\""),
     ];
     for (name, expected) in cases {
         let source = Source::load(&fixtures().join("broken").join(format!("{name}.toml"))).unwrap();
@@ -108,6 +109,7 @@ fn hints_suggest_the_likely_spelling() {
     assert!(hint("unknown-owner").contains("did you mean `ada`"));
     assert!(hint("unknown-role").contains("did you mean `prod-read`"));
     assert!(hint("invalid-timezone").contains("America/Chicago"));
+    assert!(hint("shared-credential-problems").contains("did you mean `chen`"));
 }
 
 #[test]
