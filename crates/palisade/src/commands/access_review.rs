@@ -41,8 +41,14 @@ pub struct Ctx<'a, 'm> {
 pub async fn run(args: &ReviewArgs, ctx: &Ctx<'_, '_>) -> anyhow::Result<ExitCode> {
     let reviews = Reviews::new(ctx.ledger, ctx.index, ctx.authorizer);
     let out = ctx.out;
-    // Like the access sweep: a campaign whose deadline has come closes first.
-    if let Some(closed) = reviews.sweep("palisade", ctx.now).await? {
+    // Like the access sweep: a campaign whose deadline has come closes first
+    // (`close` closes it itself, in its actor's name).
+    let due = if matches!(args.command, ReviewCommand::Close) {
+        None
+    } else {
+        reviews.sweep("palisade", ctx.now).await?
+    };
+    if let Some(closed) = due {
         let written = apply_model_changes(ctx.model, &closed.model_changes)?;
         if out.json() {
             out.warning(format!(
