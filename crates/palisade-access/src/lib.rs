@@ -10,15 +10,14 @@
 //! - [`review`]: access review campaigns: every standing role and grant
 //!   kept or revoked by an eligible reviewer with a reason, settled at the
 //!   deadline.
+//! - [`offboard`]: a person, team or vendor leaving at once: every grant
+//!   withdrawn, the services to move, the shared credentials to rotate and
+//!   the contract's exit checklist, each step ledgered.
 //! - [`ssh`]: Palisade's SSH certificate authority: OpenSSH user certificates
 //!   valid exactly for a grant's window, and the key revocation list (KRL)
 //!   sshd reads.
 //! - [`postgres`]: temporary PostgreSQL login roles that expire with their
 //!   grant, members of the database roles the model maps each access kind to.
-//! - [`credentials`]: what was issued to outside systems for each grant,
-//!   recorded intended before and done after, revoked with the grant, and
-//!   reconciled after a crash; [`keyring`] keeps the issuers' secrets sealed
-//!   in the store.
 //! - [`secrets`]: secrets at rest (the CA key, database admin credentials),
 //!   sealed with AES-256-GCM under a key the caller hands in.
 //! - [`webhook`]: signed webhooks (Standard Webhooks) that tell other
@@ -29,6 +28,8 @@
 pub mod credentials;
 pub mod grants;
 pub mod keyring;
+pub mod notify;
+pub mod offboard;
 pub mod policy;
 pub mod postgres;
 pub mod request;

@@ -12,7 +12,7 @@ mod ledger;
 mod owners;
 mod scan;
 
-pub use access::{AccessArgs, AccessCommand};
+pub use access::{AccessArgs, AccessCommand, SecretsCommand};
 pub use access_review::{ReviewArgs, ReviewCommand};
 pub use gate::GateArgs;
 pub use ledger::{LedgerArgs, LedgerCommand, TrustArgs};

@@ -1,6 +1,7 @@
 //! One module per subcommand; each returns the exit code it earned.
 
 mod access;
+mod access_credential;
 mod access_review;
 mod check;
 mod db;
