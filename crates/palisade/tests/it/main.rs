@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod access;
+mod access_crash;
 mod access_review;
 mod check;
 mod gate;
