@@ -757,7 +757,7 @@ impl<'a, 'm> Credentials<'a, 'm> {
                 }
                 if *krl_dirty && ssh {
                     // The KRL must list it before the row says revoked.
-                    self.write_krl(now).await?;
+                    report.krl_entries = self.write_krl(now).await?;
                     *krl_dirty = false;
                 }
                 if let Some(done) = self

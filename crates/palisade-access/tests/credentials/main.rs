@@ -563,3 +563,111 @@ async fn break_glass_is_immediate_bounded_loud_and_reviewed_by_someone_else() {
         assert!(matches!(err, AccessError::NotBreakGlass(_)), "{err}");
     }
 }
+
+/// A loopback receiver that answers 204 to `count` posts and hands back
+/// each one's headers and body.
+fn receiver(
+    count: usize,
+) -> (
+    String,
+    std::thread::JoinHandle<Vec<(Vec<(String, String)>, Vec<u8>)>>,
+) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/hooks/access", listener.local_addr().unwrap());
+    let handle = std::thread::spawn(move || {
+        let mut got = Vec::new();
+        for stream in listener.incoming().take(count) {
+            let mut stream = stream.unwrap();
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut line = String::new();
+            reader.read_line(&mut line).unwrap();
+            assert!(line.starts_with("POST /hooks/access "), "{line}");
+            let mut headers = Vec::new();
+            loop {
+                line.clear();
+                reader.read_line(&mut line).unwrap();
+                let l = line.trim_end();
+                if l.is_empty() {
+                    break;
+                }
+                let (k, v) = l.split_once(':').unwrap();
+                headers.push((k.trim().to_ascii_lowercase(), v.trim().to_owned()));
+            }
+            let len: usize = headers
+                .iter()
+                .find(|(k, _)| k == "content-length")
+                .map(|(_, v)| v.parse().unwrap())
+                .unwrap();
+            let mut body = vec![0; len];
+            reader.read_exact(&mut body).unwrap();
+            stream
+                .write_all(b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n")
+                .unwrap();
+            got.push((headers, body));
+        }
+        got
+    });
+    (url, handle)
+}
+
+#[tokio::test]
+async fn grants_and_revocations_go_out_signed_and_each_delivery_is_ledgered() {
+    use palisade_access::webhook::{Sender, SenderOptions, Verifier, WebhookSecret};
+    let model = acme();
+    let index = Index::new(&model);
+    let authorizer = Authorizer::new(&index, day(), &AccessSettings::from_model(&model)).unwrap();
+    let secret = WebhookSecret::generate().unwrap();
+    let verifier = Verifier::new([WebhookSecret::parse(&secret.expose_text()).unwrap()]).unwrap();
+    let Some(db) = backends().await.into_iter().next() else {
+        return;
+    };
+    let ledger = Ledger::new(db.open().await, "acme.example/palisade");
+    let grants = Grants::new(&ledger, &index, &authorizer);
+    let (url, got) = receiver(2);
+    let sender = Sender::new(&url, secret, SenderOptions::default()).unwrap();
+
+    let req = grants
+        .request("james", &ask("incident-responder", 60), at(0))
+        .await
+        .unwrap();
+    // A pending request is nobody else's business yet.
+    let none =
+        palisade_access::notify::announce(&sender, &ledger, "palisade", &[req.clone()], at(0))
+            .await
+            .unwrap();
+    assert!(none.is_empty());
+    let granted = grants.approve("sofia", &req.id, "ok", at(1)).await.unwrap();
+    let revoked = grants.revoke("eleanor", &req.id, at(5)).await.unwrap();
+    for (change, when) in [(granted, at(1)), (revoked, at(5))] {
+        let sent = palisade_access::notify::announce(&sender, &ledger, "palisade", &[change], when)
+            .await
+            .unwrap();
+        assert_eq!(sent.len(), 1);
+        assert_eq!(sent[0].error, None);
+    }
+    let got = got.join().unwrap();
+    let mut types = Vec::new();
+    for ((headers, body), when) in got.iter().zip([at(1), at(5)]) {
+        let message = verifier.verify(headers.as_slice(), body, when).unwrap();
+        let event = message.event().unwrap();
+        assert_eq!(event.data["request"], req.id.as_str());
+        assert_eq!(event.data["person"], "james");
+        types.push(event.event_type.clone());
+        // The same message again is a replay.
+        assert!(verifier.verify(headers.as_slice(), body, when).is_err());
+    }
+    assert_eq!(types, ["access.granted", "access.revoked"]);
+    let deliveries: Vec<_> = ledger
+        .query(&Query {
+            limit: 100,
+            ..Query::default()
+        })
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|s| s.entry.kind == palisade_access::notify::KIND)
+        .collect();
+    assert_eq!(deliveries.len(), 2);
+    assert!(deliveries.iter().all(|d| d.entry.data["delivered"] == true));
+}
