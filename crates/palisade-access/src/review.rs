@@ -46,7 +46,8 @@ pub mod kind {
     pub const DECISION: &str = "access.review.decision";
     /// A campaign closed, settling what nobody reviewed.
     pub const CLOSE: &str = "access.review.close";
-    /// A credential issued for a grant: its time is the grant's last use.
+    /// A credential's step for a grant (`data.phase`); the latest `issued`
+    /// one is the grant's last use.
     pub const CREDENTIAL: &str = "access.credential";
 }
 
@@ -548,23 +549,32 @@ impl<'a, 'm> Reviews<'a, 'm> {
             .collect())
     }
 
-    /// A grant's last use: its latest credential, else its start once it has
-    /// started; `None` when neither is known.
+    /// A grant's last use: the latest credential issued for it, else its
+    /// start once it has started; `None` when neither is known. Credential
+    /// entries that record no issue (intended, failed, revoking, revoked)
+    /// are no use.
     async fn last_use(
         &self,
         grant: &AccessRequestRow,
         now: Timestamp,
     ) -> Result<Option<i64>, ReviewError> {
-        let latest = self
+        let entries = self
             .ledger
             .query(&Query {
                 kind: Some(kind::CREDENTIAL.to_owned()),
                 subject: Some(grant.id.clone()),
-                limit: 1,
+                limit: 1000,
                 ..Query::default()
             })
             .await?;
-        if let Some(stored) = latest.last() {
+        let issued = entries.iter().rev().find(|s| {
+            s.entry
+                .data
+                .get("phase")
+                .and_then(serde_json::Value::as_str)
+                .is_none_or(|p| p == "issued")
+        });
+        if let Some(stored) = issued {
             return Ok(Some(micros(stored.entry.time)));
         }
         Ok(grant.active_from_us.filter(|f| *f <= micros(now)))

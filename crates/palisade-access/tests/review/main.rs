@@ -86,17 +86,20 @@ async fn a_campaign_snapshots_every_standing_role_and_live_grant_with_its_last_u
         let grants = Grants::new(&ledger, &index, &authorizer);
         let used = granted(&grants, 4).await;
         let unused = granted(&grants, 4).await;
-        // A credential issued for the first grant at minute 30 is its last use.
-        ledger
-            .append(Event {
-                time: at(30),
-                actor: "palisade".to_owned(),
-                kind: kind::CREDENTIAL.to_owned(),
-                subject: used.id.clone(),
-                data: serde_json::json!({"kind": "ssh_certificate"}),
-            })
-            .await
-            .unwrap();
+        // A credential issued for the first grant at minute 30 is its last
+        // use; a later step of a credential that issues nothing is not.
+        for (minute, phase) in [(20, "intended"), (30, "issued"), (40, "failed")] {
+            ledger
+                .append(Event {
+                    time: at(minute),
+                    actor: "palisade".to_owned(),
+                    kind: kind::CREDENTIAL.to_owned(),
+                    subject: used.id.clone(),
+                    data: serde_json::json!({"phase": phase, "kind": "ssh_certificate"}),
+                })
+                .await
+                .unwrap();
+        }
         // An ended grant is no longer access to review.
         let ended = granted(&grants, 1).await;
         let reviews = Reviews::new(&ledger, &index, &authorizer);
