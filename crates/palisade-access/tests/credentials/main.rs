@@ -633,7 +633,7 @@ async fn grants_and_revocations_go_out_signed_and_each_delivery_is_ledgered() {
         .unwrap();
     // A pending request is nobody else's business yet.
     let none =
-        palisade_access::notify::announce(&sender, &ledger, "palisade", &[req.clone()], at(0))
+        palisade_access::notify::announce(&sender, &ledger, "palisade", std::slice::from_ref(&req), at(0))
             .await
             .unwrap();
     assert!(none.is_empty());

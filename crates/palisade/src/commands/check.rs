@@ -8,7 +8,7 @@ use serde_json::json;
 use crate::cli::CheckArgs;
 use crate::output::{Output, diagnostics_json};
 
-pub fn run(args: &CheckArgs, out: &Output) -> anyhow::Result<ExitCode> {
+pub fn run(args: &CheckArgs, db: &str, out: &Output) -> anyhow::Result<ExitCode> {
     let today = super::today(args.today.as_deref())?;
     let source = load(&args.file)?;
     let mut checked = palisade_model::check(&source, today);
@@ -25,7 +25,13 @@ pub fn run(args: &CheckArgs, out: &Output) -> anyhow::Result<ExitCode> {
         }
     }
     report(&source, &checked, out)?;
-    let failed = checked.errors() > 0 || (args.deny_warnings && checked.warnings() > 0);
+    // Break-glass uses past their review time are a finding of the model's practice.
+    let overdue = match &checked.model {
+        Some(model) => unreviewed_break_glass(model, db, today, out)?,
+        None => 0,
+    };
+    let failed =
+        checked.errors() > 0 || (args.deny_warnings && (checked.warnings() > 0 || overdue > 0));
     // The process is about to exit: freeing a large model piece by piece
     // would only cost time (a tenth of a big check's run time).
     std::mem::forget(checked);
@@ -35,6 +41,39 @@ pub fn run(args: &CheckArgs, out: &Output) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Warns of every break-glass use whose review is overdue, when the store
+/// exists (checking never creates one); returns how many.
+fn unreviewed_break_glass(
+    model: &palisade_model::Model,
+    db: &str,
+    today: palisade_model::Day,
+    out: &Output,
+) -> anyhow::Result<usize> {
+    let is_url = db.starts_with("postgres://") || db.starts_with("postgresql://");
+    if !is_url && !std::path::Path::new(db).exists() {
+        return Ok(0);
+    }
+    let now = jiff::Timestamp::now();
+    let index = palisade_model::Index::new(model);
+    let settings = palisade_access::policy::AccessSettings::from_model(model);
+    let authorizer = palisade_access::policy::Authorizer::new(&index, today, &settings)?;
+    let overdue = super::runtime()?.block_on(async {
+        let store = palisade_store::Store::open(db).await?;
+        let ledger = palisade_ledger::ledger::Ledger::new(store, model.org.log_name.clone());
+        let grants = palisade_access::grants::Grants::new(&ledger, &index, &authorizer);
+        anyhow::Ok(grants.break_glass_uses(true, now).await?)
+    })?;
+    let overdue: Vec<_> = overdue.into_iter().filter(|u| u.overdue).collect();
+    for u in &overdue {
+        out.warning(format!(
+            "break-glass use {} by {} as {} was due for review by {} and nobody has reviewed it: \
+             palisade access break-glass-review {} --as HANDLE --reason \"…\"",
+            u.request.id, u.request.requester, u.request.role, u.review_due, u.request.id
+        ));
+    }
+    Ok(overdue.len())
 }
 
 /// Reads a model file, with a hint when the default file is missing.

@@ -32,7 +32,7 @@ pub fn run(cli: Cli, out: &Output) -> anyhow::Result<ExitCode> {
         );
     }
     match cli.command {
-        Command::Check(args) => check::run(&args, out),
+        Command::Check(args) => check::run(&args, &cli.global.db, out),
         Command::Init(args) => init::run(&args, out),
         Command::Who(args) => who::run(&args, out),
         Command::Schema => {

@@ -237,3 +237,97 @@ fn the_organisations_own_policies_are_loaded_from_the_model_and_checked() {
     assert_eq!(run.code, 2, "{}", run.stdout);
     assert!(run.stderr.contains("org.cedar"), "{}", run.stderr);
 }
+
+#[test]
+fn break_glass_is_refused_past_its_maximum_and_an_unreviewed_use_shows_in_list_and_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let glass = |minutes: &str| {
+        access(
+            dir.path(),
+            &[
+                "break-glass",
+                "--as",
+                "james",
+                "--role",
+                "incident-responder",
+                "--env",
+                "prod",
+                "--for",
+                minutes,
+                "--reason",
+                "INC-4712: checkout down",
+                "--format",
+                "json",
+            ],
+            NOW,
+        )
+    };
+    let long = glass("2h");
+    assert_eq!(long.code, 2, "{}", long.stdout);
+    assert!(long.stderr.contains("at most 1h"), "{}", long.stderr);
+    let used = glass("30m");
+    assert_eq!(used.code, 0, "{}", used.stderr);
+    let used: Value = serde_json::from_str(&used.stdout).unwrap();
+    let id = used["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        (used["state"].as_str(), used["break_glass"].as_bool()),
+        (Some("active"), Some(true))
+    );
+
+    // Waiting for review: listed, and `check` (run long after the review was due) warns.
+    let waiting = access(dir.path(), &["break-glass-review"], "2026-12-01T10:00:00Z");
+    assert!(
+        waiting.stdout.contains(&id) && waiting.stdout.contains("review due by"),
+        "{}",
+        waiting.stdout
+    );
+    let model = root().join("examples/acme/palisade.toml");
+    let check = crate::palisade(
+        dir.path(),
+        &["check", model.to_str().unwrap(), "--db", "store.db"],
+    );
+    assert!(
+        check.stderr.contains(&format!("break-glass use {id}")),
+        "{}",
+        check.stderr
+    );
+    assert_eq!(check.code, 0, "a finding of practice, not a broken model");
+
+    let own = access(
+        dir.path(),
+        &[
+            "break-glass-review",
+            &id,
+            "--as",
+            "james",
+            "--reason",
+            "fine",
+        ],
+        NOW,
+    );
+    assert_eq!(own.code, 2);
+    assert!(own.stderr.contains("own break-glass use"), "{}", own.stderr);
+    let done = access(
+        dir.path(),
+        &[
+            "break-glass-review",
+            &id,
+            "--as",
+            "sofia",
+            "--reason",
+            "justified by INC-4712",
+        ],
+        "2026-12-01T10:00:00Z",
+    );
+    assert_eq!(done.code, 0, "{}", done.stderr);
+    assert!(done.stdout.contains("reviewed by sofia"), "{}", done.stdout);
+    let check = crate::palisade(
+        dir.path(),
+        &["check", model.to_str().unwrap(), "--db", "store.db"],
+    );
+    assert!(
+        !check.stderr.contains("break-glass use"),
+        "{}",
+        check.stderr
+    );
+}
