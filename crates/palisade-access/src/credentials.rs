@@ -663,6 +663,44 @@ impl<'a, 'm> Credentials<'a, 'm> {
         }
     }
 
+    /// After request `id`'s grant was extended to `until`: its database
+    /// roles are told the new end (an SSH certificate cannot change; its
+    /// holder asks for a new one). Returns the credentials extended.
+    pub async fn extend_grant(
+        &self,
+        actor: &str,
+        id: &str,
+        until: Timestamp,
+        now: Timestamp,
+    ) -> Result<Vec<CredentialView>, CredentialError> {
+        let rows = self.ledger.store().access_credentials_of(id).await?;
+        let mut out = Vec::new();
+        for row in rows
+            .iter()
+            .filter(|r| r.state == state::ISSUED && r.kind == CredentialKind::DatabaseRole.key())
+        {
+            let Some(pg) = self.pg_for(row) else {
+                return Err(CredentialError::NoIssuer(format!(
+                    "no admin credentials for database {}/{}: its role keeps its old end until they are given",
+                    row.environment, row.resource
+                )));
+            };
+            pg.extend(&role_tag(row), until).await?;
+            let mut tx = self.ledger.begin().await?;
+            let mut updated = row.clone();
+            updated.valid_until_us = until.as_microsecond();
+            updated.version = row.version + 1;
+            if !tx.access_update_credential(&updated, row.version).await? {
+                continue;
+            }
+            let event = Self::event(actor, now, &updated, "extended");
+            self.ledger.append_in(&mut tx, &[event]).await?;
+            tx.commit().await?;
+            out.push(view(&updated));
+        }
+        Ok(out)
+    }
+
     /// Revokes every live credential of request `id` (its grant just ended):
     /// certificates still valid go into the KRL, database roles are dropped.
     pub async fn revoke_grant(

@@ -167,6 +167,29 @@ async fn a_database_role_is_intended_issued_works_and_is_dropped_on_revocation()
         assert_eq!(n, 2);
         drop(conn);
 
+        // Extending the grant moves the role's end with it.
+        let longer = grants
+            .extend("james", &req.id, GrantDuration::from_minutes(30), at(5))
+            .await
+            .unwrap();
+        assert_eq!(longer.until, Some(at(92)));
+        let moved = credentials
+            .extend_grant("james", &req.id, at(92), at(5))
+            .await
+            .unwrap();
+        assert_eq!(moved.len(), 1);
+        assert_eq!(moved[0].valid_until, at(92));
+        let mut admin = target.admin_conn().await;
+        let until: i64 = sqlx::query_scalar(
+            "SELECT extract(epoch FROM rolvaliduntil)::int8 FROM pg_roles WHERE rolname = $1",
+        )
+        .bind(&issued.role.role)
+        .fetch_one(&mut admin)
+        .await
+        .unwrap();
+        assert_eq!(until, at(92).as_second(), "PostgreSQL has the new end");
+        drop(admin);
+
         grants.revoke("eleanor", &req.id, at(10)).await.unwrap();
         let report = credentials
             .revoke_grant("eleanor", &req.id, at(10))
@@ -183,7 +206,7 @@ async fn a_database_role_is_intended_issued_works_and_is_dropped_on_revocation()
         );
         assert_eq!(
             phases(&ledger, &req.id).await,
-            ["intended", "issued", "revoking", "revoked"]
+            ["intended", "issued", "extended", "revoking", "revoked"]
         );
         // Asking again after revocation is refused.
         let err = credentials
@@ -632,10 +655,15 @@ async fn grants_and_revocations_go_out_signed_and_each_delivery_is_ledgered() {
         .await
         .unwrap();
     // A pending request is nobody else's business yet.
-    let none =
-        palisade_access::notify::announce(&sender, &ledger, "palisade", std::slice::from_ref(&req), at(0))
-            .await
-            .unwrap();
+    let none = palisade_access::notify::announce(
+        &sender,
+        &ledger,
+        "palisade",
+        std::slice::from_ref(&req),
+        at(0),
+    )
+    .await
+    .unwrap();
     assert!(none.is_empty());
     let granted = grants.approve("sofia", &req.id, "ok", at(1)).await.unwrap();
     let revoked = grants.revoke("eleanor", &req.id, at(5)).await.unwrap();

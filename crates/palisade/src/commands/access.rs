@@ -263,7 +263,21 @@ async fn dispatch(args: &AccessArgs, c: &DispatchCtx<'_, '_>) -> anyhow::Result<
             let by: GrantDuration = by
                 .parse()
                 .map_err(|e| anyhow::anyhow!("invalid --by `{by}`: {e}"))?;
-            vec![grants.extend(&actor()?, id, by, now).await?]
+            let who = actor()?;
+            let extended = grants.extend(&who, id, by, now).await?;
+            if let Some(until) = extended.until {
+                c.credentials.extend_grant(&who, id, until, now).await?;
+                let certs = c.credentials.list(id).await?;
+                if certs
+                    .iter()
+                    .any(|k| k.kind == "ssh_certificate" && k.state == "issued")
+                {
+                    out.warning(format!(
+                        "an SSH certificate cannot be lengthened: get one for the new end with `palisade access cert {id} --key …`"
+                    ));
+                }
+            }
+            vec![extended]
         }
         AccessCommand::List { state, mine, limit } => {
             for s in state {
