@@ -219,6 +219,7 @@ pub struct Authorizer {
     generated_text: String,
     org_text: Option<String>,
     policies: PolicySet,
+    by_action: ByAction,
     info: HashMap<PolicyId, DecidingPolicy>,
     order: Vec<PolicyId>,
     entities: Entities,
@@ -235,6 +236,75 @@ struct Actions {
     approve: EntityUid,
     activate: EntityUid,
     use_: EntityUid,
+}
+
+/// The policies in force, split by the action they apply to: a decision
+/// evaluates only its action's policies. Each is the policy in force under
+/// the same id, with its action scope dropped: within one action's set that
+/// scope holds by construction, so dropping it changes no decision, and
+/// Cedar no longer builds the scope's set of actions on every evaluation.
+#[derive(Debug, Default)]
+struct ByAction {
+    request: PolicySet,
+    approve: PolicySet,
+    activate: PolicySet,
+    use_: PolicySet,
+}
+
+impl ByAction {
+    fn split(
+        policies: &PolicySet,
+        actions: &Actions,
+        entities: &Entities,
+    ) -> Result<ByAction, String> {
+        Ok(ByAction {
+            request: for_action(policies, &actions.request, entities)?,
+            approve: for_action(policies, &actions.approve, entities)?,
+            activate: for_action(policies, &actions.activate, entities)?,
+            use_: for_action(policies, &actions.use_, entities)?,
+        })
+    }
+
+    fn get(&self, action: &EntityUid, actions: &Actions) -> &PolicySet {
+        if *action == actions.request {
+            &self.request
+        } else if *action == actions.approve {
+            &self.approve
+        } else if *action == actions.activate {
+            &self.activate
+        } else {
+            &self.use_
+        }
+    }
+}
+
+/// The policies of `policies` whose action scope admits `action` (itself,
+/// or an action group it is in), each with that scope dropped.
+fn for_action(
+    policies: &PolicySet,
+    action: &EntityUid,
+    entities: &Entities,
+) -> Result<PolicySet, String> {
+    let admits = |a: &EntityUid| a == action || entities.is_ancestor_of(a, action);
+    let mut out = PolicySet::new();
+    for p in policies.policies() {
+        let applies = match p.action_constraint() {
+            cedar_policy::ActionConstraint::Any => true,
+            cedar_policy::ActionConstraint::Eq(a) => a == *action,
+            cedar_policy::ActionConstraint::In(list) => list.iter().any(admits),
+        };
+        if !applies {
+            continue;
+        }
+        let mut json = p
+            .to_json()
+            .map_err(|e| format!("policy `{}`: {e}", p.id()))?;
+        json["action"] = serde_json::json!({"op": "All"});
+        let scoped = cedar_policy::Policy::from_json(Some(p.id().clone()), json)
+            .map_err(|e| format!("policy `{}`: {e}", p.id()))?;
+        out.add(scoped).map_err(|e| e.to_string())?;
+    }
+    Ok(out)
 }
 
 impl Authorizer {
@@ -301,6 +371,7 @@ impl Authorizer {
             generated_text,
             org_text: None,
             policies,
+            by_action: ByAction::default(),
             info,
             order,
             entities: Entities::empty(),
@@ -311,6 +382,12 @@ impl Authorizer {
             actions,
         };
         authorizer.entities = authorizer.assemble(built.others)?;
+        authorizer.by_action = ByAction::split(
+            &authorizer.policies,
+            &authorizer.actions,
+            &authorizer.entities,
+        )
+        .map_err(PolicyError::Generated)?;
         Ok(authorizer)
     }
 
@@ -375,6 +452,13 @@ impl Authorizer {
                     problems: vec![OrgPolicyProblem::unlocated(e.to_string())],
                 })?;
         }
+        self.by_action =
+            ByAction::split(&self.policies, &self.actions, &self.entities).map_err(|e| {
+                PolicyError::OrgPolicies {
+                    file: file.to_owned(),
+                    problems: vec![OrgPolicyProblem::unlocated(e)],
+                }
+            })?;
         self.org_text = Some(text.to_owned());
         Ok(self)
     }
@@ -663,6 +747,7 @@ impl Authorizer {
     }
 
     fn evaluate(&self, (principal, action, resource, context): Parts) -> Decision {
+        let policies = self.by_action.get(&action, &self.actions);
         let request = match cedar_policy::Request::new(
             principal,
             action,
@@ -674,7 +759,7 @@ impl Authorizer {
             Err(e) => return Decision::refused(e.to_string()),
         };
         let response =
-            cedar_policy::Authorizer::new().is_authorized(&request, &self.policies, &self.entities);
+            cedar_policy::Authorizer::new().is_authorized(&request, policies, &self.entities);
         let diagnostics = response.diagnostics();
         let mut policies: Vec<DecidingPolicy> = diagnostics
             .reason()

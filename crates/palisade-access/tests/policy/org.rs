@@ -95,3 +95,41 @@ fn organisation_policy_ids_do_not_clash() {
         .unwrap_err();
     assert!(err.to_string().contains("org/x"), "{err}");
 }
+
+#[test]
+fn an_organisation_policy_applies_to_the_actions_its_scope_names() {
+    // Each action is decided by the policies whose scope admits it; a
+    // policy may also name actions in its condition.
+    let text = r#"@id("ruth-approves-nothing")
+@reason("ruth is on leave")
+forbid(principal, action in [Action::"approve", Action::"activate"], resource)
+when { principal == Person::"ruth" };
+
+@id("wei-only-asks")
+@reason("wei may only ask")
+forbid(principal, action, resource)
+when { principal == Person::"wei" && action != Action::"request" };
+"#;
+    let a = authorizer_on(&acme(), day())
+        .with_org_policies("access.cedar", text)
+        .unwrap();
+    let staging = ask("wei", "staging-deployer", None, 60);
+    assert_allowed(&request(&a, staging));
+    assert_allowed(&request(&a, ask("ruth", "staging-deployer", None, 60)));
+    assert_denied_by(&approve(&a, "ruth", staging), "org/ruth-approves-nothing");
+    let d = a.decide(&AccessQuestion::Activate {
+        request: ask("ruth", "staging-deployer", None, 60),
+        approvers: &[],
+    });
+    assert_denied_by(&d, "org/ruth-approves-nothing");
+    assert_denied_by(
+        &approve(&a, "wei", ask("ruth", "staging-deployer", None, 60)),
+        "org/wei-only-asks",
+    );
+    let d = a.decide(&AccessQuestion::Activate {
+        request: staging,
+        approvers: &["ruth"],
+    });
+    assert_denied_by(&d, "org/wei-only-asks");
+    assert_denied_by(&d.approvals[0].decision, "org/ruth-approves-nothing");
+}
