@@ -18,10 +18,6 @@
 //!   sshd reads.
 //! - [`postgres`]: temporary PostgreSQL login roles that expire with their
 //!   grant, members of the database roles the model maps each access kind to.
-//! - [`credentials`]: what was issued to outside systems for each grant,
-//!   recorded intended before and done after, revoked with the grant, and
-//!   reconciled after a crash; [`keyring`] keeps the issuers' secrets sealed
-//!   in the store.
 //! - [`secrets`]: secrets at rest (the CA key, database admin credentials),
 //!   sealed with AES-256-GCM under a key the caller hands in.
 //! - [`webhook`]: signed webhooks (Standard Webhooks) that tell other
@@ -32,6 +28,7 @@
 pub mod credentials;
 pub mod grants;
 pub mod keyring;
+pub mod notify;
 pub mod offboard;
 pub mod policy;
 pub mod postgres;
