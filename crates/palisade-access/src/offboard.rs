@@ -542,6 +542,10 @@ fn checklist(
 ) -> Vec<ChecklistItem> {
     let model = index.model();
     let clauses = contract.map(|c| &c.clauses);
+    // A service they were only an escalation contact of stays where it is:
+    // its escalation list changes, nothing is handed over.
+    let services: Vec<&ServiceHandover> = services.iter().filter(|s| !s.needs.is_empty()).collect();
+    let services = services.as_slice();
 
     let mut runbooks = Vec::new();
     let mut undocumented = Vec::new();
