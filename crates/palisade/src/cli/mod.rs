@@ -9,6 +9,7 @@ mod access;
 mod access_review;
 mod gate;
 mod ledger;
+mod offboard;
 mod owners;
 mod scan;
 
@@ -16,6 +17,7 @@ pub use access::{AccessArgs, AccessCommand, SecretsCommand};
 pub use access_review::{ReviewArgs, ReviewCommand};
 pub use gate::GateArgs;
 pub use ledger::{LedgerArgs, LedgerCommand, TrustArgs};
+pub use offboard::OffboardArgs;
 pub use owners::{OwnersArgs, OwnersCommand};
 pub use scan::ScanArgs;
 
@@ -244,6 +246,9 @@ Examples:
 
 Exit codes: 0 done, 2 refused or could not run (the reason is printed).")]
     Access(AccessArgs),
+
+    /// Offboard a person, team or vendor: revoke everything, mark them in the model, print the exit checklist
+    Offboard(OffboardArgs),
 }
 
 // The options every ledger subcommand takes are listed under their own heading, after

@@ -8,6 +8,7 @@ mod db;
 mod gate;
 mod init;
 mod ledger;
+mod offboard;
 mod owners;
 mod scan;
 mod who;
@@ -46,6 +47,7 @@ pub fn run(cli: Cli, out: &Output) -> anyhow::Result<ExitCode> {
         Command::Scan(args) => scan::run(&args, &cli.global.db, out),
         Command::Gate(args) => gate::run(&args, &cli.global.db, out),
         Command::Access(args) => access::run(&args, &cli.global.db, out),
+        Command::Offboard(args) => offboard::run(&args, &cli.global.db, out),
     }
 }
 

@@ -11,6 +11,7 @@ mod init;
 mod interop_go;
 mod ledger;
 mod ledger_tiles;
+mod offboard;
 mod owners;
 mod scan;
 mod store;
