@@ -331,3 +331,163 @@ fn break_glass_is_refused_past_its_maximum_and_an_unreviewed_use_shows_in_list_a
         check.stderr
     );
 }
+
+/// Runs `palisade access` in `dir` as a child process, for races.
+fn spawn_access(dir: &std::path::Path, args: &[&str]) -> std::process::Child {
+    let model = root().join("examples/acme/palisade.toml");
+    std::process::Command::new(env!("CARGO_BIN_EXE_palisade"))
+        .arg("access")
+        .args([
+            "--model",
+            model.to_str().unwrap(),
+            "--now",
+            NOW,
+            "--db",
+            "store.db",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .env_remove("PALISADE_DB")
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+#[test]
+fn an_approval_racing_a_revocation_in_another_process_leaves_one_consistent_story() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut orders = std::collections::BTreeSet::new();
+    for round in 0..6 {
+        // Two approvals needed; the first is in, the second races a revocation.
+        let made = access(
+            dir.path(),
+            &[
+                "request",
+                "--as",
+                "james",
+                "--role",
+                "payments-db-admin",
+                "--env",
+                "prod",
+                "--for",
+                "1h",
+                "--reason",
+                "race",
+                "--format",
+                "json",
+            ],
+            NOW,
+        );
+        assert_eq!(made.code, 0, "{}", made.stderr);
+        let made: Value = serde_json::from_str(&made.stdout).unwrap();
+        let id = made[0]["id"].as_str().unwrap().to_owned();
+        let first = access(
+            dir.path(),
+            &["approve", &id, "--as", "sofia", "--reason", "ok"],
+            NOW,
+        );
+        assert_eq!(first.code, 0, "{}", first.stderr);
+
+        let approve = spawn_access(
+            dir.path(),
+            &["approve", &id, "--as", "dana", "--reason", "ok"],
+        );
+        let revoke = spawn_access(dir.path(), &["revoke", &id, "--as", "eleanor"]);
+        let approve = approve.wait_with_output().unwrap();
+        let revoke = revoke.wait_with_output().unwrap();
+        assert!(
+            approve.status.success(),
+            "round {round}: {}",
+            String::from_utf8_lossy(&approve.stderr)
+        );
+        let shown = access(dir.path(), &["show", &id, "--format", "json"], NOW);
+        let state = serde_json::from_str::<Value>(&shown.stdout).unwrap()[0]["state"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let entries = crate::palisade(
+            dir.path(),
+            &[
+                "ledger",
+                "--model",
+                root().join("examples/acme/palisade.toml").to_str().unwrap(),
+                "--db",
+                "store.db",
+                "tail",
+                "-n",
+                "1000",
+                "--subject",
+                &id,
+                "--format",
+                "json",
+            ],
+        );
+        let entries: Value = serde_json::from_str(&entries.stdout).unwrap();
+        let states: Vec<String> = entries
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["kind"] == "access.state")
+            .map(|e| e["data"]["to"].as_str().unwrap().to_owned())
+            .collect();
+        if revoke.status.success() {
+            // The approval came first: granted, then revoked, in that order.
+            assert_eq!(state, "revoked");
+            assert_eq!(states, ["active", "revoked"], "round {round}");
+            orders.insert("approve first");
+        } else {
+            // The revocation came first and found nothing granted to revoke.
+            let said = String::from_utf8_lossy(&revoke.stderr);
+            assert!(said.contains("pending"), "round {round}: {said}");
+            assert_eq!(state, "active");
+            assert_eq!(states, ["active"], "round {round}");
+            orders.insert("revoke first");
+        }
+    }
+    eprintln!("orders seen: {orders:?}");
+}
+
+#[test]
+fn a_wrong_secrets_key_is_refused_by_the_command_and_overwrites_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("right.key"), "11".repeat(32)).unwrap();
+    std::fs::write(dir.path().join("wrong.key"), "22".repeat(32)).unwrap();
+    let with_key = |key: &str, args: &[&str]| {
+        let mut all = vec!["--secrets-key-file", key];
+        all.extend_from_slice(args);
+        access(dir.path(), &all, NOW)
+    };
+    let made = with_key("right.key", &["secrets", "ca-init", "--as", "eleanor"]);
+    assert_eq!(made.code, 0, "{}", made.stderr);
+    let public = made.stdout.trim().to_owned();
+    assert!(public.starts_with("ssh-ed25519 "), "{public}");
+
+    let replaced = with_key(
+        "wrong.key",
+        &["secrets", "ca-init", "--as", "eleanor", "--replace"],
+    );
+    assert_eq!(replaced.code, 2);
+    assert!(
+        replaced.stderr.contains("nothing was written"),
+        "{}",
+        replaced.stderr
+    );
+    let opened = with_key("wrong.key", &["secrets", "ca-public-key"]);
+    assert_eq!(opened.code, 2);
+    assert!(opened.stderr.contains("wrong key"), "{}", opened.stderr);
+    let garbled = std::fs::write(dir.path().join("bad.key"), "not a key");
+    garbled.unwrap();
+    let bad = with_key("bad.key", &["secrets", "ca-public-key"]);
+    assert_eq!(bad.code, 2);
+    assert!(
+        bad.stderr.contains("does not hold a secrets key"),
+        "{}",
+        bad.stderr
+    );
+    // The right key still opens the same CA: nothing was overwritten.
+    let again = with_key("right.key", &["secrets", "ca-public-key"]);
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert_eq!(again.stdout.trim(), public);
+}
