@@ -1,0 +1,17 @@
+//! Palisade's activity monitor: the logs a company already has (GitHub and
+//! GitLab audit logs, sshd's auth log, the journal, any NDJSON) read into one
+//! normalised [`event::Event`], each actor resolved to a person of the model
+//! through the identities index, so detectors can judge activity against who
+//! is supposed to work when, on what, with which grant.
+//!
+//! - [`event`]: the normalised event and its parts.
+//! - [`parse`]: one parser per source, each turning a line into an event or a
+//!   counted [`parse::Problem`]; never a panic, never a stop of the whole read.
+//! - [`resolve`]: actors to people.
+//!
+//! Nothing here prints, exits or reads the clock: the caller passes the time.
+#![deny(clippy::print_stdout, clippy::print_stderr, clippy::exit)]
+
+pub mod event;
+pub mod parse;
+pub mod resolve;
