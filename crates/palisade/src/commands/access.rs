@@ -8,7 +8,7 @@ use palisade_access::credentials::{Credentials, Issuers};
 use palisade_access::grants::{Grants, NewRequest, RequestView};
 use palisade_access::keyring::Keyring;
 use palisade_access::policy::{AccessQuestion, AccessSettings, Authorizer, Decision, RequestFacts};
-use palisade_access::webhook::{Sender, SenderOptions, WebhookSecret};
+use palisade_access::webhook::Sender;
 use palisade_ledger::ledger::Ledger;
 use palisade_model::{Day, GrantDuration, Index};
 use palisade_store::{AccessFilter, Store};
@@ -54,7 +54,7 @@ pub fn run(args: &AccessArgs, db: &str, out: &Output) -> anyhow::Result<ExitCode
         Ok(index.person(p).handle.clone())
     };
     let key = super::access_credential::secrets_key(args.secrets_key_file.as_deref())?;
-    let sender = webhook_sender(&model, out)?;
+    let sender = super::access_credential::webhook_sender(&model, out)?;
     let model_dir = args
         .model
         .parent()
@@ -72,7 +72,7 @@ pub fn run(args: &AccessArgs, db: &str, out: &Output) -> anyhow::Result<ExitCode
         let credentials = Credentials::new(&ledger, &index, &issuers);
         // Every command first applies what time has made true.
         let swept = grants.tick("palisade", now).await?;
-        announce(sender.as_ref(), &ledger, &swept, now, out).await?;
+        super::access_credential::announce(sender.as_ref(), &ledger, &swept, now, out).await?;
         let result = dispatch(
             args,
             &DispatchCtx {
@@ -108,46 +108,6 @@ struct DispatchCtx<'a, 'm> {
     swept: Vec<RequestView>,
     now: jiff::Timestamp,
     out: &'a Output,
-}
-
-/// The webhook sender the model asks for, if its secret is at hand.
-fn webhook_sender(model: &palisade_model::Model, out: &Output) -> anyhow::Result<Option<Sender>> {
-    let Some(hook) = &model.access.webhook else {
-        return Ok(None);
-    };
-    let Ok(text) = std::env::var(&hook.secret_env) else {
-        out.warning(format!(
-            "[access] webhook is set but {} is not: grants and revocations are not announced",
-            hook.secret_env
-        ));
-        return Ok(None);
-    };
-    let secret = WebhookSecret::parse(&text)
-        .with_context(|| format!("{} does not hold a webhook secret", hook.secret_env))?;
-    let sender = Sender::new(&hook.url, secret, SenderOptions::default())
-        .context("invalid [access] webhook url")?;
-    Ok(Some(sender))
-}
-
-async fn announce(
-    sender: Option<&Sender>,
-    ledger: &Ledger,
-    changed: &[RequestView],
-    now: jiff::Timestamp,
-    out: &Output,
-) -> anyhow::Result<()> {
-    let Some(sender) = sender else {
-        return Ok(());
-    };
-    for a in palisade_access::notify::announce(sender, ledger, "palisade", changed, now).await? {
-        if let Some(e) = a.error {
-            out.warning(format!(
-                "{} of {} was not delivered: {e}",
-                a.event, a.request
-            ));
-        }
-    }
-    Ok(())
 }
 
 /// Reconciles credentials, saying what needs an issuer this process lacks.
@@ -321,7 +281,7 @@ async fn dispatch(args: &AccessArgs, c: &DispatchCtx<'_, '_>) -> anyhow::Result<
         args.command,
         AccessCommand::Approve { .. } | AccessCommand::Revoke { .. }
     ) {
-        announce(c.sender, ledger, &shown, now, out).await?;
+        super::access_credential::announce(c.sender, ledger, &shown, now, out).await?;
     }
     print(&shown, out)?;
     anyhow::Ok(ExitCode::SUCCESS)

@@ -290,6 +290,53 @@ pub async fn run(
     }
 }
 
+/// The webhook sender the model asks for, if its secret is at hand.
+pub fn webhook_sender(
+    model: &palisade_model::Model,
+    out: &Output,
+) -> anyhow::Result<Option<palisade_access::webhook::Sender>> {
+    let Some(hook) = &model.access.webhook else {
+        return Ok(None);
+    };
+    let Ok(text) = std::env::var(&hook.secret_env) else {
+        out.warning(format!(
+            "[access] webhook is set but {} is not: grants and revocations are not announced",
+            hook.secret_env
+        ));
+        return Ok(None);
+    };
+    let secret = palisade_access::webhook::WebhookSecret::parse(&text)
+        .with_context(|| format!("{} does not hold a webhook secret", hook.secret_env))?;
+    let sender = palisade_access::webhook::Sender::new(
+        &hook.url,
+        secret,
+        palisade_access::webhook::SenderOptions::default(),
+    )
+    .context("invalid [access] webhook url")?;
+    Ok(Some(sender))
+}
+
+pub async fn announce(
+    sender: Option<&palisade_access::webhook::Sender>,
+    ledger: &Ledger,
+    changed: &[palisade_access::grants::RequestView],
+    now: jiff::Timestamp,
+    out: &Output,
+) -> anyhow::Result<()> {
+    let Some(sender) = sender else {
+        return Ok(());
+    };
+    for a in palisade_access::notify::announce(sender, ledger, "palisade", changed, now).await? {
+        if let Some(e) = a.error {
+            out.warning(format!(
+                "{} of {} was not delivered: {e}",
+                a.event, a.request
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn print_uses(uses: &[BreakGlassUse], out: &Output) -> anyhow::Result<()> {
     if out.json() {
         return out.print_json(&serde_json::to_value(uses)?);

@@ -112,6 +112,10 @@ pub fn run(args: &OffboardArgs, db: &str, out: &Output) -> anyhow::Result<ExitCo
             }
         }
         let report = credentials.reconcile(&actor, now).await?;
+        // Other systems hear of every grant the departure ended.
+        let sender = super::access_credential::webhook_sender(&model, out)?;
+        let ended: Vec<_> = outcome.withdrawn.iter().flat_map(|(_, c)| c.iter().cloned()).collect();
+        super::access_credential::announce(sender.as_ref(), &ledger, &ended, now, out).await?;
         if !report.waiting.is_empty() {
             out.warning(format!(
                 "{} credential(s) of the revoked grants stay live in outside systems until their own expiry; give the secrets key so Palisade can revoke them",
