@@ -9,6 +9,8 @@ use serde::Serialize;
 
 use crate::event::{Event, RawRef};
 
+pub mod sshd;
+
 /// Why a record was not read into an event.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Problem {
