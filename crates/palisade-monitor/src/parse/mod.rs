@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::event::{Event, RawRef};
 
+pub mod journald;
 pub mod sshd;
 
 /// Why a record was not read into an event.
