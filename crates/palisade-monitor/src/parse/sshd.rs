@@ -242,7 +242,7 @@ fn certificate(extra: &str) -> Result<Option<(&str, u64)>, Problem> {
         let after = &rest[at + " (serial ".len()..];
         let digits = after.bytes().take_while(u8::is_ascii_digit).count();
         let close = &after[digits..];
-        if digits > 0 && close.starts_with(')') && (close == ")" || close.starts_with(") CA ")) {
+        if digits > 0 && close.starts_with(") CA ") {
             found = Some((at, &after[..digits]));
             break;
         }
