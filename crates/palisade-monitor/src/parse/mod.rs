@@ -7,8 +7,9 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::event::{Event, RawRef};
+use crate::event::{Action, Event, RawRef};
 
+pub mod github;
 pub mod journald;
 pub mod sshd;
 
@@ -69,6 +70,9 @@ pub struct Stats {
     pub records: u64,
     /// Events made.
     pub events: u64,
+    /// Of those, events whose action no mapping names ([`Action::Other`]):
+    /// read, but not understood.
+    pub other: u64,
     /// Problems by [`Problem::key`].
     pub problems: BTreeMap<&'static str, u64>,
     /// Up to [`Stats::EXAMPLES`] problems, each with its line.
@@ -83,7 +87,12 @@ impl Stats {
     pub fn count(&mut self, line: u64, outcome: &Result<Event, Problem>) {
         self.records += 1;
         match outcome {
-            Ok(_) => self.events += 1,
+            Ok(event) => {
+                self.events += 1;
+                if matches!(event.action, Action::Other { .. }) {
+                    self.other += 1;
+                }
+            }
             Err(p) => {
                 *self.problems.entry(p.key()).or_default() += 1;
                 if self.examples.len() < Self::EXAMPLES {
