@@ -10,6 +10,7 @@ use serde::Serialize;
 use crate::event::{Action, Event, RawRef};
 
 pub mod github;
+pub mod gitlab;
 pub mod journald;
 pub mod sshd;
 
