@@ -49,6 +49,129 @@ pub struct Model {
     /// so must be rotated when one of them leaves.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub shared_credentials: Vec<SharedCredential>,
+    /// The activity monitor: thresholds of its detectors, generic log
+    /// mappings, and where alerts go.
+    #[serde(default)]
+    pub monitor: MonitorSettings,
+}
+
+/// Settings of the activity monitor. Every threshold has a default that
+/// suits a team of tens; each is a number a security engineer can defend.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct MonitorSettings {
+    /// Activity this long before or after a person's declared hours is not
+    /// off hours (default `30m`).
+    pub grace: GrantDuration,
+    /// Alerts of one detector, actor and resource within this window are one
+    /// alert (default `1h`).
+    pub dedupe_window: GrantDuration,
+    /// Mass download: this many distinct repositories cloned or downloaded
+    /// within `mass_download_window` (default 20).
+    pub mass_download_repositories: u32,
+    /// The window of `mass_download_repositories` (default `1h`).
+    pub mass_download_window: GrantDuration,
+    /// Mass download against the person's own baseline: a day with this many
+    /// times their median daily repositories (and at least
+    /// `mass_download_repositories / 2`) (default 5).
+    pub baseline_factor: u32,
+    /// Failed logins: this many for one user, or from one address, within
+    /// `failed_login_window` (default 5).
+    pub failed_logins: u32,
+    /// The window of `failed_logins` (default `10m`).
+    pub failed_login_window: GrantDuration,
+    /// Rare hour: silent until a person has this many events of history
+    /// (default 200).
+    pub rare_hour_min_events: u32,
+    /// Rare hour: an hour of the week holding less than this share of the
+    /// person's history is rare (default 0.005).
+    pub rare_hour_share: f64,
+    /// Generic NDJSON sources and how their fields map.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ndjson: Vec<NdjsonMapping>,
+    /// Where alerts are delivered.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub alert_hooks: Vec<AlertHook>,
+}
+
+impl Default for MonitorSettings {
+    fn default() -> Self {
+        MonitorSettings {
+            grace: GrantDuration::from_minutes(30),
+            dedupe_window: GrantDuration::from_minutes(60),
+            mass_download_repositories: 20,
+            mass_download_window: GrantDuration::from_minutes(60),
+            baseline_factor: 5,
+            failed_logins: 5,
+            failed_login_window: GrantDuration::from_minutes(10),
+            rare_hour_min_events: 200,
+            rare_hour_share: 0.005,
+            ndjson: Vec::new(),
+            alert_hooks: Vec::new(),
+        }
+    }
+}
+
+/// How a generic NDJSON log's fields map to an event.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NdjsonMapping {
+    /// The source's name, given to `palisade monitor ingest --source ndjson:NAME`.
+    pub name: String,
+    /// The field holding the time (a dotted path for nested fields).
+    pub time: String,
+    /// `rfc3339` (default), `epoch_s` or `epoch_ms`.
+    #[serde(default = "default_time_format")]
+    pub time_format: String,
+    /// The field naming the actor.
+    pub actor: String,
+    /// What the actor field holds: `email` (default), `github`, `gitlab`,
+    /// `ssh_principal` or `handle`.
+    #[serde(default = "default_actor_kind")]
+    pub actor_kind: String,
+    /// The field naming the action.
+    pub action: String,
+    /// The field naming the resource, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource: Option<String>,
+    /// What the resource is: `repository`, `host` (default) or `database`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_kind: Option<String>,
+    /// The field holding the source address, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_address: Option<String>,
+    /// The field holding the outcome, if any; `success_values` say which of
+    /// its values mean success.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<String>,
+    /// Values of `outcome` that mean success (default `success`, `ok`, `true`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub success_values: Vec<String>,
+}
+
+fn default_time_format() -> String {
+    "rfc3339".to_owned()
+}
+
+fn default_actor_kind() -> String {
+    "email".to_owned()
+}
+
+/// Where alerts are delivered.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AlertHook {
+    /// `slack` (a Slack-compatible incoming webhook) or `webhook` (signed,
+    /// Standard Webhooks).
+    pub kind: String,
+    /// The environment variable holding the URL (a Slack URL is itself a secret).
+    pub url_env: String,
+    /// For `webhook`: the environment variable holding its `whsec_…` secret.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret_env: Option<String>,
+    /// Only alerts of at least this severity: `low`, `medium` (default), `high`, `critical`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_severity: Option<String>,
 }
 
 /// A credential that several people know and that cannot be revoked for one
@@ -765,6 +888,11 @@ pub struct Role {
     /// Vendor phases that may hold it (empty: any).
     #[serde(default)]
     pub phases: Vec<Phase>,
+    /// Repositories (`owner/name`, or globs like `acme/payments-*`) the role
+    /// lets its holders read or write beyond their team's services, for the
+    /// monitor's least-privilege check.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub repositories: Vec<String>,
 }
 
 /// One permission of a role.

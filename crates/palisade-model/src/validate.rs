@@ -213,6 +213,7 @@ pub fn validate_with(index: &Index<'_>, today: Day) -> Vec<Diagnostic> {
     v.services(&mut out);
     v.gates(&mut out);
     v.shared_credentials(&mut out);
+    v.monitor(&mut out);
     out
 }
 
@@ -1980,6 +1981,168 @@ impl Validator<'_, '_> {
                     )
                     .help("say where and how it is rotated (a runbook, a console page), or leave `rotate` out"),
                 );
+            }
+        }
+    }
+}
+
+impl Validator<'_, '_> {
+    /// `[monitor]`: thresholds that make sense, mappings with known kinds,
+    /// alert hooks with known kinds; and each role's `repositories`.
+    fn monitor(&self, out: &mut Vec<Diagnostic>) {
+        let m = &self.model.monitor;
+        let path = ModelPath::root().key("monitor");
+        let one_of = |out: &mut Vec<Diagnostic>,
+                      value: &str,
+                      allowed: &[&str],
+                      at: ModelPath,
+                      what: &str| {
+            if !allowed.contains(&value) {
+                let d =
+                    Diagnostic::error("invalid-value", at, format!("`{value}` is not a {what}"))
+                        .label(format!("one of {}", allowed.join(", ")));
+                out.push(match did_you_mean(value, allowed.iter().copied()) {
+                    Some(best) => d.help(format!("did you mean `{best}`?")),
+                    None => d.help(format!("write one of {}", allowed.join(", "))),
+                });
+            }
+        };
+        for (key, value) in [
+            ("mass_download_repositories", m.mass_download_repositories),
+            ("failed_logins", m.failed_logins),
+            ("baseline_factor", m.baseline_factor),
+        ] {
+            if value == 0 {
+                out.push(
+                    Diagnostic::error("invalid-value", path.key(key), format!("{key} is 0"))
+                        .label("must be at least 1")
+                        .help("0 would alert on everything; raise it, or leave it out for the default"),
+                );
+            }
+        }
+        if !(m.rare_hour_share > 0.0 && m.rare_hour_share < 1.0) {
+            out.push(
+                Diagnostic::error(
+                    "invalid-value",
+                    path.key("rare_hour_share"),
+                    format!("rare_hour_share is {}", m.rare_hour_share),
+                )
+                .label("must be between 0 and 1")
+                .help("a share of a person's history, e.g. 0.005 for half a percent"),
+            );
+        }
+        let mut names: Vec<&str> = Vec::new();
+        for (i, n) in m.ndjson.iter().enumerate() {
+            let at = path.key("ndjson").index(i);
+            if let Some(problem) = id_problem(&n.name) {
+                out.push(
+                    Diagnostic::error(
+                        "invalid-id",
+                        at.key("name"),
+                        format!("invalid ndjson source name `{}`: {problem}", n.name),
+                    )
+                    .label("invalid name")
+                    .help("names are lower-case letters, digits, `-`, `_` and `.`"),
+                );
+            }
+            if names.contains(&n.name.as_str()) {
+                out.push(
+                    Diagnostic::error(
+                        "duplicate-id",
+                        at.key("name"),
+                        format!("ndjson source `{}` is defined twice", n.name),
+                    )
+                    .label("second definition")
+                    .help("give every source its own name"),
+                );
+            }
+            names.push(&n.name);
+            one_of(
+                out,
+                &n.time_format,
+                &["rfc3339", "epoch_s", "epoch_ms"],
+                at.key("time_format"),
+                "time format",
+            );
+            one_of(
+                out,
+                &n.actor_kind,
+                &["email", "github", "gitlab", "ssh_principal", "handle"],
+                at.key("actor_kind"),
+                "kind of actor name",
+            );
+            if let Some(kind) = &n.resource_kind {
+                one_of(
+                    out,
+                    kind,
+                    &["repository", "host", "database"],
+                    at.key("resource_kind"),
+                    "kind of resource",
+                );
+            }
+            for (key, field) in [
+                ("time", &n.time),
+                ("actor", &n.actor),
+                ("action", &n.action),
+            ] {
+                if field.trim().is_empty() {
+                    out.push(
+                        Diagnostic::error("invalid-value", at.key(key), format!("the {key} field is empty"))
+                            .label("name a field")
+                            .help("name the field that holds it; a dotted path reaches into nested objects"),
+                    );
+                }
+            }
+        }
+        for (i, hook) in m.alert_hooks.iter().enumerate() {
+            let at = path.key("alert_hooks").index(i);
+            one_of(
+                out,
+                &hook.kind,
+                &["slack", "webhook"],
+                at.key("kind"),
+                "kind of alert hook",
+            );
+            if let Some(sev) = &hook.min_severity {
+                one_of(
+                    out,
+                    sev,
+                    &["low", "medium", "high", "critical"],
+                    at.key("min_severity"),
+                    "severity",
+                );
+            }
+            if hook.kind == "webhook" && hook.secret_env.is_none() {
+                out.push(
+                    Diagnostic::error(
+                        "missing-field",
+                        at.clone(),
+                        "a signed webhook needs secret_env".to_owned(),
+                    )
+                    .label("no secret")
+                    .help("name the environment variable that holds its whsec_ secret"),
+                );
+            }
+        }
+        for (i, role) in self.model.roles.iter().enumerate() {
+            for (j, repo) in role.repositories.iter().enumerate() {
+                let ok = repo.split_once('/').is_some_and(|(o, n)| {
+                    !o.is_empty()
+                        && !n.is_empty()
+                        && !n.contains('/')
+                        && !repo.contains(char::is_whitespace)
+                });
+                if !ok {
+                    out.push(
+                        Diagnostic::error(
+                            "invalid-value",
+                            ModelPath::root().key("roles").index(i).key("repositories").index(j),
+                            format!("`{repo}` is not a repository"),
+                        )
+                        .label("write owner/name")
+                        .help("a repository is `owner/name`; `*` stands for any characters within a part, e.g. `acme/payments-*`"),
+                    );
+                }
             }
         }
     }

@@ -137,6 +137,7 @@ fn with_prod_admin_roles() -> palisade_model::Model {
         approvals: 1,
         team_kinds,
         phases: vec![],
+        repositories: Vec::new(),
     };
     model.roles.push(role("prod-host-admin", vec![]));
     model.roles.push(role(

@@ -152,6 +152,7 @@ fn grants_model(
             approvals: 0,
             team_kinds: Vec::new(),
             phases: Vec::new(),
+            repositories: Vec::new(),
         });
     }
     for &(a, b) in includes {
