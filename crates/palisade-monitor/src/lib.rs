@@ -8,10 +8,12 @@
 //! - [`parse`]: one parser per source, each turning a line into an event or a
 //!   counted [`parse::Problem`]; never a panic, never a stop of the whole read.
 //! - [`resolve`]: actors to people.
+//! - [`finding`]: what detectors report, and the grants they judge against.
 //!
 //! Nothing here prints, exits or reads the clock: the caller passes the time.
 #![deny(clippy::print_stdout, clippy::print_stderr, clippy::exit)]
 
 pub mod event;
+pub mod finding;
 pub mod parse;
 pub mod resolve;
