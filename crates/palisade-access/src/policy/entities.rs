@@ -132,11 +132,17 @@ fn entity(
     .map_err(|e| PolicyError::Entities(e.to_string()))
 }
 
-/// Every entity but people's, and people's facts.
+/// What a request for a role needs of it: its entity id and environments.
+#[derive(Debug, Clone)]
+pub(crate) struct RoleFacts {
+    pub uid: EntityUid,
+    pub environments: Vec<EntityUid>,
+}
+
+/// Every entity but people's, and people's and roles' facts.
 pub(crate) struct Built {
     pub others: Vec<Entity>,
-    /// Each role's environments.
-    pub role_envs: HashMap<String, Vec<EntityUid>>,
+    pub roles: HashMap<String, RoleFacts>,
     pub people: HashMap<String, PersonFacts>,
 }
 
@@ -236,7 +242,7 @@ pub(crate) fn build(
             }
         }
     }
-    let mut role_envs = HashMap::with_capacity(model.roles.len());
+    let mut roles = HashMap::with_capacity(model.roles.len());
     let mut seen_roles: HashSet<RoleId> = HashSet::new();
     for role in &model.roles {
         let Some(id) = index.role_by_id(&role.id) else {
@@ -270,7 +276,13 @@ pub(crate) fn build(
             .map(|g| g.env)
             .collect();
         critical_admin.dedup();
-        role_envs.insert(role.id.clone(), envs.iter().map(|&e| env_uid(e)).collect());
+        roles.insert(
+            role.id.clone(),
+            RoleFacts {
+                uid: Types::uid(&types.role, &role.id),
+                environments: envs.iter().map(|&e| env_uid(e)).collect(),
+            },
+        );
         let team_kinds: Vec<&str> = if role.team_kinds.is_empty() {
             vec!["internal", "vendor"]
         } else {
@@ -408,7 +420,7 @@ pub(crate) fn build(
     }
     Ok(Built {
         others,
-        role_envs,
+        roles,
         people,
     })
 }

@@ -28,7 +28,7 @@ use cedar_policy::{
 };
 use palisade_model::{Access, Day, GrantDuration, Index};
 
-use entities::{PersonFacts, Types};
+use entities::{PersonFacts, RoleFacts, Types};
 pub use org::OrgPolicyProblem;
 
 /// Settings of access decisions that come from the caller.
@@ -219,62 +219,72 @@ pub struct Authorizer {
     generated_text: String,
     org_text: Option<String>,
     policies: PolicySet,
-    by_action: ByAction,
     info: HashMap<PolicyId, DecidingPolicy>,
     order: Vec<PolicyId>,
     entities: Entities,
     types: Types,
     people: HashMap<String, PersonFacts>,
-    role_envs: HashMap<String, Vec<EntityUid>>,
+    roles: HashMap<String, RoleFacts>,
     grants: HashMap<String, ActiveGrant>,
     actions: Actions,
 }
 
+/// The four actions of the schema.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Act {
+    Request,
+    Approve,
+    Activate,
+    Use,
+}
+
+impl Act {
+    const ALL: [Act; 4] = [Act::Request, Act::Approve, Act::Activate, Act::Use];
+
+    fn name(self) -> &'static str {
+        match self {
+            Act::Request => "request",
+            Act::Approve => "approve",
+            Act::Activate => "activate",
+            Act::Use => "use",
+        }
+    }
+}
+
+/// Each action's entity id and the policies in force that apply to it: a
+/// decision evaluates only its action's policies. Each is the policy in
+/// force under the same id, with its action scope dropped: within one
+/// action's set that scope holds by construction, so dropping it changes no
+/// decision, and Cedar no longer builds the scope's set of actions on every
+/// evaluation.
 #[derive(Debug)]
 struct Actions {
-    request: EntityUid,
-    approve: EntityUid,
-    activate: EntityUid,
-    use_: EntityUid,
+    uids: [EntityUid; 4],
+    policies: [PolicySet; 4],
 }
 
-/// The policies in force, split by the action they apply to: a decision
-/// evaluates only its action's policies. Each is the policy in force under
-/// the same id, with its action scope dropped: within one action's set that
-/// scope holds by construction, so dropping it changes no decision, and
-/// Cedar no longer builds the scope's set of actions on every evaluation.
-#[derive(Debug, Default)]
-struct ByAction {
-    request: PolicySet,
-    approve: PolicySet,
-    activate: PolicySet,
-    use_: PolicySet,
-}
-
-impl ByAction {
-    fn split(
-        policies: &PolicySet,
-        actions: &Actions,
-        entities: &Entities,
-    ) -> Result<ByAction, String> {
-        Ok(ByAction {
-            request: for_action(policies, &actions.request, entities)?,
-            approve: for_action(policies, &actions.approve, entities)?,
-            activate: for_action(policies, &actions.activate, entities)?,
-            use_: for_action(policies, &actions.use_, entities)?,
-        })
+impl Actions {
+    fn new(types: &Types) -> Actions {
+        Actions {
+            uids: Act::ALL.map(|a| Types::uid(&types.action, a.name())),
+            policies: Default::default(),
+        }
     }
 
-    fn get(&self, action: &EntityUid, actions: &Actions) -> &PolicySet {
-        if *action == actions.request {
-            &self.request
-        } else if *action == actions.approve {
-            &self.approve
-        } else if *action == actions.activate {
-            &self.activate
-        } else {
-            &self.use_
+    fn uid(&self, act: Act) -> &EntityUid {
+        &self.uids[act as usize]
+    }
+
+    fn policies(&self, act: Act) -> &PolicySet {
+        &self.policies[act as usize]
+    }
+
+    /// Splits `policies` by action.
+    fn split(&mut self, policies: &PolicySet, entities: &Entities) -> Result<(), String> {
+        for act in Act::ALL {
+            self.policies[act as usize] = for_action(policies, self.uid(act), entities)?;
         }
+        Ok(())
     }
 }
 
@@ -359,35 +369,27 @@ impl Authorizer {
 
         let types = Types::new();
         let built = entities::build(index, day, default_max, &types)?;
-        let actions = Actions {
-            request: Types::uid(&types.action, "request"),
-            approve: Types::uid(&types.action, "approve"),
-            activate: Types::uid(&types.action, "activate"),
-            use_: Types::uid(&types.action, "use"),
-        };
+        let actions = Actions::new(&types);
         let mut authorizer = Authorizer {
             schema,
             schema_text: rules::SCHEMA.to_owned(),
             generated_text,
             org_text: None,
             policies,
-            by_action: ByAction::default(),
             info,
             order,
             entities: Entities::empty(),
             types,
             people: built.people,
-            role_envs: built.role_envs,
+            roles: built.roles,
             grants: HashMap::new(),
             actions,
         };
         authorizer.entities = authorizer.assemble(built.others)?;
-        authorizer.by_action = ByAction::split(
-            &authorizer.policies,
-            &authorizer.actions,
-            &authorizer.entities,
-        )
-        .map_err(PolicyError::Generated)?;
+        authorizer
+            .actions
+            .split(&authorizer.policies, &authorizer.entities)
+            .map_err(PolicyError::Generated)?;
         Ok(authorizer)
     }
 
@@ -452,12 +454,11 @@ impl Authorizer {
                     problems: vec![OrgPolicyProblem::unlocated(e.to_string())],
                 })?;
         }
-        self.by_action =
-            ByAction::split(&self.policies, &self.actions, &self.entities).map_err(|e| {
-                PolicyError::OrgPolicies {
-                    file: file.to_owned(),
-                    problems: vec![OrgPolicyProblem::unlocated(e)],
-                }
+        self.actions
+            .split(&self.policies, &self.entities)
+            .map_err(|e| PolicyError::OrgPolicies {
+                file: file.to_owned(),
+                problems: vec![OrgPolicyProblem::unlocated(e)],
             })?;
         self.org_text = Some(text.to_owned());
         Ok(self)
@@ -577,7 +578,7 @@ impl Authorizer {
         let (principal, action, resource, context) = match q {
             AccessQuestion::Activate { request, approvers } => {
                 let (count, _) = self.count_approvals(request, approvers);
-                self.request_parts(&self.actions.activate, request.requester, request, count)?
+                self.request_parts(Act::Activate, request.requester, request, count)?
             }
             _ => self.parts(q)?,
         };
@@ -590,7 +591,7 @@ impl Authorizer {
         };
         Ok(serde_json::json!({
             "principal": uid(&principal),
-            "action": uid(&action),
+            "action": uid(self.actions.uid(action)),
             "resource": uid(&resource),
             "context": context,
         }))
@@ -602,15 +603,11 @@ impl Authorizer {
         match q {
             AccessQuestion::Activate { request, approvers } => {
                 let (count, approvals) = self.count_approvals(request, approvers);
-                let mut d = match self.request_parts(
-                    &self.actions.activate,
-                    request.requester,
-                    request,
-                    count,
-                ) {
-                    Ok(parts) => self.evaluate(parts),
-                    Err(problem) => Decision::refused(problem),
-                };
+                let mut d =
+                    match self.request_parts(Act::Activate, request.requester, request, count) {
+                        Ok(parts) => self.evaluate(parts),
+                        Err(problem) => Decision::refused(problem),
+                    };
                 d.approvals = approvals;
                 d
             }
@@ -653,14 +650,12 @@ impl Authorizer {
 
     fn parts(&self, q: &AccessQuestion<'_>) -> Result<Parts, String> {
         match q {
-            AccessQuestion::Request(r) => {
-                self.request_parts(&self.actions.request, r.requester, r, 0)
-            }
+            AccessQuestion::Request(r) => self.request_parts(Act::Request, r.requester, r, 0),
             AccessQuestion::Approve { approver, request } => {
-                self.request_parts(&self.actions.approve, approver, request, 0)
+                self.request_parts(Act::Approve, approver, request, 0)
             }
             AccessQuestion::Activate { request, .. } => {
-                self.request_parts(&self.actions.activate, request.requester, request, 0)
+                self.request_parts(Act::Activate, request.requester, request, 0)
             }
             AccessQuestion::Use {
                 person,
@@ -682,29 +677,31 @@ impl Authorizer {
                         ),
                     });
                 }
-                Ok((principal, self.actions.use_.clone(), permission, None))
+                Ok((principal, Act::Use, permission, None))
             }
         }
     }
 
     fn person(&self, handle: &str) -> Result<EntityUid, String> {
-        if !self.people.contains_key(handle) {
+        // Cedar's own store, not `people`: the lookup brings in the entity
+        // Cedar reads next.
+        let uid = Types::uid(&self.types.person, handle);
+        if self.entities.get(&uid).is_none() {
             return Err(format!("the model has nobody with handle `{handle}`"));
         }
-        Ok(Types::uid(&self.types.person, handle))
+        Ok(uid)
     }
 
     fn request_parts(
         &self,
-        action: &EntityUid,
+        action: Act,
         principal: &str,
         r: &RequestFacts<'_>,
         approvals: u32,
     ) -> Result<Parts, String> {
         let principal = self.person(principal)?;
         let requester = self.person(r.requester)?;
-        let role = Types::uid(&self.types.role, r.role);
-        let Some(role_envs) = self.role_envs.get(r.role) else {
+        let Some(role) = self.roles.get(r.role) else {
             return Err(format!("the model has no role `{}`", r.role));
         };
         let environments = match r.environment {
@@ -716,7 +713,7 @@ impl Authorizer {
                 RestrictedExpression::new_set([RestrictedExpression::new_entity_uid(uid)])
             }
             None => RestrictedExpression::new_set(
-                role_envs
+                role.environments
                     .iter()
                     .map(|e| RestrictedExpression::new_entity_uid(e.clone())),
             ),
@@ -728,7 +725,7 @@ impl Authorizer {
             ),
             (
                 "role".to_owned(),
-                RestrictedExpression::new_entity_uid(role.clone()),
+                RestrictedExpression::new_entity_uid(role.uid.clone()),
             ),
             ("environments".to_owned(), environments),
             (
@@ -743,14 +740,13 @@ impl Authorizer {
         .map_err(|e| e.to_string())?;
         let context =
             Context::from_pairs([("request".to_owned(), request)]).map_err(|e| e.to_string())?;
-        Ok((principal, action.clone(), role, Some(context)))
+        Ok((principal, action, role.uid.clone(), Some(context)))
     }
 
     fn evaluate(&self, (principal, action, resource, context): Parts) -> Decision {
-        let policies = self.by_action.get(&action, &self.actions);
         let request = match cedar_policy::Request::new(
             principal,
-            action,
+            self.actions.uid(action).clone(),
             resource,
             context.unwrap_or_else(Context::empty),
             None,
@@ -758,8 +754,11 @@ impl Authorizer {
             Ok(r) => r,
             Err(e) => return Decision::refused(e.to_string()),
         };
-        let response =
-            cedar_policy::Authorizer::new().is_authorized(&request, policies, &self.entities);
+        let response = cedar_policy::Authorizer::new().is_authorized(
+            &request,
+            self.actions.policies(action),
+            &self.entities,
+        );
         let diagnostics = response.diagnostics();
         let mut policies: Vec<DecidingPolicy> = diagnostics
             .reason()
@@ -782,7 +781,7 @@ impl Authorizer {
     }
 }
 
-type Parts = (EntityUid, EntityUid, EntityUid, Option<Context>);
+type Parts = (EntityUid, Act, EntityUid, Option<Context>);
 
 fn effect(p: &cedar_policy::Policy) -> Effect {
     match p.effect() {
