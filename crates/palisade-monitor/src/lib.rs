@@ -9,10 +9,13 @@
 //!   counted [`parse::Problem`]; never a panic, never a stop of the whole read.
 //! - [`resolve`]: actors to people.
 //! - [`finding`]: what detectors report, and the grants they judge against.
+//! - [`detect`]: the detectors, judging events against the model and what
+//!   they learned of each person.
 //!
 //! Nothing here prints, exits or reads the clock: the caller passes the time.
 #![deny(clippy::print_stdout, clippy::print_stderr, clippy::exit)]
 
+pub mod detect;
 pub mod event;
 pub mod finding;
 pub mod parse;

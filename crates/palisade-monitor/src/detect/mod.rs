@@ -1,0 +1,1008 @@
+//! Detectors: each resolved [`Event`] judged against the operating model
+//! (who works when, on what, with which grant) and against what was learned
+//! of each person, into [`Finding`]s.
+//!
+//! | id | fires on |
+//! | --- | --- |
+//! | `off_hours` | activity outside the person's declared hours in their own zone, beyond the grace, with no grant of theirs covering the time |
+//! | `after_end` | activity by an offboarded person (from their offboarding day, in their zone); an event under a grant (a certificate's key id) outside the grant's window; a session opened under a grant still open when it ended |
+//! | `least_privilege` | a git read or write, or an archive download, of a repository that neither the team's services, nor the standing roles' `repositories`, nor a grant in force name; a login to a host or database that neither standing roles nor a grant in force reach |
+//! | `mass_download` | `mass_download_repositories` distinct repositories cloned or downloaded within `mass_download_window`; a day with `baseline_factor` times the person's median (at least half the absolute threshold; 7 active days of history first) |
+//! | `failed_logins` | `failed_logins` failures within `failed_login_window` for one user or from one address; a success right after such a burst (higher) |
+//! | `new_address` | a source address not seen for this person on a resource of a high or critical environment, after [`NEW_ADDRESS_HISTORY`] accesses there |
+//! | `rare_hour` | an hour of the week (their zone) holding less than `rare_hour_share` of the person's history, once it has `rare_hour_min_events` |
+//! | `security_change` | [`Action::SecurityChange`], higher when a vendor's member (or no one known) made it |
+//! | `unknown_actor` | an actor no identity resolves (anonymous readers and bots aside) |
+//!
+//! Failed events feed only `failed_logins`: a failed login by someone's
+//! name is not their activity. Git fetches are not downloads: they update a
+//! repository already cloned, and IDEs and CI fetch all day.
+//!
+//! Judging an event allocates nothing unless it finds something: people's
+//! hours are a bitmap of the minutes of their week, zone offsets are cached
+//! between transitions, repository names are interned with the roles whose
+//! globs cover them decided once per name.
+//!
+//! **Invariant:** state grows with people, resources and what is in flight
+//! inside a window, never with the number of events.
+
+mod facts;
+mod profile;
+mod text;
+
+use std::net::IpAddr;
+
+use jiff::Timestamp;
+use palisade_model::{Index, ResourceId, ResourceKind, Sensitivity};
+
+use crate::event::{Action, Event, Outcome, RawRef, Resource};
+use crate::finding::{Finding, GrantWindow, Severity};
+use crate::parse::github::ANONYMOUS;
+use facts::{Clock, FxMap, GrantFacts, PersonFacts, Repos, role_reaches};
+use profile::Learned;
+pub use profile::{
+    ADDRESSES_PER_RESOURCE, BASELINE_DAYS, HOURS_OF_WEEK, KnownAddresses, PersonProfile, Profiles,
+    Today,
+};
+
+/// Every detector's id, as in [`Finding::detector`].
+pub const DETECTORS: [&str; 9] = [
+    "off_hours",
+    "after_end",
+    "least_privilege",
+    "mass_download",
+    "failed_logins",
+    "new_address",
+    "rare_hour",
+    "security_change",
+    "unknown_actor",
+];
+
+/// Accesses of a person to a sensitive resource before a new source address
+/// there is worth a finding: the first few addresses are how the profile
+/// learns.
+pub const NEW_ADDRESS_HISTORY: u32 = 3;
+
+/// Active days of history before the download baseline judges a day.
+pub const BASELINE_MIN_DAYS: usize = 7;
+
+/// Sessions opened under a grant tracked at once; beyond it the oldest is
+/// forgotten (a log without session ends must not grow this forever).
+const MAX_OPEN_SESSIONS: usize = 4096;
+
+/// How often, in events, windows no event touches any more are dropped.
+const PRUNE_EVERY: u32 = 1 << 16;
+
+/// The thresholds of `model.monitor`, in seconds where they are times.
+#[derive(Debug, Clone, Copy)]
+struct Settings {
+    grace: u32,
+    mass_repositories: usize,
+    mass_window: i64,
+    baseline_factor: u32,
+    failed_logins: usize,
+    failed_window: i64,
+    rare_min: u64,
+    rare_share: f64,
+}
+
+/// The resources of the model a host or database name maps to.
+#[derive(Debug, Clone, Copy, Default)]
+struct Hits {
+    n: u8,
+    ids: [Option<ResourceId>; 4],
+}
+
+impl Hits {
+    fn iter(&self) -> impl Iterator<Item = ResourceId> + '_ {
+        self.ids[..usize::from(self.n)].iter().flatten().copied()
+    }
+}
+
+/// Failed logins of one user or from one address, within the window.
+#[derive(Debug, Default)]
+struct Burst {
+    /// The latest failures, at most `failed_logins`.
+    recent: std::collections::VecDeque<(i64, RawRef)>,
+    /// The last failure of a burst in progress (or just ended).
+    burst_last: Option<i64>,
+    /// Failures in that burst.
+    burst_size: u32,
+    last: i64,
+}
+
+/// A session opened under a grant, until it closes.
+#[derive(Debug)]
+struct OpenSession {
+    host: Option<Box<str>>,
+    user: Box<str>,
+    person: Option<String>,
+    grant: u32,
+    opened: Timestamp,
+    raw: RawRef,
+}
+
+/// One person's state at run time: what is learned, and their download window.
+#[derive(Debug, Default)]
+struct State {
+    learned: Learned,
+    /// Distinct repositories in the window: id, latest time, the event.
+    window: Vec<(u32, i64, RawRef)>,
+}
+
+/// The detectors, with what they have seen so far. Feed events in time
+/// order (a little disorder is tolerated), then [`Detectors::finish`].
+pub struct Detectors<'a, 'm> {
+    index: &'a Index<'m>,
+    settings: Settings,
+    people: Vec<PersonFacts<'m>>,
+    states: Vec<State>,
+    handles: FxMap<&'m str, u32>,
+    grants: &'a [GrantWindow],
+    grant_facts: Vec<GrantFacts>,
+    grant_ids: FxMap<&'a str, u32>,
+    repos: Repos,
+    hosts: FxMap<Box<str>, Hits>,
+    databases: FxMap<Box<str>, Hits>,
+    by_user: FxMap<Box<str>, Burst>,
+    by_address: FxMap<IpAddr, Burst>,
+    sessions: Vec<OpenSession>,
+    next_session_end: i64,
+    /// Profiles of people the model no longer names, kept as they were.
+    others: std::collections::BTreeMap<String, PersonProfile>,
+    events: u32,
+}
+
+impl<'a, 'm> Detectors<'a, 'm> {
+    /// Detectors over `index` (thresholds from `model.monitor`), judging
+    /// against `grants`, starting from what `profiles` learned before.
+    pub fn new(index: &'a Index<'m>, grants: &'a [GrantWindow], profiles: Profiles) -> Self {
+        let m = &index.model().monitor;
+        let settings = Settings {
+            grace: m.grace.minutes(),
+            mass_repositories: m.mass_download_repositories.max(1) as usize,
+            mass_window: i64::from(m.mass_download_window.minutes()) * 60,
+            baseline_factor: m.baseline_factor.max(1),
+            failed_logins: m.failed_logins.max(1) as usize,
+            failed_window: i64::from(m.failed_login_window.minutes()) * 60,
+            rare_min: u64::from(m.rare_hour_min_events),
+            rare_share: m.rare_hour_share,
+        };
+        let mut repos = Repos::new(index);
+        let people = facts::people(index, grants, settings.grace, &mut repos);
+        let mut handles = FxMap::default();
+        for (i, p) in people.iter().enumerate() {
+            handles
+                .entry(p.handle)
+                .or_insert(u32::try_from(i).unwrap_or(u32::MAX));
+        }
+        let mut others = profiles.people;
+        let states = people
+            .iter()
+            .map(|p| State {
+                learned: others
+                    .remove(p.handle)
+                    .map(|pr| Learned::load(&pr, index, &mut repos))
+                    .unwrap_or_default(),
+                window: Vec::new(),
+            })
+            .collect();
+        let mut grant_ids = FxMap::default();
+        for (i, g) in grants.iter().enumerate() {
+            grant_ids
+                .entry(g.request.as_str())
+                .or_insert(u32::try_from(i).unwrap_or(u32::MAX));
+        }
+        Detectors {
+            index,
+            settings,
+            people,
+            states,
+            handles,
+            grants,
+            grant_facts: facts::grants(index, grants),
+            grant_ids,
+            repos,
+            hosts: FxMap::default(),
+            databases: FxMap::default(),
+            by_user: FxMap::default(),
+            by_address: FxMap::default(),
+            sessions: Vec::new(),
+            next_session_end: i64::MAX,
+            others,
+            events: 0,
+        }
+    }
+
+    /// Judges one event; returns what it shows (usually nothing).
+    pub fn observe(&mut self, event: &Event) -> Vec<Finding> {
+        let mut out = Vec::new();
+        let t = event.time.as_second();
+        self.events = self.events.wrapping_add(1);
+        if self.events.is_multiple_of(PRUNE_EVERY) {
+            self.prune(t);
+        }
+        if t >= self.next_session_end {
+            self.end_sessions(t, &mut out);
+        }
+        match &event.action {
+            Action::LoginFailed { .. } => self.failed_login(event, t, &mut out),
+            Action::Login { .. } if event.outcome == Outcome::Success => {
+                self.login_after_burst(event, t, &mut out);
+            }
+            Action::SessionClose => self.close_session(event),
+            _ => {}
+        }
+        if event.outcome == Outcome::Failure {
+            return out;
+        }
+        self.grant_window(event, t, &mut out);
+        let person = event
+            .actor
+            .person
+            .as_deref()
+            .and_then(|h| self.handles.get(h).copied());
+        match person {
+            Some(p) => self.person_event(p as usize, event, t, &mut out),
+            None => {
+                if let Action::SecurityChange { what } = &event.action {
+                    out.push(self.security_change(None, what, event));
+                }
+                self.unknown_actor(event, &mut out);
+            }
+        }
+        out
+    }
+
+    /// Reports what is still open at `now` (sessions under a grant that has
+    /// ended), and closes windows that ended by then.
+    pub fn finish(&mut self, now: Timestamp) -> Vec<Finding> {
+        let mut out = Vec::new();
+        let t = now.as_second();
+        self.end_sessions(t, &mut out);
+        self.prune(t);
+        out
+    }
+
+    /// What was learned, to pass to [`Detectors::new`] next time.
+    pub fn into_profiles(self) -> Profiles {
+        let mut people = self.others;
+        for (facts, state) in self.people.iter().zip(&self.states) {
+            people.insert(
+                facts.handle.to_owned(),
+                state.learned.save(self.index, &self.repos),
+            );
+        }
+        Profiles { people }
+    }
+
+    // ------------------------------------------------------------ one person
+
+    fn person_event(&mut self, p: usize, event: &Event, t: i64, out: &mut Vec<Finding>) {
+        let local = self.people[p].clock.as_mut().map(|c| c.local(event.time));
+        self.offboarded(p, event, t, out);
+        if let Action::SecurityChange { what } = &event.action {
+            out.push(self.security_change(Some(p), what, event));
+        }
+        let hits = self.resources_of(event.resource.as_ref());
+        if !matches!(event.action, Action::SessionClose) {
+            if let Some(local) = local {
+                self.off_hours(p, event, t, local, hits, out);
+                self.rare_hour(p, event, local, out);
+            }
+            self.least_privilege(p, event, t, hits, out);
+            self.new_address(p, event, hits, out);
+        }
+        if matches!(event.action, Action::GitClone | Action::ArchiveDownload)
+            && let Some(Resource::Repository(name)) = &event.resource
+        {
+            let repo = self.repos.intern(name);
+            self.mass_download(p, event, t, repo, out);
+            if let Some(local) = local {
+                self.baseline(p, event, repo, local, out);
+            }
+        }
+    }
+
+    fn offboarded(&self, p: usize, event: &Event, t: i64, out: &mut Vec<Finding>) {
+        let facts = &self.people[p];
+        let Some(from) = facts.offboarded_from else {
+            return;
+        };
+        if t < from {
+            return;
+        }
+        let person = self.index.person(facts.id);
+        let since = match person.offboarded_on {
+            Some(day) => format!("offboarded on {day}"),
+            None => "offboarded".to_owned(),
+        };
+        let sentence = format!(
+            "{} ({since}) {} at {}; an offboarded person must have no access left, so find which credential still works and revoke it",
+            facts.handle,
+            text::did(event),
+            self.when(p, event.time),
+        );
+        out.push(self.finding("after_end", Severity::Critical, Some(p), event, sentence));
+    }
+
+    fn off_hours(
+        &self,
+        p: usize,
+        event: &Event,
+        t: i64,
+        local: i64,
+        hits: Hits,
+        out: &mut Vec<Finding>,
+    ) {
+        let facts = &self.people[p];
+        let Some((mask, hours)) = &facts.hours else {
+            return;
+        };
+        if mask.allows(facts::minute_of_week(local)) {
+            return;
+        }
+        if facts
+            .grants
+            .iter()
+            .any(|&g| self.grant_facts[g as usize].covers(t))
+        {
+            return;
+        }
+        let critical = hits
+            .iter()
+            .any(|r| self.index.environment(r.env).sensitivity >= Sensitivity::High);
+        let severity = if critical {
+            Severity::High
+        } else {
+            Severity::Medium
+        };
+        let sentence = format!(
+            "{} {} at {}, outside their hours `{hours}` and the {}m grace, with no grant of theirs covering the time",
+            facts.handle,
+            text::did(event),
+            self.when(p, event.time),
+            self.settings.grace,
+        );
+        out.push(self.finding("off_hours", severity, Some(p), event, sentence));
+    }
+
+    fn rare_hour(&mut self, p: usize, event: &Event, local: i64, out: &mut Vec<Finding>) {
+        let hour = facts::minute_of_week(local) / 60;
+        let learned = &self.states[p].learned;
+        let total = learned.total;
+        let here = learned.hours[hour];
+        if total >= self.settings.rare_min
+            && total > 0
+            && (f64::from(here) / total as f64) < self.settings.rare_share
+        {
+            let facts = &self.people[p];
+            let sentence = format!(
+                "{} {} at {}; that hour of the week holds {here} of their {total} past events ({:.2}%), under the {:.2}% that makes an hour rare",
+                facts.handle,
+                text::did(event),
+                self.when(p, event.time),
+                100.0 * f64::from(here) / total as f64,
+                100.0 * self.settings.rare_share,
+            );
+            out.push(self.finding("rare_hour", Severity::Low, Some(p), event, sentence));
+        }
+        self.states[p].learned.count_hour(hour);
+    }
+
+    fn least_privilege(
+        &mut self,
+        p: usize,
+        event: &Event,
+        t: i64,
+        hits: Hits,
+        out: &mut Vec<Finding>,
+    ) {
+        let facts = &self.people[p];
+        match &event.resource {
+            Some(Resource::Repository(name))
+                if matches!(
+                    event.action,
+                    Action::GitClone | Action::GitFetch | Action::GitPush | Action::ArchiveDownload
+                ) =>
+            {
+                let repo = self.repos.intern(name);
+                let facts = &self.people[p];
+                if facts.team_repos.binary_search(&repo).is_ok()
+                    || facts.roles.iter().any(|&r| self.repos.role_covers(repo, r))
+                    || facts.grants.iter().any(|&g| {
+                        let g = &self.grant_facts[g as usize];
+                        g.covers(t) && g.role.is_some_and(|r| self.repos.role_covers(repo, r))
+                    })
+                {
+                    return;
+                }
+                let severity = if event.action == Action::GitPush {
+                    Severity::High
+                } else {
+                    Severity::Medium
+                };
+                let team = self
+                    .index
+                    .team_of(facts.id)
+                    .map_or("no team", |t| self.index.team(t).id.as_str());
+                let sentence = format!(
+                    "{} {} at {}; no service of their team ({team}), none of their standing roles' repositories and no grant in force covers that repository",
+                    facts.handle,
+                    text::did(event),
+                    self.when(p, event.time),
+                );
+                out.push(self.finding("least_privilege", severity, Some(p), event, sentence));
+            }
+            Some(Resource::Host(_) | Resource::Database(_)) => {
+                let mut judged = false;
+                for r in hits.iter() {
+                    judged = true;
+                    if facts.resources.binary_search(&r).is_ok()
+                        || facts.grants.iter().any(|&g| {
+                            let g = &self.grant_facts[g as usize];
+                            g.covers(t)
+                                && g.role
+                                    .is_some_and(|role| role_reaches(self.index, role, g.env, r))
+                        })
+                    {
+                        return;
+                    }
+                }
+                if !judged {
+                    return;
+                }
+                let names: Vec<String> = hits
+                    .iter()
+                    .map(|r| profile::resource_key(self.index, r))
+                    .collect();
+                let critical = hits
+                    .iter()
+                    .any(|r| self.index.environment(r.env).sensitivity >= Sensitivity::High);
+                let severity = if critical {
+                    Severity::High
+                } else {
+                    Severity::Medium
+                };
+                let sentence = format!(
+                    "{} {} at {}; it is resource {} of the model, which none of their standing roles and no grant in force reaches",
+                    facts.handle,
+                    text::did(event),
+                    self.when(p, event.time),
+                    names.join(", "),
+                );
+                out.push(self.finding("least_privilege", severity, Some(p), event, sentence));
+            }
+            _ => {}
+        }
+    }
+
+    fn new_address(&mut self, p: usize, event: &Event, hits: Hits, out: &mut Vec<Finding>) {
+        let Some(address) = event.source_address else {
+            return;
+        };
+        for r in hits.iter() {
+            let sensitivity = self.index.environment(r.env).sensitivity;
+            if sensitivity < Sensitivity::High {
+                continue;
+            }
+            let known = self.states[p].learned.known(r);
+            if known.events >= NEW_ADDRESS_HISTORY && !known.addresses.contains(&address) {
+                let (n, events) = (known.addresses.len(), known.events);
+                let facts = &self.people[p];
+                let sentence = format!(
+                    "{} {} at {}; {address} is new for them on {} ({sensitivity:?} sensitivity), where {n} other address{} were seen in their {events} earlier accesses",
+                    facts.handle,
+                    text::did(event),
+                    self.when(p, event.time),
+                    profile::resource_key(self.index, r),
+                    if n == 1 { "" } else { "es" },
+                );
+                let severity = if sensitivity == Sensitivity::Critical {
+                    Severity::High
+                } else {
+                    Severity::Medium
+                };
+                out.push(self.finding("new_address", severity, Some(p), event, sentence));
+            }
+            self.states[p].learned.known(r).learn(address);
+        }
+    }
+
+    fn mass_download(
+        &mut self,
+        p: usize,
+        event: &Event,
+        t: i64,
+        repo: u32,
+        out: &mut Vec<Finding>,
+    ) {
+        let window = self.settings.mass_window;
+        let w = &mut self.states[p].window;
+        w.retain(|(_, last, _)| *last > t - window);
+        match w.iter_mut().find(|(r, _, _)| *r == repo) {
+            Some(entry) => {
+                if t >= entry.1 {
+                    entry.1 = t;
+                    entry.2 = event.raw.clone();
+                }
+            }
+            None => w.push((repo, t, event.raw.clone())),
+        }
+        if w.len() < self.settings.mass_repositories {
+            return;
+        }
+        let taken = std::mem::take(w);
+        let first = taken.iter().map(|e| e.1).min().unwrap_or(t);
+        let names = text::some_of(taken.iter().map(|e| self.repos.name(e.0)), 5);
+        let facts = &self.people[p];
+        let sentence = format!(
+            "{} cloned or downloaded {} distinct repositories in {} minutes (from {} to {}), at or over the threshold of {} within {} minutes: {names}",
+            facts.handle,
+            taken.len(),
+            (t - first + 59) / 60,
+            self.when(p, Timestamp::from_second(first).unwrap_or(event.time)),
+            self.when(p, event.time),
+            self.settings.mass_repositories,
+            window / 60,
+        );
+        let mut finding = self.finding("mass_download", Severity::High, Some(p), event, sentence);
+        finding.evidence = taken.into_iter().map(|e| e.2).collect();
+        out.push(finding);
+    }
+
+    fn baseline(&mut self, p: usize, event: &Event, repo: u32, local: i64, out: &mut Vec<Finding>) {
+        let learned = &mut self.states[p].learned;
+        learned.roll_day(facts::local_day(local));
+        let Err(at) = learned.today_repos.binary_search(&repo) else {
+            return;
+        };
+        learned.today_repos.insert(at, repo);
+        if learned.today_alerted || learned.days.len() < BASELINE_MIN_DAYS {
+            return;
+        }
+        let Some(median) = learned.median_day() else {
+            return;
+        };
+        let need = (median.saturating_mul(self.settings.baseline_factor))
+            .max((self.settings.mass_repositories as u32).div_ceil(2))
+            .max(1);
+        let today = learned.today_repos.len() as u32;
+        if today < need {
+            return;
+        }
+        learned.today_alerted = true;
+        let days = learned.days.len();
+        let facts = &self.people[p];
+        let sentence = format!(
+            "{} has cloned or downloaded {today} distinct repositories today (their day, {}), against a median of {median} on their last {days} active days: over {} times their usual (threshold {need}); the last was {} at {}",
+            facts.handle,
+            facts.clock.as_ref().map_or("UTC", |c| c.name.as_str()),
+            self.settings.baseline_factor,
+            self.repos.name(repo),
+            self.when(p, event.time),
+        );
+        out.push(self.finding("mass_download", Severity::Medium, Some(p), event, sentence));
+    }
+
+    fn security_change(&self, p: Option<usize>, what: &str, event: &Event) -> Finding {
+        let vendor = p.and_then(|p| self.people[p].vendor_team);
+        let outsider = p.is_none() || vendor.is_some();
+        let credential = [
+            "personal_access_token",
+            "access_token",
+            "deploy_key",
+            "public_key",
+        ]
+        .iter()
+        .any(|k| what.contains(k));
+        let exposure = ["transfer", "visibility", "repo.access"]
+            .iter()
+            .any(|k| what.contains(k));
+        let severity = match (outsider, credential, exposure) {
+            (true, _, true) => Severity::Critical,
+            (true, _, false) => Severity::High,
+            (false, true, _) => Severity::Low,
+            (false, false, true) => Severity::High,
+            (false, false, false) => Severity::Medium,
+        };
+        let who = match (p, vendor) {
+            (Some(p), Some(team)) => format!("{} of vendor team {team}", self.people[p].handle),
+            (Some(p), None) => format!("{} (internal)", self.people[p].handle),
+            (None, _) => format!(
+                "`{}`, whom no identity of the model names,",
+                event.actor.name
+            ),
+        };
+        let sentence = format!(
+            "{who} made the security change `{what}`{} at {}",
+            event
+                .resource
+                .as_ref()
+                .map(|r| format!(" on {}", text::resource(r)))
+                .unwrap_or_default(),
+            match p {
+                Some(p) => self.when(p, event.time),
+                None => text::when(event.time, None),
+            },
+        );
+        self.finding("security_change", severity, p, event, sentence)
+    }
+
+    // ------------------------------------------------------------ anyone
+
+    fn unknown_actor(&self, event: &Event, out: &mut Vec<Finding>) {
+        let name = event.actor.name.as_str();
+        if name.is_empty()
+            || name == ANONYMOUS
+            || name.ends_with("[bot]")
+            || matches!(name, "(system)" | "github-actions")
+        {
+            return;
+        }
+        let severity = match event.action {
+            Action::SecurityChange { .. } | Action::GitPush => Severity::High,
+            _ => Severity::Medium,
+        };
+        let how = match &event.actor.person {
+            Some(h) => format!("resolved to `{h}`, who is not in the model"),
+            None => format!("a {:?} no identity of the model names", event.actor.kind),
+        };
+        let sentence = format!(
+            "`{name}` ({how}) {} at {}; add the identity to its person, or find out who this is",
+            text::did(event),
+            text::when(event.time, None),
+        );
+        out.push(self.finding("unknown_actor", severity, None, event, sentence));
+    }
+
+    fn grant_window(&mut self, event: &Event, t: i64, out: &mut Vec<Finding>) {
+        let Some(request) = &event.grant else {
+            return;
+        };
+        let Some(&g) = self.grant_ids.get(request.as_str()) else {
+            return;
+        };
+        let facts = self.grant_facts[g as usize];
+        let window = &self.grants[g as usize];
+        if facts.covers(t) {
+            if matches!(event.action, Action::Login { .. } | Action::SessionOpen) {
+                self.open_session(event, g, facts.until);
+            }
+            return;
+        }
+        let p = event
+            .actor
+            .person
+            .as_deref()
+            .and_then(|h| self.handles.get(h))
+            .map(|&p| p as usize);
+        let relation = if t < facts.from {
+            format!("before grant {request} began at {}", text::utc(window.from))
+        } else {
+            format!(
+                "after grant {request} ended (expired or was revoked) at {}",
+                text::utc(window.until)
+            )
+        };
+        let sentence = format!(
+            "{} {} at {}, {relation}; a credential must stop working when its grant ends",
+            event.actor.person.as_deref().unwrap_or(&event.actor.name),
+            text::did(event),
+            match p {
+                Some(p) => self.when(p, event.time),
+                None => text::when(event.time, None),
+            },
+        );
+        out.push(self.finding("after_end", Severity::High, p, event, sentence));
+    }
+
+    fn failed_login(&mut self, event: &Event, t: i64, out: &mut Vec<Finding>) {
+        let s = self.settings;
+        let user = event.actor.name.as_str();
+        if !self.by_user.contains_key(user) {
+            self.by_user.insert(user.into(), Burst::default());
+        }
+        let burst = self.by_user.get_mut(user).expect("inserted above");
+        if let Some(size) = count_failure(burst, event, t, s) {
+            let sentence = format!(
+                "{size} failed logins for user `{user}` within {} minutes, the last {} at {}: a password or key guessed, or a credential that no longer works being retried",
+                s.failed_window / 60,
+                text::did(event),
+                text::utc(event.time),
+            );
+            let evidence = burst.recent.iter().map(|(_, r)| r.clone()).collect();
+            out.push(self.burst_finding(event, Severity::Medium, sentence, evidence));
+        }
+        if let Some(address) = event.source_address {
+            let burst = self.by_address.entry(address).or_default();
+            if let Some(size) = count_failure(burst, event, t, s) {
+                let sentence = format!(
+                    "{size} failed logins from {address} within {} minutes, the last by `{user}` at {}",
+                    s.failed_window / 60,
+                    text::utc(event.time),
+                );
+                let evidence = burst.recent.iter().map(|(_, r)| r.clone()).collect();
+                out.push(self.burst_finding(event, Severity::Medium, sentence, evidence));
+            }
+        }
+    }
+
+    fn login_after_burst(&mut self, event: &Event, t: i64, out: &mut Vec<Finding>) {
+        let window = self.settings.failed_window;
+        let follows = |b: &Burst| {
+            b.burst_last
+                .is_some_and(|last| t >= last && t - last <= window)
+        };
+        let user = event.actor.name.as_str();
+        let mut found: Option<(String, u32, Vec<RawRef>)> = None;
+        if let Some(b) = self.by_user.get_mut(user)
+            && follows(b)
+        {
+            found = Some((format!("user `{user}`"), b.burst_size, take_evidence(b)));
+        }
+        if let Some(address) = event.source_address
+            && let Some(b) = self.by_address.get_mut(&address)
+            && follows(b)
+        {
+            let evidence = take_evidence(b);
+            if found.is_none() {
+                found = Some((format!("address {address}"), b.burst_size, evidence));
+            }
+        }
+        let Some((key, size, mut evidence)) = found else {
+            return;
+        };
+        evidence.push(event.raw.clone());
+        let sentence = format!(
+            "{} at {}, within {} minutes of a burst of {size} failed logins for {key}: the guessing may have worked",
+            text::did(event),
+            text::utc(event.time),
+            window / 60,
+        );
+        let sentence = format!("`{user}` {sentence}");
+        out.push(self.burst_finding(event, Severity::High, sentence, evidence));
+    }
+
+    fn burst_finding(
+        &self,
+        event: &Event,
+        severity: Severity,
+        sentence: String,
+        evidence: Vec<RawRef>,
+    ) -> Finding {
+        let p = event
+            .actor
+            .person
+            .as_deref()
+            .and_then(|h| self.handles.get(h))
+            .map(|&p| p as usize);
+        let mut f = self.finding("failed_logins", severity, p, event, sentence);
+        f.evidence = evidence;
+        f
+    }
+
+    fn open_session(&mut self, event: &Event, grant: u32, until: i64) {
+        if self.sessions.len() == MAX_OPEN_SESSIONS {
+            self.sessions.remove(0);
+        }
+        let host = match &event.resource {
+            Some(Resource::Host(h)) => Some(h.as_str().into()),
+            _ => None,
+        };
+        // Login then session open of the same connection: one session.
+        if matches!(event.action, Action::SessionOpen)
+            && self
+                .sessions
+                .iter()
+                .any(|s| s.grant == grant && s.host == host && *s.user == *event.actor.name)
+        {
+            return;
+        }
+        self.sessions.push(OpenSession {
+            host,
+            user: event.actor.name.as_str().into(),
+            person: event.actor.person.clone(),
+            grant,
+            opened: event.time,
+            raw: event.raw.clone(),
+        });
+        self.next_session_end = self.next_session_end.min(until);
+    }
+
+    fn close_session(&mut self, event: &Event) {
+        if self.sessions.is_empty() {
+            return;
+        }
+        let host = match &event.resource {
+            Some(Resource::Host(h)) => Some(h.as_str()),
+            _ => None,
+        };
+        if let Some(i) = self
+            .sessions
+            .iter()
+            .position(|s| s.host.as_deref() == host && *s.user == *event.actor.name)
+        {
+            self.sessions.remove(i);
+        }
+    }
+
+    fn end_sessions(&mut self, t: i64, out: &mut Vec<Finding>) {
+        let mut next = i64::MAX;
+        let mut i = 0;
+        while i < self.sessions.len() {
+            let g = self.sessions[i].grant as usize;
+            let until = self.grant_facts[g].until;
+            if until > t {
+                next = next.min(until);
+                i += 1;
+                continue;
+            }
+            let s = self.sessions.remove(i);
+            let window = &self.grants[g];
+            let p = s
+                .person
+                .as_deref()
+                .and_then(|h| self.handles.get(h))
+                .map(|&p| p as usize);
+            let sentence = format!(
+                "a session of `{}` on {} opened at {} under grant {} was still open when the grant ended at {}: end it on the host",
+                s.user,
+                s.host
+                    .as_deref()
+                    .map_or("an unnamed host".to_owned(), |h| format!("host {h}")),
+                text::utc(s.opened),
+                window.request,
+                text::utc(window.until),
+            );
+            out.push(Finding {
+                detector: "after_end",
+                severity: Severity::High,
+                person: p.map(|p| self.people[p].handle.to_owned()),
+                actor: s.user.to_string(),
+                resource: s.host.as_deref().map(|h| format!("host:{h}")),
+                time: window.until,
+                sentence,
+                evidence: vec![s.raw],
+            });
+        }
+        self.next_session_end = next;
+    }
+
+    fn prune(&mut self, t: i64) {
+        let window = self.settings.failed_window;
+        let live = |b: &Burst| b.last > t - window || b.burst_last.is_some_and(|l| l > t - window);
+        self.by_user.retain(|_, b| live(b));
+        self.by_address.retain(|_, b| live(b));
+        let mass = self.settings.mass_window;
+        for s in &mut self.states {
+            s.window.retain(|(_, last, _)| *last > t - mass);
+        }
+    }
+
+    // ------------------------------------------------------------ helpers
+
+    /// The ssh_host resources a host maps to (by their `hosts` globs), or
+    /// the database resources a database name maps to (by id, database
+    /// name or address), each name worked out once.
+    fn resources_of(&mut self, resource: Option<&Resource>) -> Hits {
+        match resource {
+            Some(Resource::Host(h)) => {
+                if let Some(hits) = self.hosts.get(h.as_str()) {
+                    return *hits;
+                }
+                let hits = hits_of(self.index.resources_for_host(h));
+                self.hosts.insert(h.as_str().into(), hits);
+                hits
+            }
+            Some(Resource::Database(d)) => {
+                if let Some(hits) = self.databases.get(d.as_str()) {
+                    return *hits;
+                }
+                let hits = hits_of(databases(self.index, d));
+                self.databases.insert(d.as_str().into(), hits);
+                hits
+            }
+            _ => Hits::default(),
+        }
+    }
+
+    fn when(&self, p: usize, t: Timestamp) -> String {
+        let clock: Option<&Clock> = self.people[p].clock.as_ref();
+        text::when(t, clock.map(|c| (&c.tz, c.name.as_str())))
+    }
+
+    fn finding(
+        &self,
+        detector: &'static str,
+        severity: Severity,
+        p: Option<usize>,
+        event: &Event,
+        sentence: String,
+    ) -> Finding {
+        Finding {
+            detector,
+            severity,
+            person: p.map(|p| self.people[p].handle.to_owned()),
+            actor: event.actor.name.clone(),
+            resource: event.resource.as_ref().map(text::resource),
+            time: event.time,
+            sentence,
+            evidence: vec![event.raw.clone()],
+        }
+    }
+}
+
+/// Counts one failure; returns the burst's size when this failure starts a burst.
+fn count_failure(b: &mut Burst, event: &Event, t: i64, s: Settings) -> Option<u32> {
+    // Kept in time order, so a little disorder does not break the count.
+    let at = b.recent.partition_point(|(u, _)| *u <= t);
+    b.recent.insert(at, (t, event.raw.clone()));
+    let newest = b.recent.back().map_or(t, |(u, _)| *u);
+    while b.recent.len() > s.failed_logins
+        || b.recent
+            .front()
+            .is_some_and(|(u, _)| *u <= newest - s.failed_window)
+    {
+        b.recent.pop_front();
+    }
+    b.last = b.last.max(t);
+    if b.recent.len() < s.failed_logins {
+        return None;
+    }
+    let in_burst = b.burst_last.is_some_and(|last| t - last < s.failed_window);
+    b.burst_last = Some(b.burst_last.map_or(t, |l| l.max(t)));
+    if in_burst {
+        b.burst_size = b.burst_size.saturating_add(1);
+        None
+    } else {
+        b.burst_size = b.recent.len() as u32;
+        Some(b.burst_size)
+    }
+}
+
+/// The evidence of a burst, ending it: a success reports it once.
+fn take_evidence(b: &mut Burst) -> Vec<RawRef> {
+    b.burst_last = None;
+    b.recent.drain(..).map(|(_, r)| r).collect()
+}
+
+fn hits_of(ids: Vec<ResourceId>) -> Hits {
+    let mut hits = Hits::default();
+    for (slot, id) in hits.ids.iter_mut().zip(ids) {
+        *slot = Some(id);
+        hits.n += 1;
+    }
+    hits
+}
+
+/// Database resources a name from a log means: by resource id or by the
+/// host of its address first, else by the database name it holds.
+fn databases(index: &Index<'_>, name: &str) -> Vec<ResourceId> {
+    let model = index.model();
+    let mut exact = Vec::new();
+    let mut by_database = Vec::new();
+    for env in &model.environments {
+        let Some(env_id) = index.environment_by_id(&env.id) else {
+            continue;
+        };
+        for r in &env.resources {
+            if r.kind != ResourceKind::Database {
+                continue;
+            }
+            let Some(id) = index.resource_by_id(env_id, &r.id) else {
+                continue;
+            };
+            let host = r
+                .address
+                .as_deref()
+                .map(|a| a.rsplit_once(':').map_or(a, |(h, _)| h));
+            if r.id == name || host.is_some_and(|h| h.eq_ignore_ascii_case(name)) {
+                exact.push(id);
+            } else if r.database.as_deref() == Some(name) {
+                by_database.push(id);
+            }
+        }
+    }
+    if exact.is_empty() { by_database } else { exact }
+}
