@@ -21,6 +21,7 @@ pub(crate) struct Types {
     pub role: EntityTypeName,
     pub grant: EntityTypeName,
     pub person: EntityTypeName,
+    pub cohort: EntityTypeName,
     pub action: EntityTypeName,
 }
 
@@ -39,6 +40,7 @@ impl Types {
             role: t("Role"),
             grant: t("Grant"),
             person: t("Person"),
+            cohort: t("Cohort"),
             action: t("Action"),
         }
     }
@@ -48,13 +50,51 @@ impl Types {
     }
 }
 
-/// A person's entity before grants are added: their attributes and their
-/// team and standing roles.
+/// The cohorts of people the generated policies scope on, so that a
+/// decision evaluates only the policies that can apply to its principal.
+/// Bit `i` of a [`PersonFacts::cohorts`] mask is membership of `COHORTS[i]`.
+pub(crate) const COHORTS: [&str; 6] = [
+    "offboarded",
+    "vendor",
+    "vendor-not-own",
+    "observe",
+    "not-internal",
+    "vetting-lapsed",
+];
+
+/// The bit of cohort `name` in a cohort mask.
+pub(crate) fn cohort_bit(name: &str) -> Option<u8> {
+    COHORTS.iter().position(|&c| c == name).map(|i| 1 << i)
+}
+
+/// The cohorts of a person with these attributes: each is exactly the
+/// condition on the person's attributes that its name says, so that
+/// `principal in Cohort::"vendor"` and `principal.team_kind == "vendor"`
+/// agree for every person.
+fn cohorts(team_kind: &str, phase: &str, active: bool, vetting_current: bool) -> u8 {
+    let member = [
+        !active,
+        team_kind == "vendor",
+        team_kind == "vendor" && phase != "own",
+        phase == "observe",
+        team_kind != "internal",
+        !vetting_current,
+    ];
+    member
+        .iter()
+        .enumerate()
+        .filter(|&(_, &m)| m)
+        .fold(0, |mask, (i, _)| mask | 1 << i)
+}
+
+/// A person's entity before grants are added: their attributes, their
+/// team, standing roles and cohorts, and their cohorts as a mask.
 #[derive(Debug, Clone)]
 pub(crate) struct PersonFacts {
     pub uid: EntityUid,
     pub attrs: HashMap<String, RestrictedExpression>,
     pub parents: HashSet<EntityUid>,
+    pub cohorts: u8,
 }
 
 impl PersonFacts {
@@ -158,6 +198,9 @@ pub(crate) fn build(
 
     for v in &model.vendors {
         others.push(entity(Types::uid(&types.vendor, &v.id), [], [])?);
+    }
+    for c in COHORTS {
+        others.push(entity(Types::uid(&types.cohort, c), [], [])?);
     }
     for t in &model.teams {
         let mut attrs = vec![
@@ -368,6 +411,8 @@ pub(crate) fn build(
         let mut envs = std::mem::take(&mut approves[i]);
         envs.sort_unstable();
         envs.dedup();
+        let active = person.status == Status::Active;
+        let vetting_current = index.vetting(id, day).is_complete();
         let mut attrs: HashMap<String, RestrictedExpression> = [
             (
                 "team",
@@ -382,13 +427,10 @@ pub(crate) fn build(
                     Status::Offboarded => "offboarded",
                 }),
             ),
-            (
-                "active",
-                RestrictedExpression::new_bool(person.status == Status::Active),
-            ),
+            ("active", RestrictedExpression::new_bool(active)),
             (
                 "vetting_current",
-                RestrictedExpression::new_bool(index.vetting(id, day).is_complete()),
+                RestrictedExpression::new_bool(vetting_current),
             ),
             ("approves", set(envs.iter().map(|&e| env_uid(e)))),
         ]
@@ -409,12 +451,19 @@ pub(crate) fn build(
         for r in index.standing_roles(id) {
             parents.insert(Types::uid(&types.role, &index.role(r).id));
         }
+        let mask = cohorts(kind, phase, active, vetting_current);
+        for (i, c) in COHORTS.iter().enumerate() {
+            if mask & 1 << i != 0 {
+                parents.insert(Types::uid(&types.cohort, c));
+            }
+        }
         people.insert(
             person.handle.clone(),
             PersonFacts {
                 uid: Types::uid(&types.person, &person.handle),
                 attrs,
                 parents,
+                cohorts: mask,
             },
         );
     }

@@ -23,8 +23,8 @@ mod rules;
 use std::collections::{HashMap, HashSet};
 
 use cedar_policy::{
-    Context, Entities, Entity, EntityUid, PolicyId, PolicySet, RestrictedExpression, Schema,
-    ValidationMode, Validator,
+    Context, Entities, Entity, EntityTypeName, EntityUid, PolicyId, PolicySet, PrincipalConstraint,
+    RestrictedExpression, Schema, ValidationMode, Validator,
 };
 use palisade_model::{Access, Day, GrantDuration, Index};
 
@@ -251,23 +251,31 @@ impl Act {
     }
 }
 
-/// Each action's entity id and the policies in force that apply to it: a
-/// decision evaluates only its action's policies. Each is the policy in
-/// force under the same id, with its action scope dropped: within one
-/// action's set that scope holds by construction, so dropping it changes no
-/// decision, and Cedar no longer builds the scope's set of actions on every
-/// evaluation.
+/// Each action's entity id, and the policies in force sliced by what a
+/// question can meet: a decision evaluates only the policies whose action
+/// scope admits its action and whose principal scope, when it names a
+/// [cohort](entities::COHORTS), admits its principal. Slicing by scope
+/// changes no decision: a policy left out has a scope that is false for the
+/// question, so Cedar would find it not satisfied, without error. Each
+/// policy in a slice is the policy in force under the same id, with its
+/// action scope dropped (it holds within the slice), so Cedar no longer
+/// builds the scope's set of actions on every evaluation.
 #[derive(Debug)]
 struct Actions {
     uids: [EntityUid; 4],
-    policies: [PolicySet; 4],
+    /// Every policy of each action.
+    all: [PolicySet; 4],
+    /// Indexed by cohort mask: each action's policies for a principal with
+    /// those cohorts, for every mask some person has.
+    slices: Vec<Option<[PolicySet; 4]>>,
 }
 
 impl Actions {
     fn new(types: &Types) -> Actions {
         Actions {
             uids: Act::ALL.map(|a| Types::uid(&types.action, a.name())),
-            policies: Default::default(),
+            all: Default::default(),
+            slices: Vec::new(),
         }
     }
 
@@ -275,17 +283,58 @@ impl Actions {
         &self.uids[act as usize]
     }
 
-    fn policies(&self, act: Act) -> &PolicySet {
-        &self.policies[act as usize]
+    fn policies(&self, act: Act, cohorts: u8) -> &PolicySet {
+        match self.slices.get(usize::from(cohorts)) {
+            Some(Some(slice)) => &slice[act as usize],
+            _ => &self.all[act as usize],
+        }
     }
 
-    /// Splits `policies` by action.
-    fn split(&mut self, policies: &PolicySet, entities: &Entities) -> Result<(), String> {
+    /// Splits `policies` by action, then by each of `masks`.
+    fn split(
+        &mut self,
+        policies: &PolicySet,
+        entities: &Entities,
+        cohort: &EntityTypeName,
+        masks: impl IntoIterator<Item = u8>,
+    ) -> Result<(), String> {
         for act in Act::ALL {
-            self.policies[act as usize] = for_action(policies, self.uid(act), entities)?;
+            self.all[act as usize] = for_action(policies, self.uid(act), entities)?;
+        }
+        self.slices = (0..1 << entities::COHORTS.len()).map(|_| None).collect();
+        for mask in masks {
+            let slot = &mut self.slices[usize::from(mask)];
+            if slot.is_none() {
+                *slot =
+                    Some(Act::ALL.map(|act| for_cohorts(&self.all[act as usize], mask, cohort)));
+            }
         }
         Ok(())
     }
+}
+
+/// The policies of `policies` whose principal scope admits a principal in
+/// exactly the cohorts of `mask`: every policy but those scoped to a person
+/// in a cohort (`principal in Cohort::"…"`, or `is Person in`) the mask
+/// leaves out. A person is never equal to a cohort, so such a scope is
+/// false for everyone outside it.
+fn for_cohorts(policies: &PolicySet, mask: u8, cohort: &EntityTypeName) -> PolicySet {
+    let mut out = PolicySet::new();
+    for p in policies.policies() {
+        let admits = match p.principal_constraint() {
+            PrincipalConstraint::In(g) | PrincipalConstraint::IsIn(_, g)
+                if g.type_name() == cohort =>
+            {
+                entities::cohort_bit(g.id().unescaped()).is_some_and(|bit| mask & bit != 0)
+            }
+            _ => true,
+        };
+        if admits {
+            out.add(p.clone())
+                .expect("the policies' ids are unique in the set they come from");
+        }
+    }
+    out
 }
 
 /// The policies of `policies` whose action scope admits `action` (itself,
@@ -386,11 +435,15 @@ impl Authorizer {
             actions,
         };
         authorizer.entities = authorizer.assemble(built.others)?;
-        authorizer
-            .actions
-            .split(&authorizer.policies, &authorizer.entities)
-            .map_err(PolicyError::Generated)?;
+        authorizer.split().map_err(PolicyError::Generated)?;
         Ok(authorizer)
+    }
+
+    /// Slices the policies in force for decisions.
+    fn split(&mut self) -> Result<(), String> {
+        let masks = self.people.values().map(|p| p.cohorts);
+        self.actions
+            .split(&self.policies, &self.entities, &self.types.cohort, masks)
     }
 
     /// Every entity: the model's, people's with their grants, and the
@@ -454,12 +507,10 @@ impl Authorizer {
                     problems: vec![OrgPolicyProblem::unlocated(e.to_string())],
                 })?;
         }
-        self.actions
-            .split(&self.policies, &self.entities)
-            .map_err(|e| PolicyError::OrgPolicies {
-                file: file.to_owned(),
-                problems: vec![OrgPolicyProblem::unlocated(e)],
-            })?;
+        self.split().map_err(|e| PolicyError::OrgPolicies {
+            file: file.to_owned(),
+            problems: vec![OrgPolicyProblem::unlocated(e)],
+        })?;
         self.org_text = Some(text.to_owned());
         Ok(self)
     }
@@ -575,7 +626,7 @@ impl Authorizer {
     /// or why it becomes none. For [`AccessQuestion::Activate`], the
     /// context's `approvals` counts the approvals that are valid.
     pub fn request_json(&self, q: &AccessQuestion<'_>) -> Result<serde_json::Value, String> {
-        let (principal, action, resource, context) = match q {
+        let parts = match q {
             AccessQuestion::Activate { request, approvers } => {
                 let (count, _) = self.count_approvals(request, approvers);
                 self.request_parts(Act::Activate, request.requester, request, count)?
@@ -583,16 +634,16 @@ impl Authorizer {
             _ => self.parts(q)?,
         };
         let uid = |u: &EntityUid| serde_json::json!({"type": u.type_name().to_string(), "id": u.id().unescaped()});
-        let context = match context {
+        let context = match parts.context {
             None => serde_json::json!({}),
             Some(c) => c
                 .to_json_value()
                 .map_err(|e| format!("the context does not convert to JSON: {e}"))?,
         };
         Ok(serde_json::json!({
-            "principal": uid(&principal),
-            "action": uid(self.actions.uid(action)),
-            "resource": uid(&resource),
+            "principal": uid(&parts.principal),
+            "action": uid(self.actions.uid(parts.act)),
+            "resource": uid(&parts.resource),
             "context": context,
         }))
     }
@@ -663,7 +714,7 @@ impl Authorizer {
                 resource,
                 access,
             } => {
-                let principal = self.person(person)?;
+                let (principal, cohorts) = self.person(person)?;
                 let id = entities::permission_id(environment, *resource, *access);
                 let permission = Types::uid(&self.types.permission, &id);
                 if self.entities.get(&permission).is_none() {
@@ -677,19 +728,23 @@ impl Authorizer {
                         ),
                     });
                 }
-                Ok((principal, Act::Use, permission, None))
+                Ok(Parts {
+                    principal,
+                    cohorts,
+                    act: Act::Use,
+                    resource: permission,
+                    context: None,
+                })
             }
         }
     }
 
-    fn person(&self, handle: &str) -> Result<EntityUid, String> {
-        // Cedar's own store, not `people`: the lookup brings in the entity
-        // Cedar reads next.
-        let uid = Types::uid(&self.types.person, handle);
-        if self.entities.get(&uid).is_none() {
-            return Err(format!("the model has nobody with handle `{handle}`"));
+    /// A person's entity id and cohorts.
+    fn person(&self, handle: &str) -> Result<(EntityUid, u8), String> {
+        match self.people.get(handle) {
+            Some(p) => Ok((p.uid.clone(), p.cohorts)),
+            None => Err(format!("the model has nobody with handle `{handle}`")),
         }
-        Ok(uid)
     }
 
     fn request_parts(
@@ -699,8 +754,8 @@ impl Authorizer {
         r: &RequestFacts<'_>,
         approvals: u32,
     ) -> Result<Parts, String> {
-        let principal = self.person(principal)?;
-        let requester = self.person(r.requester)?;
+        let (principal, cohorts) = self.person(principal)?;
+        let (requester, _) = self.person(r.requester)?;
         let Some(role) = self.roles.get(r.role) else {
             return Err(format!("the model has no role `{}`", r.role));
         };
@@ -740,15 +795,21 @@ impl Authorizer {
         .map_err(|e| e.to_string())?;
         let context =
             Context::from_pairs([("request".to_owned(), request)]).map_err(|e| e.to_string())?;
-        Ok((principal, action, role.uid.clone(), Some(context)))
+        Ok(Parts {
+            principal,
+            cohorts,
+            act: action,
+            resource: role.uid.clone(),
+            context: Some(context),
+        })
     }
 
-    fn evaluate(&self, (principal, action, resource, context): Parts) -> Decision {
+    fn evaluate(&self, parts: Parts) -> Decision {
         let request = match cedar_policy::Request::new(
-            principal,
-            self.actions.uid(action).clone(),
-            resource,
-            context.unwrap_or_else(Context::empty),
+            parts.principal,
+            self.actions.uid(parts.act).clone(),
+            parts.resource,
+            parts.context.unwrap_or_else(Context::empty),
             None,
         ) {
             Ok(r) => r,
@@ -756,7 +817,7 @@ impl Authorizer {
         };
         let response = cedar_policy::Authorizer::new().is_authorized(
             &request,
-            self.actions.policies(action),
+            self.actions.policies(parts.act, parts.cohorts),
             &self.entities,
         );
         let diagnostics = response.diagnostics();
@@ -781,7 +842,14 @@ impl Authorizer {
     }
 }
 
-type Parts = (EntityUid, Act, EntityUid, Option<Context>);
+/// A question as Cedar's request, and the cohorts of its principal.
+struct Parts {
+    principal: EntityUid,
+    cohorts: u8,
+    act: Act,
+    resource: EntityUid,
+    context: Option<Context>,
+}
 
 fn effect(p: &cedar_policy::Policy) -> Effect {
     match p.effect() {

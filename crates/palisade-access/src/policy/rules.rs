@@ -2,9 +2,12 @@
 //!
 //! The policies are few and generic: what differs from role to role (who may
 //! hold it, for how long, with how many approvals, where it reaches) is data
-//! on the entities, so a decision evaluates a couple of dozen policies
+//! on the entities, so a decision evaluates at most a dozen policies
 //! whatever the size of the model, and changing a role or revoking a grant is
-//! a data change, never a policy change.
+//! a data change, never a policy change. A rule that concerns only some
+//! people (vendors, the offboarded, those whose vetting lapsed) says so in
+//! its scope, as membership of a `Cohort`: the authoriser evaluates only the
+//! rules whose action and cohort admit the question's principal.
 //!
 //! Every policy carries `@id` (its policy id) and `@reason` (one sentence for
 //! `palisade access explain`).
@@ -68,11 +71,19 @@ entity Role in [Permission] = {
 // A just-in-time grant: its holder is a member of it while it lasts.
 entity Grant in [Role];
 
+// A cohort of people, by what the person's attributes say of them:
+// "offboarded" (not active), "vendor" (team_kind "vendor"), "vendor-not-own"
+// (team_kind "vendor", phase not "own"), "observe" (phase "observe"),
+// "not-internal" (team_kind not "internal"), "vetting-lapsed"
+// (vetting_current false). Policies scoped to a cohort apply only to its
+// members, so a decision evaluates only the policies that can apply.
+entity Cohort;
+
 // A person, as of the day the entities were built: `vetting_current` says
 // every vetting and training record counts on that day; `approves` lists the
 // environments they own or deploy a service to. A person is a member of
-// their team, their standing roles and their active grants.
-entity Person in [Team, Role, Grant] = {
+// their team, their standing roles, their active grants and their cohorts.
+entity Person in [Team, Role, Grant, Cohort] = {
   team: Team,
   team_kind: String,
   phase: String,
@@ -137,8 +148,7 @@ when { principal in resource };"#,
         Rule {
             id: "person-active",
             reason: "offboarded people may do nothing".into(),
-            body: r#"forbid(principal, action, resource)
-unless { principal.active };"#,
+            body: r#"forbid(principal in Cohort::"offboarded", action, resource);"#,
         },
         Rule {
             id: "requester-only",
@@ -155,22 +165,20 @@ unless { resource.team_kinds.contains(principal.team_kind) };"#,
         Rule {
             id: "role-phase",
             reason: "the role's phases do not include the requester's vendor team phase".into(),
-            body: r#"forbid(principal, action in [Action::"request", Action::"activate"], resource)
-when { principal.team_kind == "vendor" && !resource.phases.contains(principal.phase) };"#,
+            body: r#"forbid(principal in Cohort::"vendor", action in [Action::"request", Action::"activate"], resource)
+unless { resource.phases.contains(principal.phase) };"#,
         },
         Rule {
             id: "observe-no-production",
             reason: "a vendor team in phase observe gets no production role at all".into(),
-            body: r#"forbid(principal, action in [Action::"request", Action::"activate"], resource)
-when { principal.phase == "observe" && resource.production };"#,
+            body: r#"forbid(principal in Cohort::"observe", action in [Action::"request", Action::"activate"], resource)
+when { resource.production };"#,
         },
         Rule {
             id: "environment-sensitivity",
             reason: "admin on a critical environment is for internal people and vendor teams in phase own, unless the role names vendor in its team_kinds".into(),
-            body: r#"forbid(principal, action in [Action::"request", Action::"activate"], resource)
+            body: r#"forbid(principal in Cohort::"vendor-not-own", action in [Action::"request", Action::"activate"], resource)
 when {
-  principal.team_kind == "vendor" &&
-  principal.phase != "own" &&
   !resource.names_vendor &&
   resource.critical_admin_environments.containsAny(context.request.environments)
 };"#,
@@ -196,17 +204,14 @@ when { context.request.minutes < 1 || context.request.minutes > resource.max_min
                 "production access needs vetting and training current on the day (background check within {} days, training within {} days, incident drill within {} days, NDA signed)",
                 p.background_check_max_age_days, p.training_max_age_days, p.incident_drill_max_age_days
             ),
-            body: r#"forbid(principal, action in [Action::"request", Action::"activate"], resource)
-when {
-  resource.production_environments.containsAny(context.request.environments) &&
-  !principal.vetting_current
-};"#,
+            body: r#"forbid(principal in Cohort::"vetting-lapsed", action in [Action::"request", Action::"activate"], resource)
+when { resource.production_environments.containsAny(context.request.environments) };"#,
         },
         Rule {
             id: "vetting-current-use",
             reason: "using production access needs vetting and training current on the day".into(),
-            body: r#"forbid(principal, action == Action::"use", resource)
-when { resource.environment.production && !principal.vetting_current };"#,
+            body: r#"forbid(principal in Cohort::"vetting-lapsed", action == Action::"use", resource)
+when { resource.environment.production };"#,
         },
         Rule {
             id: "approvals-required",
@@ -223,9 +228,8 @@ when { principal == context.request.requester };"#,
         Rule {
             id: "vendor-approves-vendor-production",
             reason: "a vendor never approves a vendor's production request".into(),
-            body: r#"forbid(principal, action == Action::"approve", resource)
+            body: r#"forbid(principal in Cohort::"vendor", action == Action::"approve", resource)
 when {
-  principal.team_kind == "vendor" &&
   context.request.requester.team_kind == "vendor" &&
   resource.production_environments.containsAny(context.request.environments)
 };"#,
@@ -239,11 +243,8 @@ unless { principal.approves.containsAll(context.request.environments) };"#,
         Rule {
             id: "production-approver-internal",
             reason: "production requests are approved from an internal team".into(),
-            body: r#"forbid(principal, action == Action::"approve", resource)
-when {
-  principal.team_kind != "internal" &&
-  resource.production_environments.containsAny(context.request.environments)
-};"#,
+            body: r#"forbid(principal in Cohort::"not-internal", action == Action::"approve", resource)
+when { resource.production_environments.containsAny(context.request.environments) };"#,
         },
     ];
     let mut out =

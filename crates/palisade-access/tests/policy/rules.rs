@@ -30,7 +30,7 @@ fn schema_and_policies_name_every_rule_with_a_reason() {
     assert!(a.policies().all(|p| p.origin == PolicyOrigin::Generated));
     assert!(
         a.schema_text()
-            .contains("entity Person in [Team, Role, Grant]")
+            .contains("entity Person in [Team, Role, Grant, Cohort]")
     );
     for (id, text) in a.policy_texts() {
         assert!(text.contains(&format!("@id(\"{id}\")")), "{text}");
@@ -334,5 +334,58 @@ fn unknown_names_are_denied_with_the_reason() {
         let d = request(&a, facts);
         assert!(!d.allowed);
         assert!(d.problems.iter().any(|p| p.contains(word)), "{d:#?}");
+    }
+}
+
+#[test]
+fn cohorts_agree_with_the_attributes_they_name() {
+    // The generated rules scope on cohorts, and the authoriser leaves out
+    // rules whose cohort excludes the principal; both are right only while
+    // each cohort is exactly the condition on attributes it names.
+    let text = r#"@id("cohort-mismatch")
+@reason("a cohort disagrees with the attributes")
+forbid(principal, action, resource)
+when {
+  (principal in Cohort::"offboarded") != !principal.active ||
+  (principal in Cohort::"vendor") != (principal.team_kind == "vendor") ||
+  (principal in Cohort::"vendor-not-own") != (principal.team_kind == "vendor" && principal.phase != "own") ||
+  (principal in Cohort::"observe") != (principal.phase == "observe") ||
+  (principal in Cohort::"not-internal") != (principal.team_kind != "internal") ||
+  (principal in Cohort::"vetting-lapsed") != !principal.vetting_current
+};
+"#;
+    let model = acme();
+    for day in [day(), "2031-01-01".parse().unwrap()] {
+        let a = authorizer_on(&model, day)
+            .with_org_policies("access.cedar", text)
+            .unwrap();
+        for p in &model.people {
+            let d = request(&a, ask(&p.handle, &model.roles[0].id, None, 60));
+            assert!(
+                d.problems.is_empty() && !ids(&d).contains(&"org/cohort-mismatch"),
+                "{}: {d:#?}",
+                p.handle
+            );
+        }
+        // Every cohort has members, so the check above meets each.
+        let entities = a.entities_json().unwrap();
+        for cohort in [
+            "offboarded",
+            "vendor",
+            "vendor-not-own",
+            "observe",
+            "not-internal",
+            "vetting-lapsed",
+        ] {
+            let in_it = entities.as_array().unwrap().iter().any(|e| {
+                e["uid"]["type"] == "Person"
+                    && e["parents"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .any(|p| p["type"] == "Cohort" && p["id"] == cohort)
+            });
+            assert!(in_it, "nobody in cohort {cohort}");
+        }
     }
 }
