@@ -445,7 +445,9 @@ def window_events(ctx, rec, rng, p, addr, s_us, e_us, lunch, scale):
             principal = p.principals[0]
             host = rng.choice(p.bastions) if p.bastions and rng.random() < 0.6 else rng.choice(p.hosts)
             events = ssh_session(rec, rng, t, host, principal, addr, p.handle, uid=p.uid,
-                                 key_fp=p.key_fp, dur_s=dur, wrong_key_first=rng.random() < 0.03)
+                                 key_fp=p.key_fp, dur_s=dur,
+                                 # a wrong key now and then; no more often at --scale, or bursts appear
+                                 wrong_key_first=rng.random() < 0.03 / max(1.0, scale))
             if host.startswith("bastion.") and p.inner and rng.random() < 0.6:
                 inner = [h for h in p.inner if h.split(".", 1)[1] == host.split(".", 1)[1]]
                 if inner:
@@ -722,7 +724,7 @@ class Planter:
             ev += fail(t + i * 80 * US, bastion_prod, "sofia", f"203.0.113.{150 + i * 7}", "sofia")
         self.group("failed logins per user, spread: 6 failed passwords for sofia from 6 addresses in 8 minutes", ev,
                    [("failed_logins", "sofia", "sofia")], "sofia", rare_probe=False)
-        t = L("Europe/London", 2, "Fri", "13:00")
+        t = L("UTC", 2, "Fri", "14:00")  # inside all five people's hours
         ev = []
         for i, (h, u) in enumerate([("eleanor", "eleanor"), ("marcus", "marcus"), ("james", "james"), ("dana", "dana"), ("sofia", "sofia")]):
             ev += fail(t + i * 40 * US, bastion_prod, u, "198.51.100.223", h)
@@ -1091,11 +1093,53 @@ def check(model_path, out):
                 problems.append(f"grants: {g['person']} is no handle of the model")
             if g["role"] not in model.roles:
                 problems.append(f"grants: {g['role']} is no role of the model")
+    problems += stray_off_hours(model, out, meta)
     for p in problems[:50]:
         print(p, file=sys.stderr)
     print(f"checked {gh_lines} GitHub records, {ssh_lines} auth.log lines, {len(meta['incidents'])} incidents: "
           f"{'ok' if not problems else f'{len(problems)} problem(s)'}")
     return not problems
+
+
+def stray_off_hours(model, out, meta):
+    """Events of known people outside their hours and grace that no off-hours or
+    after-end incident and no grant explains: normal activity must have none."""
+    who = {}
+    for p in model.people:
+        who[p.github] = p
+        for pr in p.principals:
+            who[pr] = p
+    minute = dt.timedelta(minutes=1)
+    spans = [(parse_z(i["from"]) - minute, parse_z(i["until"]) + minute) for i in meta["incidents"]
+             if i["detector"] in ("off_hours", "after_end")]
+    with open(os.path.join(out, "grants.json")) as f:
+        spans += [(parse_z(g["from"]) - minute, parse_z(g["until"]) + minute) for g in json.load(f)]
+
+    def stray(p, t):
+        if any(a <= t <= b for a, b in spans):
+            return False
+        local = t.astimezone(p.zone).date()
+        for d in (local, local - dt.timedelta(days=1)):
+            for s, e in p.windows(d):
+                if s - model.grace <= t <= e + model.grace:
+                    return False
+        return True
+
+    found = []
+    with open(os.path.join(out, "github.ndjson"), encoding="utf-8") as f:
+        for line in f:
+            r = json.loads(line)
+            p = who.get(r.get("actor"))
+            if p and stray(p, dt.datetime.fromtimestamp(r["@timestamp"] / 1000, UTC)):
+                found.append(f"github.ndjson: {p.handle} off hours outside any incident: {line[:90]}")
+    user = re.compile(r" for (?:invalid user |user )?([^\s(]+)")
+    with open(os.path.join(out, "auth.log"), encoding="utf-8") as f:
+        for line in f:
+            m = user.search(line)
+            p = who.get(m.group(1)) if m else None
+            if p and stray(p, dt.datetime.fromisoformat(line[:32])):
+                found.append(f"auth.log: {p.handle} off hours outside any incident: {line[:90]}")
+    return found
 
 
 def main():
@@ -1107,7 +1151,7 @@ def main():
     ap.add_argument("--start", default="2026-10-05", help="a Monday (default 2026-10-05)")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--scale", type=float, default=1.0,
-                    help="multiply every person's activity rate (about 50 gives 1 M events over 4 weeks)")
+                    help="multiply every person's activity rate (over 4 weeks, 102 gives about 1 M events, 1020 about 10 M)")
     ap.add_argument("--check", metavar="DIR", help="check a generated directory instead of generating")
     args = ap.parse_args()
     if args.check:
