@@ -66,6 +66,7 @@ static MODEL: LazyLock<Model> = LazyLock::new(|| {
                 _ => vec![],
             },
             phases: if i % 2 == 0 { vec![Phase::Own] } else { vec![] },
+            repositories: vec![],
         });
         i += 1;
     }
