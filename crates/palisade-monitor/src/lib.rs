@@ -19,4 +19,5 @@ pub mod detect;
 pub mod event;
 pub mod finding;
 pub mod parse;
+pub mod read;
 pub mod resolve;
