@@ -10,7 +10,7 @@
 //! | `mass_download` | `mass_download_repositories` distinct repositories cloned or downloaded within `mass_download_window`; a day with `baseline_factor` times the person's median (at least half the absolute threshold; 7 active days of history first) |
 //! | `failed_logins` | `failed_logins` failures within `failed_login_window` for one user or from one address; a success right after such a burst (higher) |
 //! | `new_address` | a source address not seen for this person on a resource of a high or critical environment, after [`NEW_ADDRESS_HISTORY`] accesses there |
-//! | `rare_hour` | an hour of the week (their zone) holding less than `rare_hour_share` of the person's history, once it has `rare_hour_min_events` |
+//! | `rare_hour` | an hour of the week (their zone) holding less than `rare_hour_share` of the person's history, once it has `rare_hour_min_events` over at least a week |
 //! | `security_change` | [`Action::SecurityChange`], higher when a vendor's member (or no one known) made it |
 //! | `unknown_actor` | an actor no identity resolves (anonymous readers and bots aside) |
 //!
@@ -65,6 +65,9 @@ pub const NEW_ADDRESS_HISTORY: u32 = 3;
 
 /// Active days of history before the download baseline judges a day.
 pub const BASELINE_MIN_DAYS: usize = 7;
+
+/// A week: the least history `rare_hour` judges from.
+const WEEK_SECONDS: i64 = 7 * 86_400;
 
 /// Sessions opened under a grant tracked at once; beyond it the oldest is
 /// forgotten (a log without session ends must not grow this forever).
@@ -288,7 +291,7 @@ impl<'a, 'm> Detectors<'a, 'm> {
         if !matches!(event.action, Action::SessionClose) {
             if let Some(local) = local {
                 self.off_hours(p, event, t, local, hits, out);
-                self.rare_hour(p, event, local, out);
+                self.rare_hour(p, event, t, local, out);
             }
             self.least_privilege(p, event, t, hits, out);
             self.new_address(p, event, hits, out);
@@ -367,13 +370,15 @@ impl<'a, 'm> Detectors<'a, 'm> {
         out.push(self.finding("off_hours", severity, Some(p), event, sentence));
     }
 
-    fn rare_hour(&mut self, p: usize, event: &Event, local: i64, out: &mut Vec<Finding>) {
+    fn rare_hour(&mut self, p: usize, event: &Event, t: i64, local: i64, out: &mut Vec<Finding>) {
         let hour = facts::minute_of_week(local) / 60;
         let learned = &self.states[p].learned;
         let total = learned.total;
         let here = learned.hours[hour];
+        // A history shorter than a week has not seen every hour come round.
         if total >= self.settings.rare_min
             && total > 0
+            && learned.since.is_some_and(|s| t - s >= WEEK_SECONDS)
             && (f64::from(here) / total as f64) < self.settings.rare_share
         {
             let facts = &self.people[p];
@@ -387,7 +392,7 @@ impl<'a, 'm> Detectors<'a, 'm> {
             );
             out.push(self.finding("rare_hour", Severity::Low, Some(p), event, sentence));
         }
-        self.states[p].learned.count_hour(hour);
+        self.states[p].learned.count_hour(hour, t);
     }
 
     fn least_privilege(

@@ -38,6 +38,10 @@ pub struct PersonProfile {
     /// ([`HOURS_OF_WEEK`] buckets, or none yet).
     #[serde(default)]
     pub hours: Vec<u32>,
+    /// When their history began (RFC 3339): hours are judged rare only
+    /// once it spans a week.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub history_since: Option<String>,
     /// Per resource of a high or critical environment (`env/resource`): the
     /// source addresses seen there.
     #[serde(default)]
@@ -80,6 +84,7 @@ impl Profiles {
             .values()
             .map(|p| {
                 p.hours.len()
+                    + usize::from(p.history_since.is_some())
                     + p.addresses
                         .values()
                         .map(|a| 1 + a.addresses.len())
@@ -121,6 +126,8 @@ impl Known {
 pub(crate) struct Learned {
     pub(crate) hours: [u32; HOURS_OF_WEEK],
     pub(crate) total: u64,
+    /// The first event counted (UTC seconds).
+    pub(crate) since: Option<i64>,
     pub(crate) addresses: Vec<(ResourceId, Known)>,
     pub(crate) days: VecDeque<u32>,
     /// The local day number in progress and its repositories.
@@ -134,6 +141,7 @@ impl Default for Learned {
         Learned {
             hours: [0; HOURS_OF_WEEK],
             total: 0,
+            since: None,
             addresses: Vec::new(),
             days: VecDeque::new(),
             today: None,
@@ -145,7 +153,8 @@ impl Default for Learned {
 
 impl Learned {
     /// Counts one event in hour-of-week `hour`.
-    pub(crate) fn count_hour(&mut self, hour: usize) {
+    pub(crate) fn count_hour(&mut self, hour: usize, t: i64) {
+        self.since = Some(self.since.map_or(t, |s| s.min(t)));
         self.hours[hour] = self.hours[hour].saturating_add(1);
         self.total += 1;
         if self.total >= HISTOGRAM_CAP {
@@ -208,6 +217,11 @@ impl Learned {
             learned.hours.copy_from_slice(&profile.hours);
             learned.total = profile.hours.iter().map(|&h| u64::from(h)).sum();
         }
+        learned.since = profile
+            .history_since
+            .as_deref()
+            .and_then(|s| s.parse::<jiff::Timestamp>().ok())
+            .map(|t| t.as_second());
         for (key, known) in &profile.addresses {
             let Some(resource) = resource_by_key(index, key) else {
                 continue;
@@ -248,6 +262,10 @@ impl Learned {
             } else {
                 self.hours.to_vec()
             },
+            history_since: self
+                .since
+                .and_then(|s| jiff::Timestamp::from_second(s).ok())
+                .map(|t| t.to_string()),
             addresses: self
                 .addresses
                 .iter()

@@ -300,3 +300,27 @@ fn rare_hour_history_survives_into_the_next_run() {
         "rare_hour"
     ));
 }
+
+#[test]
+fn rare_hour_waits_for_a_week_of_history_however_many_events() {
+    // 300 events on one Monday morning: Tuesday afternoon has not come
+    // round yet, so it is not rare; a week later the same hour is.
+    let mut run = Run::new(index(), &[]);
+    for i in 0..300 {
+        let t = local("Asia/Kolkata", "2026-03-02T10:00") + jiff::SignedDuration::from_secs(10 * i);
+        assert!(
+            run.feed(github(ARJUN, Action::GitFetch, "acme/payments", t))
+                .is_empty()
+        );
+    }
+    let tuesday = local("Asia/Kolkata", "2026-03-03T15:00");
+    assert!(!has(
+        &run.feed(github(ARJUN, Action::GitFetch, "acme/payments", tuesday)),
+        "rare_hour"
+    ));
+    let wednesday = local("Asia/Kolkata", "2026-03-11T15:00");
+    assert!(has(
+        &run.feed(github(ARJUN, Action::GitFetch, "acme/payments", wednesday)),
+        "rare_hour"
+    ));
+}
