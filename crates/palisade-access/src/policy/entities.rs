@@ -172,11 +172,10 @@ fn entity(
     .map_err(|e| PolicyError::Entities(e.to_string()))
 }
 
-/// What a request for a role needs of it: its entity id and environments.
+/// What a request for a role needs of it: its entity id.
 #[derive(Debug, Clone)]
 pub(crate) struct RoleFacts {
     pub uid: EntityUid,
-    pub environments: Vec<EntityUid>,
 }
 
 /// Every entity but people's, and people's and roles' facts.
@@ -323,7 +322,6 @@ pub(crate) fn build(
             role.id.clone(),
             RoleFacts {
                 uid: Types::uid(&types.role, &role.id),
-                environments: envs.iter().map(|&e| env_uid(e)).collect(),
             },
         );
         let team_kinds: Vec<&str> = if role.team_kinds.is_empty() {

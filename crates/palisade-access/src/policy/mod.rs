@@ -759,42 +759,30 @@ impl Authorizer {
         let Some(role) = self.roles.get(r.role) else {
             return Err(format!("the model has no role `{}`", r.role));
         };
-        let environments = match r.environment {
-            Some(env) => {
-                let uid = Types::uid(&self.types.environment, env);
-                if self.entities.get(&uid).is_none() {
-                    return Err(format!("the model has no environment `{env}`"));
-                }
-                RestrictedExpression::new_set([RestrictedExpression::new_entity_uid(uid)])
+        let mut pairs = Vec::with_capacity(4);
+        pairs.push((
+            "requester".to_owned(),
+            RestrictedExpression::new_entity_uid(requester),
+        ));
+        if let Some(env) = r.environment {
+            let uid = Types::uid(&self.types.environment, env);
+            if self.entities.get(&uid).is_none() {
+                return Err(format!("the model has no environment `{env}`"));
             }
-            None => RestrictedExpression::new_set(
-                role.environments
-                    .iter()
-                    .map(|e| RestrictedExpression::new_entity_uid(e.clone())),
-            ),
-        };
-        let request = RestrictedExpression::new_record([
-            (
-                "requester".to_owned(),
-                RestrictedExpression::new_entity_uid(requester),
-            ),
-            (
-                "role".to_owned(),
-                RestrictedExpression::new_entity_uid(role.uid.clone()),
-            ),
-            ("environments".to_owned(), environments),
-            (
-                "minutes".to_owned(),
-                RestrictedExpression::new_long(i64::from(r.minutes)),
-            ),
-            (
-                "approvals".to_owned(),
-                RestrictedExpression::new_long(i64::from(approvals)),
-            ),
-        ])
-        .map_err(|e| e.to_string())?;
-        let context =
-            Context::from_pairs([("request".to_owned(), request)]).map_err(|e| e.to_string())?;
+            pairs.push((
+                "environment".to_owned(),
+                RestrictedExpression::new_entity_uid(uid),
+            ));
+        }
+        pairs.push((
+            "minutes".to_owned(),
+            RestrictedExpression::new_long(i64::from(r.minutes)),
+        ));
+        pairs.push((
+            "approvals".to_owned(),
+            RestrictedExpression::new_long(i64::from(approvals)),
+        ));
+        let context = Context::from_pairs(pairs).map_err(|e| e.to_string())?;
         Ok(Parts {
             principal,
             cohorts,

@@ -133,3 +133,74 @@ when { principal == Person::"wei" && action != Action::"request" };
     assert_denied_by(&d, "org/wei-only-asks");
     assert_denied_by(&d.approvals[0].decision, "org/ruth-approves-nothing");
 }
+
+/// Organisation policies may read the request's context: `requester`,
+/// `environment` (only when the request narrows the role to one), `minutes`
+/// and `approvals`; the role is the resource.
+const SHORT_STAGING: &str = r#"@id("short-staging")
+@reason("staging grants narrowed to staging last at most an hour")
+forbid(principal, action in [Action::"request", Action::"activate"], resource)
+when {
+  context has environment &&
+  context.environment == Environment::"staging" &&
+  context.minutes > 60
+};
+
+@id("others-approve-vendors")
+@reason("a vendor's request is approved by someone outside their team")
+forbid(principal, action == Action::"approve", resource)
+when {
+  context.requester.team_kind == "vendor" &&
+  principal.team == context.requester.team
+};
+"#;
+
+#[test]
+fn an_organisation_policy_reads_the_requests_context() {
+    let a = authorizer_on(&acme(), day())
+        .with_org_policies("access.cedar", SHORT_STAGING)
+        .unwrap();
+    let narrowed = ask("wei", "staging-deployer", Some("staging"), 90);
+    assert_denied_by(&request(&a, narrowed), "org/short-staging");
+    assert_allowed(&request(
+        &a,
+        ask("wei", "staging-deployer", Some("staging"), 60),
+    ));
+    // Not narrowed: the request covers every environment of the role, and
+    // `context has environment` is false.
+    assert_allowed(&request(&a, ask("wei", "staging-deployer", None, 90)));
+    // arjun is on wei's vendor team.
+    assert_denied_by(
+        &approve(&a, "arjun", ask("wei", "staging-deployer", None, 60)),
+        "org/others-approve-vendors",
+    );
+    let json = a.request_json(&AccessQuestion::Request(narrowed)).unwrap();
+    assert_eq!(
+        json["context"],
+        serde_json::json!({
+            "requester": {"__entity": {"type": "Person", "id": "wei"}},
+            "environment": {"__entity": {"type": "Environment", "id": "staging"}},
+            "minutes": 90,
+            "approvals": 0,
+        })
+    );
+}
+
+#[test]
+fn an_organisation_policy_on_the_old_nested_context_is_rejected_with_its_place() {
+    // Before the context was flattened, a request's facts were under
+    // `context.request`; a policy still written that way must not load.
+    let text = r#"@id("old")
+forbid(principal, action == Action::"request", resource)
+when { context.request.minutes > 60 };
+"#;
+    let err = authorizer_on(&acme(), day())
+        .with_org_policies("access.cedar", text)
+        .unwrap_err();
+    let PolicyError::OrgPolicies { problems, .. } = &err else {
+        panic!("{err:?}");
+    };
+    assert_eq!(problems[0].policy.as_deref(), Some("org/old"));
+    assert_eq!(problems[0].line, 3, "{err}");
+    assert!(problems[0].message.contains("request"), "{err}");
+}
