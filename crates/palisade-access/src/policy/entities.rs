@@ -95,6 +95,8 @@ pub(crate) struct PersonFacts {
     pub attrs: HashMap<String, RestrictedExpression>,
     pub parents: HashSet<EntityUid>,
     pub cohorts: u8,
+    /// `uid` as a context value, built once rather than on every decision.
+    pub value: RestrictedExpression,
 }
 
 impl PersonFacts {
@@ -172,6 +174,46 @@ fn entity(
     .map_err(|e| PolicyError::Entities(e.to_string()))
 }
 
+/// An environment's entity id as a context value, and the
+/// permissions on it by resource and access level, so that a decision
+/// finds them without building ids from strings.
+#[derive(Debug, Clone)]
+pub(crate) struct EnvFacts {
+    pub value: RestrictedExpression,
+    /// The permissions on the environment itself (one that lists no resources).
+    bare: [Option<EntityUid>; 3],
+    /// The permissions on each of its resources.
+    resources: HashMap<String, [Option<EntityUid>; 3]>,
+}
+
+impl EnvFacts {
+    fn new(uid: EntityUid) -> EnvFacts {
+        EnvFacts {
+            value: RestrictedExpression::new_entity_uid(uid),
+            bare: Default::default(),
+            resources: HashMap::new(),
+        }
+    }
+
+    /// The permission entity for `access` on `resource` (or on the
+    /// environment itself), if the model has one.
+    pub(crate) fn permission(&self, resource: Option<&str>, access: Access) -> Option<&EntityUid> {
+        let levels = match resource {
+            None => &self.bare,
+            Some(r) => self.resources.get(r)?,
+        };
+        levels[level(access)].as_ref()
+    }
+}
+
+fn level(access: Access) -> usize {
+    match access {
+        Access::Read => 0,
+        Access::Deploy => 1,
+        Access::Admin => 2,
+    }
+}
+
 /// What a request for a role needs of it: its entity id.
 #[derive(Debug, Clone)]
 pub(crate) struct RoleFacts {
@@ -183,6 +225,7 @@ pub(crate) struct Built {
     pub others: Vec<Entity>,
     pub roles: HashMap<String, RoleFacts>,
     pub people: HashMap<String, PersonFacts>,
+    pub environments: HashMap<String, EnvFacts>,
 }
 
 pub(crate) fn build(
@@ -252,9 +295,24 @@ pub(crate) fn build(
         let res = g.resource.map(|r| index.resource(r).id.as_str());
         Types::uid(&types.permission, &permission_id(env, res, g.access))
     };
+    let mut environments: HashMap<String, EnvFacts> = HashMap::new();
+    for env in &model.environments {
+        environments
+            .entry(env.id.clone())
+            .or_insert_with(|| EnvFacts::new(Types::uid(&types.environment, &env.id)));
+    }
     let mut seen = HashSet::new();
-    let mut permission = |uid: EntityUid, env: EntityUid, access: Access| {
+    let mut permission = |env: &str, res: Option<&str>, access: Access| {
+        let uid = Types::uid(&types.permission, &permission_id(env, res, access));
+        if let Some(facts) = environments.get_mut(env) {
+            let levels = match res {
+                None => &mut facts.bare,
+                Some(r) => facts.resources.entry(r.to_owned()).or_default(),
+            };
+            levels[level(access)].get_or_insert_with(|| uid.clone());
+        }
         if seen.insert(uid.clone()) {
+            let env = Types::uid(&types.environment, env);
             Some(entity(
                 uid,
                 [
@@ -269,18 +327,14 @@ pub(crate) fn build(
     };
     const LEVELS: [Access; 3] = [Access::Read, Access::Deploy, Access::Admin];
     for env in &model.environments {
-        let env_uid = Types::uid(&types.environment, &env.id);
         if env.resources.is_empty() {
             for access in LEVELS {
-                let uid = Types::uid(&types.permission, &permission_id(&env.id, None, access));
-                others.extend(permission(uid, env_uid.clone(), access).transpose()?);
+                others.extend(permission(&env.id, None, access).transpose()?);
             }
         }
         for r in &env.resources {
             for &access in &r.access {
-                let id = permission_id(&env.id, Some(&r.id), access);
-                let uid = Types::uid(&types.permission, &id);
-                others.extend(permission(uid, env_uid.clone(), access).transpose()?);
+                others.extend(permission(&env.id, Some(&r.id), access).transpose()?);
             }
         }
     }
@@ -291,7 +345,9 @@ pub(crate) fn build(
             continue;
         };
         for g in index.role_grants(id) {
-            others.extend(permission(permission_uid(g), env_uid(g.env), g.access).transpose()?);
+            let env = &index.environment(g.env).id;
+            let res = g.resource.map(|r| index.resource(r).id.as_str());
+            others.extend(permission(env, res, g.access).transpose()?);
         }
     }
 
@@ -455,10 +511,12 @@ pub(crate) fn build(
                 parents.insert(Types::uid(&types.cohort, c));
             }
         }
+        let uid = Types::uid(&types.person, &person.handle);
         people.insert(
             person.handle.clone(),
             PersonFacts {
-                uid: Types::uid(&types.person, &person.handle),
+                value: RestrictedExpression::new_entity_uid(uid.clone()),
+                uid,
                 attrs,
                 parents,
                 cohorts: mask,
@@ -469,5 +527,6 @@ pub(crate) fn build(
         others,
         roles,
         people,
+        environments,
     })
 }

@@ -28,7 +28,7 @@ use cedar_policy::{
 };
 use palisade_model::{Access, Day, GrantDuration, Index};
 
-use entities::{PersonFacts, RoleFacts, Types};
+use entities::{EnvFacts, PersonFacts, RoleFacts, Types};
 pub use org::OrgPolicyProblem;
 
 /// Settings of access decisions that come from the caller.
@@ -225,6 +225,7 @@ pub struct Authorizer {
     types: Types,
     people: HashMap<String, PersonFacts>,
     roles: HashMap<String, RoleFacts>,
+    environments: HashMap<String, EnvFacts>,
     grants: HashMap<String, ActiveGrant>,
     actions: Actions,
 }
@@ -431,6 +432,7 @@ impl Authorizer {
             types,
             people: built.people,
             roles: built.roles,
+            environments: built.environments,
             grants: HashMap::new(),
             actions,
         };
@@ -714,10 +716,12 @@ impl Authorizer {
                 resource,
                 access,
             } => {
-                let (principal, cohorts) = self.person(person)?;
-                let id = entities::permission_id(environment, *resource, *access);
-                let permission = Types::uid(&self.types.permission, &id);
-                if self.entities.get(&permission).is_none() {
+                let person = self.person(person)?;
+                let permission = self
+                    .environments
+                    .get(*environment)
+                    .and_then(|e| e.permission(*resource, *access));
+                let Some(permission) = permission else {
                     return Err(match resource {
                         Some(r) => format!(
                             "the model has no resource `{r}` offering {} in environment `{environment}`",
@@ -727,24 +731,23 @@ impl Authorizer {
                             "the model has no environment `{environment}` without resources"
                         ),
                     });
-                }
+                };
                 Ok(Parts {
-                    principal,
-                    cohorts,
+                    principal: person.uid.clone(),
+                    cohorts: person.cohorts,
                     act: Act::Use,
-                    resource: permission,
+                    resource: permission.clone(),
                     context: None,
                 })
             }
         }
     }
 
-    /// A person's entity id and cohorts.
-    fn person(&self, handle: &str) -> Result<(EntityUid, u8), String> {
-        match self.people.get(handle) {
-            Some(p) => Ok((p.uid.clone(), p.cohorts)),
-            None => Err(format!("the model has nobody with handle `{handle}`")),
-        }
+    /// A person's facts: entity id, cohorts, context value.
+    fn person(&self, handle: &str) -> Result<&PersonFacts, String> {
+        self.people
+            .get(handle)
+            .ok_or_else(|| format!("the model has nobody with handle `{handle}`"))
     }
 
     fn request_parts(
@@ -754,25 +757,22 @@ impl Authorizer {
         r: &RequestFacts<'_>,
         approvals: u32,
     ) -> Result<Parts, String> {
-        let (principal, cohorts) = self.person(principal)?;
-        let (requester, _) = self.person(r.requester)?;
+        let person = self.person(principal)?;
+        let requester = if r.requester == principal {
+            person
+        } else {
+            self.person(r.requester)?
+        };
         let Some(role) = self.roles.get(r.role) else {
             return Err(format!("the model has no role `{}`", r.role));
         };
         let mut pairs = Vec::with_capacity(4);
-        pairs.push((
-            "requester".to_owned(),
-            RestrictedExpression::new_entity_uid(requester),
-        ));
+        pairs.push(("requester".to_owned(), requester.value.clone()));
         if let Some(env) = r.environment {
-            let uid = Types::uid(&self.types.environment, env);
-            if self.entities.get(&uid).is_none() {
+            let Some(env) = self.environments.get(env) else {
                 return Err(format!("the model has no environment `{env}`"));
-            }
-            pairs.push((
-                "environment".to_owned(),
-                RestrictedExpression::new_entity_uid(uid),
-            ));
+            };
+            pairs.push(("environment".to_owned(), env.value.clone()));
         }
         pairs.push((
             "minutes".to_owned(),
@@ -784,8 +784,8 @@ impl Authorizer {
         ));
         let context = Context::from_pairs(pairs).map_err(|e| e.to_string())?;
         Ok(Parts {
-            principal,
-            cohorts,
+            principal: person.uid.clone(),
+            cohorts: person.cohorts,
             act: action,
             resource: role.uid.clone(),
             context: Some(context),
