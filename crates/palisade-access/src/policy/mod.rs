@@ -306,8 +306,11 @@ impl Actions {
         for mask in masks {
             let slot = &mut self.slices[usize::from(mask)];
             if slot.is_none() {
-                *slot =
-                    Some(Act::ALL.map(|act| for_cohorts(&self.all[act as usize], mask, cohort)));
+                let mut slice: [PolicySet; 4] = Default::default();
+                for act in Act::ALL {
+                    slice[act as usize] = for_cohorts(&self.all[act as usize], mask, cohort)?;
+                }
+                *slot = Some(slice);
             }
         }
         Ok(())
@@ -318,24 +321,43 @@ impl Actions {
 /// exactly the cohorts of `mask`: every policy but those scoped to a person
 /// in a cohort (`principal in Cohort::"…"`, or `is Person in`) the mask
 /// leaves out. A person is never equal to a cohort, so such a scope is
-/// false for everyone outside it.
-fn for_cohorts(policies: &PolicySet, mask: u8, cohort: &EntityTypeName) -> PolicySet {
+/// false for everyone outside it. A cohort scope kept is true for every
+/// principal the slice serves (a person is a member of exactly the cohorts
+/// of their mask), so it is dropped (`is Person in` keeps `is Person`),
+/// and Cedar no longer looks up the principal's ancestors for it.
+fn for_cohorts(
+    policies: &PolicySet,
+    mask: u8,
+    cohort: &EntityTypeName,
+) -> Result<PolicySet, String> {
     let mut out = PolicySet::new();
     for p in policies.policies() {
-        let admits = match p.principal_constraint() {
+        let policy = match p.principal_constraint() {
             PrincipalConstraint::In(g) | PrincipalConstraint::IsIn(_, g)
                 if g.type_name() == cohort =>
             {
-                entities::cohort_bit(g.id().unescaped()).is_some_and(|bit| mask & bit != 0)
+                if !entities::cohort_bit(g.id().unescaped()).is_some_and(|bit| mask & bit != 0) {
+                    continue;
+                }
+                let mut json = p
+                    .to_json()
+                    .map_err(|e| format!("policy `{}`: {e}", p.id()))?;
+                match json["principal"]["op"].as_str() {
+                    Some("in") => json["principal"] = serde_json::json!({"op": "All"}),
+                    _ => {
+                        if let Some(scope) = json["principal"].as_object_mut() {
+                            scope.remove("in");
+                        }
+                    }
+                }
+                cedar_policy::Policy::from_json(Some(p.id().clone()), json)
+                    .map_err(|e| format!("policy `{}`: {e}", p.id()))?
             }
-            _ => true,
+            _ => p.clone(),
         };
-        if admits {
-            out.add(p.clone())
-                .expect("the policies' ids are unique in the set they come from");
-        }
+        out.add(policy).map_err(|e| e.to_string())?;
     }
-    out
+    Ok(out)
 }
 
 /// The policies of `policies` whose action scope admits `action` (itself,

@@ -204,3 +204,30 @@ when { context.request.minutes > 60 };
     assert_eq!(problems[0].line, 3, "{err}");
     assert!(problems[0].message.contains("request"), "{err}");
 }
+
+#[test]
+fn an_organisation_policy_scoped_to_a_cohort_applies_to_its_members_only() {
+    // Each form of cohort scope: `in`, and `is Person in`.
+    let text = r#"@id("vendors-no-staging")
+@reason("vendors deploy to staging through the release train")
+forbid(principal in Cohort::"vendor", action == Action::"request", resource == Role::"staging-deployer");
+
+@id("vendors-short")
+@reason("vendors' grants last at most two hours")
+forbid(principal is Person in Cohort::"vendor", action == Action::"request", resource)
+when { context.minutes > 120 };
+"#;
+    let a = authorizer_on(&acme(), day())
+        .with_org_policies("access.cedar", text)
+        .unwrap();
+    assert_denied_by(
+        &request(&a, ask("wei", "staging-deployer", None, 60)),
+        "org/vendors-no-staging",
+    );
+    assert_denied_by(
+        &request(&a, ask("wei", "dev-developer", None, 180)),
+        "org/vendors-short",
+    );
+    assert_allowed(&request(&a, ask("wei", "dev-developer", None, 60)));
+    assert_allowed(&request(&a, ask("ruth", "staging-deployer", None, 180)));
+}
