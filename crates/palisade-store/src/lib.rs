@@ -34,6 +34,7 @@ mod ledger;
 mod location;
 mod migrate;
 mod model;
+mod monitor;
 mod reader;
 mod store;
 
@@ -48,4 +49,7 @@ pub use ledger::{
 pub use location::redact_location;
 pub use migrate::{AppliedMigration, Migration, migrations};
 pub use model::{ModelVersion, NewModelVersion};
+pub use monitor::{
+    MonitorAlertFilter, MonitorAlertRow, MonitorAlertStateRow, MonitorDeliveryRow, MonitorEventRow,
+};
 pub use store::{Backend, DEFAULT_LOCK_TIMEOUT, Store, StoreOptions};

@@ -60,6 +60,7 @@ builtin_migrations![
     (5, "access", "0005_access"),
     (6, "access credentials", "0006_access_credentials"),
     (7, "access reviews", "0007_access_reviews"),
+    (8, "monitor", "0008_monitor"),
 ];
 
 /// The migrations this binary applies on `backend`, oldest first.
