@@ -9,6 +9,7 @@
 //!   counted [`parse::Problem`]; never a panic, never a stop of the whole read.
 //! - [`resolve`]: actors to people.
 //! - [`finding`]: what detectors report, and the grants they judge against.
+//! - [`persist`]: events kept in the store, in batches.
 //! - [`detect`]: the detectors, judging events against the model and what
 //!   they learned of each person.
 //!
@@ -19,5 +20,6 @@ pub mod detect;
 pub mod event;
 pub mod finding;
 pub mod parse;
+pub mod persist;
 pub mod read;
 pub mod resolve;
