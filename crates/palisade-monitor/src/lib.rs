@@ -10,12 +10,18 @@
 //! - [`resolve`]: actors to people.
 //! - [`finding`]: what detectors report, and the grants they judge against.
 //! - [`persist`]: events kept in the store, in batches.
+//! - [`alerts`]: findings deduplicated into alerts, their states, each change
+//!   ledgered, and deliveries queued in the same transaction.
+//! - [`deliver`]: the queued deliveries posted to Slack-compatible and signed
+//!   webhooks, retried with backoff across restarts.
 //! - [`detect`]: the detectors, judging events against the model and what
 //!   they learned of each person.
 //!
 //! Nothing here prints, exits or reads the clock: the caller passes the time.
 #![deny(clippy::print_stdout, clippy::print_stderr, clippy::exit)]
 
+pub mod alerts;
+pub mod deliver;
 pub mod detect;
 pub mod event;
 pub mod finding;
