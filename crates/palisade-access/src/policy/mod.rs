@@ -815,6 +815,11 @@ impl Authorizer {
     }
 
     fn evaluate(&self, parts: Parts) -> Decision {
+        // Not checked against the schema (`None`): the request is built here
+        // from the model's own entities, in one shape per action, and the
+        // policy tests check every request the example's questions become
+        // (`tests/policy/requests.rs`), so a check per decision would cost
+        // time and find nothing.
         let request = match cedar_policy::Request::new(
             parts.principal,
             self.actions.uid(parts.act).clone(),

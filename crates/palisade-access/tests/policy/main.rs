@@ -8,6 +8,7 @@
 mod cedarpy;
 mod org;
 mod props;
+mod requests;
 mod rules;
 
 use palisade_access::policy::{
