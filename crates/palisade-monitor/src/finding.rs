@@ -70,7 +70,7 @@ pub struct Finding {
 }
 
 /// A grant as the monitor needs it: who held which role, where, when.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct GrantWindow {
     /// The request id (an SSH certificate's key id names it).
     pub request: String,
@@ -79,17 +79,25 @@ pub struct GrantWindow {
     /// The role.
     pub role: String,
     /// The environment it was narrowed to, if any.
+    #[serde(default)]
     pub environment: Option<String>,
     /// When it started.
-    #[serde(serialize_with = "rfc3339")]
+    #[serde(serialize_with = "rfc3339", deserialize_with = "parse_rfc3339")]
     pub from: Timestamp,
     /// When it ended (or ends): expiry, revocation.
-    #[serde(serialize_with = "rfc3339")]
+    #[serde(serialize_with = "rfc3339", deserialize_with = "parse_rfc3339")]
     pub until: Timestamp,
     /// Taken without approval.
+    #[serde(default)]
     pub break_glass: bool,
 }
 
 fn rfc3339<S: serde::Serializer>(t: &Timestamp, s: S) -> Result<S::Ok, S::Error> {
     s.collect_str(t)
+}
+
+fn parse_rfc3339<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Timestamp, D::Error> {
+    let text = <String as serde::Deserialize>::deserialize(d)?;
+    text.parse::<Timestamp>()
+        .map_err(|e| serde::de::Error::custom(format!("`{text}` is not an RFC 3339 time: {e}")))
 }

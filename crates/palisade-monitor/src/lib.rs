@@ -25,6 +25,7 @@ pub mod deliver;
 pub mod detect;
 pub mod event;
 pub mod finding;
+pub mod learned;
 pub mod parse;
 pub mod persist;
 pub mod read;

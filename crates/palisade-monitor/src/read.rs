@@ -76,6 +76,34 @@ impl FromStr for SourceKind {
     }
 }
 
+/// A parser for one record of `kind` at a time (for following a log line
+/// by line; GitHub and GitLab records are then one JSON object a line).
+pub fn parser(
+    kind: &SourceKind,
+    model: &Model,
+    year: i16,
+    zone: TimeZone,
+) -> Result<(Box<dyn Parser>, Source), SourceError> {
+    Ok(match kind {
+        SourceKind::Github => (Box::new(crate::parse::github::GithubParser), Source::Github),
+        SourceKind::Gitlab => (Box::new(crate::parse::gitlab::GitlabParser), Source::Gitlab),
+        SourceKind::Sshd => (Box::new(Syslog::new(year, zone)), Source::Sshd),
+        SourceKind::Journald => (Box::new(Journal::new()), Source::Journald),
+        SourceKind::Ndjson(name) => {
+            let mapping = model
+                .monitor
+                .ndjson
+                .iter()
+                .find(|m| &m.name == name)
+                .ok_or_else(|| SourceError::NoMapping {
+                    name: name.clone(),
+                    known: model.monitor.ndjson.iter().map(|m| m.name.clone()).collect(),
+                })?;
+            (Box::new(Mapped::new(mapping)?), Source::Ndjson)
+        }
+    })
+}
+
 /// Events read from one source.
 pub enum Stream<R: BufRead> {
     /// JSON records (GitHub, GitLab).

@@ -35,6 +35,7 @@ mod location;
 mod migrate;
 mod model;
 mod monitor;
+mod monitor_profiles;
 mod reader;
 mod store;
 

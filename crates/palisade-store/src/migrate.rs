@@ -61,6 +61,7 @@ builtin_migrations![
     (6, "access credentials", "0006_access_credentials"),
     (7, "access reviews", "0007_access_reviews"),
     (8, "monitor", "0008_monitor"),
+    (9, "monitor profiles", "0009_monitor_profiles"),
 ];
 
 /// The migrations this binary applies on `backend`, oldest first.

@@ -9,6 +9,7 @@ mod access;
 mod access_review;
 mod gate;
 mod ledger;
+mod monitor;
 mod offboard;
 mod owners;
 mod scan;
@@ -17,6 +18,7 @@ pub use access::{AccessArgs, AccessCommand, SecretsCommand};
 pub use access_review::{ReviewArgs, ReviewCommand};
 pub use gate::GateArgs;
 pub use ledger::{LedgerArgs, LedgerCommand, TrustArgs};
+pub use monitor::{AlertsArgs, AlertsCommand, FollowArgs, IngestArgs, MonitorArgs, MonitorCommand};
 pub use offboard::OffboardArgs;
 pub use owners::{OwnersArgs, OwnersCommand};
 pub use scan::ScanArgs;
@@ -249,6 +251,24 @@ Exit codes: 0 done, 2 refused or could not run (the reason is printed).")]
 
     /// Offboard a person, team or vendor: revoke everything, mark them in the model, print the exit checklist
     Offboard(OffboardArgs),
+
+    /// Read audit and auth logs, resolve actors to people, detect unusual access, alert
+    #[command(after_help = "\
+Reads GitHub and GitLab audit logs, sshd's auth log (syslog or journald) and any
+mapped NDJSON log; resolves each actor through the model's identities; judges
+each event against the person's declared hours, grants, roles and history
+(off hours, after the end, least privilege, mass download, failed logins, new
+address, rare hour, security changes, unknown actors); records deduplicated
+alerts in the ledger and delivers them to the model's alert hooks.
+
+Examples:
+  palisade monitor ingest --source github audit.ndjson --source sshd /var/log/auth.log --year 2026
+  palisade monitor follow --source sshd /var/log/auth.log
+  palisade alerts list --state open")]
+    Monitor(MonitorArgs),
+
+    /// The monitor's alerts: list, show, acknowledge, resolve, deliver
+    Alerts(AlertsArgs),
 }
 
 // The options every ledger subcommand takes are listed under their own heading, after

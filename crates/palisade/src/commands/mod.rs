@@ -3,11 +3,14 @@
 mod access;
 mod access_credential;
 mod access_review;
+mod alerts;
 mod check;
 mod db;
 mod gate;
 mod init;
 mod ledger;
+mod monitor;
+mod monitor_follow;
 mod offboard;
 mod owners;
 mod scan;
@@ -48,6 +51,18 @@ pub fn run(cli: Cli, out: &Output) -> anyhow::Result<ExitCode> {
         Command::Gate(args) => gate::run(&args, &cli.global.db, out),
         Command::Access(args) => access::run(&args, &cli.global.db, out),
         Command::Offboard(args) => offboard::run(&args, &cli.global.db, out),
+        Command::Monitor(args) => monitor::run(&args, &cli.global.db, out),
+        Command::Alerts(args) => alerts::run(&args, &cli.global.db, out),
+    }
+}
+
+/// The moment to act as of: `--now` (RFC 3339), or now.
+pub fn parse_now(arg: Option<&str>) -> anyhow::Result<jiff::Timestamp> {
+    match arg {
+        Some(t) => t.parse::<jiff::Timestamp>().with_context(|| {
+            format!("invalid --now `{t}`; write it as RFC 3339, e.g. 2026-12-07T09:30:00Z")
+        }),
+        None => Ok(jiff::Timestamp::now()),
     }
 }
 

@@ -1,0 +1,197 @@
+//! `palisade monitor ingest | follow`: opens the sources the user names,
+//! hands their events to palisade-monitor (resolution, detectors, the
+//! store), and prints what came of it.
+
+use std::collections::HashMap;
+use std::io::BufRead;
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use palisade_ledger::ledger::Ledger;
+use palisade_model::Index;
+use palisade_monitor::detect::Detectors;
+use palisade_monitor::event::Event;
+use palisade_monitor::finding::{Finding, GrantWindow};
+use palisade_monitor::parse::Stats;
+use palisade_monitor::read::{SourceKind, Stream};
+use palisade_store::Store;
+use serde_json::json;
+
+use crate::cli::{IngestArgs, MonitorArgs, MonitorCommand};
+use crate::output::Output;
+
+/// Events are written to the store in batches of this many.
+const BATCH: usize = 10_000;
+
+pub fn run(args: &MonitorArgs, db: &str, out: &Output) -> anyhow::Result<ExitCode> {
+    let now = super::parse_now(args.now.as_deref())?;
+    let (_, model) = super::check::load_model(&args.model)?;
+    let index = Index::new(&model);
+    match &args.command {
+        MonitorCommand::Ingest(ingest) => {
+            let rt = super::runtime()?;
+            rt.block_on(ingest_run(ingest, &index, db, now, out))
+        }
+        MonitorCommand::Follow(follow) => super::monitor_follow::run(follow, &index, db, out),
+    }
+}
+
+/// The grant windows the store knows, and those of `extra` (a JSON file).
+pub async fn grant_windows(
+    store: &Store,
+    extra: Option<&Path>,
+) -> anyhow::Result<Vec<GrantWindow>> {
+    let rows = store
+        .access_requests(&palisade_store::AccessFilter::default())
+        .await?;
+    let mut windows: Vec<GrantWindow> = rows
+        .iter()
+        .filter_map(palisade_monitor::learned::grant_window)
+        .collect();
+    if let Some(path) = extra {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the grants file {}", path.display()))?;
+        let more: Vec<GrantWindow> = serde_json::from_str(&text).with_context(|| {
+            format!(
+                "{} is not a JSON list of grant windows ({{request, person, role, environment, from, until, break_glass}})",
+                path.display()
+            )
+        })?;
+        windows.extend(more);
+    }
+    Ok(windows)
+}
+
+/// Reads `path` (`-`: standard input).
+pub fn open(path: &str) -> anyhow::Result<Box<dyn BufRead>> {
+    if path == "-" {
+        return Ok(Box::new(std::io::BufReader::with_capacity(
+            1 << 20,
+            std::io::stdin(),
+        )));
+    }
+    let file = std::fs::File::open(path).with_context(|| format!("cannot open {path}"))?;
+    Ok(Box::new(std::io::BufReader::with_capacity(1 << 20, file)))
+}
+
+async fn ingest_run(
+    args: &IngestArgs,
+    index: &Index<'_>,
+    db: &str,
+    now: jiff::Timestamp,
+    out: &Output,
+) -> anyhow::Result<ExitCode> {
+    let model = index.model();
+    let zone = jiff::tz::TimeZone::get(&args.zone).with_context(|| {
+        format!(
+            "unknown --zone `{}`; give an IANA name like Europe/Paris",
+            args.zone
+        )
+    })?;
+    let year = args
+        .year
+        .unwrap_or_else(|| now.to_zoned(zone.clone()).year());
+    let mut sources = Vec::new();
+    for pair in args.sources.chunks(2) {
+        let kind: SourceKind = pair[0].parse()?;
+        sources.push((kind, pair[1].clone()));
+    }
+    let store = Store::open(db).await?;
+    let ledger = Ledger::new(store, model.org.log_name.clone());
+    let windows = grant_windows(ledger.store(), args.grants.as_deref()).await?;
+    let holders: HashMap<&str, &str> = windows
+        .iter()
+        .map(|w| (w.request.as_str(), w.person.as_str()))
+        .collect();
+    let holder = |grant: &str| holders.get(grant).map(|p| (*p).to_owned());
+    let profiles = palisade_monitor::learned::load_profiles(ledger.store()).await?;
+    let mut detectors = Detectors::new(index, &windows, profiles);
+    let mut findings: Vec<Finding> = Vec::new();
+    let mut all_stats = Vec::new();
+    let mut stored = 0u64;
+    for (kind, path) in &sources {
+        let reader = open(path)?;
+        let mut stream = Stream::open(kind, reader, path, model, year, zone.clone())?;
+        let mut batch: Vec<Event> = Vec::with_capacity(BATCH);
+        for (_, outcome) in stream.by_ref() {
+            let Ok(mut event) = outcome else { continue };
+            palisade_monitor::resolve::resolve(&mut event, index, &holder);
+            findings.extend(detectors.observe(&event));
+            if !args.no_events {
+                batch.push(event);
+                if batch.len() == BATCH {
+                    palisade_monitor::persist::persist_events(ledger.store(), &batch).await?;
+                    stored += batch.len() as u64;
+                    batch.clear();
+                }
+            }
+        }
+        if !batch.is_empty() {
+            palisade_monitor::persist::persist_events(ledger.store(), &batch).await?;
+            stored += batch.len() as u64;
+        }
+        all_stats.push((kind.clone(), path.clone(), stream.stats().clone()));
+    }
+    findings.extend(detectors.finish(now));
+    palisade_monitor::learned::save_profiles(ledger.store(), &detectors.into_profiles(), now)
+        .await?;
+    let alerts =
+        super::alerts::record_and_deliver(&ledger, index, &findings, !args.no_deliver, now, out)
+            .await?;
+    print(&all_stats, stored, &alerts, out)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn kind_name(kind: &SourceKind) -> String {
+    match kind {
+        SourceKind::Github => "github".to_owned(),
+        SourceKind::Gitlab => "gitlab".to_owned(),
+        SourceKind::Sshd => "sshd".to_owned(),
+        SourceKind::Journald => "journald".to_owned(),
+        SourceKind::Ndjson(n) => format!("ndjson:{n}"),
+    }
+}
+
+fn print(
+    stats: &[(SourceKind, String, Stats)],
+    stored: u64,
+    alerts: &[serde_json::Value],
+    out: &Output,
+) -> anyhow::Result<()> {
+    if out.json() {
+        return out.print_json(&json!({
+            "sources": stats.iter().map(|(k, p, s)| json!({"source": kind_name(k), "file": p, "stats": s})).collect::<Vec<_>>(),
+            "events_stored": stored,
+            "alerts": alerts,
+        }));
+    }
+    for (kind, path, s) in stats {
+        let problems: Vec<String> = s.problems.iter().map(|(k, n)| format!("{n} {k}")).collect();
+        out.line(format!(
+            "{} {path}: {} records, {} events{}",
+            kind_name(kind),
+            s.records,
+            s.events,
+            if problems.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", problems.join(", "))
+            }
+        ))?;
+        for (line, why) in s.examples.iter().take(5) {
+            out.warning(format!("{path}:{line}: {why}"));
+        }
+    }
+    out.line(format!("{} alerts", alerts.len()))?;
+    for a in alerts {
+        out.line(format!(
+            "{}  {:<8} {:<16} {}",
+            a["id"].as_str().unwrap_or(""),
+            a["severity"].as_str().unwrap_or(""),
+            a["detector"].as_str().unwrap_or(""),
+            a["sentence"].as_str().unwrap_or("")
+        ))?;
+    }
+    Ok(())
+}
