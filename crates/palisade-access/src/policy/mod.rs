@@ -788,22 +788,28 @@ impl Authorizer {
         let Some(role) = self.roles.get(r.role) else {
             return Err(format!("the model has no role `{}`", r.role));
         };
-        let mut pairs = Vec::with_capacity(4);
-        pairs.push(("requester".to_owned(), requester.value.clone()));
-        if let Some(env) = r.environment {
-            let Some(env) = self.environments.get(env) else {
-                return Err(format!("the model has no environment `{env}`"));
-            };
-            pairs.push(("environment".to_owned(), env.value.clone()));
-        }
-        pairs.push((
-            "minutes".to_owned(),
-            RestrictedExpression::new_long(i64::from(r.minutes)),
-        ));
-        pairs.push((
+        let environment = match r.environment {
+            Some(env) => match self.environments.get(env) {
+                Some(facts) => Some(("environment".to_owned(), facts.value.clone())),
+                None => return Err(format!("the model has no environment `{env}`")),
+            },
+            None => None,
+        };
+        // In key order, and without a vector: Cedar sorts the pairs into a
+        // record, on every decision.
+        let pairs = [(
             "approvals".to_owned(),
             RestrictedExpression::new_long(i64::from(approvals)),
-        ));
+        )]
+        .into_iter()
+        .chain(environment)
+        .chain([
+            (
+                "minutes".to_owned(),
+                RestrictedExpression::new_long(i64::from(r.minutes)),
+            ),
+            ("requester".to_owned(), requester.value.clone()),
+        ]);
         let context = Context::from_pairs(pairs).map_err(|e| e.to_string())?;
         Ok(Parts {
             principal: person.uid.clone(),
