@@ -466,9 +466,22 @@ impl<'a, 'm> Reviews<'a, 'm> {
             if person.status == palisade_model::Status::Offboarded {
                 continue;
             }
+            // A standing role's last use is the person's last activity the
+            // monitor saw; with no monitor data it stays unknown.
+            let seen = self
+                .ledger
+                .store()
+                .monitor_last_activity(&person.handle, i64::MIN, micros(now).saturating_add(1))
+                .await?;
             for role in &person.roles {
-                let item = unnumbered(person.handle.clone(), role.clone(), STANDING.to_owned());
-                if !items.contains(&item) {
+                let item = AccessReviewItemRow {
+                    last_use_us: seen,
+                    ..unnumbered(person.handle.clone(), role.clone(), STANDING.to_owned())
+                };
+                if !items
+                    .iter()
+                    .any(|i| i.person == item.person && i.role == item.role && i.via == item.via)
+                {
                     items.push(item);
                 }
             }
@@ -574,10 +587,25 @@ impl<'a, 'm> Reviews<'a, 'm> {
                 .and_then(serde_json::Value::as_str)
                 .is_none_or(|p| p == "issued")
         });
-        if let Some(stored) = issued {
-            return Ok(Some(micros(stored.entry.time)));
+        // Activity the monitor saw during the grant counts as use too.
+        let seen = match grant.active_from_us {
+            Some(from) => {
+                let until = grant
+                    .active_until_us
+                    .unwrap_or(i64::MAX)
+                    .min(micros(now).saturating_add(1));
+                self.ledger
+                    .store()
+                    .monitor_last_activity(&grant.requester, from, until)
+                    .await?
+            }
+            None => None,
+        };
+        let credential = issued.map(|stored| micros(stored.entry.time));
+        match credential.max(seen) {
+            Some(t) => Ok(Some(t)),
+            None => Ok(grant.active_from_us.filter(|f| *f <= micros(now))),
         }
-        Ok(grant.active_from_us.filter(|f| *f <= micros(now)))
     }
 
     /// `reviewer` keeps or revokes item `item` of `campaign`, saying why.

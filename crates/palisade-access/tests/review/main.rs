@@ -529,3 +529,63 @@ async fn closing_early_is_allowed_once_every_item_is_reviewed() {
         );
     }
 }
+
+fn seen(person: &str, minute: i64, outcome: &str) -> palisade_store::MonitorEventRow {
+    palisade_store::MonitorEventRow {
+        time_us: at(minute).as_microsecond(),
+        source: "sshd".to_owned(),
+        actor: person.to_owned(),
+        actor_kind: "ssh_user".to_owned(),
+        person: Some(person.to_owned()),
+        action: if outcome == "failure" {
+            "login_failed"
+        } else {
+            "login"
+        }
+        .to_owned(),
+        action_detail: Some("publickey".to_owned()),
+        resource: Some("host:bastion.prod.acme.internal".to_owned()),
+        address: Some("198.51.100.7".to_owned()),
+        outcome: outcome.to_owned(),
+        grant: None,
+        serial: None,
+        raw_file: "auth.log".to_owned(),
+        raw_line: minute,
+        raw_id: None,
+    }
+}
+
+#[tokio::test]
+async fn the_monitors_events_are_each_standing_roles_and_grants_last_use() {
+    let model = acme();
+    let index = Index::new(&model);
+    let authorizer = Authorizer::new(&index, day(), &AccessSettings::default()).unwrap();
+    for db in backends().await {
+        let ledger = Ledger::new(db.open().await, "acme.example/palisade");
+        let grants = Grants::new(&ledger, &index, &authorizer);
+        let grant = granted(&grants, 4).await;
+        ledger
+            .store()
+            .monitor_insert_events(vec![
+                // Marcus logged in at minute 10; a failed login in his name
+                // later is not his use.
+                seen("marcus", 10, "success"),
+                seen("marcus", 50, "failure"),
+                // James worked under his grant at minute 45, and after the
+                // campaign started (not yet seen at its start).
+                seen("james", 45, "success"),
+                seen("james", 200, "success"),
+            ])
+            .await
+            .unwrap();
+        let reviews = Reviews::new(&ledger, &index, &authorizer);
+        let campaign = reviews.start("eleanor", at(90)).await.unwrap();
+        let (_, items) = reviews.get(&campaign.id).await.unwrap();
+        let reader = find(&items, "marcus", "prod-reader", STANDING);
+        assert_eq!(reader.last_use, Some(at(10)), "{}", db.backend());
+        let nobody_seen = find(&items, "eleanor", "prod-reader", STANDING);
+        assert_eq!(nobody_seen.last_use, None, "no data stays no data");
+        let used = find(&items, "james", "incident-responder", &grant.id);
+        assert_eq!(used.last_use, Some(at(45)));
+    }
+}
