@@ -143,6 +143,7 @@ async fn follow(
                     "{file_name} was rotated; reading the new file from its start"
                 ));
                 followed = open_at_end(&args.file, true)?;
+                line_no = 0;
                 continue;
             }
             Ok(meta) if meta.len() < followed.offset => {
@@ -150,6 +151,7 @@ async fn follow(
                     "{file_name} was truncated; reading it again from its start"
                 ));
                 followed = open_at_end(&args.file, true)?;
+                line_no = 0;
                 continue;
             }
             _ => {}
