@@ -336,7 +336,9 @@ fn for_cohorts(
             PrincipalConstraint::In(g) | PrincipalConstraint::IsIn(_, g)
                 if g.type_name() == cohort =>
             {
-                if !entities::cohort_bit(g.id().unescaped()).is_some_and(|bit| mask & bit != 0) {
+                let admits =
+                    entities::cohort_bit(g.id().unescaped()).is_some_and(|bit| mask & bit != 0);
+                if !admits {
                     continue;
                 }
                 let mut json = p
