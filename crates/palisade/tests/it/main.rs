@@ -11,6 +11,7 @@ mod init;
 mod interop_go;
 mod ledger;
 mod ledger_tiles;
+mod monitor;
 mod offboard;
 mod owners;
 mod scan;
