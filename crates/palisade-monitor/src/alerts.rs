@@ -369,6 +369,58 @@ impl<'l> Alerts<'l> {
                 if !tx.monitor_update_alert(&folded, row.version).await? {
                     return Err(AlertError::Conflict(row.id));
                 }
+                // A finding that raises the alert's severity reaches the
+                // hooks the old severity did not, and says so in the ledger.
+                let before = severity_of(&row)?;
+                let after = severity_of(&folded)?;
+                if after > before {
+                    let alert = to_alert(&folded)?;
+                    let mut queued_for = Vec::new();
+                    for hook in self
+                        .hooks
+                        .iter()
+                        .filter(|h| after >= h.min_severity && before < h.min_severity)
+                    {
+                        let delivery = MonitorDeliveryRow {
+                            id: deliver::new_message_id().map_err(AlertError::Random)?,
+                            alert_id: folded.id.clone(),
+                            hook: hook.id.clone(),
+                            kind: hook.kind.key().to_owned(),
+                            body: match hook.kind {
+                                HookKind::Slack => deliver::slack_body(&alert),
+                                HookKind::Webhook => deliver::webhook_body(&alert, now),
+                            },
+                            state: "queued".to_owned(),
+                            attempts: 0,
+                            next_attempt_us: now.as_microsecond(),
+                            last_error: None,
+                            created_us: now.as_microsecond(),
+                            updated_us: now.as_microsecond(),
+                        };
+                        tx.monitor_queue_delivery(&delivery).await?;
+                        recorded.queued += 1;
+                        queued_for.push(delivery.hook);
+                    }
+                    self.ledger
+                        .append_in(
+                            &mut tx,
+                            &[Event {
+                                time: now,
+                                actor: MONITOR_ACTOR.to_owned(),
+                                kind: kind::ALERT.to_owned(),
+                                subject: folded.id.clone(),
+                                data: json!({
+                                    "escalated_from": before,
+                                    "severity": after,
+                                    "detector": alert.detector,
+                                    "sentence": alert.sentence,
+                                    "time": finding.time.to_string(),
+                                    "queued_for": queued_for,
+                                }),
+                            }],
+                        )
+                        .await?;
+                }
                 recorded.alerts.push(row.id);
                 recorded.folded += 1;
                 continue;
@@ -648,10 +700,18 @@ fn fold(row: &MonitorAlertRow, finding: &Finding) -> Result<MonitorAlertRow, Ale
             evidence.push(item);
         }
     }
-    let severity = severity_of(row)?.max(finding.severity);
+    let before = severity_of(row)?;
+    let severity = before.max(finding.severity);
     let time = finding.time.as_microsecond();
+    // A graver finding's sentence says what the alert now is.
+    let sentence = if finding.severity > before {
+        finding.sentence.clone()
+    } else {
+        row.sentence.clone()
+    };
     Ok(MonitorAlertRow {
         severity: severity.key().to_owned(),
+        sentence,
         evidence: serde_json::to_string(&evidence).expect("evidence always serialises"),
         seen: row.seen.saturating_add(1),
         first_us: row.first_us.min(time),

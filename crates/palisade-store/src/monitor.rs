@@ -486,11 +486,11 @@ impl LedgerTx<'_> {
             sqlx::query(
                 "UPDATE monitor_alerts SET severity = $1, evidence = $2, seen = $3, first_us = $4, \
                  last_us = $5, state = $6, state_by = $7, state_reason = $8, state_us = $9, \
-                 version = $10 WHERE id = $11 AND version = $12",
+                 version = $10, sentence = $13 WHERE id = $11 AND version = $12",
             )
             .bind(&r.severity).bind(&r.evidence).bind(r.seen).bind(r.first_us).bind(r.last_us)
             .bind(&r.state).bind(&r.state_by).bind(&r.state_reason).bind(r.state_us)
-            .bind(r.version).bind(&r.id).bind(expected_version)
+            .bind(r.version).bind(&r.id).bind(expected_version).bind(&r.sentence)
             .execute(c).await.map(|d| d.rows_affected())
         })
         .map_err(StoreError::db("changing an alert"))?;

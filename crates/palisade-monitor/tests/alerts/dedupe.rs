@@ -146,9 +146,18 @@ async fn same_key_inside_the_window_folds_outside_starts_anew() {
         assert_eq!((others.new.len(), others.folded), (4, 1), "{b}");
         assert_eq!(others.alerts[3], others.alerts[4], "{b}");
 
-        // Each new alert is one `monitor.alert` entry naming it.
+        // Each new alert is one `monitor.alert` entry naming it, and the
+        // fold that raised the first alert's severity is one more.
         let ledgered = entries(&ledger, kind::ALERT).await;
-        assert_eq!(ledgered.len(), 6, "{b}");
+        assert_eq!(ledgered.len(), 7, "{b}");
+        assert_eq!(
+            ledgered
+                .iter()
+                .filter(|e| e.entry.data.get("escalated_from").is_some())
+                .count(),
+            1,
+            "{b}"
+        );
         assert_eq!(ledgered[0].entry.subject, a, "{b}");
         assert_eq!(ledgered[0].entry.data["detector"], "off_hours", "{b}");
         assert_eq!(
@@ -219,5 +228,65 @@ async fn a_resolved_alert_is_not_folded_into_and_evidence_is_capped() {
         assert_eq!(open.len(), 1, "{b}");
         assert_eq!(open[0].id, again.new[0], "{b}");
         store.close().await;
+    }
+}
+
+#[tokio::test]
+async fn a_graver_finding_folded_in_reaches_the_hooks_the_first_did_not_and_says_why() {
+    for db in backends().await {
+        let store = db.open().await;
+        let ledger = ledger(&store);
+        let hooks = vec![
+            crate::hook("slack", "ALERTS_ALL", Some("low")),
+            crate::hook("slack", "ALERTS_HIGH", Some("high")),
+        ];
+        let alerts = Alerts::new(&ledger, &settings(hooks)).unwrap();
+        let burst = finding(
+            "failed_logins",
+            Severity::Medium,
+            "arjun",
+            REPO_A,
+            minutes(0),
+            1,
+        );
+        let first = alerts.record(&[burst], minutes(1)).await.unwrap();
+        assert_eq!(first.queued, 1, "only the low hook: medium is below high");
+        let id = first.new[0].clone();
+        let mut success = finding(
+            "failed_logins",
+            Severity::High,
+            "arjun",
+            REPO_A,
+            minutes(3),
+            2,
+        );
+        success.sentence =
+            "arjun.menon logged in right after 5 failures: the guessing may have worked".to_owned();
+        let second = alerts.record(&[success], minutes(4)).await.unwrap();
+        assert_eq!(second.folded, 1);
+        assert_eq!(
+            second.queued, 1,
+            "the high hook now, and the low one not again"
+        );
+        let alert = alerts.get(&id).await.unwrap().unwrap();
+        assert_eq!(alert.severity, Severity::High);
+        assert!(
+            alert.sentence.contains("may have worked"),
+            "{}",
+            alert.sentence
+        );
+        let deliveries = store.monitor_deliveries_of(&id).await.unwrap();
+        let mut hooks: Vec<_> = deliveries.iter().map(|d| d.hook.clone()).collect();
+        hooks.sort();
+        assert_eq!(hooks.len(), 2, "{hooks:?}");
+        assert!(
+            deliveries
+                .iter()
+                .any(|d| d.body.contains("may have worked"))
+        );
+        // The escalation is in the ledger with where it went.
+        let logged = crate::entries(&ledger, kind::ALERT).await;
+        assert_eq!(logged.len(), 2, "{}", db.backend());
+        assert_eq!(logged[1].entry.data["escalated_from"], "medium");
     }
 }

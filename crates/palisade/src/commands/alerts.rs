@@ -81,7 +81,14 @@ pub async fn record_and_deliver(
     let alerts = Alerts::new(ledger, &index.model().monitor)?;
     let recorded = alerts.record(findings, now).await?;
     let mut shown = Vec::new();
+    // Findings folded into one alert name it once each: show it once.
+    let mut ids: Vec<&String> = Vec::new();
     for id in &recorded.alerts {
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    for id in ids {
         if let Some(a) = alerts.get(id).await? {
             shown.push(alert_json(&a));
         }
