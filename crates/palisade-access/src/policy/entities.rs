@@ -95,8 +95,6 @@ pub(crate) struct PersonFacts {
     pub attrs: HashMap<String, RestrictedExpression>,
     pub parents: HashSet<EntityUid>,
     pub cohorts: u8,
-    /// `uid` as a context value, built once rather than on every decision.
-    pub value: RestrictedExpression,
 }
 
 impl PersonFacts {
@@ -511,12 +509,10 @@ pub(crate) fn build(
                 parents.insert(Types::uid(&types.cohort, c));
             }
         }
-        let uid = Types::uid(&types.person, &person.handle);
         people.insert(
             person.handle.clone(),
             PersonFacts {
-                value: RestrictedExpression::new_entity_uid(uid.clone()),
-                uid,
+                uid: Types::uid(&types.person, &person.handle),
                 attrs,
                 parents,
                 cohorts: mask,

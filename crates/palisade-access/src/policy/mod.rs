@@ -224,6 +224,7 @@ pub struct Authorizer {
     entities: Entities,
     types: Types,
     people: HashMap<String, PersonFacts>,
+    who: Who,
     roles: HashMap<String, RoleFacts>,
     environments: HashMap<String, EnvFacts>,
     grants: HashMap<String, ActiveGrant>,
@@ -454,6 +455,7 @@ impl Authorizer {
             order,
             entities: Entities::empty(),
             types,
+            who: Who::new(&built.people),
             people: built.people,
             roles: built.roles,
             environments: built.environments,
@@ -768,8 +770,8 @@ impl Authorizer {
     }
 
     /// A person's facts: entity id, cohorts, context value.
-    fn person(&self, handle: &str) -> Result<&PersonFacts, String> {
-        self.people
+    fn person(&self, handle: &str) -> Result<&Hot, String> {
+        self.who
             .get(handle)
             .ok_or_else(|| format!("the model has nobody with handle `{handle}`"))
     }
@@ -863,6 +865,67 @@ impl Authorizer {
             approvals: Vec::new(),
         }
     }
+}
+
+/// What a decision needs of a person, found by handle. Every decision looks
+/// up one or two people among thousands; a handle of up to 15 bytes is its
+/// own key, held in the table with its length, so a lookup compares it
+/// there rather than following a pointer to a string elsewhere in memory.
+#[derive(Debug)]
+struct Who {
+    short: HashMap<[u8; 16], usize>,
+    long: HashMap<String, usize>,
+    hot: Vec<Hot>,
+}
+
+/// A person's entity id, as itself and as a context value, and cohorts.
+#[derive(Debug)]
+struct Hot {
+    uid: EntityUid,
+    value: RestrictedExpression,
+    cohorts: u8,
+}
+
+impl Who {
+    fn new(people: &HashMap<String, PersonFacts>) -> Who {
+        let mut who = Who {
+            short: HashMap::with_capacity(people.len()),
+            long: HashMap::new(),
+            hot: Vec::with_capacity(people.len()),
+        };
+        for (handle, facts) in people {
+            let i = who.hot.len();
+            who.hot.push(Hot {
+                uid: facts.uid.clone(),
+                value: RestrictedExpression::new_entity_uid(facts.uid.clone()),
+                cohorts: facts.cohorts,
+            });
+            match short_key(handle) {
+                Some(key) => who.short.insert(key, i),
+                None => who.long.insert(handle.clone(), i),
+            };
+        }
+        who
+    }
+
+    fn get(&self, handle: &str) -> Option<&Hot> {
+        let i = match short_key(handle) {
+            Some(key) => self.short.get(&key),
+            None => self.long.get(handle),
+        };
+        i.map(|&i| &self.hot[i])
+    }
+}
+
+/// A handle of up to 15 bytes as a key: its bytes, zero-padded, and its
+/// length in the last byte, so no two handles share a key.
+fn short_key(handle: &str) -> Option<[u8; 16]> {
+    let bytes = handle.as_bytes();
+    let len = u8::try_from(bytes.len()).ok().filter(|&n| n < 16)?;
+    let mut key = [0u8; 16];
+    key[..bytes.len()].copy_from_slice(bytes);
+    key[15] = len;
+    Some(key)
 }
 
 /// A question as Cedar's request, and the cohorts of its principal.
