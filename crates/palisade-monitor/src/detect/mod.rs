@@ -728,7 +728,12 @@ impl<'a, 'm> Detectors<'a, 'm> {
                     text::utc(event.time),
                 );
                 let evidence = burst.recent.iter().map(|(_, r)| r.clone()).collect();
-                out.push(self.burst_finding(event, Severity::Medium, sentence, evidence));
+                // A burst from one address (a spray over many names) is the
+                // address's doing, not the last name it tried.
+                let mut f = self.burst_finding(event, Severity::Medium, sentence, evidence);
+                f.actor = address.to_string();
+                f.person = None;
+                out.push(f);
             }
         }
     }

@@ -260,6 +260,9 @@ fn five_failures_from_one_address_across_users_are_a_burst() {
         "{}",
         b[0].sentence
     );
+    // A spray is the address's doing, not the last name it tried.
+    assert_eq!(b[0].actor, "203.0.113.9");
+    assert_eq!(b[0].person, None);
 }
 
 #[test]
