@@ -28,6 +28,8 @@ pub enum SourceKind {
     Journald,
     /// A generic NDJSON source mapped in the model.
     Ndjson(String),
+    /// Palisade's own ledger, in the store (not a file).
+    Ledger,
 }
 
 /// Why a source cannot be read.
@@ -35,7 +37,7 @@ pub enum SourceKind {
 pub enum SourceError {
     /// Not a kind this monitor reads.
     #[error(
-        "unknown source `{0}`: use github, gitlab, sshd, journald, or ndjson:NAME for a log mapped in [[monitor.ndjson]]"
+        "unknown source `{0}`: use github, gitlab, sshd, journald, ledger, or ndjson:NAME for a log mapped in [[monitor.ndjson]]"
     )]
     Unknown(String),
     /// `ndjson:NAME` names no mapping.
@@ -49,6 +51,11 @@ pub enum SourceError {
     /// The mapping cannot be used.
     #[error(transparent)]
     Mapping(#[from] crate::parse::ndjson::MappingError),
+    /// The ledger is read from the store, not from a file.
+    #[error(
+        "the ledger source reads the store's own ledger (--db), not a file: write `--source ledger -`"
+    )]
+    NotAFile,
 }
 
 fn hint(known: &[String]) -> String {
@@ -68,6 +75,7 @@ impl FromStr for SourceKind {
             "gitlab" => SourceKind::Gitlab,
             "sshd" => SourceKind::Sshd,
             "journald" => SourceKind::Journald,
+            "ledger" => SourceKind::Ledger,
             other => match other.strip_prefix("ndjson:") {
                 Some(name) if !name.is_empty() => SourceKind::Ndjson(name.to_owned()),
                 _ => return Err(SourceError::Unknown(other.to_owned())),
@@ -89,6 +97,7 @@ pub fn parser(
         SourceKind::Gitlab => (Box::new(crate::parse::gitlab::GitlabParser), Source::Gitlab),
         SourceKind::Sshd => (Box::new(Syslog::new(year, zone)), Source::Sshd),
         SourceKind::Journald => (Box::new(Journal::new()), Source::Journald),
+        SourceKind::Ledger => return Err(SourceError::NotAFile),
         SourceKind::Ndjson(name) => {
             let mapping = model
                 .monitor
@@ -97,7 +106,12 @@ pub fn parser(
                 .find(|m| &m.name == name)
                 .ok_or_else(|| SourceError::NoMapping {
                     name: name.clone(),
-                    known: model.monitor.ndjson.iter().map(|m| m.name.clone()).collect(),
+                    known: model
+                        .monitor
+                        .ndjson
+                        .iter()
+                        .map(|m| m.name.clone())
+                        .collect(),
                 })?;
             (Box::new(Mapped::new(mapping)?), Source::Ndjson)
         }
@@ -205,6 +219,7 @@ impl<R: BufRead> Stream<R> {
             ))),
             SourceKind::Sshd => lines(Box::new(Syslog::new(year, zone)), Source::Sshd, reader),
             SourceKind::Journald => lines(Box::new(Journal::new()), Source::Journald, reader),
+            SourceKind::Ledger => return Err(SourceError::NotAFile),
             SourceKind::Ndjson(name) => {
                 let mapping = model
                     .monitor

@@ -309,7 +309,7 @@ async fn reconcile_undoes_what_a_crash_left_half_done() {
                 .collect::<Vec<_>>(),
             ["cred-dead0000"]
         );
-        assert_eq!(report.orphan_roles, [stray.role.clone()]);
+        assert_eq!(report.orphan_roles, std::slice::from_ref(&stray.role));
         assert!(!target.role_exists(&half.role).await);
         assert!(!target.role_exists(&stray.role).await);
         assert!(
@@ -587,14 +587,12 @@ async fn break_glass_is_immediate_bounded_loud_and_reviewed_by_someone_else() {
     }
 }
 
+/// One post a receiver got: its headers (names lower-cased) and body.
+type Post = (Vec<(String, String)>, Vec<u8>);
+
 /// A loopback receiver that answers 204 to `count` posts and hands back
 /// each one's headers and body.
-fn receiver(
-    count: usize,
-) -> (
-    String,
-    std::thread::JoinHandle<Vec<(Vec<(String, String)>, Vec<u8>)>>,
-) {
+fn receiver(count: usize) -> (String, std::thread::JoinHandle<Vec<Post>>) {
     use std::io::{BufRead, BufReader, Read, Write};
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}/hooks/access", listener.local_addr().unwrap());

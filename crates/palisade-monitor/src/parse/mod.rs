@@ -12,6 +12,7 @@ use crate::event::{Action, Event, RawRef};
 pub mod github;
 pub mod gitlab;
 pub mod journald;
+pub mod ledger;
 pub mod ndjson;
 pub mod sshd;
 

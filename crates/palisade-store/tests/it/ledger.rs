@@ -104,9 +104,18 @@ async fn migration_0002_upgrades_a_store_made_with_only_0001() {
             .map(|m| (m.version, m.name.as_str()))
             .collect();
         // Every built-in migration is applied, in order, starting from 0001's.
-        let builtin: Vec<_> = db.migrations().iter().map(|m| (m.version, m.name)).collect();
+        let builtin: Vec<_> = db
+            .migrations()
+            .iter()
+            .map(|m| (m.version, m.name))
+            .collect();
         assert_eq!(applied, builtin, "{}", db.backend());
-        assert_eq!(applied[..2], [(1, "init"), (2, "ledger")], "{}", db.backend());
+        assert_eq!(
+            applied[..2],
+            [(1, "init"), (2, "ledger")],
+            "{}",
+            db.backend()
+        );
         assert_eq!(status[1].checksum, db.migrations()[1].checksum());
         // Data from before is kept, and the ledger works.
         let latest = store

@@ -42,6 +42,7 @@ Sources (each --source KIND FILE; FILE may be - for standard input):
   sshd       sshd's auth log as syslog lines (give --year and --zone: syslog has neither)
   journald   journalctl -o json
   ndjson:NAME  any NDJSON log mapped in the model's [[monitor.ndjson]] named NAME
+  ledger     Palisade's own ledger in the store (grants, break-glass, credentials): FILE is -
 
 Grants come from the store (every just-in-time grant, its window and whether it
 was break-glass); --grants adds windows from a JSON file. What detectors learn

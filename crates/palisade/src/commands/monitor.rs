@@ -111,6 +111,23 @@ async fn ingest_run(
     let mut all_stats = Vec::new();
     let mut stored = 0u64;
     for (kind, path) in &sources {
+        if *kind == SourceKind::Ledger {
+            if path != "-" {
+                anyhow::bail!(palisade_monitor::read::SourceError::NotAFile);
+            }
+            let stats = ingest_ledger(
+                &ledger,
+                index,
+                &holder,
+                &mut detectors,
+                &mut findings,
+                !args.no_events,
+            )
+            .await?;
+            stored += stats.events;
+            all_stats.push((kind.clone(), "ledger".to_owned(), stats));
+            continue;
+        }
         let reader = open(path)?;
         let mut stream = Stream::open(kind, reader, path, model, year, zone.clone())?;
         let mut batch: Vec<Event> = Vec::with_capacity(BATCH);
@@ -143,6 +160,42 @@ async fn ingest_run(
     Ok(ExitCode::SUCCESS)
 }
 
+/// The store's own ledger as a source, page by page.
+async fn ingest_ledger(
+    ledger: &Ledger,
+    index: &Index<'_>,
+    holder: &dyn Fn(&str) -> Option<String>,
+    detectors: &mut Detectors<'_, '_>,
+    findings: &mut Vec<Finding>,
+    store_events: bool,
+) -> anyhow::Result<Stats> {
+    const PAGE: u64 = 10_000;
+    let mut stats = Stats::default();
+    let size = ledger.size().await?;
+    let mut from = 0u64;
+    // Oldest first, a page at a time: detectors see time go forward.
+    while from < size {
+        let to = (from + PAGE).min(size);
+        let rows = ledger.store().ledger_entries(from, to).await?;
+        let mut batch = Vec::new();
+        for row in &rows {
+            let entry = palisade_ledger::Entry::from_canonical(&row.entry)
+                .with_context(|| format!("ledger entry {} does not decode", row.idx))?;
+            let outcome = palisade_monitor::parse::ledger::event(&entry);
+            stats.count(entry.index + 1, &outcome);
+            let Ok(mut event) = outcome else { continue };
+            palisade_monitor::resolve::resolve(&mut event, index, holder);
+            findings.extend(detectors.observe(&event));
+            batch.push(event);
+        }
+        if store_events && !batch.is_empty() {
+            palisade_monitor::persist::persist_events(ledger.store(), &batch).await?;
+        }
+        from = to;
+    }
+    Ok(stats)
+}
+
 fn kind_name(kind: &SourceKind) -> String {
     match kind {
         SourceKind::Github => "github".to_owned(),
@@ -150,6 +203,7 @@ fn kind_name(kind: &SourceKind) -> String {
         SourceKind::Sshd => "sshd".to_owned(),
         SourceKind::Journald => "journald".to_owned(),
         SourceKind::Ndjson(n) => format!("ndjson:{n}"),
+        SourceKind::Ledger => "ledger".to_owned(),
     }
 }
 
