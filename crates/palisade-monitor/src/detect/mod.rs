@@ -709,7 +709,9 @@ impl<'a, 'm> Detectors<'a, 'm> {
             self.by_user.insert(user.into(), Burst::default());
         }
         let burst = self.by_user.get_mut(user).expect("inserted above");
+        let mut user_burst = false;
         if let Some(size) = count_failure(burst, event, t, s) {
+            user_burst = true;
             let sentence = format!(
                 "{size} failed logins for user `{user}` within {} minutes, the last {} at {}: a password or key guessed, or a credential that no longer works being retried",
                 s.failed_window / 60,
@@ -721,7 +723,9 @@ impl<'a, 'm> Detectors<'a, 'm> {
         }
         if let Some(address) = event.source_address {
             let burst = self.by_address.entry(address).or_default();
-            if let Some(size) = count_failure(burst, event, t, s) {
+            // One user's burst from one address is that user's finding; the
+            // address's own is for bursts across names (a spray).
+            if let Some(size) = count_failure(burst, event, t, s).filter(|_| !user_burst) {
                 let sentence = format!(
                     "{size} failed logins from {address} within {} minutes, the last by `{user}` at {}",
                     s.failed_window / 60,

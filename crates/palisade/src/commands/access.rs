@@ -4,9 +4,8 @@
 use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
-use palisade_access::credentials::{Credentials, Issuers};
+use palisade_access::credentials::Credentials;
 use palisade_access::grants::{Grants, NewRequest, RequestView};
-use palisade_access::keyring::Keyring;
 use palisade_access::policy::{AccessQuestion, AccessSettings, Authorizer, Decision, RequestFacts};
 use palisade_access::webhook::Sender;
 use palisade_ledger::ledger::Ledger;
@@ -43,16 +42,7 @@ pub fn run(args: &AccessArgs, db: &str, out: &Output) -> anyhow::Result<ExitCode
         })?;
         authorizer = authorizer.with_org_policies(&path.display().to_string(), &text)?;
     }
-    let actor = || -> anyhow::Result<String> {
-        let given = args
-            .actor
-            .as_deref()
-            .context("say who is acting with --as HANDLE (or PALISADE_ACTOR)")?;
-        let (p, _) = index.find_person(given).with_context(|| {
-            format!("`{given}` is no one in the model; --as takes a handle, login or e-mail")
-        })?;
-        Ok(index.person(p).handle.clone())
-    };
+    let actor = || super::acting(&index, args.actor.as_deref());
     let key = super::access_credential::secrets_key(args.secrets_key_file.as_deref())?;
     let sender = super::access_credential::webhook_sender(&model, out)?;
     let model_dir = args
@@ -65,10 +55,7 @@ pub fn run(args: &AccessArgs, db: &str, out: &Output) -> anyhow::Result<ExitCode
         let store = Store::open(db).await?;
         let ledger = Ledger::new(store, model.org.log_name.clone());
         let grants = Grants::new(&ledger, &index, &authorizer);
-        let issuers = match &key {
-            Some(k) => Keyring::new(&ledger, k).issuers(&index, &model_dir).await?,
-            None => Issuers::new(),
-        };
+        let issuers = super::issuers(&ledger, &index, key.as_ref(), &model_dir).await?;
         let credentials = Credentials::new(&ledger, &index, &issuers);
         // Every command first applies what time has made true.
         let swept = grants.tick("palisade", now).await?;

@@ -51,6 +51,17 @@ pub fn hooks(model: &Model, out: &Output) -> anyhow::Result<Vec<ResolvedHook>> {
     Ok(resolved)
 }
 
+/// One line for an alert as `alert_json` gives it.
+pub fn alert_line(a: &Value) -> String {
+    format!(
+        "{}  {:<8} {:<16} {}",
+        a["id"].as_str().unwrap_or(""),
+        a["severity"].as_str().unwrap_or(""),
+        a["detector"].as_str().unwrap_or(""),
+        a["sentence"].as_str().unwrap_or("")
+    )
+}
+
 /// An alert as printed.
 pub fn alert_json(a: &Alert) -> Value {
     json!({
@@ -129,16 +140,7 @@ pub fn run(args: &AlertsArgs, db: &str, out: &Output) -> anyhow::Result<ExitCode
     let now = super::parse_now(args.now.as_deref())?;
     let (_, model) = super::check::load_model(&args.model)?;
     let index = Index::new(&model);
-    let actor = || -> anyhow::Result<String> {
-        let given = args
-            .actor
-            .as_deref()
-            .context("say who is acting with --as HANDLE (or PALISADE_ACTOR)")?;
-        let (p, _) = index.find_person(given).with_context(|| {
-            format!("`{given}` is no one in the model; --as takes a handle, login or e-mail")
-        })?;
-        Ok(index.person(p).handle.clone())
-    };
+    let actor = || super::acting(&index, args.actor.as_deref());
     super::runtime()?.block_on(async {
         let store = Store::open(db).await?;
         let ledger = Ledger::new(store, model.org.log_name.clone());

@@ -56,6 +56,34 @@ pub fn run(cli: Cli, out: &Output) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// The handle of the person `--as` names (a handle, login or e-mail of the
+/// model). The CLI trusts its operator; the server authenticates.
+pub fn acting(index: &palisade_model::Index<'_>, given: Option<&str>) -> anyhow::Result<String> {
+    let given = given.context("say who is acting with --as HANDLE (or PALISADE_ACTOR)")?;
+    let (p, _) = index.find_person(given).with_context(|| {
+        format!("`{given}` is no one in the model; --as takes a handle, login or e-mail")
+    })?;
+    Ok(index.person(p).handle.clone())
+}
+
+/// The credential issuers the stored secrets allow, opened with `key`
+/// (none without it).
+pub async fn issuers(
+    ledger: &palisade_ledger::ledger::Ledger,
+    index: &palisade_model::Index<'_>,
+    key: Option<&palisade_access::secrets::Key>,
+    model_dir: &std::path::Path,
+) -> anyhow::Result<palisade_access::credentials::Issuers> {
+    Ok(match key {
+        Some(k) => {
+            palisade_access::keyring::Keyring::new(ledger, k)
+                .issuers(index, model_dir)
+                .await?
+        }
+        None => palisade_access::credentials::Issuers::new(),
+    })
+}
+
 /// The moment to act as of: `--now` (RFC 3339), or now.
 pub fn parse_now(arg: Option<&str>) -> anyhow::Result<jiff::Timestamp> {
     match arg {

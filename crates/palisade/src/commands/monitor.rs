@@ -239,13 +239,7 @@ fn print(
     }
     out.line(format!("{} alerts", alerts.len()))?;
     for a in alerts {
-        out.line(format!(
-            "{}  {:<8} {:<16} {}",
-            a["id"].as_str().unwrap_or(""),
-            a["severity"].as_str().unwrap_or(""),
-            a["detector"].as_str().unwrap_or(""),
-            a["sentence"].as_str().unwrap_or("")
-        ))?;
+        out.line(super::alerts::alert_line(&a))?;
     }
     Ok(())
 }

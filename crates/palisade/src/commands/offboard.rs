@@ -7,9 +7,8 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use palisade_access::credentials::{Credentials, Issuers};
+use palisade_access::credentials::Credentials;
 use palisade_access::grants::{Grants, RequestView};
-use palisade_access::keyring::Keyring;
 use palisade_access::offboard::{
     self, ChecklistItem, Coverage, OffboardPlan, OffboardTarget, OwnerRole,
 };
@@ -51,10 +50,7 @@ pub fn run(args: &OffboardArgs, db: &str, out: &Output) -> anyhow::Result<ExitCo
     let plan = offboard::plan(&index, target, day)?;
     let actor = match &args.actor {
         Some(given) => {
-            let (p, _) = index.find_person(given).with_context(|| {
-                format!("`{given}` is no one in the model; --as takes a handle, login or e-mail")
-            })?;
-            let handle = index.person(p).handle.clone();
+            let handle = super::acting(&index, Some(given))?;
             offboard::check_actor(&index, &handle)?;
             Some(handle)
         }
@@ -91,10 +87,7 @@ pub fn run(args: &OffboardArgs, db: &str, out: &Output) -> anyhow::Result<ExitCo
         let store = Store::open(db).await?;
         let ledger = Ledger::new(store, model.org.log_name.clone());
         let grants = Grants::new(&ledger, &index, &authorizer);
-        let issuers = match &key {
-            Some(k) => Keyring::new(&ledger, k).issuers(&index, &model_dir).await?,
-            None => Issuers::new(),
-        };
+        let issuers = super::issuers(&ledger, &index, key.as_ref(), &model_dir).await?;
         let credentials = Credentials::new(&ledger, &index, &issuers);
 
         // Access first: it is what a leaver can still use.
