@@ -12,6 +12,8 @@
 //! States go open → acknowledged → resolved, or open → resolved, each change
 //! made by someone for a reason and ledgered as `monitor.alert.state`.
 
+use std::collections::HashMap;
+
 use jiff::{SignedDuration, Timestamp};
 use palisade_ledger::ledger::{Event, Ledger, LedgerError};
 use palisade_model::{AlertHook, MonitorSettings};
@@ -359,15 +361,37 @@ impl<'l> Alerts<'l> {
             return Ok(recorded);
         }
         let mut tx = self.ledger.begin().await?;
+        // The alerts this call touches, read once and written once at the
+        // end: thousands of findings of one key cost one update, not
+        // thousands. Each entry: the version stored, and the row as it is now.
+        type Key = (&'static str, String, Option<String>);
+        let mut touched: HashMap<Key, Option<(i64, MonitorAlertRow)>> = HashMap::new();
+        let mut dirty: Vec<Key> = Vec::new();
         for finding in findings {
             let resource = finding.resource.as_deref().filter(|r| !r.is_empty());
-            let open = tx
-                .monitor_unresolved_alert(finding.detector, &finding.actor, resource)
-                .await?;
-            if let Some(row) = open.filter(|row| self.within_window(row, finding.time)) {
+            let key: Key = (
+                finding.detector,
+                finding.actor.clone(),
+                resource.map(str::to_owned),
+            );
+            if !touched.contains_key(&key) {
+                let open = tx
+                    .monitor_unresolved_alert(finding.detector, &finding.actor, resource)
+                    .await?;
+                touched.insert(key.clone(), open.map(|row| (row.version, row)));
+            }
+            let current = touched
+                .get(&key)
+                .and_then(|entry| entry.as_ref())
+                .filter(|(_, row)| self.within_window(row, finding.time))
+                .map(|(_, row)| row.clone());
+            if let Some(row) = current {
                 let folded = fold(&row, finding)?;
-                if !tx.monitor_update_alert(&folded, row.version).await? {
-                    return Err(AlertError::Conflict(row.id));
+                if let Some(Some((_, stored))) = touched.get_mut(&key) {
+                    *stored = folded.clone();
+                }
+                if !dirty.contains(&key) {
+                    dirty.push(key.clone());
                 }
                 // A finding that raises the alert's severity reaches the
                 // hooks the old severity did not, and says so in the ledger.
@@ -448,7 +472,22 @@ impl<'l> Alerts<'l> {
                 };
                 hooks.push((delivery, body));
             }
+            // An alert of this key folded into earlier in this call, now
+            // out of the window, is written before the new one takes its place.
+            if let Some(at) = dirty.iter().position(|k| *k == key) {
+                dirty.remove(at);
+                if let Some(Some((stored_version, old))) = touched.remove(&key) {
+                    let old = MonitorAlertRow {
+                        version: stored_version + 1,
+                        ..old
+                    };
+                    if !tx.monitor_update_alert(&old, stored_version).await? {
+                        return Err(AlertError::Conflict(old.id));
+                    }
+                }
+            }
             tx.monitor_insert_alert(&row).await?;
+            touched.insert(key.clone(), Some((row.version, row.clone())));
             let mut queued_for = Vec::with_capacity(hooks.len());
             for (mut delivery, body) in hooks {
                 delivery.body = body;
@@ -480,6 +519,17 @@ impl<'l> Alerts<'l> {
                 .await?;
             recorded.alerts.push(row.id.clone());
             recorded.new.push(row.id);
+        }
+        for key in dirty {
+            if let Some(Some((stored_version, row))) = touched.remove(&key) {
+                let row = MonitorAlertRow {
+                    version: stored_version + 1,
+                    ..row
+                };
+                if !tx.monitor_update_alert(&row, stored_version).await? {
+                    return Err(AlertError::Conflict(row.id));
+                }
+            }
         }
         tx.commit().await?;
         Ok(recorded)

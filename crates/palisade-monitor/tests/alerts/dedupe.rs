@@ -290,3 +290,62 @@ async fn a_graver_finding_folded_in_reaches_the_hooks_the_first_did_not_and_says
         assert_eq!(logged[1].entry.data["escalated_from"], "medium");
     }
 }
+
+#[tokio::test]
+async fn one_call_folds_in_memory_and_writes_each_alert_once_even_past_its_window() {
+    for db in backends().await {
+        let store = db.open().await;
+        let ledger = ledger(&store);
+        let alerts = Alerts::new(&ledger, &settings(Vec::new())).unwrap();
+        // Many findings of one key in one call: one alert, each one counted;
+        // then the same key past the window: a second alert, the first kept whole.
+        let mut findings: Vec<_> = (0..40)
+            .map(|i| {
+                finding(
+                    "rare_hour",
+                    Severity::Low,
+                    "alice",
+                    REPO_A,
+                    minutes(i),
+                    i as u64 + 1,
+                )
+            })
+            .collect();
+        findings.push(finding(
+            "rare_hour",
+            Severity::Low,
+            "alice",
+            REPO_A,
+            minutes(200),
+            99,
+        ));
+        let recorded = alerts.record(&findings, minutes(201)).await.unwrap();
+        assert_eq!(recorded.new.len(), 2, "{}", db.backend());
+        assert_eq!(recorded.folded, 39);
+        let first = alerts.get(&recorded.new[0]).await.unwrap().unwrap();
+        assert_eq!(
+            (first.seen, first.first_seen, first.last_seen),
+            (40, minutes(0), minutes(39))
+        );
+        assert_eq!(first.evidence.len(), 40);
+        let second = alerts.get(&recorded.new[1]).await.unwrap().unwrap();
+        assert_eq!((second.seen, second.first_seen), (1, minutes(200)));
+        // A later call folds into the second, from the store.
+        let later = alerts
+            .record(
+                &[finding(
+                    "rare_hour",
+                    Severity::Low,
+                    "alice",
+                    REPO_A,
+                    minutes(210),
+                    100,
+                )],
+                minutes(211),
+            )
+            .await
+            .unwrap();
+        assert_eq!(later.alerts, [recorded.new[1].clone()]);
+        assert_eq!(alerts.get(&recorded.new[1]).await.unwrap().unwrap().seen, 2);
+    }
+}

@@ -93,13 +93,8 @@ pub async fn record_and_deliver(
     let recorded = alerts.record(findings, now).await?;
     let mut shown = Vec::new();
     // Findings folded into one alert name it once each: show it once.
-    let mut ids: Vec<&String> = Vec::new();
-    for id in &recorded.alerts {
-        if !ids.contains(&id) {
-            ids.push(id);
-        }
-    }
-    for id in ids {
+    let mut seen = std::collections::HashSet::new();
+    for id in recorded.alerts.iter().filter(|id| seen.insert(id.as_str())) {
         if let Some(a) = alerts.get(id).await? {
             shown.push(alert_json(&a));
         }

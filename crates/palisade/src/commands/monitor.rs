@@ -108,6 +108,7 @@ async fn ingest_run(
     let profiles = palisade_monitor::learned::load_profiles(ledger.store()).await?;
     let mut detectors = Detectors::new(index, &windows, profiles);
     let mut findings: Vec<Finding> = Vec::new();
+    let mut alerts = Touched::default();
     let mut all_stats = Vec::new();
     let mut stored = 0u64;
     for (kind, path) in &sources {
@@ -135,6 +136,14 @@ async fn ingest_run(
             let Ok(mut event) = outcome else { continue };
             palisade_monitor::resolve::resolve(&mut event, index, &holder);
             findings.extend(detectors.observe(&event));
+            // Recorded as they come, so memory does not grow with the input.
+            if findings.len() >= BATCH {
+                let touched =
+                    super::alerts::record_and_deliver(&ledger, index, &findings, false, now, out)
+                        .await?;
+                alerts.merge(touched);
+                findings.clear();
+            }
             if !args.no_events {
                 batch.push(event);
                 if batch.len() == BATCH {
@@ -153,10 +162,11 @@ async fn ingest_run(
     findings.extend(detectors.finish(now));
     palisade_monitor::learned::save_profiles(ledger.store(), &detectors.into_profiles(), now)
         .await?;
-    let alerts =
+    let touched =
         super::alerts::record_and_deliver(&ledger, index, &findings, !args.no_deliver, now, out)
             .await?;
-    print(&all_stats, stored, &alerts, out)?;
+    alerts.merge(touched);
+    print(&all_stats, stored, &alerts.shown, out)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -194,6 +204,28 @@ async fn ingest_ledger(
         from = to;
     }
     Ok(stats)
+}
+
+/// The alerts an ingest touched, each once, as last seen.
+#[derive(Default)]
+struct Touched {
+    shown: Vec<serde_json::Value>,
+    at: HashMap<String, usize>,
+}
+
+impl Touched {
+    fn merge(&mut self, alerts: Vec<serde_json::Value>) {
+        for a in alerts {
+            let id = a["id"].as_str().unwrap_or_default().to_owned();
+            match self.at.get(&id) {
+                Some(&i) => self.shown[i] = a,
+                None => {
+                    self.at.insert(id, self.shown.len());
+                    self.shown.push(a);
+                }
+            }
+        }
+    }
 }
 
 fn kind_name(kind: &SourceKind) -> String {
