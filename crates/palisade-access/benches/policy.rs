@@ -9,12 +9,17 @@
 //! with `Instant` and prints p50, p90, p99 and p99.9.
 //!
 //! `cargo bench -p palisade-access --bench policy` (`bench/access-decision.sh`)
+
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::print_stdout,
     missing_docs
 )]
+
+/// The allocator of the `palisade` binary, which makes these decisions in process.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use std::hint::black_box;
 use std::str::FromStr;
