@@ -458,6 +458,11 @@ fn journal_json(lines: &[&str]) -> Option<Vec<Vec<u8>>> {
     .find(|p| p.exists());
     let journalctl = Command::new("journalctl").arg("--version").output().ok();
     let (Some(remote), Some(_)) = (remote, journalctl) else {
+        // scripts/ensure-sshd installs them: in CI their absence is a failure.
+        assert!(
+            std::env::var("CI").map_or(true, |v| v != "true"),
+            "systemd-journal-remote or journalctl is missing but CI=true; run scripts/ensure-sshd"
+        );
         eprintln!(
             "skipping the journal: systemd-journal-remote or journalctl is missing \
              (Debian packages systemd-journal-remote and systemd)"
