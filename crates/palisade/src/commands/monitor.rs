@@ -271,7 +271,7 @@ fn print(
     }
     out.line(format!("{} alerts", alerts.len()))?;
     for a in alerts {
-        out.line(super::alerts::alert_line(&a))?;
+        out.line(super::alerts::alert_line(a))?;
     }
     Ok(())
 }
