@@ -131,6 +131,31 @@ pub struct PgCredential {
     pub valid_until: Timestamp,
 }
 
+impl PgCredential {
+    /// The credential as one line of libpq's password file (`.pgpass`):
+    /// `host:port:database:role:password`, with `:` and `\\` escaped, for its
+    /// holder's file only (it holds the password).
+    pub fn pgpass_line(&self) -> zeroize::Zeroizing<String> {
+        // postgres://ROLE@HOST:PORT/DATABASE
+        let rest = self
+            .connection_string
+            .strip_prefix("postgres://")
+            .unwrap_or(&self.connection_string);
+        let (_, hostpart) = rest.split_once('@').unwrap_or(("", rest));
+        let (hostport, database) = hostpart.split_once('/').unwrap_or((hostpart, "*"));
+        let (host, port) = hostport.rsplit_once(':').unwrap_or((hostport, "*"));
+        let esc = |s: &str| s.replace('\\', "\\\\").replace(':', "\\:");
+        zeroize::Zeroizing::new(format!(
+            "{}:{}:{}:{}:{}\n",
+            esc(host),
+            esc(port),
+            esc(database),
+            esc(&self.role),
+            esc(self.password.expose())
+        ))
+    }
+}
+
 /// What [`PgIssuer::revoke`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Revocation {
@@ -1136,5 +1161,26 @@ mod tests {
     fn database_names_are_percent_encoded_in_connection_strings() {
         assert_eq!(percent_encode("payments"), "payments");
         assert_eq!(percent_encode("a b/c"), "a%20b%2Fc");
+    }
+}
+
+#[cfg(test)]
+mod pgpass_tests {
+    use super::*;
+
+    #[test]
+    fn a_pgpass_line_escapes_what_libpq_would_split_on() {
+        let c = PgCredential {
+            grant_id: "req-1".to_owned(),
+            role: "palisade_g_req1".to_owned(),
+            password: Password("pa:ss\\word".to_owned()),
+            connection_string: "postgres://palisade_g_req1@db.example:5432/payments".to_owned(),
+            db_role: "payments_readonly".to_owned(),
+            valid_until: Timestamp::UNIX_EPOCH,
+        };
+        assert_eq!(
+            c.pgpass_line().as_str(),
+            "db.example:5432:payments:palisade_g_req1:pa\\:ss\\\\word\n"
+        );
     }
 }

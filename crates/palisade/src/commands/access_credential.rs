@@ -3,7 +3,7 @@
 //! standard input), calls palisade-access, and prints or writes the result.
 
 use std::io::Read as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
@@ -29,29 +29,6 @@ pub struct Ctx<'a, 'm> {
     pub sender: Option<&'a palisade_access::webhook::Sender>,
     pub now: jiff::Timestamp,
     pub out: &'a Output,
-}
-
-/// Reads the secrets key: from `file`, else from `PALISADE_SECRETS_KEY`.
-pub fn secrets_key(file: Option<&Path>) -> anyhow::Result<Option<Key>> {
-    let (text, from) = match file {
-        Some(f) => (
-            std::fs::read_to_string(f)
-                .with_context(|| format!("cannot read the secrets key file {}", f.display()))?,
-            format!("the secrets key file {}", f.display()),
-        ),
-        None => match std::env::var("PALISADE_SECRETS_KEY") {
-            Ok(v) => (v, "PALISADE_SECRETS_KEY".to_owned()),
-            Err(_) => return Ok(None),
-        },
-    };
-    let text = text.trim();
-    let key = if text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit()) {
-        Key::from_hex(text)
-    } else {
-        Key::from_base64(text)
-    };
-    key.map(Some)
-        .with_context(|| format!("{from} does not hold a secrets key"))
 }
 
 fn need_key<'a>(ctx: &Ctx<'a, '_>) -> anyhow::Result<&'a Key> {
@@ -290,53 +267,6 @@ pub async fn run(
     }
 }
 
-/// The webhook sender the model asks for, if its secret is at hand.
-pub fn webhook_sender(
-    model: &palisade_model::Model,
-    out: &Output,
-) -> anyhow::Result<Option<palisade_access::webhook::Sender>> {
-    let Some(hook) = &model.access.webhook else {
-        return Ok(None);
-    };
-    let Ok(text) = std::env::var(&hook.secret_env) else {
-        out.warning(format!(
-            "[access] webhook is set but {} is not: grants and revocations are not announced",
-            hook.secret_env
-        ));
-        return Ok(None);
-    };
-    let secret = palisade_access::webhook::WebhookSecret::parse(&text)
-        .with_context(|| format!("{} does not hold a webhook secret", hook.secret_env))?;
-    let sender = palisade_access::webhook::Sender::new(
-        &hook.url,
-        secret,
-        palisade_access::webhook::SenderOptions::default(),
-    )
-    .context("invalid [access] webhook url")?;
-    Ok(Some(sender))
-}
-
-pub async fn announce(
-    sender: Option<&palisade_access::webhook::Sender>,
-    ledger: &Ledger,
-    changed: &[palisade_access::grants::RequestView],
-    now: jiff::Timestamp,
-    out: &Output,
-) -> anyhow::Result<()> {
-    let Some(sender) = sender else {
-        return Ok(());
-    };
-    for a in palisade_access::notify::announce(sender, ledger, "palisade", changed, now).await? {
-        if let Some(e) = a.error {
-            out.warning(format!(
-                "{} of {} was not delivered: {e}",
-                a.event, a.request
-            ));
-        }
-    }
-    Ok(())
-}
-
 fn print_uses(uses: &[BreakGlassUse], out: &Output) -> anyhow::Result<()> {
     if out.json() {
         return out.print_json(&serde_json::to_value(uses)?);
@@ -374,23 +304,7 @@ fn write_pgpass(
 ) -> anyhow::Result<()> {
     use std::io::Write as _;
     use std::os::unix::fs::OpenOptionsExt as _;
-    // postgres://ROLE@HOST:PORT/DATABASE
-    let rest = role
-        .connection_string
-        .strip_prefix("postgres://")
-        .unwrap_or(&role.connection_string);
-    let (_, hostpart) = rest.split_once('@').unwrap_or(("", rest));
-    let (hostport, database) = hostpart.split_once('/').unwrap_or((hostpart, "*"));
-    let (host, port) = hostport.rsplit_once(':').unwrap_or((hostport, "*"));
-    let esc = |s: &str| s.replace('\\', "\\\\").replace(':', "\\:");
-    let line = format!(
-        "{}:{}:{}:{}:{}\n",
-        esc(host),
-        esc(port),
-        esc(database),
-        esc(&role.role),
-        esc(role.password.expose())
-    );
+    let line = role.pgpass_line();
     let mut file = std::fs::OpenOptions::new()
         .write(true)
         .create(true)

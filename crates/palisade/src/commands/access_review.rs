@@ -10,9 +10,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use jiff::Timestamp;
 use palisade_access::policy::Authorizer;
-use palisade_access::review::{
-    Campaign, Closed, Item, Outcome, Report, Reviews, StandingRemoval, Verdict,
-};
+use palisade_access::review::{Reviews, StandingRemoval, Verdict};
 use palisade_ledger::ledger::Ledger;
 use palisade_model::Index;
 use serde_json::json;
@@ -56,7 +54,7 @@ pub async fn run(args: &ReviewArgs, ctx: &Ctx<'_, '_>) -> anyhow::Result<ExitCod
                 closed.campaign.id, closed.campaign.id
             ));
         } else {
-            print_closed(&closed, &written, out)?;
+            super::access_review_print::print_closed(&closed, &written, out)?;
         }
     }
     match &args.command {
@@ -107,7 +105,7 @@ pub async fn run(args: &ReviewArgs, ctx: &Ctx<'_, '_>) -> anyhow::Result<ExitCod
             if out.json() {
                 out.print_json(&json!({"campaign": c, "items": items}))?;
             } else {
-                header(&c, out)?;
+                super::access_review_print::header(&c, out)?;
                 if items.is_empty() {
                     out.line("  no items")?;
                 } else {
@@ -124,8 +122,8 @@ pub async fn run(args: &ReviewArgs, ctx: &Ctx<'_, '_>) -> anyhow::Result<ExitCod
                         i.role,
                         i.via,
                         i.environment.as_deref().unwrap_or("-"),
-                        last_use(i),
-                        status(i)
+                        super::access_review_print::last_use(i),
+                        super::access_review_print::status(i)
                     ))?;
                 }
             }
@@ -165,7 +163,7 @@ pub async fn run(args: &ReviewArgs, ctx: &Ctx<'_, '_>) -> anyhow::Result<ExitCod
                     i.person,
                     i.role,
                     i.via,
-                    status(i)
+                    super::access_review_print::status(i)
                 ))?;
                 if let Some(g) = &decided.revoked_grant {
                     out.line(format!("  grant {} revoked", g.id))?;
@@ -181,7 +179,7 @@ pub async fn run(args: &ReviewArgs, ctx: &Ctx<'_, '_>) -> anyhow::Result<ExitCod
             if out.json() {
                 out.print_json(&json!({"closed": closed, "model": written.json()}))?;
             } else {
-                print_closed(&closed, &written, out)?;
+                super::access_review_print::print_closed(&closed, &written, out)?;
             }
         }
         ReviewCommand::Report { campaign } => {
@@ -190,7 +188,7 @@ pub async fn run(args: &ReviewArgs, ctx: &Ctx<'_, '_>) -> anyhow::Result<ExitCod
             if out.json() {
                 out.print_json(&serde_json::to_value(&report)?)?;
             } else {
-                print_report(&report, out)?;
+                super::access_review_print::print_report(&report, out)?;
             }
         }
     }
@@ -210,94 +208,15 @@ async fn pick(reviews: &Reviews<'_, '_>, named: Option<&str>) -> anyhow::Result<
         .context("no access reviews yet; `palisade access review start` opens one")
 }
 
-fn header(c: &Campaign, out: &Output) -> anyhow::Result<()> {
-    let state = match (&c.closed, &c.closed_by) {
-        (Some(at), Some(by)) => format!("closed {at} by {by}"),
-        _ => format!("open until {}", c.deadline),
-    };
-    out.line(format!(
-        "access review {}: started {} by {}, {state}",
-        c.id, c.started, c.started_by
-    ))
-}
-
-fn last_use(i: &Item) -> String {
-    i.last_use
-        .map_or_else(|| "no data".to_owned(), |t| t.to_string())
-}
-
-fn status(i: &Item) -> String {
-    let by = || {
-        format!(
-            "by {} at {}: {}",
-            i.reviewer.as_deref().unwrap_or("?"),
-            i.decided.map(|t| t.to_string()).unwrap_or_default(),
-            i.reason.as_deref().unwrap_or_default()
-        )
-    };
-    match i.outcome {
-        None => "not reviewed".to_owned(),
-        Some(Outcome::Kept) => format!("kept {}", by()),
-        Some(Outcome::Revoked) => format!("revoked {}", by()),
-        Some(Outcome::RevokedAtDeadline) => "revoked at the deadline, unreviewed".to_owned(),
-        Some(Outcome::LeftAtDeadline) => "left at the deadline, unreviewed".to_owned(),
-    }
-}
-
-fn print_closed(closed: &Closed, written: &Written, out: &Output) -> anyhow::Result<()> {
-    let t = &closed.totals;
-    out.line(format!(
-        "closed access review {}: {} item(s); {} kept, {} revoked by reviewers, {} revoked at the deadline, {} left at the deadline",
-        closed.campaign.id, t.items, t.kept, t.revoked, t.revoked_at_deadline, t.left_at_deadline
-    ))?;
-    for g in &closed.revoked_grants {
-        out.line(format!(
-            "  grant {} revoked ({} as {})",
-            g.id, g.requester, g.role
-        ))?;
-    }
-    written.print(out)
-}
-
-fn print_report(r: &Report, out: &Output) -> anyhow::Result<()> {
-    header(&r.campaign, out)?;
-    out.line(format!(
-        "{:>4}  {:<10} {:<18} {:<16} {}",
-        "ITEM", "PERSON", "ROLE", "VIA", "OUTCOME"
-    ))?;
-    for i in &r.items {
-        out.line(format!(
-            "{:>4}  {:<10} {:<18} {:<16} {}",
-            i.item,
-            i.person,
-            i.role,
-            i.via,
-            status(i)
-        ))?;
-    }
-    let t = &r.totals;
-    out.line(format!(
-        "totals: {} item(s), {} reviewed: {} kept, {} revoked; {} revoked at the deadline, {} left at the deadline, {} not reviewed yet",
-        t.items, t.reviewed, t.kept, t.revoked, t.revoked_at_deadline, t.left_at_deadline, t.pending
-    ))?;
-    for tally in &r.reviewers {
-        out.line(format!(
-            "reviewer {}: {} kept, {} revoked",
-            tally.reviewer, tally.kept, tally.revoked
-        ))?;
-    }
-    Ok(())
-}
-
 /// What became of the model changes a review asked for.
 #[derive(Debug, Default)]
-struct Written {
+pub(super) struct Written {
     /// The file, when it was rewritten.
-    file: Option<String>,
+    pub(super) file: Option<String>,
     /// The roles removed (or to remove).
-    removals: Vec<StandingRemoval>,
+    pub(super) removals: Vec<StandingRemoval>,
     /// Why the file was not written, and the change to make by hand.
-    not_written: Option<(String, String)>,
+    pub(super) not_written: Option<(String, String)>,
 }
 
 impl Written {
@@ -309,7 +228,7 @@ impl Written {
         })
     }
 
-    fn print(&self, out: &Output) -> anyhow::Result<()> {
+    pub(super) fn print(&self, out: &Output) -> anyhow::Result<()> {
         if let Some(file) = &self.file {
             for r in &self.removals {
                 out.line(format!(
@@ -369,7 +288,7 @@ fn apply_model_changes(path: &Path, removals: &[StandingRemoval]) -> anyhow::Res
             return Ok(written);
         }
     };
-    match replace(path, &new) {
+    match super::model_file::write_atomically(path, &new) {
         Ok(()) => written.file = Some(name),
         Err(e) => {
             let diff = palisade_model::edit::unified_diff(&name, &text, &new);
@@ -377,28 +296,4 @@ fn apply_model_changes(path: &Path, removals: &[StandingRemoval]) -> anyhow::Res
         }
     }
     Ok(written)
-}
-
-/// Writes `text` to a temporary file beside `path` and renames it over
-/// `path`, so a reader never sees half a file.
-fn replace(path: &Path, text: &str) -> anyhow::Result<()> {
-    let file = path
-        .file_name()
-        .context("the model path names no file")?
-        .to_string_lossy();
-    let tmp = path.with_file_name(format!(".{file}.review-{}.tmp", std::process::id()));
-    let result = (|| -> anyhow::Result<()> {
-        std::fs::write(&tmp, text).with_context(|| format!("cannot write {}", tmp.display()))?;
-        if let Ok(meta) = std::fs::metadata(path) {
-            std::fs::set_permissions(&tmp, meta.permissions())
-                .with_context(|| format!("cannot set the permissions of {}", tmp.display()))?;
-        }
-        std::fs::rename(&tmp, path)
-            .with_context(|| format!("cannot replace {}", path.display()))?;
-        Ok(())
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
 }
