@@ -53,6 +53,26 @@ pub struct Model {
     /// mappings, and where alerts go.
     #[serde(default)]
     pub monitor: MonitorSettings,
+    /// Governance metrics: the incident severity scale.
+    #[serde(default)]
+    pub metrics: MetricsSettings,
+}
+
+/// Settings of the governance metrics.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct MetricsSettings {
+    /// The incident severities, most severe first (default `sev1` to `sev4`).
+    /// An incident must name one of them.
+    pub incident_severities: Vec<String>,
+}
+
+impl Default for MetricsSettings {
+    fn default() -> Self {
+        MetricsSettings {
+            incident_severities: ["sev1", "sev2", "sev3", "sev4"].map(str::to_owned).to_vec(),
+        }
+    }
 }
 
 /// Settings of the activity monitor. Every threshold has a default that
@@ -372,6 +392,44 @@ pub struct Policy {
     pub max_breach_notification_hours: u32,
     /// Warn this many days before a vendor contract ends.
     pub contract_expiry_warning_days: u32,
+    /// Thresholds of the readiness scorecard (`palisade readiness`).
+    pub readiness: ReadinessPolicy,
+}
+
+/// Thresholds of the readiness scorecard: when a control passes, warns or fails.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReadinessPolicy {
+    /// A runbook unchanged for this many days while its service's code
+    /// changed is stale (default 180).
+    pub runbook_max_age_days: u32,
+    /// Access reviews of a vendor's people are due this often, in days (default 90).
+    pub access_review_interval_days: u32,
+    /// Share of production deployments, in percent, that must carry a gate
+    /// verdict for the control to pass (default 100); below it but at least
+    /// `gated_deployments_warn_pct` warns.
+    pub gated_deployments_pct: u32,
+    /// Below this share of gated production deployments, in percent, the
+    /// control fails (default 90).
+    pub gated_deployments_warn_pct: u32,
+    /// A metric worse than the previous period's by more than this many
+    /// percent is worsening (default 10).
+    pub worsening_pct: u32,
+    /// How many months "metrics are not worsening" looks back over (default 3).
+    pub trend_months: u32,
+}
+
+impl Default for ReadinessPolicy {
+    fn default() -> Self {
+        ReadinessPolicy {
+            runbook_max_age_days: 180,
+            access_review_interval_days: 90,
+            gated_deployments_pct: 100,
+            gated_deployments_warn_pct: 90,
+            worsening_pct: 10,
+            trend_months: 3,
+        }
+    }
 }
 
 impl Default for Policy {
@@ -392,6 +450,7 @@ impl Default for Policy {
             required_ip_coverage: vec![IpScope::Source, IpScope::Artifacts, IpScope::Docs],
             max_breach_notification_hours: 72,
             contract_expiry_warning_days: 60,
+            readiness: ReadinessPolicy::default(),
         }
     }
 }

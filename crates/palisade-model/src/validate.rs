@@ -214,6 +214,7 @@ pub fn validate_with(index: &Index<'_>, today: Day) -> Vec<Diagnostic> {
     v.gates(&mut out);
     v.shared_credentials(&mut out);
     v.monitor(&mut out);
+    v.metrics(&mut out);
     out
 }
 
@@ -2144,6 +2145,72 @@ impl Validator<'_, '_> {
                     );
                 }
             }
+        }
+    }
+}
+
+impl Validator<'_, '_> {
+    /// `[metrics]` and `[org.policy.readiness]`: a severity scale with no
+    /// blank or repeated step, and readiness percentages that can be met.
+    fn metrics(&self, out: &mut Vec<Diagnostic>) {
+        let scale = &self.model.metrics.incident_severities;
+        let at = ModelPath::root().key("metrics").key("incident_severities");
+        if scale.is_empty() {
+            out.push(
+                Diagnostic::error("invalid-value", at.clone(), "the incident severity scale is empty".to_owned())
+                    .label("no severities")
+                    .help("list them most severe first, e.g. `incident_severities = [\"sev1\", \"sev2\", \"sev3\"]`, or leave the key out for sev1 to sev4"),
+            );
+        }
+        for (i, sev) in scale.iter().enumerate() {
+            if sev.trim().is_empty() || sev.contains(char::is_whitespace) {
+                out.push(
+                    Diagnostic::error("invalid-value", at.clone().index(i), format!("`{sev}` is not a severity name"))
+                        .label("blank or with spaces")
+                        .help("a severity is one word, e.g. `sev1` or `critical`"),
+                );
+            } else if scale[..i].contains(sev) {
+                out.push(
+                    Diagnostic::error("duplicate-id", at.clone().index(i), format!("severity `{sev}` is listed twice"))
+                        .label("repeated")
+                        .help("each step of the scale appears once, most severe first"),
+                );
+            }
+        }
+        let r = &self.model.org.policy.readiness;
+        let at = ModelPath::root().key("org").key("policy").key("readiness");
+        for (key, pct) in [
+            ("gated_deployments_pct", r.gated_deployments_pct),
+            ("gated_deployments_warn_pct", r.gated_deployments_warn_pct),
+        ] {
+            if pct > 100 {
+                out.push(
+                    Diagnostic::error("invalid-value", at.clone().key(key), format!("{pct}% is more than all deployments"))
+                        .label("above 100")
+                        .help("write a percentage from 0 to 100"),
+                );
+            }
+        }
+        if r.gated_deployments_warn_pct > r.gated_deployments_pct {
+            out.push(
+                Diagnostic::error(
+                    "invalid-value",
+                    at.clone().key("gated_deployments_warn_pct"),
+                    format!(
+                        "the warning line ({}%) is above the passing line ({}%)",
+                        r.gated_deployments_warn_pct, r.gated_deployments_pct
+                    ),
+                )
+                .label("above gated_deployments_pct")
+                .help("below gated_deployments_pct the control warns, below this it fails: make it the lower of the two"),
+            );
+        }
+        if r.trend_months < 2 {
+            out.push(
+                Diagnostic::error("invalid-value", at.key("trend_months"), format!("a trend over {} month cannot worsen", r.trend_months))
+                    .label("fewer than 2")
+                    .help("compare at least two months, e.g. `trend_months = 3`"),
+            );
         }
     }
 }
