@@ -188,6 +188,20 @@ fn percentiles(name: &str, mut run: impl FnMut(usize) -> bool) -> Duration {
 }
 
 fn main() {
+    // `POLICY_BENCH_ONLY=request valgrind --tool=callgrind <bench binary>`:
+    // only 20,000 decisions of one kind, for an instruction profile.
+    if let Ok(kind) = std::env::var("POLICY_BENCH_ONLY") {
+        let kind = ["request", "approve", "activate", "use"]
+            .iter()
+            .position(|k| *k == kind)
+            .expect("request, approve, activate or use");
+        let a = &*AUTHORIZER;
+        let allowed = (0..20_000)
+            .filter(|&n| a.decide(&question(kind, n)).allowed)
+            .count();
+        println!("{allowed} of 20000 allowed");
+        return;
+    }
     println!(
         "model: {} people, {} roles, {} environments, {} services",
         MODEL.people.len(),

@@ -9,6 +9,7 @@ use palisade_model::{
 };
 
 use super::PolicyError;
+use super::rules::need;
 
 /// The entity type names of the schema, parsed once.
 #[derive(Debug, Clone)]
@@ -95,6 +96,8 @@ pub(crate) struct PersonFacts {
     pub attrs: HashMap<String, RestrictedExpression>,
     pub parents: HashSet<EntityUid>,
     pub cohorts: u8,
+    /// The person's facts a rule may need ([`super::rules::need`]).
+    pub facts: u16,
 }
 
 impl PersonFacts {
@@ -107,6 +110,46 @@ impl PersonFacts {
         Entity::new(self.uid.clone(), self.attrs.clone(), parents)
             .map_err(|e| PolicyError::Entities(e.to_string()))
     }
+}
+
+/// A role's facts: what its `team_kinds`, `phases` and `approvals`
+/// attributes leave out or ask for, whether it reaches production (its
+/// `production`, or a production environment), and whether it has admin on
+/// a critical environment without naming vendor.
+fn role_facts(role: &palisade_model::Role, production: bool, critical_admin: bool) -> u16 {
+    let mut facts = 0;
+    if production {
+        facts |= need::PRODUCTION;
+    }
+    if critical_admin {
+        facts |= need::CRITICAL_ADMIN;
+    }
+    // Empty lists stand for every kind and phase, as in the attributes.
+    let every_kind = [TeamKind::Internal, TeamKind::Vendor];
+    if !role.team_kinds.is_empty() && !every_kind.iter().all(|k| role.team_kinds.contains(k)) {
+        facts |= need::SOME_KINDS;
+    }
+    let every_phase = [Phase::Observe, Phase::CoDeliver, Phase::Own];
+    if !role.phases.is_empty() && !every_phase.iter().all(|p| role.phases.contains(p)) {
+        facts |= need::SOME_PHASES;
+    }
+    if role.approvals > 0 {
+        facts |= need::APPROVALS;
+    }
+    facts
+}
+
+/// A person's facts: a team kind or phase outside every role's lists (no
+/// team, or a vendor team without a phase) meets the needs those lists do.
+fn person_facts(kind: &str, phase: &str) -> u16 {
+    let mut facts = 0;
+    if !matches!(kind, "internal" | "vendor") {
+        facts |= need::SOME_KINDS;
+    }
+    if !matches!(phase, "observe" | "co-deliver" | "own") {
+        facts |= need::SOME_PHASES;
+    }
+    facts
 }
 
 fn sensitivity_key(s: Sensitivity) -> &'static str {
@@ -216,6 +259,9 @@ fn level(access: Access) -> usize {
 #[derive(Debug, Clone)]
 pub(crate) struct RoleFacts {
     pub uid: EntityUid,
+    /// The role's facts a rule may need ([`super::rules::need`]), from the
+    /// same values as its attributes.
+    pub facts: u16,
 }
 
 /// Every entity but people's, and people's and roles' facts.
@@ -372,10 +418,17 @@ pub(crate) fn build(
             .map(|g| g.env)
             .collect();
         critical_admin.dedup();
+        let names_vendor = role.team_kinds.contains(&TeamKind::Vendor);
+        let reaches_production = index.role_reach(id).any;
         roles.insert(
             role.id.clone(),
             RoleFacts {
                 uid: Types::uid(&types.role, &role.id),
+                facts: role_facts(
+                    role,
+                    reaches_production || !production.is_empty(),
+                    !names_vendor && !critical_admin.is_empty(),
+                ),
             },
         );
         let team_kinds: Vec<&str> = if role.team_kinds.is_empty() {
@@ -404,13 +457,10 @@ pub(crate) fn build(
                 ),
                 ("team_kinds", strings(team_kinds)),
                 ("phases", strings(phases)),
-                (
-                    "names_vendor",
-                    RestrictedExpression::new_bool(role.team_kinds.contains(&TeamKind::Vendor)),
-                ),
+                ("names_vendor", RestrictedExpression::new_bool(names_vendor)),
                 (
                     "production",
-                    RestrictedExpression::new_bool(index.role_reach(id).any),
+                    RestrictedExpression::new_bool(reaches_production),
                 ),
                 ("environments", set(envs.iter().map(|&e| env_uid(e)))),
                 (
@@ -516,6 +566,7 @@ pub(crate) fn build(
                 attrs,
                 parents,
                 cohorts: mask,
+                facts: person_facts(kind, phase),
             },
         );
     }

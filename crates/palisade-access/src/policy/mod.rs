@@ -221,6 +221,8 @@ pub struct Authorizer {
     policies: PolicySet,
     info: HashMap<PolicyId, DecidingPolicy>,
     order: Vec<PolicyId>,
+    /// The facts each generated rule needs ([`rules::need`]).
+    needs: HashMap<PolicyId, u16>,
     entities: Entities,
     types: Types,
     people: HashMap<String, PersonFacts>,
@@ -255,29 +257,36 @@ impl Act {
 
 /// Each action's entity id, and the policies in force sliced by what a
 /// question can meet: a decision evaluates only the policies whose action
-/// scope admits its action and whose principal scope, when it names a
-/// [cohort](entities::COHORTS), admits its principal. Slicing by scope
-/// changes no decision: a policy left out has a scope that is false for the
-/// question, so Cedar would find it not satisfied, without error. Each
-/// policy in a slice is the policy in force under the same id, with its
-/// action scope dropped (it holds within the slice), so Cedar no longer
-/// builds the scope's set of actions on every evaluation.
+/// scope admits its action, whose principal scope, when it names a
+/// [cohort](entities::COHORTS), admits its principal, and, for generated
+/// rules, whose [needs](rules::need) its facts meet. Slicing changes no
+/// decision: a policy left out has a scope that is false for the question,
+/// or a condition that is provably false for it, so Cedar would find it not
+/// satisfied, without error. Each policy in a slice is the policy in force
+/// under the same id, with its action scope dropped (it holds within the
+/// slice), so Cedar no longer builds the scope's set of actions on every
+/// evaluation.
 #[derive(Debug)]
 struct Actions {
     uids: [EntityUid; 4],
     /// Every policy of each action.
     all: [PolicySet; 4],
-    /// Indexed by cohort mask: each action's policies for a principal with
-    /// those cohorts, for every mask some person has.
-    slices: Vec<Option<[PolicySet; 4]>>,
+    /// Indexed by [`Actions::slot`] (cohort mask, action, facts): an index
+    /// into `sets`, or `NONE` for a mask nobody has.
+    table: Vec<u16>,
+    /// The distinct slices.
+    sets: Vec<PolicySet>,
 }
+
+const NONE: u16 = u16::MAX;
 
 impl Actions {
     fn new(types: &Types) -> Actions {
         Actions {
             uids: Act::ALL.map(|a| Types::uid(&types.action, a.name())),
             all: Default::default(),
-            slices: Vec::new(),
+            table: Vec::new(),
+            sets: Vec::new(),
         }
     }
 
@@ -285,33 +294,72 @@ impl Actions {
         &self.uids[act as usize]
     }
 
-    fn policies(&self, act: Act, cohorts: u8) -> &PolicySet {
-        match self.slices.get(usize::from(cohorts)) {
-            Some(Some(slice)) => &slice[act as usize],
+    /// Where the slice of a cohort mask, action and facts is in `table`.
+    fn slot(cohorts: u8, act: Act, facts: u16) -> usize {
+        ((usize::from(cohorts) * Act::ALL.len() + act as usize) << 8)
+            | usize::from(facts & rules::need::ALL)
+    }
+
+    fn policies(&self, act: Act, cohorts: u8, facts: u16) -> &PolicySet {
+        match self.table.get(Self::slot(cohorts, act, facts)) {
+            Some(&i) if i != NONE => &self.sets[usize::from(i)],
             _ => &self.all[act as usize],
         }
     }
 
-    /// Splits `policies` by action, then by each of `masks`.
+    /// Splits `policies` by action, then by each of `masks`, then by the
+    /// facts each generated rule needs (`needs`; others need none).
     fn split(
         &mut self,
         policies: &PolicySet,
         entities: &Entities,
         cohort: &EntityTypeName,
         masks: impl IntoIterator<Item = u8>,
+        needs: &HashMap<PolicyId, u16>,
     ) -> Result<(), String> {
         for act in Act::ALL {
             self.all[act as usize] = for_action(policies, self.uid(act), entities)?;
         }
-        self.slices = (0..1 << entities::COHORTS.len()).map(|_| None).collect();
-        for mask in masks {
-            let slot = &mut self.slices[usize::from(mask)];
-            if slot.is_none() {
-                let mut slice: [PolicySet; 4] = Default::default();
-                for act in Act::ALL {
-                    slice[act as usize] = for_cohorts(&self.all[act as usize], mask, cohort)?;
+        let masks: HashSet<u8> = masks.into_iter().collect();
+        self.table = vec![NONE; Self::slot(u8::MAX >> 2, Act::Use, rules::need::ALL) + 1];
+        self.sets = Vec::new();
+        let mut known: HashMap<Vec<PolicyId>, u16> = HashMap::new();
+        for &mask in &masks {
+            if usize::from(mask) >= 1 << entities::COHORTS.len() {
+                continue;
+            }
+            for act in Act::ALL {
+                let slice = for_cohorts(&self.all[act as usize], mask, cohort)?;
+                let each: Vec<(&cedar_policy::Policy, u16)> = slice
+                    .policies()
+                    .map(|p| (p, needs.get(p.id()).copied().unwrap_or(0)))
+                    .collect();
+                for facts in 0..=rules::need::ALL {
+                    let kept: Vec<&cedar_policy::Policy> = each
+                        .iter()
+                        .filter(|(_, n)| n & !facts == 0)
+                        .map(|&(p, _)| p)
+                        .collect();
+                    let mut ids: Vec<PolicyId> = kept.iter().map(|p| p.id().clone()).collect();
+                    ids.sort();
+                    let i = match known.get(&ids) {
+                        Some(&i) => i,
+                        None => {
+                            let i = u16::try_from(self.sets.len())
+                                .ok()
+                                .filter(|&i| i != NONE)
+                                .ok_or("too many distinct policy slices")?;
+                            let mut set = PolicySet::new();
+                            for p in kept {
+                                set.add(p.clone()).map_err(|e| e.to_string())?;
+                            }
+                            self.sets.push(set);
+                            known.insert(ids, i);
+                            i
+                        }
+                    };
+                    self.table[Self::slot(mask, act, facts)] = i;
                 }
-                *slot = Some(slice);
             }
         }
         Ok(())
@@ -403,13 +451,17 @@ impl Authorizer {
             .map_err(|e| PolicyError::Schema(e.to_string()))?;
         drop(warnings.collect::<Vec<_>>());
         let default_max = settings.default_max_duration.minutes();
-        let generated_text = rules::policies(index.model(), default_max);
+        let rules::Generated {
+            text: generated_text,
+            needs: rule_needs,
+        } = rules::policies(index.model(), default_max);
         let parsed: PolicySet = generated_text
             .parse()
             .map_err(|e: cedar_policy::ParseErrors| PolicyError::Generated(e.to_string()))?;
         let mut policies = PolicySet::new();
         let mut info = HashMap::new();
         let mut order = Vec::new();
+        let mut needs = HashMap::new();
         let mut generated: Vec<&cedar_policy::Policy> = parsed.policies().collect();
         // Cedar numbers them `policy0`, `policy1`, … in source order.
         generated.sort_by_key(|p| {
@@ -432,6 +484,12 @@ impl Authorizer {
                 },
             );
             order.push(policy.id().clone());
+            if let Some(&(_, n)) = rule_needs
+                .iter()
+                .find(|(rule, _)| policy.id().to_string() == *rule)
+            {
+                needs.insert(policy.id().clone(), n);
+            }
             policies
                 .add(policy)
                 .map_err(|e| PolicyError::Generated(e.to_string()))?;
@@ -453,6 +511,7 @@ impl Authorizer {
             policies,
             info,
             order,
+            needs,
             entities: Entities::empty(),
             types,
             who: Who::new(&built.people),
@@ -470,8 +529,13 @@ impl Authorizer {
     /// Slices the policies in force for decisions.
     fn split(&mut self) -> Result<(), String> {
         let masks = self.people.values().map(|p| p.cohorts);
-        self.actions
-            .split(&self.policies, &self.entities, &self.types.cohort, masks)
+        self.actions.split(
+            &self.policies,
+            &self.entities,
+            &self.types.cohort,
+            masks,
+            &self.needs,
+        )
     }
 
     /// Every entity: the model's, people's with their grants, and the
@@ -761,6 +825,7 @@ impl Authorizer {
                 Ok(Parts {
                     principal: person.uid.clone(),
                     cohorts: person.cohorts,
+                    facts: rules::need::ALL,
                     act: Act::Use,
                     resource: permission.clone(),
                     context: None,
@@ -815,9 +880,20 @@ impl Authorizer {
             ("requester".to_owned(), requester.value.clone()),
         ]);
         let context = Context::from_pairs(pairs).map_err(|e| e.to_string())?;
+        let mut facts = role.facts | person.facts;
+        if r.environment.is_some() {
+            facts |= rules::need::ENVIRONMENT;
+        }
+        // Cedar compares entity ids, and a handle is its person's id.
+        facts |= if r.requester == principal {
+            rules::need::SELF
+        } else {
+            rules::need::OTHER
+        };
         Ok(Parts {
             principal: person.uid.clone(),
             cohorts: person.cohorts,
+            facts,
             act: action,
             resource: role.uid.clone(),
             context: Some(context),
@@ -825,6 +901,11 @@ impl Authorizer {
     }
 
     fn evaluate(&self, parts: Parts) -> Decision {
+        let policies = self.actions.policies(parts.act, parts.cohorts, parts.facts);
+        self.evaluate_in(parts, policies)
+    }
+
+    fn evaluate_in(&self, parts: Parts, policies: &PolicySet) -> Decision {
         // Not checked against the schema (`None`): the request is built here
         // from the model's own entities, in one shape per action, and the
         // policy tests check every request the example's questions become
@@ -840,11 +921,8 @@ impl Authorizer {
             Ok(r) => r,
             Err(e) => return Decision::refused(e.to_string()),
         };
-        let response = cedar_policy::Authorizer::new().is_authorized(
-            &request,
-            self.actions.policies(parts.act, parts.cohorts),
-            &self.entities,
-        );
+        let response =
+            cedar_policy::Authorizer::new().is_authorized(&request, policies, &self.entities);
         let diagnostics = response.diagnostics();
         let mut policies: Vec<DecidingPolicy> = diagnostics
             .reason()
@@ -884,6 +962,7 @@ struct Hot {
     uid: EntityUid,
     value: RestrictedExpression,
     cohorts: u8,
+    facts: u16,
 }
 
 impl Who {
@@ -899,6 +978,7 @@ impl Who {
                 uid: facts.uid.clone(),
                 value: RestrictedExpression::new_entity_uid(facts.uid.clone()),
                 cohorts: facts.cohorts,
+                facts: facts.facts,
             });
             match short_key(handle) {
                 Some(key) => who.short.insert(key, i),
@@ -932,6 +1012,8 @@ fn short_key(handle: &str) -> Option<[u8; 16]> {
 struct Parts {
     principal: EntityUid,
     cohorts: u8,
+    /// What the question meets of the rules' needs ([`rules::need`]).
+    facts: u16,
     act: Act,
     resource: EntityUid,
     context: Option<Context>,
@@ -941,5 +1023,126 @@ fn effect(p: &cedar_policy::Policy) -> Effect {
     match p.effect() {
         cedar_policy::Effect::Permit => Effect::Permit,
         cedar_policy::Effect::Forbid => Effect::Forbid,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use palisade_model::{Access, GrantDuration, Phase, Role, RoleGrant, TeamKind};
+
+    use super::*;
+
+    /// The example, with roles in every combination of what the rules' needs
+    /// read (team kinds, phases, approvals, production, critical admin) and
+    /// a vendor team that has no phase.
+    fn model() -> palisade_model::Model {
+        let path = palisade_test_support::repo_root().join("examples/acme/palisade.toml");
+        let text = std::fs::read_to_string(path).expect("the example");
+        let mut model = palisade_model::parse(&text).expect("the example parses");
+        if let Some(team) = model.teams.iter_mut().find(|t| t.kind == TeamKind::Vendor) {
+            team.phase = None;
+        }
+        let kinds = [
+            vec![],
+            vec![TeamKind::Internal],
+            vec![TeamKind::Vendor],
+            vec![TeamKind::Internal, TeamKind::Vendor],
+        ];
+        let phases = [
+            vec![],
+            vec![Phase::Own],
+            vec![Phase::Observe, Phase::CoDeliver, Phase::Own],
+        ];
+        let grants = [
+            ("dev", Access::Deploy),
+            ("prod", Access::Read),
+            ("prod", Access::Admin),
+        ];
+        let mut n = 0;
+        for team_kinds in &kinds {
+            for phases in &phases {
+                for (env, access) in grants {
+                    n += 1;
+                    model.roles.push(Role {
+                        id: format!("combo-{n:02}"),
+                        description: String::new(),
+                        grants: vec![RoleGrant {
+                            environment: env.into(),
+                            resources: vec![],
+                            access,
+                        }],
+                        includes: vec![],
+                        max_duration: Some(GrantDuration::from_minutes(120)),
+                        approvals: n % 3,
+                        team_kinds: team_kinds.clone(),
+                        phases: phases.clone(),
+                        repositories: vec![],
+                    });
+                }
+            }
+        }
+        model
+    }
+
+    #[test]
+    fn leaving_out_rules_whose_needs_a_question_does_not_meet_changes_no_decision() {
+        let model = model();
+        let index = Index::new(&model);
+        let day = "2026-12-01".parse().expect("a day");
+        let a = Authorizer::new(&index, day, &AccessSettings::default()).expect("builds");
+        let people: Vec<&str> = model.people.iter().map(|p| p.handle.as_str()).collect();
+        let mut envs: Vec<Option<&str>> = vec![None];
+        envs.extend(model.environments.iter().map(|e| Some(e.id.as_str())));
+        let (mut compared, mut allowed, mut fewer) = (0, 0, 0);
+        for (i, &requester) in people.iter().enumerate() {
+            for role in &model.roles {
+                for &environment in &envs {
+                    for minutes in [30, 100_000] {
+                        let request = RequestFacts {
+                            requester,
+                            role: &role.id,
+                            environment,
+                            minutes,
+                        };
+                        let approver = people[(i + role.id.len()) % people.len()];
+                        for (act, principal, approvals) in [
+                            (Act::Request, requester, 0),
+                            (Act::Approve, approver, 0),
+                            (Act::Approve, requester, 0),
+                            (Act::Activate, requester, 1),
+                        ] {
+                            let Ok(parts) = a.request_parts(act, principal, &request, approvals)
+                            else {
+                                continue;
+                            };
+                            let sliced = a.actions.policies(act, parts.cohorts, parts.facts);
+                            let all = &a.actions.all[act as usize];
+                            fewer +=
+                                usize::from(sliced.policies().count() < all.policies().count());
+                            let again = a
+                                .request_parts(act, principal, &request, approvals)
+                                .expect("built once already");
+                            let expected = a.evaluate_in(again, all);
+                            let got = a.evaluate(parts);
+                            assert_eq!(
+                                got, expected,
+                                "{act:?} by {principal} of {request:?}: the slice decides otherwise"
+                            );
+                            compared += 1;
+                            allowed += usize::from(got.allowed);
+                        }
+                    }
+                }
+            }
+        }
+        assert!(compared > 10_000, "{compared} questions compared");
+        assert!(
+            allowed > 100,
+            "only {allowed} allowed: the comparison covers too little"
+        );
+        assert!(
+            fewer > compared / 2,
+            "the slices left out rules in only {fewer} of {compared}"
+        );
     }
 }

@@ -120,61 +120,106 @@ action "use" appliesTo {
 };
 "#;
 
-/// One generated policy: its id, what it says, and its Cedar text.
+/// Facts of a question that a generated rule needs before it can decide
+/// anything: a rule whose needs a question does not meet is provably not
+/// satisfied by it (its `when` is false or its `unless` true for every such
+/// question), so a decision leaves it out, as it leaves out rules of other
+/// actions and cohorts. A question's facts are its role's, its principal's
+/// and its own, each computed from the same values its entities carry.
+pub(crate) mod need {
+    /// The role reaches production: `production`, or a production environment.
+    pub const PRODUCTION: u16 = 1 << 0;
+    /// The role has admin on a critical environment and does not name vendor.
+    pub const CRITICAL_ADMIN: u16 = 1 << 1;
+    /// The role's `phases` leave out a phase, or the principal has a phase
+    /// outside them all (a vendor team without one).
+    pub const SOME_PHASES: u16 = 1 << 2;
+    /// The role's `team_kinds` leave out a kind, or the principal has a kind
+    /// outside them all.
+    pub const SOME_KINDS: u16 = 1 << 3;
+    /// The role needs approvals.
+    pub const APPROVALS: u16 = 1 << 4;
+    /// The request names one environment.
+    pub const ENVIRONMENT: u16 = 1 << 5;
+    /// The principal is the requester.
+    pub const SELF: u16 = 1 << 6;
+    /// The principal is not the requester.
+    pub const OTHER: u16 = 1 << 7;
+    /// Every fact: a question that has them all meets every rule's needs.
+    pub const ALL: u16 = (1 << 8) - 1;
+}
+
+/// One generated policy: its id, what it says, its Cedar text, and the facts
+/// it needs (see [`need`]).
 struct Rule {
     id: &'static str,
     reason: String,
     body: &'static str,
+    needs: u16,
+}
+
+/// The generated policies' text, and each one's id with the facts it needs.
+pub(crate) struct Generated {
+    pub text: String,
+    pub needs: Vec<(&'static str, u16)>,
 }
 
 /// The generated policies, in the order `explain` lists them.
-pub(crate) fn policies(model: &Model, default_max_minutes: u32) -> String {
+pub(crate) fn policies(model: &Model, default_max_minutes: u32) -> Generated {
     let p = &model.org.policy;
     let rules = [
         Rule {
             id: "jit-request",
             reason: "a person may ask for a role for a bounded time, and start it; the forbid rules narrow who, where, how long and after what approvals".into(),
             body: r#"permit(principal, action in [Action::"request", Action::"activate"], resource);"#,
+            needs: 0,
         },
         Rule {
             id: "approve-request",
             reason: "a person may approve a request; the forbid rules narrow who".into(),
             body: r#"permit(principal, action == Action::"approve", resource);"#,
+            needs: 0,
         },
         Rule {
             id: "use-granted",
             reason: "a person may use what a standing role or an active grant allows".into(),
             body: r#"permit(principal, action == Action::"use", resource)
 when { principal in resource };"#,
+            needs: 0,
         },
         Rule {
             id: "person-active",
             reason: "offboarded people may do nothing".into(),
             body: r#"forbid(principal in Cohort::"offboarded", action, resource);"#,
+            needs: 0,
         },
         Rule {
             id: "requester-only",
             reason: "only the requester asks for and starts their own grant".into(),
             body: r#"forbid(principal, action in [Action::"request", Action::"activate"], resource)
 unless { principal == context.requester };"#,
+            needs: need::OTHER,
         },
         Rule {
             id: "role-eligibility",
             reason: "the role's team_kinds do not include the requester's team kind".into(),
             body: r#"forbid(principal, action in [Action::"request", Action::"activate"], resource)
 unless { resource.team_kinds.contains(principal.team_kind) };"#,
+            needs: need::SOME_KINDS,
         },
         Rule {
             id: "role-phase",
             reason: "the role's phases do not include the requester's vendor team phase".into(),
             body: r#"forbid(principal in Cohort::"vendor", action in [Action::"request", Action::"activate"], resource)
 unless { resource.phases.contains(principal.phase) };"#,
+            needs: need::SOME_PHASES,
         },
         Rule {
             id: "observe-no-production",
             reason: "a vendor team in phase observe gets no production role at all".into(),
             body: r#"forbid(principal in Cohort::"observe", action in [Action::"request", Action::"activate"], resource)
 when { resource.production };"#,
+            needs: need::PRODUCTION,
         },
         Rule {
             id: "environment-sensitivity",
@@ -186,12 +231,14 @@ when {
    then resource.critical_admin_environments.contains(context.environment)
    else resource.critical_admin_environments.containsAny(resource.environments))
 };"#,
+            needs: need::CRITICAL_ADMIN,
         },
         Rule {
             id: "role-environment",
             reason: "the role grants nothing in an environment the request names".into(),
             body: r#"forbid(principal, action in [Action::"request", Action::"approve", Action::"activate"], resource)
 when { context has environment && !resource.environments.contains(context.environment) };"#,
+            needs: need::ENVIRONMENT,
         },
         Rule {
             id: "max-duration",
@@ -201,6 +248,7 @@ when { context has environment && !resource.environments.contains(context.enviro
             ),
             body: r#"forbid(principal, action in [Action::"request", Action::"activate"], resource)
 when { context.minutes < 1 || context.minutes > resource.max_minutes };"#,
+            needs: 0,
         },
         Rule {
             id: "vetting-current",
@@ -214,24 +262,28 @@ when {
   then resource.production_environments.contains(context.environment)
   else resource.production_environments.containsAny(resource.environments)
 };"#,
+            needs: need::PRODUCTION,
         },
         Rule {
             id: "vetting-current-use",
             reason: "using production access needs vetting and training current on the day".into(),
             body: r#"forbid(principal in Cohort::"vetting-lapsed", action == Action::"use", resource)
 when { resource.environment.production };"#,
+            needs: 0,
         },
         Rule {
             id: "approvals-required",
             reason: "a grant starts only with as many valid approvals as the role's approvals".into(),
             body: r#"forbid(principal, action == Action::"activate", resource)
 when { context.approvals < resource.approvals };"#,
+            needs: need::APPROVALS,
         },
         Rule {
             id: "no-self-approval",
             reason: "nobody approves their own request".into(),
             body: r#"forbid(principal, action == Action::"approve", resource)
 when { principal == context.requester };"#,
+            needs: need::SELF,
         },
         Rule {
             id: "vendor-approves-vendor-production",
@@ -243,6 +295,7 @@ when {
      then resource.production_environments.contains(context.environment)
      else resource.production_environments.containsAny(resource.environments))
 };"#,
+            needs: need::PRODUCTION,
         },
         Rule {
             id: "approver-owner",
@@ -253,6 +306,7 @@ unless {
   then principal.approves.contains(context.environment)
   else principal.approves.containsAll(resource.environments)
 };"#,
+            needs: 0,
         },
         Rule {
             id: "production-approver-internal",
@@ -263,10 +317,12 @@ when {
   then resource.production_environments.contains(context.environment)
   else resource.production_environments.containsAny(resource.environments)
 };"#,
+            needs: need::PRODUCTION,
         },
     ];
     let mut out =
         String::from("// Palisade's access policies, generated from the operating model.\n");
+    let needs = rules.iter().map(|r| (r.id, r.needs)).collect();
     for rule in rules {
         // Reasons are our own sentences and model numbers: no quote or backslash.
         let _ = write!(
@@ -277,5 +333,5 @@ when {
             rule.body
         );
     }
-    out
+    Generated { text: out, needs }
 }
