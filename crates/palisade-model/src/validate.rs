@@ -2165,15 +2165,23 @@ impl Validator<'_, '_> {
         for (i, sev) in scale.iter().enumerate() {
             if sev.trim().is_empty() || sev.contains(char::is_whitespace) {
                 out.push(
-                    Diagnostic::error("invalid-value", at.clone().index(i), format!("`{sev}` is not a severity name"))
-                        .label("blank or with spaces")
-                        .help("a severity is one word, e.g. `sev1` or `critical`"),
+                    Diagnostic::error(
+                        "invalid-value",
+                        at.clone().index(i),
+                        format!("`{sev}` is not a severity name"),
+                    )
+                    .label("blank or with spaces")
+                    .help("a severity is one word, e.g. `sev1` or `critical`"),
                 );
             } else if scale[..i].contains(sev) {
                 out.push(
-                    Diagnostic::error("duplicate-id", at.clone().index(i), format!("severity `{sev}` is listed twice"))
-                        .label("repeated")
-                        .help("each step of the scale appears once, most severe first"),
+                    Diagnostic::error(
+                        "duplicate-id",
+                        at.clone().index(i),
+                        format!("severity `{sev}` is listed twice"),
+                    )
+                    .label("repeated")
+                    .help("each step of the scale appears once, most severe first"),
                 );
             }
         }
@@ -2185,9 +2193,13 @@ impl Validator<'_, '_> {
         ] {
             if pct > 100 {
                 out.push(
-                    Diagnostic::error("invalid-value", at.clone().key(key), format!("{pct}% is more than all deployments"))
-                        .label("above 100")
-                        .help("write a percentage from 0 to 100"),
+                    Diagnostic::error(
+                        "invalid-value",
+                        at.clone().key(key),
+                        format!("{pct}% is more than all deployments"),
+                    )
+                    .label("above 100")
+                    .help("write a percentage from 0 to 100"),
                 );
             }
         }
@@ -2207,9 +2219,13 @@ impl Validator<'_, '_> {
         }
         if r.trend_months < 2 {
             out.push(
-                Diagnostic::error("invalid-value", at.key("trend_months"), format!("a trend over {} month cannot worsen", r.trend_months))
-                    .label("fewer than 2")
-                    .help("compare at least two months, e.g. `trend_months = 3`"),
+                Diagnostic::error(
+                    "invalid-value",
+                    at.key("trend_months"),
+                    format!("a trend over {} month cannot worsen", r.trend_months),
+                )
+                .label("fewer than 2")
+                .help("compare at least two months, e.g. `trend_months = 3`"),
             );
         }
     }
