@@ -192,7 +192,10 @@ impl DataIssues {
 
     /// How many times `kind` occurred.
     pub fn count(&self, kind: &str) -> u64 {
-        self.kinds.iter().find(|k| k.kind == kind).map_or(0, |k| k.count)
+        self.kinds
+            .iter()
+            .find(|k| k.kind == kind)
+            .map_or(0, |k| k.count)
     }
 
     /// Adds every count of `other` into `self`.

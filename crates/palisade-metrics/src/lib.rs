@@ -20,6 +20,9 @@
 //! Nothing here prints, exits or reads the clock: the caller passes the time.
 #![deny(clippy::print_stdout, clippy::print_stderr, clippy::exit)]
 
+pub mod devlake;
 pub mod input;
+pub mod load;
 pub mod measure;
 pub mod period;
+pub mod record;

@@ -88,6 +88,9 @@ mod tests {
             serde_json::to_string(&none).expect("json"),
             r#"{"no_data":"no deployments"}"#
         );
-        assert_eq!(serde_json::to_string(&Measured::Value(0.25)).expect("json"), "0.25");
+        assert_eq!(
+            serde_json::to_string(&Measured::Value(0.25)).expect("json"),
+            "0.25"
+        );
     }
 }

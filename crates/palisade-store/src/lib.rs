@@ -32,6 +32,7 @@ mod access_review;
 mod error;
 mod ledger;
 mod location;
+mod metrics;
 mod migrate;
 mod model;
 mod monitor;
@@ -48,6 +49,7 @@ pub use ledger::{
     LedgerRow, LedgerRowRef, LedgerTx, SUBJECT_INDEX_LAG, SubjectIndexCheck,
 };
 pub use location::redact_location;
+pub use metrics::{MetricsDeploymentFilter, MetricsDeploymentRow, MetricsIncidentRow};
 pub use migrate::{AppliedMigration, Migration, migrations};
 pub use model::{ModelVersion, NewModelVersion};
 pub use monitor::{

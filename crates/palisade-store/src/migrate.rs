@@ -62,6 +62,7 @@ builtin_migrations![
     (7, "access reviews", "0007_access_reviews"),
     (8, "monitor", "0008_monitor"),
     (9, "monitor profiles", "0009_monitor_profiles"),
+    (10, "metrics", "0010_metrics"),
 ];
 
 /// The migrations this binary applies on `backend`, oldest first.

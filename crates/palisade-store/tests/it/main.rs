@@ -4,6 +4,7 @@
 mod access;
 mod errors;
 mod ledger;
+mod metrics;
 mod migrations;
 mod models;
 mod open;

@@ -7,6 +7,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 mod access;
 mod access_review;
+mod deploy;
 mod gate;
 mod ledger;
 mod monitor;
@@ -16,6 +17,7 @@ mod scan;
 
 pub use access::{AccessArgs, AccessCommand, SecretsCommand};
 pub use access_review::{ReviewArgs, ReviewCommand};
+pub use deploy::{DeployArgs, DeployCommand, IncidentArgs, IncidentCommand, StatusArg};
 pub use gate::GateArgs;
 pub use ledger::{LedgerArgs, LedgerCommand, TrustArgs};
 pub use monitor::{AlertsArgs, AlertsCommand, FollowArgs, IngestArgs, MonitorArgs, MonitorCommand};
@@ -269,6 +271,26 @@ Examples:
 
     /// The monitor's alerts: list, show, acknowledge, resolve, deliver
     Alerts(AlertsArgs),
+
+    /// Deployments the metrics count: record one from CI, import DevLake NDJSON, list
+    #[command(after_help = "\
+Every deployment recorded is a `deploy.recorded` ledger entry, written with it.
+
+Examples:
+  palisade deploy record --service payments-api --env prod --sha \"$GITHUB_SHA\" --status success
+  palisade deploy import deployments.ndjson --repo-dir acme/payments=.
+  palisade deploy list --env prod --since 2026-10-01T00:00:00Z")]
+    Deploy(DeployArgs),
+
+    /// Incidents the metrics count: open, resolve, list
+    #[command(after_help = "\
+Opening and resolving are `incident.opened` and `incident.resolved` ledger entries.
+
+Examples:
+  palisade incident open --service payments-api --severity sev2 --title \"checkout returns 500\"
+  palisade incident resolve inc-3f2a9c0b1d4e
+  palisade incident list --open")]
+    Incident(IncidentArgs),
 }
 
 // The options every ledger subcommand takes are listed under their own heading, after

@@ -9,7 +9,9 @@ mod access_show;
 mod alerts;
 mod check;
 mod db;
+mod deploy;
 mod gate;
+mod incident;
 mod init;
 mod ledger;
 mod model_file;
@@ -58,6 +60,8 @@ pub fn run(cli: Cli, out: &Output) -> anyhow::Result<ExitCode> {
         Command::Offboard(args) => offboard::run(&args, &cli.global.db, out),
         Command::Monitor(args) => monitor::run(&args, &cli.global.db, out),
         Command::Alerts(args) => alerts::run(&args, &cli.global.db, out),
+        Command::Deploy(args) => deploy::run(&args, &cli.global.db, out),
+        Command::Incident(args) => incident::run(&args, &cli.global.db, out),
     }
 }
 

@@ -6,6 +6,7 @@ mod access;
 mod access_crash;
 mod access_review;
 mod check;
+mod deploy;
 mod gate;
 mod init;
 mod interop_go;
