@@ -36,7 +36,7 @@ use serde_json::json;
 
 use crate::grants::{AccessError, Grants, RequestView};
 use crate::policy::{AccessQuestion, Authorizer, Decision, RequestFacts};
-use crate::request::State;
+use crate::request::{State, StepError};
 
 /// The ledger kinds of access review events.
 pub mod kind {
@@ -801,8 +801,15 @@ impl<'a, 'm> Reviews<'a, 'm> {
         }
         match self.grants.revoke(actor, &item.via, now).await {
             Ok(view) if view.state == State::Revoked => Ok(Some(view)),
-            // Time ended it first (the revocation's own sweep found it over).
+            // Time ended it first: the stored state was still live, but the
+            // revocation's own tick found it expired (or otherwise over), so
+            // there is nothing left to withdraw.
             Ok(_) => Ok(None),
+            Err(AccessError::Step(StepError::WrongState { state, .. }))
+                if State::from_key(state).is_some_and(State::is_final) =>
+            {
+                Ok(None)
+            }
             Err(e) => Err(failed(e)),
         }
     }

@@ -589,3 +589,42 @@ async fn the_monitors_events_are_each_standing_roles_and_grants_last_use() {
         assert_eq!(used.last_use, Some(at(45)));
     }
 }
+
+#[tokio::test]
+async fn closing_after_a_grant_expired_by_time_withdraws_nothing_and_succeeds() {
+    let model = acme();
+    let index = Index::new(&model);
+    let authorizer = Authorizer::new(&index, day(), &AccessSettings::default()).unwrap();
+    for db in backends().await {
+        let ledger = Ledger::new(db.open().await, "acme.example/palisade");
+        let grants = Grants::new(&ledger, &index, &authorizer);
+        // A one-hour grant, active from at(1): its row says active until
+        // something ticks it, however late that is.
+        let grant = granted(&grants, 1).await;
+        assert_eq!(grant.state, State::Active);
+        let reviews = Reviews::new(&ledger, &index, &authorizer);
+        // The campaign starts while the grant is live and nobody reviews it:
+        // the deadline revokes what nobody reviewed, long after time ended it.
+        let c = reviews.start("eleanor", at(10)).await.unwrap();
+        let (_, items) = reviews.get(&c.id).await.unwrap();
+        find(&items, "james", "incident-responder", &grant.id);
+        assert_eq!(grants.get(&grant.id).await.unwrap().state, State::Active);
+        let closed = reviews
+            .sweep("palisade", c.deadline)
+            .await
+            .expect("closing does not fail on a grant time already ended")
+            .expect("due");
+        assert!(!closed.campaign.is_open());
+        assert!(
+            closed.revoked_grants.iter().all(|g| g.id != grant.id),
+            "time ended {}, the campaign did not revoke it: {:?}",
+            grant.id,
+            closed.revoked_grants
+        );
+        let (_, after) = reviews.get(&c.id).await.unwrap();
+        assert_eq!(
+            find(&after, "james", "incident-responder", &grant.id).outcome,
+            Some(Outcome::RevokedAtDeadline)
+        );
+    }
+}
