@@ -20,7 +20,11 @@
 //! Nothing here prints, exits or reads the clock: the caller passes the time.
 #![deny(clippy::print_stdout, clippy::print_stderr, clippy::exit)]
 
+pub mod delivery;
 pub mod devlake;
+pub mod dora;
+pub mod github;
+pub mod history;
 pub mod input;
 pub mod load;
 pub mod measure;

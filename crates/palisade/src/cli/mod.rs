@@ -10,6 +10,7 @@ mod access_review;
 mod deploy;
 mod gate;
 mod ledger;
+mod metrics;
 mod monitor;
 mod offboard;
 mod owners;
@@ -20,6 +21,7 @@ pub use access_review::{ReviewArgs, ReviewCommand};
 pub use deploy::{DeployArgs, DeployCommand, IncidentArgs, IncidentCommand, StatusArg};
 pub use gate::GateArgs;
 pub use ledger::{LedgerArgs, LedgerCommand, TrustArgs};
+pub use metrics::MetricsArgs;
 pub use monitor::{AlertsArgs, AlertsCommand, FollowArgs, IngestArgs, MonitorArgs, MonitorCommand};
 pub use offboard::OffboardArgs;
 pub use owners::{OwnersArgs, OwnersCommand};
@@ -291,6 +293,25 @@ Examples:
   palisade incident resolve inc-3f2a9c0b1d4e
   palisade incident list --open")]
     Incident(IncidentArgs),
+
+    /// The DORA keys and delivery health of the organisation, a vendor, a team
+    /// or a service over a month, each key classified against the DORA 2024 clusters
+    #[command(after_help = "\
+Deployments and incidents come from the store (palisade deploy / incident);
+lead times from the history of each deployed repository given with
+--repo-dir; review latency and pull request size from GitHub's pulls and
+reviews JSON. A figure with nothing behind it says \"no data\" and why; bad
+input (unknown commits, clock skew, force-pushed or shallow history) is
+counted under \"data issues\". Definitions: docs/metrics.md.
+
+Examples:
+  palisade metrics --month 2026-10 --repo-dir acme/payments=../payments
+  palisade metrics --vendor nimbus --month 2026-10 --repo-dir acme/payments=../payments
+  palisade metrics --team payments --pulls acme/payments=pulls.json --reviews reviews.json
+  palisade metrics --service ledger --format json | jq .dora.lead_time
+
+Exit codes: 0 shown, 2 could not run.")]
+    Metrics(MetricsArgs),
 }
 
 // The options every ledger subcommand takes are listed under their own heading, after

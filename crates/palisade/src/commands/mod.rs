@@ -14,6 +14,8 @@ mod gate;
 mod incident;
 mod init;
 mod ledger;
+mod metrics;
+mod metrics_print;
 mod model_file;
 mod monitor;
 mod monitor_follow;
@@ -62,6 +64,7 @@ pub fn run(cli: Cli, out: &Output) -> anyhow::Result<ExitCode> {
         Command::Alerts(args) => alerts::run(&args, &cli.global.db, out),
         Command::Deploy(args) => deploy::run(&args, &cli.global.db, out),
         Command::Incident(args) => incident::run(&args, &cli.global.db, out),
+        Command::Metrics(args) => metrics::run(&args, &cli.global.db, out),
     }
 }
 

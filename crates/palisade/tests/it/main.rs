@@ -12,6 +12,7 @@ mod init;
 mod interop_go;
 mod ledger;
 mod ledger_tiles;
+mod metrics;
 mod monitor;
 mod offboard;
 mod owners;
