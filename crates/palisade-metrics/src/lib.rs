@@ -20,13 +20,18 @@
 //! Nothing here prints, exits or reads the clock: the caller passes the time.
 #![deny(clippy::print_stdout, clippy::print_stderr, clippy::exit)]
 
+pub mod cost;
 pub mod delivery;
 pub mod devlake;
 pub mod dora;
+pub mod facts;
 pub mod github;
 pub mod history;
 pub mod input;
+pub mod knowledge;
 pub mod load;
 pub mod measure;
 pub mod period;
+pub mod platform;
+pub mod readiness;
 pub mod record;

@@ -14,6 +14,7 @@ mod metrics;
 mod monitor;
 mod offboard;
 mod owners;
+mod readiness;
 mod scan;
 
 pub use access::{AccessArgs, AccessCommand, SecretsCommand};
@@ -25,6 +26,7 @@ pub use metrics::MetricsArgs;
 pub use monitor::{AlertsArgs, AlertsCommand, FollowArgs, IngestArgs, MonitorArgs, MonitorCommand};
 pub use offboard::OffboardArgs;
 pub use owners::{OwnersArgs, OwnersCommand};
+pub use readiness::ReadinessArgs;
 pub use scan::ScanArgs;
 
 /// Palisade: explicit ownership, risk-based gates, scanning, just-in-time
@@ -312,6 +314,26 @@ Examples:
 
 Exit codes: 0 shown, 2 could not run.")]
     Metrics(MetricsArgs),
+
+    /// The readiness scorecard: the control checklist per vendor, each control
+    /// pass, warn or fail with its evidence, and what to fix before scaling
+    #[command(after_help = "\
+Controls, in order: service owners, CODEOWNERS and repository permissions
+against the model, no standing vendor production access, vetting of everyone
+with production access, contracts, access reviews, gate verdicts on production
+deployments, secret scanning, runbook freshness, metrics trend. Thresholds are
+in [org.policy.readiness]. A control without evidence warns and says so. The
+verdict is \"ready to scale\" only when every control passes; otherwise the
+controls to fix, failing before warning.
+
+Examples:
+  palisade readiness
+  palisade readiness --vendor nimbus --repo-dir acme/payments=../payments
+  palisade readiness --codeowners .github/CODEOWNERS --permissions collaborators.json
+  palisade readiness --vendor nimbus --format json | jq '.scorecards[0].fix_first'
+
+Exit codes: 0 ready to scale, 1 not ready, 2 could not run.")]
+    Readiness(ReadinessArgs),
 }
 
 // The options every ledger subcommand takes are listed under their own heading, after

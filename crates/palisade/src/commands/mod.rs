@@ -22,6 +22,9 @@ mod monitor_follow;
 mod offboard;
 mod offboard_print;
 mod owners;
+mod readiness;
+mod readiness_evidence;
+mod readiness_print;
 mod scan;
 mod who;
 
@@ -65,6 +68,7 @@ pub fn run(cli: Cli, out: &Output) -> anyhow::Result<ExitCode> {
         Command::Deploy(args) => deploy::run(&args, &cli.global.db, out),
         Command::Incident(args) => incident::run(&args, &cli.global.db, out),
         Command::Metrics(args) => metrics::run(&args, &cli.global.db, out),
+        Command::Readiness(args) => readiness::run(&args, &cli.global.db, out),
     }
 }
 

@@ -16,6 +16,7 @@ mod metrics;
 mod monitor;
 mod offboard;
 mod owners;
+mod readiness;
 mod scan;
 mod store;
 mod who;
