@@ -35,3 +35,5 @@ pub mod period;
 pub mod platform;
 pub mod readiness;
 pub mod record;
+pub mod render;
+pub mod review;

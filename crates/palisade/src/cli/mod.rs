@@ -15,6 +15,7 @@ mod monitor;
 mod offboard;
 mod owners;
 mod readiness;
+mod report;
 mod scan;
 
 pub use access::{AccessArgs, AccessCommand, SecretsCommand};
@@ -27,6 +28,7 @@ pub use monitor::{AlertsArgs, AlertsCommand, FollowArgs, IngestArgs, MonitorArgs
 pub use offboard::OffboardArgs;
 pub use owners::{OwnersArgs, OwnersCommand};
 pub use readiness::ReadinessArgs;
+pub use report::{ReportArgs, ReportFormat};
 pub use scan::ScanArgs;
 
 /// Palisade: explicit ownership, risk-based gates, scanning, just-in-time
@@ -314,6 +316,25 @@ Examples:
 
 Exit codes: 0 shown, 2 could not run.")]
     Metrics(MetricsArgs),
+
+    /// The monthly review of a vendor, team, service or the organisation: figures,
+    /// trends and the readiness scorecard, as HTML with charts, Markdown or JSON
+    #[command(after_help = "\
+One self-contained HTML file (inline SVG charts, no script, nothing fetched,
+printable), Markdown tables, or JSON. Its figures: the DORA keys, delivery and
+platform health, knowledge transfer and the cost to deliver of the month, with
+their trend over --months months (deployments per week, lead times, change
+failure rate and recovery time, alerts by severity) and the readiness
+scorecard. A figure with nothing behind it says \"no data\" and why.
+
+Examples:
+  palisade report --vendor nimbus --month 2026-10 -o review.html
+  palisade report --team payments --month 2026-10 -o review.md
+  palisade report --month 2026-10 --as json -o - | jq .trend.monthly
+  palisade report --vendor nimbus --repo-dir acme/platform=../platform -o review.html
+
+Exit codes: 0 written, 2 could not run.")]
+    Report(ReportArgs),
 
     /// The readiness scorecard: the control checklist per vendor, each control
     /// pass, warn or fail with its evidence, and what to fix before scaling

@@ -25,6 +25,7 @@ mod owners;
 mod readiness;
 mod readiness_evidence;
 mod readiness_print;
+mod report;
 mod scan;
 mod who;
 
@@ -68,6 +69,7 @@ pub fn run(cli: Cli, out: &Output) -> anyhow::Result<ExitCode> {
         Command::Deploy(args) => deploy::run(&args, &cli.global.db, out),
         Command::Incident(args) => incident::run(&args, &cli.global.db, out),
         Command::Metrics(args) => metrics::run(&args, &cli.global.db, out),
+        Command::Report(args) => report::run(&args, &cli.global.db, out),
         Command::Readiness(args) => readiness::run(&args, &cli.global.db, out),
     }
 }

@@ -17,6 +17,7 @@ mod monitor;
 mod offboard;
 mod owners;
 mod readiness;
+mod report;
 mod scan;
 mod store;
 mod who;

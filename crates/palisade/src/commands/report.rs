@@ -1,0 +1,289 @@
+//! `palisade report`: the monthly review of a scope, written as HTML, Markdown or JSON.
+
+use std::collections::HashMap;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context as _, bail};
+use jiff::ToSpan as _;
+use jiff::tz::TimeZone;
+use palisade_metrics::facts;
+use palisade_metrics::github;
+use palisade_metrics::history::{Histories, History};
+use palisade_metrics::input::{Commit, DataIssues, PullRequest, Review};
+use palisade_metrics::knowledge;
+use palisade_metrics::load::load_range;
+use palisade_metrics::measure::{Measured, Scope};
+use palisade_metrics::period::Period;
+use palisade_metrics::render::{self, Format};
+use palisade_metrics::review::{self, ReviewInputs};
+use palisade_model::Index;
+use palisade_store::{MetricsDeploymentFilter, Store};
+
+use crate::cli::{ReportArgs, ReportFormat};
+use crate::output::Output;
+
+/// How far before the first month deployments are read: the 13-week
+/// frequency window of the first month, and each service's previous deployment.
+const LOOKBACK_DAYS: i64 = 13 * 7 + 31;
+
+pub fn run(args: &ReportArgs, db: &str, out: &Output) -> anyhow::Result<ExitCode> {
+    let now = super::parse_now(args.now.as_deref())?;
+    let format = format(args, out)?;
+    let (_, model) = super::check::load_model(&args.model)?;
+    let index = Index::new(&model);
+    let zone = TimeZone::get(&model.org.timezone).with_context(|| {
+        format!(
+            "the model's org.timezone `{}` is not an IANA time zone",
+            model.org.timezone
+        )
+    })?;
+    let scope = scope(args, &index)?;
+    let month = match &args.month {
+        Some(m) => Period::month(m, &zone)?,
+        None => {
+            let first = now.to_zoned(zone.clone()).date().first_of_month();
+            let last = first.checked_sub(1.month())?;
+            Period::month(&format!("{:04}-{:02}", last.year(), last.month()), &zone)?
+        }
+    };
+    let months = month.months_back(args.months as usize, &zone)?;
+    let repos = repo_dirs(&args.repo_dirs)?;
+    let (pulls, reviews, github_issues) = github(args)?;
+
+    let review = super::runtime()?.block_on(async {
+        let store = Store::open(db).await?;
+        // The readiness scorecard judges now, over an access review cycle and
+        // its trend months, as `palisade readiness` does.
+        let policy = &model.org.policy.readiness;
+        let days = i64::from(
+            policy
+                .access_review_interval_days
+                .max(policy.trend_months * 31),
+        );
+        let window = Period {
+            start: now.checked_sub((days * 24).hours())?,
+            end: now,
+            label: format!("the last {days} days"),
+        };
+        let first = months.first().unwrap_or(&month);
+        let from = first
+            .start
+            .checked_sub((LOOKBACK_DAYS * 24).hours())?
+            .min(window.start);
+        let loaded = load_range(
+            &store,
+            &index,
+            from.as_microsecond(),
+            month.end.max(now).as_microsecond(),
+            &MetricsDeploymentFilter::default(),
+        )
+        .await?;
+        let readiness_facts = facts::read(&store, &index, &window, now).await?;
+        let readiness_deployments: Vec<_> = loaded
+            .deployments
+            .iter()
+            .filter(|d| window.contains(d.finished))
+            .cloned()
+            .collect();
+        let mut monthly_facts = Vec::with_capacity(months.len());
+        for m in &months {
+            monthly_facts.push(facts::read(&store, &index, m, now).await?);
+        }
+
+        // The histories of the deployed repositories given with --repo-dir.
+        let mut histories = Histories::default();
+        let mut commits: Vec<Commit> = Vec::new();
+        let mut issues = loaded.issues.clone();
+        issues.merge(github_issues);
+        for (repo, path) in &repos {
+            let heads: Vec<&str> = loaded
+                .deployments
+                .iter()
+                .flat_map(|d| &d.commits)
+                .filter(|c| c.repo.eq_ignore_ascii_case(repo))
+                .map(|c| c.sha.as_str())
+                .collect();
+            let (history, report) = History::open(path, repo, &index, &heads, &mut |_| {})
+                .with_context(|| format!("reading the history of {repo} at {}", path.display()))?;
+            for sha in &report.unknown {
+                issues.note(
+                    "unknown_commit",
+                    "a deployed commit the repository does not have: its changes have no lead time",
+                    format!("{repo}@{sha}"),
+                );
+            }
+            commits.extend(history.commits().map(|c| history.commit(c)));
+            histories.insert(history);
+        }
+        let runbooks = if repos.is_empty() {
+            Measured::NoData("no repository was given (--repo-dir OWNER/NAME=PATH)".to_owned())
+        } else {
+            Measured::Value(knowledge::runbooks(&index, &repos, None, now)?)
+        };
+
+        let inputs = ReviewInputs {
+            index: &index,
+            zone: &zone,
+            deployments: &loaded.deployments,
+            incidents: &loaded.incidents,
+            commits: &commits,
+            histories: &histories,
+            pulls: pulls.as_deref(),
+            reviews: reviews.as_deref(),
+            facts: &monthly_facts,
+            readiness_facts: &readiness_facts,
+            readiness_deployments: &readiness_deployments,
+            runbooks: &runbooks,
+            issues: &issues,
+            now,
+        };
+        anyhow::Ok(review::assemble(&inputs, &scope, &months))
+    })?;
+
+    let text = render::render(&review, format)?;
+    if args.output == Path::new("-") {
+        let mut stdout = std::io::stdout().lock();
+        stdout.write_all(text.as_bytes())?;
+        stdout.flush()?;
+    } else {
+        std::fs::write(&args.output, &text)
+            .with_context(|| format!("cannot write {}", args.output.display()))?;
+        if !out.json() {
+            out.line(format!(
+                "wrote the {} review of {}, {} to {}",
+                match format {
+                    Format::Html => "HTML",
+                    Format::Markdown => "Markdown",
+                    Format::Json => "JSON",
+                },
+                review.scope,
+                review.month,
+                args.output.display()
+            ))?;
+        } else {
+            out.print_json(&serde_json::json!({
+                "written": args.output.display().to_string(),
+                "scope": review.scope,
+                "month": review.month,
+            }))?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The format: `--as`, else the output's extension, else JSON with
+/// `--format json`, else Markdown on standard output.
+fn format(args: &ReportArgs, out: &Output) -> anyhow::Result<Format> {
+    if let Some(f) = args.as_format {
+        return Ok(match f {
+            ReportFormat::Html => Format::Html,
+            ReportFormat::Markdown => Format::Markdown,
+            ReportFormat::Json => Format::Json,
+        });
+    }
+    if args.output == Path::new("-") {
+        return Ok(if out.json() {
+            Format::Json
+        } else {
+            Format::Markdown
+        });
+    }
+    Format::from_path(&args.output).with_context(|| {
+        format!(
+            "cannot tell the format of {} from its extension; name it .html, .md or .json, or say --as html|markdown|json",
+            args.output.display()
+        )
+    })
+}
+
+/// The scope the flags name, checked against the model.
+fn scope(args: &ReportArgs, index: &Index<'_>) -> anyhow::Result<Scope> {
+    let known = |ids: Vec<&str>| ids.join(", ");
+    let model = index.model();
+    if let Some(v) = &args.vendor {
+        if index.vendor_by_id(v).is_none() {
+            bail!(
+                "unknown vendor `{v}`; the model's vendors are {}",
+                known(model.vendors.iter().map(|v| v.id.as_str()).collect())
+            );
+        }
+        return Ok(Scope::Vendor(v.clone()));
+    }
+    if let Some(t) = &args.team {
+        if index.team_by_id(t).is_none() {
+            bail!(
+                "unknown team `{t}`; the model's teams are {}",
+                known(model.teams.iter().map(|t| t.id.as_str()).collect())
+            );
+        }
+        return Ok(Scope::Team(t.clone()));
+    }
+    if let Some(s) = &args.service {
+        if index.service_by_id(s).is_none() {
+            bail!(
+                "unknown service `{s}`; the model's services are {}",
+                known(model.services.iter().map(|s| s.id.as_str()).collect())
+            );
+        }
+        return Ok(Scope::Service(s.clone()));
+    }
+    Ok(Scope::Org)
+}
+
+/// `--repo-dir OWNER/NAME=PATH`, paths relative to the working directory.
+fn repo_dirs(given: &[String]) -> anyhow::Result<HashMap<String, PathBuf>> {
+    let mut out = HashMap::new();
+    for g in given {
+        let Some((repo, path)) = g.split_once('=') else {
+            bail!(
+                "--repo-dir `{g}` is not OWNER/NAME=PATH, e.g. --repo-dir acme/platform=../platform"
+            );
+        };
+        if !repo.contains('/') {
+            bail!("--repo-dir `{g}`: name the repository as OWNER/NAME, e.g. acme/platform");
+        }
+        out.insert(repo.to_owned(), PathBuf::from(path));
+    }
+    Ok(out)
+}
+
+/// The pull requests and reviews of `--pulls` and `--reviews`, `None` when none were given.
+type GithubInput = (Option<Vec<PullRequest>>, Option<Vec<Review>>, DataIssues);
+
+fn github(args: &ReportArgs) -> anyhow::Result<GithubInput> {
+    let split = |given: &str| match given.split_once('=') {
+        Some((repo, file)) if repo.contains('/') => (Some(repo.to_owned()), PathBuf::from(file)),
+        _ => (None, PathBuf::from(given)),
+    };
+    let read = |path: &Path| {
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
+    };
+    let mut issues = DataIssues::default();
+    let pulls = if args.pulls.is_empty() {
+        None
+    } else {
+        let mut all = Vec::new();
+        for given in &args.pulls {
+            let (repo, path) = split(given);
+            let name = path.display().to_string();
+            all.extend(github::parse_pulls(&name, &read(&path)?, repo.as_deref())?);
+        }
+        Some(all)
+    };
+    let reviews = if args.reviews.is_empty() {
+        None
+    } else {
+        let mut all = Vec::new();
+        for given in &args.reviews {
+            let path = PathBuf::from(given);
+            let name = path.display().to_string();
+            let (list, more) = github::parse_reviews(&name, &read(&path)?, None)?;
+            all.extend(list);
+            issues.merge(more);
+        }
+        Some(all)
+    };
+    Ok((pulls, reviews, issues))
+}
