@@ -6,9 +6,7 @@
 //! nothing; break-glass is loud and reviewed by someone else.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-#[path = "../postgres/support.rs"]
-#[allow(dead_code)]
-mod pg;
+use super::postgres::support as pg;
 
 use std::process::Command;
 

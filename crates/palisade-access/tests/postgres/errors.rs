@@ -4,7 +4,7 @@ use palisade_access::postgres::{PgError, PgIssuer};
 use palisade_model::{Access, DbRoles, ResourceKind};
 use palisade_test_support::db::with_credentials;
 
-use crate::support::{in_seconds, target};
+use super::support::{in_seconds, target};
 
 #[tokio::test]
 async fn an_unreachable_server_is_named() {

@@ -5,7 +5,7 @@ use palisade_access::postgres::{PgError, RoleTag, role_name};
 use palisade_model::Access;
 use sqlx::Connection;
 
-use crate::support::{in_seconds, sql_state, target};
+use super::support::{in_seconds, sql_state, target};
 
 #[tokio::test]
 async fn issued_role_reads_during_the_grant_and_cannot_write_with_read_access() {

@@ -7,5 +7,5 @@ mod errors;
 mod issue;
 mod quoting;
 mod revoke;
-mod support;
+pub(crate) mod support;
 mod sweep;

@@ -9,7 +9,7 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use sqlx::{AssertSqlSafe, Connection, Row};
 
-use crate::support::{in_seconds, target};
+use super::support::{in_seconds, target};
 
 /// Text rich in the characters that matter to SQL quoting, and any other
 /// character but NUL.

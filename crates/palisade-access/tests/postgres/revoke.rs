@@ -5,7 +5,7 @@ use palisade_access::postgres::{PgError, RevokeOutcome, role_name};
 use palisade_model::Access;
 use sqlx::Connection;
 
-use crate::support::{in_seconds, target};
+use super::support::{in_seconds, target};
 
 #[tokio::test]
 async fn revoke_ends_open_sessions_and_later_logins() {

@@ -5,7 +5,7 @@ use palisade_access::postgres::{GrantState, ROLE_PREFIX, SweepReason};
 use palisade_model::Access;
 use sqlx::Connection;
 
-use crate::support::{in_seconds, target};
+use super::support::{in_seconds, target};
 
 #[tokio::test]
 async fn sweep_drops_orphans_ended_and_expired_roles_and_leaves_others_alone() {

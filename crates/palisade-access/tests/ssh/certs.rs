@@ -8,7 +8,7 @@ use palisade_access::ssh::{
     CaKey, CertificateRequest, EXTENSIONS, IssueError, SourceAddressError, SourceAddresses,
 };
 
-use crate::support::{self, principals, run, tool};
+use super::support::{self, principals, run, tool};
 
 fn at(s: &str) -> Timestamp {
     s.parse().unwrap()

@@ -6,7 +6,7 @@ use std::process::Command;
 use jiff::{SignedDuration, Timestamp};
 use palisade_access::ssh::{CaKey, Krl, KrlError};
 
-use crate::support::{self, principals, run, tool};
+use super::support::{self, principals, run, tool};
 
 /// What `ssh-keygen -Q -f krl` says of each certificate file: true when
 /// revoked.

@@ -11,8 +11,8 @@ use palisade_access::secrets::{self, Key};
 use palisade_access::ssh::{CaKey, Krl, SourceAddresses, UserPublicKey};
 use proptest::prelude::*;
 
-use crate::krl::keygen_revoked;
-use crate::support::{self, principals, tool};
+use super::krl::keygen_revoked;
+use super::support::{self, principals, tool};
 
 proptest! {
     #[test]

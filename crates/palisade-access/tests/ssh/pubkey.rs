@@ -5,7 +5,7 @@ use std::process::Command;
 
 use palisade_access::ssh::{PublicKeyError as E, UserPublicKey};
 
-use crate::support::{self, run, tool};
+use super::support::{self, run, tool};
 
 const ED25519: &str =
     "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBb4zBkzfPfYtx0Yp4xsbUbTmJ+Fm9g0X4FqsRzpVH0y alice@laptop";

@@ -12,7 +12,7 @@ use palisade_access::ssh::{
     CaKey, Certificate, CertificateRequest, Krl, SourceAddresses, UserPublicKey,
 };
 
-use crate::support::{self, principals, run, tool};
+use super::support::{self, principals, run, tool};
 
 /// An sshd in the foreground on a free port of 127.0.0.1, configured in a
 /// temporary directory; stopped when dropped.

@@ -4,7 +4,7 @@
 use palisade_gate::evidence::attestation;
 use palisade_model::Signer;
 
-use crate::{HEAD, facts, release_key, statement};
+use super::{HEAD, facts, release_key, statement};
 
 /// Signs a statement (argv 2) as an in-toto envelope with a fresh Ed25519
 /// key of securesystemslib's under key id argv 1; prints the envelope JSON,
@@ -27,7 +27,7 @@ fn a_securesystemslib_attestation_is_read_with_its_key_listed() {
         return;
     };
     let statement = serde_json::to_string_pretty(&statement(HEAD)).unwrap();
-    let out = crate::python(&py, SSLIB_SIGN, &["ci-release", &statement]);
+    let out = super::python(&py, SSLIB_SIGN, &["ci-release", &statement]);
     let (envelope, public) = out.trim().split_once('\n').unwrap();
     let listed = Signer {
         id: "ci-release".into(),

@@ -5,7 +5,7 @@ use palisade_gate::evidence::attestation;
 use proptest::prelude::*;
 use serde_json::Value;
 
-use crate::{HEAD, envelope, release_key, signers, statement};
+use super::{HEAD, envelope, release_key, signers, statement};
 
 /// Arbitrary JSON, a few levels deep, with the statement's field names
 /// likely, so that the reader gets past its first checks.
@@ -78,11 +78,11 @@ proptest! {
     #[test]
     fn any_signed_json_payload_never_panics(value in json()) {
         let env = envelope(&value, "acme-release", &release_key());
-        let _ = crate::read_with(&env, &signers());
+        let _ = super::read_with(&env, &signers());
         let mut statement = statement(HEAD);
         statement["predicate"] = value.clone();
         statement["predicateType"] = "https://slsa.dev/provenance/v1".into();
-        let _ = crate::read_with(&envelope(&statement, "acme-release", &release_key()), &signers());
+        let _ = super::read_with(&envelope(&statement, "acme-release", &release_key()), &signers());
     }
 
     /// Signed, a payload says exactly what the statement parser says of it alone.
@@ -90,9 +90,9 @@ proptest! {
     fn a_signed_payload_reads_as_its_statement(value in json()) {
         let env = envelope(&value, "acme-release", &release_key());
         let alone = attestation::read_statement("attestation.json", &env.payload);
-        match (crate::read_with(&env, &signers()), alone) {
+        match (super::read_with(&env, &signers()), alone) {
             (Ok(e), Ok(s)) => {
-                prop_assert_eq!(&crate::facts(&e).subjects, &s.subjects);
+                prop_assert_eq!(&super::facts(&e).subjects, &s.subjects);
                 prop_assert_eq!(e.commit, s.commit);
             }
             (Err(a), Err(b)) => prop_assert_eq!(a, b),

@@ -5,7 +5,7 @@ use palisade_gate::evidence::{EvidenceKind, attestation, digest};
 use palisade_ledger::dsse::Signature;
 use serde_json::json;
 
-use crate::{
+use super::{
     HEAD, OTHER, envelope, facts, key, read_with, release_key, signer, signers, statement,
 };
 

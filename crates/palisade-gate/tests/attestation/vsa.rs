@@ -7,7 +7,7 @@ use palisade_gate::vsa::{self, Input, Summary, VsaError};
 use palisade_ledger::dsse::{IN_TOTO_PAYLOAD_TYPE, PinnedKey};
 use serde_json::{Value, json};
 
-use crate::{HEAD, facts, key, read_with, signer};
+use super::{HEAD, facts, key, read_with, signer};
 
 /// The ledger's key, which signs summaries.
 fn ledger_key() -> palisade_ledger::SignerKey {
@@ -222,7 +222,7 @@ fn securesystemslib_verifies_our_summaries() {
     ] {
         let env = vsa::sign(&summary(passed), "palisade-ledger", &ledger_key()).unwrap();
         std::fs::write(&file, env.to_json()).unwrap();
-        let out = crate::python(
+        let out = super::python(
             &py,
             SSLIB_VERIFY_VSA,
             &[file_str, "palisade-ledger", &public],
@@ -237,7 +237,7 @@ fn securesystemslib_verifies_our_summaries() {
         .replace("FAILED", "PASSED")
         .into_bytes();
     std::fs::write(&file, env.to_json()).unwrap();
-    let out = crate::python(
+    let out = super::python(
         &py,
         SSLIB_VERIFY_VSA,
         &[file_str, "palisade-ledger", &public],

@@ -191,10 +191,13 @@ fn a_large_junit_file_is_read_in_bounded_memory() {
     let size = std::fs::metadata(&path).unwrap().len();
     assert!(size > 120 << 20, "{size} bytes");
 
+    // The test's name in this binary: its module path without the crate.
+    let module = module_path!().split_once("::").map_or("", |(_, rest)| rest);
+    let child_test = format!("{module}::read_the_big_file");
     let child = Command::new(std::env::current_exe().unwrap())
         .args([
             "--exact",
-            "read_path::read_the_big_file",
+            child_test.as_str(),
             "--ignored",
             "--nocapture",
             "--test-threads=1",

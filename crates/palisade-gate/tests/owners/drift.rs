@@ -3,7 +3,7 @@
 use palisade_gate::drift::{self, DriftKind, Finding};
 use palisade_model::Index;
 
-use crate::model::{MODEL, model};
+use super::model::{MODEL, model};
 
 /// An item of `GET /repos/{owner}/{repo}/collaborators`, with every field
 /// GitHub returns.

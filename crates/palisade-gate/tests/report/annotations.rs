@@ -7,7 +7,7 @@
 use palisade_gate::report::{ANNOTATIONS_PER_KIND, github_annotations};
 use palisade_gate::verdict::Verdict;
 
-use crate::{cleaned, clipped, fixtures};
+use super::{cleaned, clipped, fixtures};
 
 #[derive(Debug)]
 struct Command {

@@ -4,7 +4,7 @@
 use palisade_gate::report::human;
 use palisade_gate::verdict::ControlResult;
 
-use crate::fixtures;
+use super::fixtures;
 
 /// The text with ANSI SGR sequences (`ESC [ ... m`) taken out.
 fn strip_ansi(text: &str) -> String {

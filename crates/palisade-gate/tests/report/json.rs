@@ -2,7 +2,7 @@
 
 use palisade_gate::report::{JSON_SCHEMA, json};
 
-use crate::fixtures;
+use super::fixtures;
 
 #[test]
 fn the_documented_fields_are_there() {

@@ -6,7 +6,7 @@ use palisade_gate::report::junit;
 use palisade_gate::verdict::{ControlResult, ControlVerdict, Verdict};
 use serde_json::{Value, json};
 
-use crate::{clipped, fixtures, python_json};
+use super::{clipped, fixtures, python_json};
 
 /// Reads the XML on stdin with junitparser and prints what it sees: the
 /// root's and each suite's declared counts, the counts junitparser works

@@ -6,7 +6,7 @@ use palisade_gate::report::markdown;
 use palisade_gate::verdict::{ControlResult, Verdict};
 use serde_json::Value;
 
-use crate::{cleaned, clipped, fixtures, python_json};
+use super::{cleaned, clipped, fixtures, python_json};
 
 /// Renders stdin with the engine named by argv[1] and prints the blocks of
 /// the HTML as JSON: headings, paragraphs, lists (items) and tables (rows of

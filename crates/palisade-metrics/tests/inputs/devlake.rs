@@ -12,7 +12,7 @@ use palisade_model::Index;
 use palisade_test_support::db::backends;
 use proptest::prelude::*;
 
-use crate::{entries, ledger, model, now, payments, t};
+use super::{entries, ledger, model, now, payments, t};
 
 /// A deployment line as DevLake's webhook takes it.
 fn line(id: &str, url: &str, sha: &str, extra: &str) -> String {

@@ -10,7 +10,7 @@ use palisade_model::Index;
 use palisade_store::MetricsDeploymentFilter;
 use palisade_test_support::db::backends;
 
-use crate::{ledger, model, now, t};
+use super::{ledger, model, now, t};
 
 fn deployment(id: &str, service: &str, finished: &str) -> Deployment {
     Deployment {

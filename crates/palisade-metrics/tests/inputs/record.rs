@@ -8,7 +8,7 @@ use palisade_metrics::record::{
 use palisade_model::Index;
 use palisade_test_support::db::backends;
 
-use crate::{entries, ledger, model, now, t};
+use super::{entries, ledger, model, now, t};
 
 const SHA: &str = "3f2a9c0b1d4e5f60718293a4b5c6d7e8f9012345";
 

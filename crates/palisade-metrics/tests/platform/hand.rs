@@ -11,7 +11,7 @@ use palisade_metrics::period::Period;
 use palisade_model::Index;
 use palisade_test_support::git::{Author, Repo};
 
-use crate::{acme, close, commits, deployments, incidents, now, october, t};
+use super::{acme, close, commits, deployments, incidents, now, october, t};
 
 #[test]
 fn the_cost_to_deliver_of_nimbus_in_october_matches_the_hand_computed_figures() {

@@ -20,7 +20,7 @@ use palisade_scan::scan::Report;
 use palisade_scan::summary::{self, Mode};
 use palisade_test_support::db::backends;
 
-use crate::{acme, close, incidents, now, october, t};
+use super::{acme, close, incidents, now, october, t};
 
 fn verdict(outcome: Outcome, services: &[&str], head: &str, waivers: &[&str]) -> Verdict {
     Verdict {

@@ -4,7 +4,7 @@ use palisade_monitor::alerts::{AlertFilter, AlertState, Alerts, EVIDENCE_CAP, ki
 use palisade_monitor::finding::Severity;
 use palisade_test_support::db::backends;
 
-use crate::{entries, finding, ledger, minutes, settings};
+use super::{entries, finding, ledger, minutes, settings};
 
 const REPO_A: Option<&str> = Some("repository:acme/payments");
 const REPO_B: Option<&str> = Some("repository:acme/ledger");
@@ -237,8 +237,8 @@ async fn a_graver_finding_folded_in_reaches_the_hooks_the_first_did_not_and_says
         let store = db.open().await;
         let ledger = ledger(&store);
         let hooks = vec![
-            crate::hook("slack", "ALERTS_ALL", Some("low")),
-            crate::hook("slack", "ALERTS_HIGH", Some("high")),
+            super::hook("slack", "ALERTS_ALL", Some("low")),
+            super::hook("slack", "ALERTS_HIGH", Some("high")),
         ];
         let alerts = Alerts::new(&ledger, &settings(hooks)).unwrap();
         let burst = finding(
@@ -285,7 +285,7 @@ async fn a_graver_finding_folded_in_reaches_the_hooks_the_first_did_not_and_says
                 .any(|d| d.body.contains("may have worked"))
         );
         // The escalation is in the ledger with where it went.
-        let logged = crate::entries(&ledger, kind::ALERT).await;
+        let logged = super::entries(&ledger, kind::ALERT).await;
         assert_eq!(logged.len(), 2, "{}", db.backend());
         assert_eq!(logged[1].entry.data["escalated_from"], "medium");
     }

@@ -12,8 +12,8 @@ use palisade_monitor::deliver::{Attempted, Deliverer, DeliveryOptions, ResolvedH
 use palisade_monitor::finding::Severity;
 use palisade_test_support::db::backends;
 
-use crate::receiver::Receiver;
-use crate::{entries, finding, hook, ledger, settings};
+use super::receiver::Receiver;
+use super::{entries, finding, hook, ledger, settings};
 
 const SLACK_TOKEN: &str = "XoXbSeCrEtT0kEn";
 

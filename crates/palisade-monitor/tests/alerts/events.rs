@@ -8,7 +8,7 @@ use palisade_monitor::persist::{event_row, persist_events};
 use palisade_store::Store;
 use palisade_test_support::db::backends;
 
-use crate::minutes;
+use super::minutes;
 
 fn event(i: u64) -> Event {
     let person = if i.is_multiple_of(2) { "alice" } else { "bob" };

@@ -5,7 +5,7 @@ use palisade_monitor::alerts::{AlertError, AlertFilter, AlertState, Alerts, MONI
 use palisade_monitor::finding::Severity;
 use palisade_test_support::db::backends;
 
-use crate::{entries, finding, ledger, minutes, settings};
+use super::{entries, finding, ledger, minutes, settings};
 
 #[tokio::test]
 async fn states_carry_who_and_why_and_are_ledgered() {

@@ -7,7 +7,7 @@
 use jiff::SignedDuration;
 use palisade_monitor::event::{Action, Resource};
 
-use crate::*;
+use super::*;
 
 const MEERA: &str = "meera-pillai"; // nimbus-mobile: acme/mobile; dev-developer
 const ARJUN: &str = "arjun-menon-nimbus"; // nimbus: acme/payments, acme/platform

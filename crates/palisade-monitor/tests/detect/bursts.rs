@@ -6,7 +6,7 @@ use jiff::{SignedDuration, Timestamp};
 use palisade_monitor::event::Action;
 use palisade_monitor::finding::Severity;
 
-use crate::*;
+use super::*;
 
 const ELEANOR: &str = "ewhitfield"; // Europe/London, Mon-Fri 09:00-17:30
 

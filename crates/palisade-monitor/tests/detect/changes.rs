@@ -4,7 +4,7 @@
 use palisade_monitor::event::{Action, Event, Outcome};
 use palisade_monitor::finding::Severity;
 
-use crate::*;
+use super::*;
 
 const T: &str = "2026-03-10T10:00:00Z"; // in hours in London and Kolkata
 

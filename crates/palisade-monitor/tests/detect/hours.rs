@@ -5,7 +5,7 @@
 
 use palisade_monitor::event::Action;
 
-use crate::*;
+use super::*;
 
 const ARJUN: &str = "arjun-menon-nimbus"; // Asia/Kolkata, Mon-Fri 10:00-19:00
 const KATARZYNA: &str = "knowak-harbor"; // Europe/Warsaw, Mon-Fri 08:00-16:00

@@ -5,7 +5,7 @@
 use jiff::SignedDuration;
 use palisade_monitor::finding::Severity;
 
-use crate::*;
+use super::*;
 
 const PROD: &str = "bastion.prod.acme.internal"; // prod: critical
 const STAGING: &str = "web.staging.acme.internal"; // staging: medium

@@ -11,7 +11,7 @@ use palisade_monitor::detect::{DETECTORS, Profiles};
 use palisade_monitor::event::{Action, Event};
 use proptest::prelude::*;
 
-use crate::*;
+use super::*;
 
 fn action(i: u8) -> Action {
     match i % 10 {

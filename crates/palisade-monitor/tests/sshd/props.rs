@@ -10,7 +10,7 @@ use palisade_monitor::parse::journald::Journal;
 use palisade_monitor::parse::sshd::{Message, Syslog};
 use proptest::prelude::*;
 
-use crate::raw;
+use super::raw;
 
 /// Prefixes that get arbitrary bytes past the prefix parser.
 const PREFIXES: [&str; 4] = [

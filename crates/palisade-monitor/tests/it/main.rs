@@ -1,0 +1,17 @@
+//! Integration tests of palisade-monitor: detection rules, alert states and delivery, and a real sshd's log.
+//!
+//! Each suite keeps its own folder; they share one binary so the crate's
+//! dependencies are linked once.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::print_stderr,
+    missing_docs
+)]
+
+#[path = "../alerts/main.rs"]
+mod alerts;
+#[path = "../detect/main.rs"]
+mod detect;
+#[path = "../sshd/main.rs"]
+mod sshd;
