@@ -2,10 +2,11 @@
 //! and a git repository made at test time: deployments recorded by command
 //! and imported from DevLake-shaped NDJSON, incidents opened and resolved,
 //! every one checked against the model, found in the ledger, and read back by
-//! period.
+//! period; GitHub's pulls and reviews read as GitHub's own examples describe them.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 mod devlake;
+mod github;
 mod load;
 mod record;
 
