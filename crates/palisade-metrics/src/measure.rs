@@ -77,9 +77,98 @@ impl std::fmt::Display for Scope {
     }
 }
 
+impl Scope {
+    /// The scope a caller names: a vendor, a team or a service of the model
+    /// (the first given, in that order), or the organisation when none is.
+    pub fn resolve(
+        index: &palisade_model::Index<'_>,
+        vendor: Option<&str>,
+        team: Option<&str>,
+        service: Option<&str>,
+    ) -> Result<Scope, UnknownScope> {
+        let model = index.model();
+        let unknown = |kind: &'static str, id: &str, known: Vec<&str>| UnknownScope {
+            kind,
+            id: id.to_owned(),
+            known: known.into_iter().map(str::to_owned).collect(),
+        };
+        if let Some(v) = vendor {
+            return match index.vendor_by_id(v) {
+                Some(_) => Ok(Scope::Vendor(v.to_owned())),
+                None => Err(unknown(
+                    "vendor",
+                    v,
+                    model.vendors.iter().map(|v| v.id.as_str()).collect(),
+                )),
+            };
+        }
+        if let Some(t) = team {
+            return match index.team_by_id(t) {
+                Some(_) => Ok(Scope::Team(t.to_owned())),
+                None => Err(unknown(
+                    "team",
+                    t,
+                    model.teams.iter().map(|t| t.id.as_str()).collect(),
+                )),
+            };
+        }
+        if let Some(s) = service {
+            return match index.service_by_id(s) {
+                Some(_) => Ok(Scope::Service(s.to_owned())),
+                None => Err(unknown(
+                    "service",
+                    s,
+                    model.services.iter().map(|s| s.id.as_str()).collect(),
+                )),
+            };
+        }
+        Ok(Scope::Org)
+    }
+}
+
+/// A vendor, team or service the model does not have.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {kind} `{id}`; the model's {kind}s are: {}", if known.is_empty() { "none".to_owned() } else { known.join(", ") })]
+pub struct UnknownScope {
+    /// `vendor`, `team` or `service`.
+    pub kind: &'static str,
+    /// The id asked for.
+    pub id: String,
+    /// The ids the model has, in its order.
+    pub known: Vec<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_scope_resolves_against_the_model_and_an_unknown_one_lists_the_known() {
+        let model = palisade_model::parse(include_str!("../../../examples/acme/palisade.toml"))
+            .expect("the example model");
+        let index = palisade_model::Index::new(&model);
+        assert_eq!(Scope::resolve(&index, None, None, None), Ok(Scope::Org));
+        assert_eq!(
+            Scope::resolve(&index, Some("nimbus"), None, None),
+            Ok(Scope::Vendor("nimbus".into()))
+        );
+        assert_eq!(
+            Scope::resolve(&index, None, Some("payments"), None),
+            Ok(Scope::Team("payments".into()))
+        );
+        let err = Scope::resolve(&index, Some("nimbos"), None, None).expect_err("unknown");
+        assert_eq!(
+            err.to_string(),
+            "unknown vendor `nimbos`; the model's vendors are: nimbus, harbor"
+        );
+        assert_eq!(
+            Scope::resolve(&index, None, None, Some("ledger")),
+            Ok(Scope::Service("ledger".into()))
+        );
+        let err = Scope::resolve(&index, None, Some("payment"), None).expect_err("unknown");
+        assert_eq!(err.kind, "team");
+        assert!(err.known.iter().any(|t| t == "payments"), "{err}");
+    }
 
     #[test]
     fn no_data_serialises_as_its_reason_never_as_zero() {

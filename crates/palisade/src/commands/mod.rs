@@ -15,6 +15,7 @@ mod incident;
 mod init;
 mod ledger;
 mod metrics;
+mod metrics_inputs;
 mod metrics_print;
 mod model_file;
 mod monitor;

@@ -25,7 +25,8 @@ use palisade_metrics::readiness::{
 use palisade_model::{Day, Index};
 use palisade_store::{MetricsDeploymentFilter, Store};
 
-use super::readiness_evidence::{codeowners_evidence, permissions_evidence, repo_dirs};
+use super::metrics_inputs::repo_dirs;
+use super::readiness_evidence::{codeowners_evidence, permissions_evidence};
 use crate::cli::ReadinessArgs;
 use crate::output::Output;
 

@@ -5,28 +5,11 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context as _, bail};
+use anyhow::Context as _;
 use palisade_gate::codeowners::{self, Codeowners};
 use palisade_gate::drift;
 use palisade_metrics::readiness::{OwnershipEvidence, OwnershipProblem};
 use palisade_model::Index;
-
-/// `--repo-dir OWNER/NAME=PATH`, paths relative to the working directory.
-pub(super) fn repo_dirs(given: &[String]) -> anyhow::Result<HashMap<String, PathBuf>> {
-    let mut out = HashMap::new();
-    for g in given {
-        let Some((repo, path)) = g.split_once('=') else {
-            bail!(
-                "--repo-dir `{g}` is not OWNER/NAME=PATH, e.g. --repo-dir acme/platform=../platform"
-            );
-        };
-        if !repo.contains('/') {
-            bail!("--repo-dir `{g}`: name the repository as OWNER/NAME, e.g. acme/platform");
-        }
-        out.insert(repo.to_owned(), PathBuf::from(path));
-    }
-    Ok(out)
-}
 
 /// The gate's CODEOWNERS check of `file` over the tracked paths of the
 /// repository holding it.

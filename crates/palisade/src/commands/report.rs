@@ -1,17 +1,15 @@
 //! `palisade report`: the monthly review of a scope, written as HTML, Markdown or JSON.
 
-use std::collections::HashMap;
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::{Context as _, bail};
+use anyhow::Context as _;
 use jiff::ToSpan as _;
 use jiff::tz::TimeZone;
 use palisade_metrics::facts;
-use palisade_metrics::github;
-use palisade_metrics::history::{Histories, History};
-use palisade_metrics::input::{Commit, DataIssues, PullRequest, Review};
+use palisade_metrics::history::Histories;
+use palisade_metrics::input::Commit;
 use palisade_metrics::knowledge;
 use palisade_metrics::load::load_range;
 use palisade_metrics::measure::{Measured, Scope};
@@ -21,6 +19,7 @@ use palisade_metrics::review::{self, ReviewInputs};
 use palisade_model::Index;
 use palisade_store::{MetricsDeploymentFilter, Store};
 
+use super::metrics_inputs;
 use crate::cli::{ReportArgs, ReportFormat};
 use crate::output::Output;
 
@@ -39,7 +38,12 @@ pub fn run(args: &ReportArgs, db: &str, out: &Output) -> anyhow::Result<ExitCode
             model.org.timezone
         )
     })?;
-    let scope = scope(args, &index)?;
+    let scope = Scope::resolve(
+        &index,
+        args.vendor.as_deref(),
+        args.team.as_deref(),
+        args.service.as_deref(),
+    )?;
     let month = match &args.month {
         Some(m) => Period::month(m, &zone)?,
         None => {
@@ -49,8 +53,8 @@ pub fn run(args: &ReportArgs, db: &str, out: &Output) -> anyhow::Result<ExitCode
         }
     };
     let months = month.months_back(args.months as usize, &zone)?;
-    let repos = repo_dirs(&args.repo_dirs)?;
-    let (pulls, reviews, github_issues) = github(args)?;
+    let repos = metrics_inputs::repo_dirs(&args.repo_dirs)?;
+    let (pulls, reviews, github_issues) = metrics_inputs::github(&args.pulls, &args.reviews)?;
 
     let review = super::runtime()?.block_on(async {
         let store = Store::open(db).await?;
@@ -98,15 +102,8 @@ pub fn run(args: &ReportArgs, db: &str, out: &Output) -> anyhow::Result<ExitCode
         let mut issues = loaded.issues.clone();
         issues.merge(github_issues);
         for (repo, path) in &repos {
-            let heads: Vec<&str> = loaded
-                .deployments
-                .iter()
-                .flat_map(|d| &d.commits)
-                .filter(|c| c.repo.eq_ignore_ascii_case(repo))
-                .map(|c| c.sha.as_str())
-                .collect();
-            let (history, report) = History::open(path, repo, &index, &heads, &mut |_| {})
-                .with_context(|| format!("reading the history of {repo} at {}", path.display()))?;
+            let (history, report) =
+                metrics_inputs::read_history(&index, repo, path, &loaded.deployments, out)?;
             for sha in &report.unknown {
                 issues.note(
                     "unknown_commit",
@@ -196,94 +193,4 @@ fn format(args: &ReportArgs, out: &Output) -> anyhow::Result<Format> {
             args.output.display()
         )
     })
-}
-
-/// The scope the flags name, checked against the model.
-fn scope(args: &ReportArgs, index: &Index<'_>) -> anyhow::Result<Scope> {
-    let known = |ids: Vec<&str>| ids.join(", ");
-    let model = index.model();
-    if let Some(v) = &args.vendor {
-        if index.vendor_by_id(v).is_none() {
-            bail!(
-                "unknown vendor `{v}`; the model's vendors are {}",
-                known(model.vendors.iter().map(|v| v.id.as_str()).collect())
-            );
-        }
-        return Ok(Scope::Vendor(v.clone()));
-    }
-    if let Some(t) = &args.team {
-        if index.team_by_id(t).is_none() {
-            bail!(
-                "unknown team `{t}`; the model's teams are {}",
-                known(model.teams.iter().map(|t| t.id.as_str()).collect())
-            );
-        }
-        return Ok(Scope::Team(t.clone()));
-    }
-    if let Some(s) = &args.service {
-        if index.service_by_id(s).is_none() {
-            bail!(
-                "unknown service `{s}`; the model's services are {}",
-                known(model.services.iter().map(|s| s.id.as_str()).collect())
-            );
-        }
-        return Ok(Scope::Service(s.clone()));
-    }
-    Ok(Scope::Org)
-}
-
-/// `--repo-dir OWNER/NAME=PATH`, paths relative to the working directory.
-fn repo_dirs(given: &[String]) -> anyhow::Result<HashMap<String, PathBuf>> {
-    let mut out = HashMap::new();
-    for g in given {
-        let Some((repo, path)) = g.split_once('=') else {
-            bail!(
-                "--repo-dir `{g}` is not OWNER/NAME=PATH, e.g. --repo-dir acme/platform=../platform"
-            );
-        };
-        if !repo.contains('/') {
-            bail!("--repo-dir `{g}`: name the repository as OWNER/NAME, e.g. acme/platform");
-        }
-        out.insert(repo.to_owned(), PathBuf::from(path));
-    }
-    Ok(out)
-}
-
-/// The pull requests and reviews of `--pulls` and `--reviews`, `None` when none were given.
-type GithubInput = (Option<Vec<PullRequest>>, Option<Vec<Review>>, DataIssues);
-
-fn github(args: &ReportArgs) -> anyhow::Result<GithubInput> {
-    let split = |given: &str| match given.split_once('=') {
-        Some((repo, file)) if repo.contains('/') => (Some(repo.to_owned()), PathBuf::from(file)),
-        _ => (None, PathBuf::from(given)),
-    };
-    let read = |path: &Path| {
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
-    };
-    let mut issues = DataIssues::default();
-    let pulls = if args.pulls.is_empty() {
-        None
-    } else {
-        let mut all = Vec::new();
-        for given in &args.pulls {
-            let (repo, path) = split(given);
-            let name = path.display().to_string();
-            all.extend(github::parse_pulls(&name, &read(&path)?, repo.as_deref())?);
-        }
-        Some(all)
-    };
-    let reviews = if args.reviews.is_empty() {
-        None
-    } else {
-        let mut all = Vec::new();
-        for given in &args.reviews {
-            let path = PathBuf::from(given);
-            let name = path.display().to_string();
-            let (list, more) = github::parse_reviews(&name, &read(&path)?, None)?;
-            all.extend(list);
-            issues.merge(more);
-        }
-        Some(all)
-    };
-    Ok((pulls, reviews, issues))
 }

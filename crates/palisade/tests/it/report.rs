@@ -396,7 +396,7 @@ fn a_review_with_nothing_recorded_says_no_data_and_bad_arguments_say_how_to_fix_
     assert_eq!(run.code, 2);
     assert!(
         run.stderr
-            .contains("unknown vendor `nope`; the model's vendors are nimbus, harbor"),
+            .contains("unknown vendor `nope`; the model's vendors are: nimbus, harbor"),
         "{}",
         run.stderr
     );
