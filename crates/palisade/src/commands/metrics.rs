@@ -14,7 +14,7 @@ use palisade_metrics::load::load_range;
 use palisade_metrics::measure::Scope;
 use palisade_metrics::period::Period;
 use palisade_model::Index;
-use palisade_store::{MetricsDeploymentFilter, Store};
+use palisade_store::MetricsDeploymentFilter;
 
 use super::metrics_inputs;
 use crate::cli::MetricsArgs;
@@ -50,7 +50,7 @@ pub fn run(args: &MetricsArgs, db: &str, out: &Output) -> anyhow::Result<ExitCod
     // Every deployment up to the month's end: what a deployment shipped is told
     // from the previous one of its service, however long ago that was.
     let loaded = super::runtime()?.block_on(async {
-        let store = Store::open(db).await?;
+        let store = super::metrics_inputs::open_existing_store(db).await?;
         let loaded = load_range(
             &store,
             &index,

@@ -12,6 +12,7 @@ use palisade_metrics::github;
 use palisade_metrics::history::{HeadReport, History};
 use palisade_metrics::input::{DataIssues, Deployment, PullRequest, Review};
 use palisade_model::Index;
+use palisade_store::Store;
 
 use crate::output::Output;
 
@@ -30,6 +31,26 @@ pub(super) fn repo_dirs(given: &[String]) -> anyhow::Result<HashMap<String, Path
         out.insert(repo.to_owned(), PathBuf::from(path));
     }
     Ok(out)
+}
+
+/// Opens the store a reading command measures. It never creates one: a
+/// mistyped `--db` must not be measured as an organisation with nothing
+/// recorded.
+pub(super) async fn open_existing_store(db: &str) -> anyhow::Result<Store> {
+    let is_postgres = db.starts_with("postgres://") || db.starts_with("postgresql://");
+    if !is_postgres {
+        let path = db
+            .strip_prefix("sqlite://")
+            .or_else(|| db.strip_prefix("sqlite:"))
+            .unwrap_or(db);
+        if !Path::new(path).exists() {
+            bail!(
+                "no store at {db}: record deployments and incidents first (palisade deploy record, \
+                 palisade incident open), or point --db (or PALISADE_DB) at the store that holds them"
+            );
+        }
+    }
+    Ok(Store::open(db).await?)
 }
 
 /// Reads one repository's history from the commits the deployments name,

@@ -23,7 +23,7 @@ use palisade_metrics::readiness::{
     OwnershipEvidence, ReadinessInputs, Scorecard, TrendPoint, scorecard,
 };
 use palisade_model::{Day, Index};
-use palisade_store::{MetricsDeploymentFilter, Store};
+use palisade_store::MetricsDeploymentFilter;
 
 use super::metrics_inputs::repo_dirs;
 use super::readiness_evidence::{codeowners_evidence, permissions_evidence};
@@ -143,7 +143,7 @@ pub(crate) fn evaluate(
     .months_back(policy.trend_months.max(2) as usize, zone)?;
 
     let (facts, loaded, histories) = super::runtime()?.block_on(async {
-        let store = Store::open(db).await?;
+        let store = super::metrics_inputs::open_existing_store(db).await?;
         let facts = facts::read(&store, index, &window, now).await?;
         let first = months
             .first()

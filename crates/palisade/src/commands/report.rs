@@ -17,7 +17,7 @@ use palisade_metrics::period::Period;
 use palisade_metrics::render::{self, Format};
 use palisade_metrics::review::{self, ReviewInputs};
 use palisade_model::Index;
-use palisade_store::{MetricsDeploymentFilter, Store};
+use palisade_store::MetricsDeploymentFilter;
 
 use super::metrics_inputs;
 use crate::cli::{ReportArgs, ReportFormat};
@@ -57,7 +57,7 @@ pub fn run(args: &ReportArgs, db: &str, out: &Output) -> anyhow::Result<ExitCode
     let (pulls, reviews, github_issues) = metrics_inputs::github(&args.pulls, &args.reviews)?;
 
     let review = super::runtime()?.block_on(async {
-        let store = Store::open(db).await?;
+        let store = super::metrics_inputs::open_existing_store(db).await?;
         // The readiness scorecard judges now, over an access review cycle and
         // its trend months, as `palisade readiness` does.
         let policy = &model.org.policy.readiness;

@@ -18,9 +18,12 @@ fn readiness(dir: &Path, args: &[&str]) -> Run {
     palisade(dir, &all)
 }
 
+/// A directory with the model `text` and an empty store (`store.db`).
 fn acme_dir(text: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("palisade.toml"), text).unwrap();
+    let run = palisade(dir.path(), &["db", "migrate", "--db", "store.db"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
     dir
 }
 

@@ -367,6 +367,18 @@ fn a_review_with_nothing_recorded_says_no_data_and_bad_arguments_say_how_to_fix_
         palisade(dir.path(), &args)
     };
 
+    // A store that is not there is refused, never measured as empty.
+    let run = run_with(&["--vendor", "harbor", "--month", "2026-10", "-o", "-"]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(
+        run.stderr.contains("no store at") && run.stderr.contains("--db"),
+        "{}",
+        run.stderr
+    );
+    assert!(!db.exists(), "a reading command created the store");
+    let migrate = palisade(dir.path(), &["db", "migrate", "--db", db.to_str().unwrap()]);
+    assert_eq!(migrate.code, 0, "{}", migrate.stderr);
+
     // Markdown on standard output; an empty store is no data, never zero.
     let run = run_with(&["--vendor", "harbor", "--month", "2026-10", "-o", "-"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
