@@ -414,17 +414,34 @@ const STAND_IN_WORDS: &[&str] = &[
 /// stand-in: `my-secret-key`, `db_password_here`.
 const GENERIC_STAND_IN_WORDS: &[&str] = &["password", "secret"];
 
+/// Whether `text` holds one of `words` written as a person writes a word: its letters
+/// all lowercase, all uppercase or capitalised (`test`, `TEST`, `Test`, `myTestKey`).
+/// The same letters in mixed case (`tEst`, `fAKe`) are what a random generator draws in
+/// a real password, not a stand-in someone typed.
+fn holds_stand_in(text: &str, words: &[&str]) -> bool {
+    let lower = text.to_ascii_lowercase();
+    words.iter().any(|word| {
+        lower.match_indices(word).any(|(at, _)| {
+            let letters: Vec<u8> = text.as_bytes()[at..at + word.len()]
+                .iter()
+                .copied()
+                .filter(u8::is_ascii_alphabetic)
+                .collect();
+            let Some((first, rest)) = letters.split_first() else {
+                return true;
+            };
+            rest.iter().all(u8::is_ascii_lowercase)
+                || (first.is_ascii_uppercase() && rest.iter().all(u8::is_ascii_uppercase))
+        })
+    })
+}
+
 /// Why a generic assignment's value is not a secret, if it is not.
 pub fn generic_rejection(value: &[u8]) -> Option<&'static str> {
     let Ok(text) = std::str::from_utf8(value) else {
         return None;
     };
-    let lower = text.to_ascii_lowercase();
-    if STAND_IN_WORDS
-        .iter()
-        .chain(GENERIC_STAND_IN_WORDS)
-        .any(|w| lower.contains(w))
-    {
+    if holds_stand_in(text, STAND_IN_WORDS) || holds_stand_in(text, GENERIC_STAND_IN_WORDS) {
         return Some("a placeholder");
     }
     shape_rejection(text)
@@ -460,7 +477,7 @@ pub fn guessable_rejection(value: &[u8]) -> Option<&'static str> {
         return None;
     };
     let lower = text.to_ascii_lowercase();
-    if STAND_IN_WORDS.iter().any(|w| lower.contains(w)) {
+    if holds_stand_in(text, STAND_IN_WORDS) {
         return Some("a placeholder");
     }
     let word: String = lower.chars().filter(char::is_ascii_alphanumeric).collect();
@@ -924,8 +941,23 @@ mod tests {
             "open sesame",
             "letmein",
             "Secret123",
+            // A generator's draw that happens to hold a stand-in's letters in mixed case.
+            "-2x+VilUVFtIRjQ!7tEst842",
+            "k9FaKe-Q2w!zR7pL",
         ] {
             assert_eq!(guessable_rejection(value.as_bytes()), None, "{value}");
+        }
+        for value in [
+            "TEST-api-key",
+            "myTestKey99!",
+            "Example#2024",
+            "fake_token_1",
+        ] {
+            assert_eq!(
+                guessable_rejection(value.as_bytes()),
+                Some("a placeholder"),
+                "{value}"
+            );
         }
         for (value, why) in [
             ("admin", "too short to be a password"),

@@ -69,11 +69,28 @@ impl Random {
             let len = self.range(14, 32);
             let p = self.text(ALNUM_PUNCT, len);
             // Generated passwords hold every class; a run of one class could read as a
-            // word by chance. `***` is how tools mask a value, and the scanner reads it
-            // so (a documented stand-in): a random draw that holds it is drawn again.
+            // word by chance. `***` is how tools mask a value, and a stand-in word
+            // (`test`, `fake`, …) written as a word marks a placeholder: the scanner reads
+            // both so (documented), so a random draw that holds one is drawn again. The
+            // same letters in mixed case are a real password's (checks.rs's unit tests).
+            const STAND_INS: &[&str] = &[
+                "***",
+                "xxxx",
+                "test",
+                "fake",
+                "dummy",
+                "example",
+                "sample",
+                "changeme",
+                "changeit",
+                "placeholder",
+                "redacted",
+                "your",
+            ];
+            let lower = p.to_ascii_lowercase();
             if p.chars().any(|c| c.is_ascii_digit())
                 && p.chars().any(|c| c.is_ascii_uppercase())
-                && !p.contains("***")
+                && !STAND_INS.iter().any(|w| lower.contains(w))
             {
                 return p;
             }
