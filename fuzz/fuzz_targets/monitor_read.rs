@@ -1,0 +1,65 @@
+//! Every log source the monitor reads (GitHub and GitLab audit JSON, sshd
+//! syslog, `journalctl -o json`, NDJSON mapped in the model) takes any bytes:
+//! it never panics, never stops early, and every record it reads is either an
+//! event or a counted problem. The first byte picks the source.
+#![no_main]
+
+use std::io::Cursor;
+use std::sync::LazyLock;
+
+use jiff::tz::TimeZone;
+use libfuzzer_sys::fuzz_target;
+use palisade_model::Model;
+use palisade_monitor::read::{SourceKind, Stream};
+
+static MODEL: LazyLock<Model> = LazyLock::new(|| {
+    let text = format!(
+        "{}\n{}",
+        include_str!("../../examples/acme/palisade.toml"),
+        r#"
+[[monitor.ndjson]]
+name = "vpn"
+time = "ts"
+time_format = "epoch_ms"
+actor = "user.email"
+actor_kind = "email"
+action = "event"
+resource = "gateway"
+source_address = "ip"
+outcome = "result"
+success_values = ["allowed"]
+"#
+    );
+    palisade_model::parse(&text).expect("the example model with a mapping")
+});
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&pick, input)) = data.split_first() else {
+        return;
+    };
+    let kind = match pick % 5 {
+        0 => SourceKind::Github,
+        1 => SourceKind::Gitlab,
+        2 => SourceKind::Sshd,
+        3 => SourceKind::Journald,
+        _ => SourceKind::Ndjson("vpn".to_owned()),
+    };
+    let mut stream = Stream::open(
+        &kind,
+        Cursor::new(input),
+        "fuzz.log",
+        &MODEL,
+        2026,
+        TimeZone::UTC,
+    )
+    .expect("every source opens");
+    let mut outcomes = 0u64;
+    for (_line, _outcome) in stream.by_ref() {
+        outcomes += 1;
+    }
+    let stats = stream.stats();
+    let problems: u64 = stats.problems.values().sum();
+    assert_eq!(stats.records, stats.events + problems, "{stats:?}");
+    assert_eq!(outcomes, stats.records, "{stats:?}");
+    assert!(stats.other <= stats.events);
+});
