@@ -24,6 +24,7 @@ use jiff::{ToSpan, civil, tz::TimeZone};
 use palisade_model::{Day, Index, Status, VendorId};
 use serde::Serialize;
 
+use crate::history::Histories;
 use crate::input::{Commit, DeployStatus, Deployment, Incident};
 use crate::measure::{Measured, Scope};
 use crate::period::Period;
@@ -39,10 +40,14 @@ pub struct CostInputs<'a> {
     pub zone: &'a TimeZone,
     /// Deployments (any period; those in the period count).
     pub deployments: &'a [Deployment],
-    /// Commits, authors resolved (any period; those authored in it count).
+    /// Commits, authors resolved (any period; those authored in it count);
+    /// empty when no repository history was read, and changes are then no data.
     pub commits: &'a [Commit],
     /// Incidents (any period; those opened in it count).
     pub incidents: &'a [Incident],
+    /// The histories that were read, when known: a team that counts no change
+    /// while a repository of its services was not read has no data, not 0.
+    pub histories: Option<&'a Histories>,
 }
 
 /// Delivery against cost for one team of a vendor.
@@ -58,8 +63,8 @@ pub struct TeamCost {
     pub cost: Measured<f64>,
     /// Successful production deployments of its services.
     pub deployments: u64,
-    /// Commits by its people.
-    pub changes: u64,
+    /// Commits by its people; no data when no repository history was read.
+    pub changes: Measured<u64>,
     /// Incidents opened on its services.
     pub incidents: u64,
     /// `cost / deployments`.
@@ -87,8 +92,8 @@ pub struct CostToDeliver {
     pub cost: Measured<f64>,
     /// Successful production deployments of the vendor's teams' services.
     pub deployments: u64,
-    /// Commits by the vendor's people.
-    pub changes: u64,
+    /// Commits by the vendor's people; no data when no repository history was read.
+    pub changes: Measured<u64>,
     /// Incidents opened on the vendor's teams' services.
     pub incidents: u64,
     /// `cost / deployments`.
@@ -157,6 +162,14 @@ pub fn cost_to_deliver(inputs: &CostInputs<'_>, vendor: &str) -> Option<CostToDe
     let total_active: u64 = active.iter().sum();
     let mut team_costs = Vec::new();
     let mut seen_commits = HashSet::new();
+    let no_history = || "no repository history was read (--repo-dir)".to_owned();
+    let measured = |n: u64| {
+        if inputs.commits.is_empty() {
+            Measured::NoData(no_history())
+        } else {
+            Measured::Value(n)
+        }
+    };
     let (mut deployments, mut changes, mut incidents) = (0, 0, 0);
     for (t, n) in teams.iter().zip(&active) {
         let team = &index.team(*t).id;
@@ -194,6 +207,19 @@ pub fn cost_to_deliver(inputs: &CostInputs<'_>, vendor: &str) -> Option<CostToDe
             .iter()
             .filter(|i| p.contains(i.opened) && owned_by(index, &i.service, team))
             .count() as u64;
+        // No change counted while the team's own repositories were not read
+        // is not a measured 0.
+        let unread = inputs.histories.map_or_else(Vec::new, |h| {
+            crate::delivery::scope_repositories(index, &Scope::Team(team.clone()), h).1
+        });
+        let team_changes = if c == 0 && !unread.is_empty() {
+            Measured::NoData(format!(
+                "the history of {} was not read (--repo-dir)",
+                unread.join(", ")
+            ))
+        } else {
+            measured(c)
+        };
         deployments += d;
         changes += c;
         incidents += i;
@@ -203,11 +229,11 @@ pub fn cost_to_deliver(inputs: &CostInputs<'_>, vendor: &str) -> Option<CostToDe
             active_people: *n,
             share,
             cost_per_deployment: per(&team_cost, d, "production deployments"),
-            cost_per_change: per(&team_cost, c, "changes"),
+            cost_per_change: per_measured(&team_cost, &team_changes, "changes"),
             incidents_per_deployment: ratio(i, d),
             cost: team_cost,
             deployments: d,
-            changes: c,
+            changes: team_changes,
             incidents: i,
         });
     }
@@ -221,11 +247,11 @@ pub fn cost_to_deliver(inputs: &CostInputs<'_>, vendor: &str) -> Option<CostToDe
         contracts,
         uncosted_contracts: uncosted,
         cost_per_deployment: per(&cost, deployments, "production deployments"),
-        cost_per_change: per(&cost, changes, "changes"),
+        cost_per_change: per_measured(&cost, &measured(changes), "changes"),
         incidents_per_deployment: ratio(incidents, deployments),
         cost,
         deployments,
-        changes,
+        changes: measured(changes),
         incidents,
         teams: team_costs,
     })
@@ -284,6 +310,14 @@ fn per(cost: &Measured<f64>, n: u64, what: &str) -> Measured<f64> {
         Measured::NoData(why) => Measured::NoData(why.clone()),
         Measured::Value(_) if n == 0 => Measured::NoData(format!("no {what} in the period")),
         Measured::Value(c) => Measured::Value(c / n as f64),
+    }
+}
+
+/// `cost / n` for a count that may itself be no data.
+fn per_measured(cost: &Measured<f64>, n: &Measured<u64>, what: &str) -> Measured<f64> {
+    match (cost, n) {
+        (Measured::NoData(why), _) | (_, Measured::NoData(why)) => Measured::NoData(why.clone()),
+        (_, Measured::Value(n)) => per(cost, *n, what),
     }
 }
 

@@ -11,6 +11,9 @@ use jiff::tz::TimeZone;
 use jiff::{Span, Timestamp, civil};
 use serde::Serialize;
 
+use std::collections::{HashMap, HashSet};
+
+use crate::history::CommitId;
 use crate::input::DataIssues;
 use crate::measure::{Measured, Scope};
 use crate::period::Period;
@@ -206,6 +209,11 @@ pub struct Dora {
     pub failed_deployments: u64,
     /// Linked incidents still open at the end of the period (not in the recovery time).
     pub open_incidents: u64,
+    /// Incidents of the scope opened or resolved in the period whose cause
+    /// commit is in no history read (no clone given, or a shallow one): they
+    /// could not be linked to a deployment, so the change failure rate and the
+    /// recovery time, when measured, are partial (they may be short of the truth).
+    pub unlinked_incidents: u64,
     /// Whether a repository's history is a shallow clone: lead times may be
     /// short of the truth, because older commits are missing.
     pub lead_time_truncated: bool,
@@ -383,7 +391,9 @@ impl Shipments {
             zone,
         );
         let mut first_week = add_days(last_week, -7 * (WINDOW_WEEKS - 1));
-        if let Some(first) = self.first_data {
+        // The window starts no earlier than the scope's own first production
+        // deployment: other scopes' data says nothing about when this one began.
+        if let Some(first) = rows.iter().map(|r| r.finished).min() {
             first_week = first_week.max(monday(first, zone));
         }
         let weeks = if first_week > last_week {
@@ -473,10 +483,23 @@ impl Shipments {
             })
         };
 
-        // Lead time for changes.
+        // Lead time for changes: each (repository, commit) once, at the first
+        // production deployment of the scope that shipped it. A service's rows
+        // already ship each commit once; an organisation, vendor or team may
+        // ship the same commit with several services.
+        let mut seen: HashSet<(usize, CommitId)> = HashSet::new();
+        let mut firsts: HashMap<&str, Vec<i64>> = HashMap::new();
+        for r in rows.iter().filter(|r| r.success && r.finished < period.end) {
+            for &(repo, commit, lead) in &r.firsts {
+                if seen.insert((repo, commit)) && in_period(r.finished) {
+                    let leads = firsts.entry(r.id.as_str()).or_default();
+                    leads.extend(lead);
+                }
+            }
+        }
         let lead: Vec<i64> = shipped
             .iter()
-            .flat_map(|r| r.lead.iter().copied())
+            .flat_map(|r| firsts.get(r.id.as_str()).into_iter().flatten().copied())
             .collect();
         let lead_time = match DurationStats::of(lead) {
             Some(stats) => Measured::Value(stats),
@@ -489,7 +512,7 @@ impl Shipments {
         let lead_time_samples = shipped
             .iter()
             .filter_map(|r| {
-                let stats = DurationStats::of(r.lead.clone())?;
+                let stats = DurationStats::of(firsts.get(r.id.as_str())?.clone())?;
                 Some(LeadTimeSample {
                     deployment: r.id.clone(),
                     service: r.owner.service.clone(),
@@ -512,7 +535,29 @@ impl Shipments {
                 none_in_period()
             }
         };
-        let change_failure_rate = Measured::from_option(Rate::of(failed_changes, n), no_rate);
+        // Incidents whose cause commit could not be found may have been caused
+        // by any deployment: the rates say so, or give no data when nothing
+        // else is linked.
+        let unlinked = |when: &dyn Fn(&ship::IncidentRow) -> bool| {
+            self.incidents
+                .iter()
+                .filter(|i| i.cause_not_found && i.owner.is_in(scope) && when(i))
+                .count() as u64
+        };
+        let unlinked_opened = unlinked(&|i| in_period(i.opened));
+        let unlinked_resolved = unlinked(&|i| i.resolved.is_some_and(in_period));
+        let unlinked_incidents =
+            unlinked(&|i| in_period(i.opened) || i.resolved.is_some_and(in_period));
+        let not_found = |n: u64, when: &str| {
+            format!(
+                "{n} incident(s) of {scope} {when} in {label} could not be linked to a deployment: their cause commits are in no history read (give full clones with --repo-dir OWNER/NAME=PATH; see the data issues)"
+            )
+        };
+        let change_failure_rate = if failed_changes == 0 && unlinked_opened > 0 && n > 0 {
+            Measured::NoData(not_found(unlinked_opened, "opened"))
+        } else {
+            Measured::from_option(Rate::of(failed_changes, n), no_rate)
+        };
         let rework_rate = Measured::from_option(Rate::of(reworked, n), no_rate);
 
         // Failed-deployment recovery time.
@@ -532,9 +577,13 @@ impl Shipments {
             .filter(|i| i.opened < period.end && i.resolved.is_none_or(|t| t >= period.end))
             .count() as u64;
         let recovery_time = Measured::from_option(DurationStats::of(recoveries), || {
-            format!(
-                "no incident linked to a production deployment of {scope} was resolved in {label}"
-            )
+            if unlinked_resolved > 0 {
+                not_found(unlinked_resolved, "resolved")
+            } else {
+                format!(
+                    "no incident linked to a production deployment of {scope} was resolved in {label}"
+                )
+            }
         });
 
         let classes = Classes {
@@ -563,6 +612,7 @@ impl Shipments {
                 .filter(|r| !r.success && in_period(r.finished))
                 .count() as u64,
             open_incidents,
+            unlinked_incidents,
             lead_time_truncated: shipped.iter().any(|r| r.shallow),
             lead_time_samples,
             weekly,
@@ -654,6 +704,13 @@ timezone = "UTC"
 
 [[services]]
 id = "api"
+repos = ["o/api"]
+team = "core"
+owner = "ana"
+risk = "low"
+
+[[services]]
+id = "worker"
 repos = ["o/api"]
 team = "core"
 owner = "ana"
@@ -755,5 +812,146 @@ production = true
         // e3, the rollback during the incident, is rework.
         assert_eq!(d.rework_rate.value().map(|r| r.count), Some(1));
         assert_eq!(d.issues.count("first_deployment"), 2);
+    }
+
+    fn incident(id: &str, opened: &str, cause: Option<u32>, deployment: Option<&str>) -> Incident {
+        Incident {
+            id: id.into(),
+            service: "api".into(),
+            severity: "sev1".into(),
+            title: "x".into(),
+            opened: t(opened),
+            resolved: Some(t("2026-10-28T00:00:00Z")),
+            cause: cause.map(sha),
+            deployment: deployment.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn a_commit_two_services_ship_is_one_lead_time_for_their_team() {
+        let model = palisade_model::parse(MODEL).expect("model");
+        let index = palisade_model::Index::new(&model);
+        let worker = |d: Deployment| Deployment {
+            service: "worker".into(),
+            ..d
+        };
+        let deployments = [
+            deploy("a1", "eu", "2026-10-01T12:00:00Z", 1),
+            worker(deploy("w1", "eu", "2026-10-01T13:00:00Z", 1)),
+            // Both ship 2 and 3; api first.
+            deploy("a2", "eu", "2026-10-03T12:00:00Z", 3),
+            worker(deploy("w2", "eu", "2026-10-04T12:00:00Z", 3)),
+        ];
+        let s = Shipments::compute(&index, &deployments, &[], &line());
+        let oct = Period::month("2026-10", &TimeZone::UTC).expect("month");
+        let lead = |scope: Scope| {
+            let d = s.dora(&scope, &oct, &TimeZone::UTC);
+            let l = d.lead_time.value().expect("lead").clone();
+            (l.samples, l.median_seconds / HOUR)
+        };
+        // 2: 28 h, 3: 4 h at a2; w2 ships them again a day later for worker.
+        assert_eq!(lead(Scope::Service("api".into())), (2, 16.0));
+        assert_eq!(lead(Scope::Service("worker".into())), (2, 40.0));
+        assert_eq!(lead(Scope::Team("core".into())), (2, 16.0));
+        assert_eq!(lead(Scope::Org), (2, 16.0));
+        let d = s.dora(&Scope::Org, &oct, &TimeZone::UTC);
+        let samples: Vec<&str> = d
+            .lead_time_samples
+            .iter()
+            .map(|s| s.deployment.as_str())
+            .collect();
+        assert_eq!(samples, ["a2"]);
+    }
+
+    #[test]
+    fn the_frequency_window_starts_at_the_scopes_own_first_deployment() {
+        let model = palisade_model::parse(MODEL).expect("model");
+        let index = palisade_model::Index::new(&model);
+        let deployments = [
+            deploy("a1", "eu", "2026-08-03T12:00:00Z", 1),
+            Deployment {
+                service: "worker".into(),
+                ..deploy("w1", "eu", "2026-10-05T12:00:00Z", 1)
+            },
+        ];
+        let s = Shipments::compute(&index, &deployments, &[], &line());
+        let oct = Period::month("2026-10", &TimeZone::UTC).expect("month");
+        let weeks = |scope: Scope| {
+            let d = s.dora(&scope, &oct, &TimeZone::UTC);
+            d.deployment_frequency
+                .value()
+                .expect("frequency")
+                .window_weeks
+        };
+        assert_eq!(weeks(Scope::Org), 13);
+        assert_eq!(weeks(Scope::Service("api".into())), 13);
+        // Monday 5 October to Monday 26 October.
+        assert_eq!(weeks(Scope::Service("worker".into())), 4);
+    }
+
+    #[test]
+    fn an_incident_linked_to_a_later_deployment_counts_in_no_rate() {
+        let model = palisade_model::parse(MODEL).expect("model");
+        let index = palisade_model::Index::new(&model);
+        let deployments = [
+            deploy("e1", "eu", "2026-10-01T12:00:00Z", 1),
+            deploy("e2", "eu", "2026-10-03T12:00:00Z", 3),
+        ];
+        let incidents = [
+            // Named, and by cause (3, first shipped by e2): both opened before e2 finished.
+            incident("i1", "2026-10-03T11:00:00Z", None, Some("e2")),
+            incident("i2", "2026-10-03T11:30:00Z", Some(3), None),
+        ];
+        let s = Shipments::compute(&index, &deployments, &incidents, &line());
+        let oct = Period::month("2026-10", &TimeZone::UTC).expect("month");
+        let d = s.dora(&Scope::Service("api".into()), &oct, &TimeZone::UTC);
+        assert_eq!(d.issues.count("deployed_after_incident"), 2);
+        assert_eq!(d.change_failure_rate.value().map(|r| r.count), Some(0));
+        assert!(matches!(d.recovery_time, Measured::NoData(_)));
+    }
+
+    #[test]
+    fn incidents_whose_cause_is_in_no_history_make_the_rates_partial_or_no_data() {
+        let model = palisade_model::parse(MODEL).expect("model");
+        let index = palisade_model::Index::new(&model);
+        let deployments = [
+            deploy("e1", "eu", "2026-10-01T12:00:00Z", 1),
+            deploy("e2", "eu", "2026-10-03T12:00:00Z", 3),
+        ];
+        let oct = Period::month("2026-10", &TimeZone::UTC).expect("month");
+        let api = Scope::Service("api".into());
+        // No history read: the cause cannot be found, nothing else is linked.
+        let by_cause = [incident("i1", "2026-10-04T00:00:00Z", Some(3), None)];
+        let s = Shipments::compute(&index, &deployments, &by_cause, &Histories::default());
+        let d = s.dora(&api, &oct, &TimeZone::UTC);
+        assert_eq!(d.unlinked_incidents, 1);
+        assert_eq!(d.issues.count("cause_not_found"), 1);
+        let Measured::NoData(why) = &d.change_failure_rate else {
+            panic!(
+                "a rate of 0% without the links: {:?}",
+                d.change_failure_rate
+            );
+        };
+        assert!(why.contains("could not be linked"), "{why}");
+        assert!(
+            matches!(&d.recovery_time, Measured::NoData(w) if w.contains("could not be linked"))
+        );
+        // One linked by name, one not found: measured, and marked partial.
+        let both = [
+            incident("i1", "2026-10-04T00:00:00Z", Some(3), None),
+            incident("i2", "2026-10-04T00:00:00Z", None, Some("e2")),
+        ];
+        let s = Shipments::compute(&index, &deployments, &both, &Histories::default());
+        let d = s.dora(&api, &oct, &TimeZone::UTC);
+        assert_eq!(
+            d.change_failure_rate.value().map(|r| (r.count, r.of)),
+            Some((1, 2))
+        );
+        assert_eq!(d.unlinked_incidents, 1);
+        // With the history, both are linked and nothing is partial.
+        let s = Shipments::compute(&index, &deployments, &both, &line());
+        let d = s.dora(&api, &oct, &TimeZone::UTC);
+        assert_eq!(d.unlinked_incidents, 0);
+        assert_eq!(d.issues.count("cause_not_found"), 0);
     }
 }

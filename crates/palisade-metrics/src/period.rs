@@ -31,6 +31,18 @@ pub enum PeriodError {
         /// What went wrong.
         source: jiff::Error,
     },
+    /// The month starts at or after the instant it is measured at.
+    #[error(
+        "month `{month}` has not started yet at {now}: nothing in it can be measured; the latest month that can be measured is {latest}"
+    )]
+    NotYet {
+        /// The month asked for.
+        month: String,
+        /// The instant it would be measured at.
+        now: Timestamp,
+        /// The month holding that instant, `YYYY-MM`.
+        latest: String,
+    },
 }
 
 impl Period {
@@ -61,8 +73,40 @@ impl Period {
         })
     }
 
+    /// The calendar month `YYYY-MM` in `zone` as it can be measured at `now`:
+    /// a month that has not started yet is refused, naming the latest one
+    /// that can be measured; the month holding `now` ends at `now` (see
+    /// [`Period::is_to_date`]), so that its weeks still to come are not
+    /// counted as weeks with nothing in them.
+    pub fn month_to(month: &str, zone: &TimeZone, now: Timestamp) -> Result<Period, PeriodError> {
+        let mut p = Period::month(month, zone)?;
+        if p.start >= now {
+            let last = now
+                .checked_sub(1.nanosecond())
+                .unwrap_or(now)
+                .to_zoned(zone.clone())
+                .date();
+            return Err(PeriodError::NotYet {
+                month: p.label,
+                now,
+                latest: format!("{:04}-{:02}", last.year(), last.month()),
+            });
+        }
+        if p.end > now {
+            p.end = now;
+        }
+        Ok(p)
+    }
+
+    /// Whether `self`, a month, ends before the calendar month does: it is
+    /// measured up to the instant it was asked at, not whole.
+    pub fn is_to_date(&self, zone: &TimeZone) -> bool {
+        Period::month(&self.label, zone).is_ok_and(|whole| whole.end > self.end)
+    }
+
     /// The `n` calendar months that end with `self` (a month), oldest first;
-    /// `self` is the last. Trends and "is it worsening" compare across them.
+    /// `self` is the last, as it is (a month measured to date stays so).
+    /// Trends and "is it worsening" compare across them.
     pub fn months_back(&self, n: usize, zone: &TimeZone) -> Result<Vec<Period>, PeriodError> {
         let mut out = Vec::with_capacity(n);
         let mut label = self.label.clone();
@@ -73,7 +117,7 @@ impl Period {
                 .checked_sub(1.month())
                 .map_err(|_| PeriodError::NotAMonth(label.clone()))?;
             label = format!("{:04}-{:02}", prev.year(), prev.month());
-            out.push(p);
+            out.push(if out.is_empty() { self.clone() } else { p });
         }
         out.reverse();
         Ok(out)
@@ -117,6 +161,30 @@ mod tests {
             .map(|p| p.label)
             .collect();
         assert_eq!(labels, ["2025-12", "2026-01", "2026-02"]);
+    }
+
+    #[test]
+    fn a_month_not_started_yet_is_refused_and_the_current_one_ends_now() {
+        let utc = TimeZone::UTC;
+        let now: Timestamp = "2026-12-07T13:00:00Z".parse().expect("instant");
+        let err = Period::month_to("2027-03", &utc, now).expect_err("future");
+        let msg = err.to_string();
+        assert!(msg.contains("has not started yet"), "{msg}");
+        assert!(
+            msg.contains("latest month that can be measured is 2026-12"),
+            "{msg}"
+        );
+        let dec = Period::month_to("2026-12", &utc, now).expect("current");
+        assert_eq!(dec.end, now);
+        assert!(dec.is_to_date(&utc));
+        assert_eq!(dec.months_back(2, &utc).expect("valid")[1], dec);
+        let nov = Period::month_to("2026-11", &utc, now).expect("past");
+        assert_eq!(nov, Period::month("2026-11", &utc).expect("valid"));
+        assert!(!nov.is_to_date(&utc));
+        // A month starting exactly now has nothing in it yet.
+        let first: Timestamp = "2026-12-01T00:00:00Z".parse().expect("instant");
+        let err = Period::month_to("2026-12", &utc, first).expect_err("empty");
+        assert!(err.to_string().contains("is 2026-11"), "{err}");
     }
 
     #[test]

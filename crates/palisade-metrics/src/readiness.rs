@@ -21,11 +21,13 @@ use jiff::Timestamp;
 use palisade_model::{Day, Index, Level, PersonId, Status as PersonStatus};
 use serde::Serialize;
 
+use crate::dora::Shipments;
 use crate::facts::LedgerFacts;
-use crate::input::{DeployStatus, Deployment};
+use crate::input::{DeployStatus, Deployment, Incident};
 use crate::knowledge::{Runbook, RunbookState};
 use crate::measure::{Measured, Scope};
-use crate::platform::finding_covers;
+use crate::period::{Period, PeriodError};
+use crate::platform::{finding_covers, service_covers};
 
 /// How a control stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -191,6 +193,10 @@ pub struct TrendPoint {
     pub recovery_hours: Measured<f64>,
     /// Incidents opened.
     pub incidents: Measured<f64>,
+    /// Incidents that could not be linked to a deployment (their cause commit
+    /// is in no history read): the change failure rate and recovery time are
+    /// partial when this is not zero.
+    pub unlinked_incidents: u64,
 }
 
 impl TrendPoint {
@@ -204,8 +210,55 @@ impl TrendPoint {
                 .clone()
                 .map(|d| d.median_seconds / 3600.0),
             incidents,
+            unlinked_incidents: dora.unlinked_incidents,
         }
     }
+}
+
+/// The months the trend control judges as of `now`: the policy's
+/// `trend_months` (at least two) ending with the last full month in `zone`.
+pub fn trend_months(
+    index: &Index<'_>,
+    now: Timestamp,
+    zone: &jiff::tz::TimeZone,
+) -> Result<Vec<Period>, PeriodError> {
+    let policy = &index.model().org.policy.readiness;
+    let this_month = now.to_zoned(zone.clone()).date().first_of_month();
+    let last_full = this_month
+        .checked_sub(jiff::Span::new().months(1))
+        .map_err(|_| PeriodError::NotAMonth(format!("the month before {this_month}")))?;
+    Period::month(
+        &format!("{:04}-{:02}", last_full.year(), last_full.month()),
+        zone,
+    )?
+    .months_back(policy.trend_months.max(2) as usize, zone)
+}
+
+/// The trend of `scope` over `months`: each month's change failure rate and
+/// recovery time from `shipments`, and the incidents of the scope opened in it.
+pub fn trend_points(
+    index: &Index<'_>,
+    shipments: &Shipments,
+    incidents: &[Incident],
+    scope: &Scope,
+    months: &[Period],
+    zone: &jiff::tz::TimeZone,
+) -> Vec<TrendPoint> {
+    months
+        .iter()
+        .map(|m| {
+            let opened = incidents
+                .iter()
+                .filter(|i| m.contains(i.opened) && service_covers(index, &i.service, scope))
+                .count();
+            let counted = if incidents.is_empty() {
+                Measured::NoData("no incident was recorded in these months".to_owned())
+            } else {
+                Measured::Value(opened as f64)
+            };
+            TrendPoint::from_dora(&shipments.dora(scope, m, zone), counted)
+        })
+        .collect()
 }
 
 /// Everything the scorecard is evaluated from.
@@ -1029,13 +1082,27 @@ fn metrics_trend(inputs: &ReadinessInputs<'_>, scope: &Scope) -> Judged {
     let mut cfr_compared = false;
     const CFR: &str = "change failure rate";
     type Get = fn(&TrendPoint) -> &Measured<f64>;
-    let metrics: [(&str, Get); 3] = [
-        (CFR, |p| &p.change_failure_rate),
-        ("median recovery time (hours)", |p| &p.recovery_hours),
-        ("incidents", |p| &p.incidents),
+    // The change failure rate and recovery time need each incident linked to
+    // a deployment; the incident count does not.
+    let metrics: [(&str, Get, bool); 3] = [
+        (CFR, |p| &p.change_failure_rate, true),
+        ("median recovery time (hours)", |p| &p.recovery_hours, true),
+        ("incidents", |p| &p.incidents, false),
     ];
     let (last, earlier) = points.split_last().expect("at least two points");
-    for (name, get) in metrics {
+    let partial: Vec<String> = points
+        .iter()
+        .filter(|p| p.unlinked_incidents > 0)
+        .map(|p| format!("{} in {}", p.unlinked_incidents, p.label))
+        .collect();
+    for (name, get, linked) in metrics {
+        if linked && !partial.is_empty() {
+            evidence.push(format!(
+                "{name}: partial, not judged: incidents could not be linked to a deployment ({}), their cause commits being in no history read; give full clones with --repo-dir",
+                partial.join(", ")
+            ));
+            continue;
+        }
         let before: Vec<f64> = earlier
             .iter()
             .filter_map(|p| get(p).value().copied())
@@ -1575,6 +1642,7 @@ mod tests {
             change_failure_rate: m(cfr),
             recovery_hours: m(recovery),
             incidents: Measured::Value(incidents),
+            unlinked_incidents: 0,
         }
     }
 
@@ -1625,6 +1693,25 @@ mod tests {
             f.judge(&model, ControlId::MetricsTrend, &nimbus()).0,
             Status::Warn
         );
+    }
+
+    #[test]
+    fn metrics_trend_does_not_judge_a_partial_failure_rate() {
+        let model = acme();
+        let mut f = Fixture::new();
+        let mut points = vec![
+            point("2026-09", Some(0.2), Some(2.0), 3.0),
+            point("2026-10", Some(0.2), Some(2.0), 3.0),
+        ];
+        points[1].unlinked_incidents = 2;
+        f.trends.insert(nimbus(), points);
+        let (status, evidence) = f.judge(&model, ControlId::MetricsTrend, &nimbus());
+        assert_eq!(status, Status::Warn, "{evidence:?}");
+        assert!(
+            evidence[0].contains("partial, not judged") && evidence[0].contains("2 in 2026-10"),
+            "{evidence:?}"
+        );
+        assert!(evidence[1].contains("partial"), "{evidence:?}");
     }
 
     #[test]

@@ -13,7 +13,8 @@
 //! file, is reported as already recorded and not ledgered twice; the same id
 //! with other content is refused. An incident resolved before it was opened
 //! is refused: the fix is the right time, never a negative recovery time in
-//! the medians.
+//! the medians. So is an incident linked to a deployment that finished after
+//! it opened, and a deployment of commits outside the service's repositories.
 
 use jiff::{SignedDuration, Timestamp};
 use palisade_ledger::ledger::{Event, Ledger, LedgerError};
@@ -156,6 +157,32 @@ pub enum RecordError {
         /// As given.
         sha: String,
     },
+    /// The service lives in other repositories.
+    #[error(
+        "service `{service}` lives in {repos}, not in `{repo}`: name the repository the commit is in, or add `{repo}` to the service's `repos` in the model"
+    )]
+    NotServiceRepo {
+        /// The service.
+        service: String,
+        /// The repository given.
+        repo: String,
+        /// The service's repositories.
+        repos: String,
+    },
+    /// An incident linked to a deployment that finished after it opened.
+    #[error(
+        "incident `{id}` opened at {opened}, before deployment `{deployment}` finished at {finished}, so that deployment cannot have caused it: name the deployment that was in production when it opened (`palisade deploy list`), correct the opening time, or leave --deployment out"
+    )]
+    DeployedAfterOpened {
+        /// The incident.
+        id: String,
+        /// When it opened.
+        opened: Timestamp,
+        /// The deployment named.
+        deployment: String,
+        /// When that deployment finished.
+        finished: Timestamp,
+    },
     /// Not `owner/name`.
     #[error(
         "`{repo}` is not a repository name: write it as owner/name (group/subgroup/name on GitLab)"
@@ -268,6 +295,8 @@ impl RecordError {
             RecordError::UnknownSeverity { .. } => "unknown_severity",
             RecordError::BadSha { .. } => "bad_sha",
             RecordError::BadRepo { .. } => "bad_repo",
+            RecordError::NotServiceRepo { .. } => "not_service_repo",
+            RecordError::DeployedAfterOpened { .. } => "deployed_after_incident",
             RecordError::NoCommits { .. } => "no_commits",
             RecordError::StartedAfterFinished { .. } | RecordError::InFuture { .. } => "clock_skew",
             RecordError::ResolvedBeforeOpened { .. } => "clock_skew",
@@ -490,6 +519,19 @@ impl<'a, 'm> Recorder<'a, 'm> {
                 sha: normalize_sha(&c.sha)?,
             });
         }
+        // A service that names its repositories ships commits of those only
+        // (one that names none lives in the model's repository).
+        let repos = &self.index.service(service).repos;
+        if let Some(c) = commits
+            .iter()
+            .find(|c| !repos.is_empty() && !repos.iter().any(|r| r.eq_ignore_ascii_case(&c.repo)))
+        {
+            return Err(RecordError::NotServiceRepo {
+                service: d.service.clone(),
+                repo: c.repo.clone(),
+                repos: list(repos.iter()),
+            });
+        }
         commits.sort_by(|a, b| (&a.repo, &a.sha).cmp(&(&b.repo, &b.sha)));
         commits.dedup();
         if d.started > d.finished {
@@ -654,10 +696,20 @@ impl<'a, 'm> Recorder<'a, 'm> {
             deployment: new.deployment.clone(),
         };
         let mut tx = self.ledger.begin().await?;
-        if let Some(dep) = &incident.deployment
-            && tx.metrics_deployment(dep).await?.is_none()
-        {
-            return Err(RecordError::NoSuchDeployment(dep.clone()));
+        if let Some(dep) = &incident.deployment {
+            let Some(stored) = tx.metrics_deployment(dep).await? else {
+                return Err(RecordError::NoSuchDeployment(dep.clone()));
+            };
+            // A deployment that finished after the incident opened did not cause it.
+            if stored.finished_us > micros(incident.opened) {
+                return Err(RecordError::DeployedAfterOpened {
+                    id: id.clone(),
+                    opened: incident.opened,
+                    deployment: dep.clone(),
+                    finished: from_micros(stored.finished_us)
+                        .ok_or(RecordError::OutOfRange("the stored deployment's finish"))?,
+                });
+            }
         }
         let row = incident_row(&incident, actor, None);
         if let Some(stored) = tx.metrics_incident(&id).await? {

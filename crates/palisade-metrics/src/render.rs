@@ -108,6 +108,20 @@ pub(crate) fn row_no_data(data: &ChartData, i: usize) -> Option<&str> {
 /// How many evidence lines of a control the review shows; the JSON has them all.
 pub const EVIDENCE_SHOWN: usize = 12;
 
+/// The review's month as titles show it: with "to date" when it was measured
+/// before the month was over (it ends at the instant it was produced).
+pub fn month_shown(review: &MonthlyReview) -> String {
+    let to_date = jiff::tz::TimeZone::get(&review.zone)
+        .ok()
+        .and_then(|z| crate::period::Period::month(&review.month, &z).ok())
+        .is_some_and(|whole| whole.end > review.end);
+    if to_date {
+        format!("{} to date", review.month)
+    } else {
+        review.month.clone()
+    }
+}
+
 /// `t` as a local time of the zone named `zone` (`2026-10-01 00:00`), or as UTC
 /// when the zone is unknown.
 pub fn local(t: jiff::Timestamp, zone: &str) -> String {

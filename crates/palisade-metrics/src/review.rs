@@ -24,7 +24,7 @@ use crate::knowledge::Runbook;
 use crate::measure::{Measured, Scope};
 use crate::period::Period;
 use crate::platform::{PlatformHealth, PlatformInputs, platform_health, service_covers};
-use crate::readiness::{ReadinessInputs, Scorecard, TrendPoint, scorecard};
+use crate::readiness::{ReadinessInputs, Scorecard, scorecard, trend_months, trend_points};
 
 pub use trend::trend;
 
@@ -189,9 +189,9 @@ pub struct ReviewInputs<'a> {
     pub index: &'a Index<'a>,
     /// The organisation's time zone.
     pub zone: &'a TimeZone,
-    /// Deployments from far enough before the first month for its frequency
-    /// window and its first deployments' previous ones, to the reviewed month's
-    /// end or later.
+    /// Every recorded deployment up to the reviewed month's end or later, as
+    /// `palisade metrics` reads them: each service's previous deployment and
+    /// its real first one are among them, so the figures agree.
     pub deployments: &'a [Deployment],
     /// Incidents open at some instant of those months.
     pub incidents: &'a [Incident],
@@ -325,7 +325,7 @@ pub fn assemble(inputs: &ReviewInputs<'_>, scope: &Scope, months: &[Period]) -> 
         generated: inputs.now,
         tables,
         trend: trend(&dora, &platform, inputs.zone, inputs.now),
-        readiness: readiness(inputs, scope, &dora, &platform),
+        readiness: readiness(inputs, scope, &shipments),
         issues,
         figures: Figures {
             dora: dora.last().cloned(),
@@ -339,22 +339,10 @@ pub fn assemble(inputs: &ReviewInputs<'_>, scope: &Scope, months: &[Period]) -> 
 }
 
 /// The scorecard of `scope` (of its vendor, or the organisation's, for a
-/// team or a service), its trend control judged over the policy's last
-/// months of the review's trend.
-fn readiness(
-    inputs: &ReviewInputs<'_>,
-    scope: &Scope,
-    dora: &[Dora],
-    platform: &[PlatformHealth],
-) -> Scorecard {
-    let policy = &inputs.index.model().org.policy.readiness;
-    let keep = (policy.trend_months as usize).max(1);
-    let points: Vec<TrendPoint> = dora
-        .iter()
-        .zip(platform)
-        .map(|(d, p)| TrendPoint::from_dora(d, p.incidents.clone().map(|i| i.opened as f64)))
-        .collect();
-    let points = points[points.len().saturating_sub(keep)..].to_vec();
+/// team or a service) as `palisade readiness` judges it at the same instant:
+/// its trend control over the policy's trend months ending with the last full
+/// month before [`ReviewInputs::now`], whatever months the review's charts show.
+fn readiness(inputs: &ReviewInputs<'_>, scope: &Scope, shipments: &Shipments) -> Scorecard {
     // The checklist is a vendor's (or the organisation's): a team or a service
     // is judged with the vendor it belongs to.
     let index = inputs.index;
@@ -371,8 +359,22 @@ fn readiness(
             .and_then(|t| index.vendor_of_team(t))
             .map_or(Scope::Org, |v| Scope::Vendor(index.vendor(v).id.clone())),
     };
-    // Its trend is the reviewed scope's when they are the same.
-    let points = if &judged == scope { points } else { Vec::new() };
+    let points = match trend_months(index, inputs.now, inputs.zone) {
+        Ok(months) => {
+            // The incidents `palisade readiness` reads: open at some instant
+            // from the first trend month to now.
+            let from = months.first().map_or(inputs.now, |m| m.start);
+            let incidents: Vec<Incident> = inputs
+                .incidents
+                .iter()
+                .filter(|i| i.opened < inputs.now && i.resolved.is_none_or(|r| r >= from))
+                .cloned()
+                .collect();
+            trend_points(index, shipments, &incidents, &judged, &months, inputs.zone)
+        }
+        // No months to compare: the control says there is no trend.
+        Err(_) => Vec::new(),
+    };
     let trends = std::collections::BTreeMap::from([(judged.clone(), points)]);
     scorecard(
         &ReadinessInputs {
@@ -432,6 +434,7 @@ fn cost(
                 deployments: inputs.deployments,
                 commits: inputs.commits,
                 incidents: inputs.incidents,
+                histories: Some(inputs.histories),
             },
             &vendor,
         )

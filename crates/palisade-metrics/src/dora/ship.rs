@@ -67,6 +67,14 @@ pub(crate) mod issue {
         "unlinked_incident",
         "the incident names neither a deployment nor a cause commit: it counts in no DORA key",
     );
+    pub const CAUSE_NOT_FOUND: (&str, &str) = (
+        "cause_not_found",
+        "the incident's cause commit is in no history read (no --repo-dir for its repository, or a shallow clone): it is linked to no deployment, so the change failure rate and recovery time are partial",
+    );
+    pub const DEPLOYED_AFTER_INCIDENT: (&str, &str) = (
+        "deployed_after_incident",
+        "the incident is linked to a deployment that finished after the incident opened, so it cannot have caused it: left out of the change failure rate and recovery time",
+    );
 }
 
 fn note(issues: &mut DataIssues, (kind, effect): (&str, &str), example: impl Into<String>) {
@@ -121,8 +129,10 @@ pub(crate) struct Row {
     pub production: bool,
     pub success: bool,
     pub finished: Timestamp,
-    /// Lead times (seconds) of the commits it was the first production deployment of.
-    pub lead: Vec<i64>,
+    /// The commits it was the first production deployment of for its
+    /// service: (repository index into [`Shipments::repos`], commit, lead
+    /// time in seconds unless clock skew left it out).
+    pub firsts: Vec<(usize, CommitId, Option<i64>)>,
     /// How many commits it was the first production deployment of (with or without a lead time).
     pub shipped: u64,
     /// The incidents linked to it (indexes into [`Shipments::incidents`]).
@@ -142,6 +152,9 @@ pub(crate) struct IncidentRow {
     pub resolved: Option<Timestamp>,
     /// The deployment it is linked to (an index into [`Shipments::rows`]).
     pub deployment: Option<usize>,
+    /// Its cause commit is in no history read: it may have been caused by a
+    /// deployment, but which one cannot be told.
+    pub cause_not_found: bool,
     pub issues: DataIssues,
 }
 
@@ -153,8 +166,8 @@ pub struct Shipments {
     pub(crate) incidents: Vec<IncidentRow>,
     /// Per repository (lower-case) and commit, the first production deployment that shipped it.
     first: HashMap<String, HashMap<CommitId, usize>>,
-    /// The earliest deployment of the data, where the frequency window may start.
-    pub(crate) first_data: Option<Timestamp>,
+    /// The deployed repositories (as their histories name them), indexed by [`Row::firsts`].
+    pub(crate) repos: Vec<String>,
 }
 
 impl Shipments {
@@ -174,10 +187,8 @@ impl Shipments {
             let (a, b) = (&deployments[a], &deployments[b]);
             (a.finished, &a.id).cmp(&(b.finished, &b.id))
         });
-        let mut s = Shipments {
-            first_data: order.first().map(|&i| deployments[i].finished),
-            ..Shipments::default()
-        };
+        let mut s = Shipments::default();
+        let mut repo_index: HashMap<String, usize> = HashMap::new();
         let mut owners: HashMap<&str, Owner> = HashMap::new();
         // The last successful production head per (service, environment, repository):
         // `None` when it was not a known commit.
@@ -212,7 +223,7 @@ impl Shipments {
                 production,
                 success,
                 finished: d.finished,
-                lead: Vec::new(),
+                firsts: Vec::new(),
                 shipped: 0,
                 incidents: Vec::new(),
                 rework: false,
@@ -275,10 +286,16 @@ impl Shipments {
                     let firsts = first_by_service
                         .entry((d.service.as_str(), history.repo()))
                         .or_default();
-                    let any = s
-                        .first
-                        .entry(history.repo().to_ascii_lowercase())
-                        .or_default();
+                    let repo_key = history.repo().to_ascii_lowercase();
+                    let repo = match repo_index.get(&repo_key) {
+                        Some(&r) => r,
+                        None => {
+                            s.repos.push(history.repo().to_owned());
+                            repo_index.insert(repo_key.clone(), s.repos.len() - 1);
+                            s.repos.len() - 1
+                        }
+                    };
+                    let any = s.first.entry(repo_key).or_default();
                     for commit in new {
                         firsts.entry(commit).or_insert(row_index);
                         any.entry(commit).or_insert(row_index);
@@ -286,8 +303,9 @@ impl Shipments {
                         let lead = d.finished.as_second() - history.authored(commit);
                         if lead < 0 {
                             note(&mut issues, issue::CLOCK_SKEW, history.sha(commit));
+                            row.firsts.push((repo, commit, None));
                         } else {
-                            row.lead.push(lead);
+                            row.firsts.push((repo, commit, Some(lead)));
                         }
                     }
                 }
@@ -307,6 +325,7 @@ impl Shipments {
                 .or_insert_with(|| Owner::of(index, &incident.service))
                 .clone();
             let mut issues = DataIssues::default();
+            let mut cause_not_found = false;
             if incident.service.trim().is_empty() {
                 note(&mut issues, issue::INCIDENT_WITHOUT_SERVICE, &incident.id);
             } else if !owner.known {
@@ -347,9 +366,10 @@ impl Shipments {
                     }
                 }
                 if !known {
+                    cause_not_found = true;
                     note(
                         &mut issues,
-                        issue::UNKNOWN_COMMIT,
+                        issue::CAUSE_NOT_FOUND,
                         format!("{} ({cause})", incident.id),
                     );
                 } else if found.is_none() {
@@ -359,6 +379,21 @@ impl Shipments {
             } else {
                 note(&mut issues, issue::UNLINKED_INCIDENT, &incident.id);
                 None
+            };
+            // A deployment that finished after the incident opened did not cause it.
+            let deployment = match deployment {
+                Some(r) if s.rows[r].finished > incident.opened => {
+                    note(
+                        &mut issues,
+                        issue::DEPLOYED_AFTER_INCIDENT,
+                        format!(
+                            "{} (opened {}) linked to {} (finished {})",
+                            incident.id, incident.opened, s.rows[r].id, s.rows[r].finished
+                        ),
+                    );
+                    None
+                }
+                other => other,
             };
             if let Some(resolved) = incident.resolved
                 && resolved < incident.opened
@@ -374,6 +409,7 @@ impl Shipments {
                 opened: incident.opened,
                 resolved: incident.resolved,
                 deployment,
+                cause_not_found,
                 issues,
             });
         }

@@ -48,7 +48,11 @@ footer { margin-top: 32px; color: #64748b; font-size: 12px; }
 /// The whole document.
 pub(super) fn document(review: &MonthlyReview) -> String {
     let mut out = String::with_capacity(64 * 1024);
-    let title = format!("Monthly review: {}, {}", review.scope_name, review.month);
+    let title = format!(
+        "Monthly review: {}, {}",
+        review.scope_name,
+        super::month_shown(review)
+    );
     let _ = writeln!(
         out,
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>",

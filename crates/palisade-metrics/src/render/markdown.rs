@@ -52,7 +52,7 @@ pub(super) fn document(review: &MonthlyReview) -> String {
         out,
         "# Monthly review: {}, {}\n\n{} · from {} to {} ({}) · produced {}\n\n",
         cell(&review.scope_name),
-        cell(&review.month),
+        cell(&super::month_shown(review)),
         cell(&review.scope.to_string()),
         super::local(review.start, &review.zone),
         super::local(review.end, &review.zone),

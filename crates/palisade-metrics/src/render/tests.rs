@@ -322,3 +322,22 @@ fn a_row_without_data_says_so_once_and_long_evidence_is_cut_with_a_count() {
     assert!(md.contains("| 2026-09 | *no data: the monitor recorded nothing before 2026-10* |  |"));
     assert!(md.contains("svc-011: no runbook declared; … and 8 more"));
 }
+
+#[test]
+fn a_month_measured_before_its_end_is_titled_to_date() {
+    let mut review = sample();
+    assert_eq!(month_shown(&review), "2026-10");
+    review.end = ts("2026-10-17T09:30:00Z");
+    review.generated = review.end;
+    assert_eq!(month_shown(&review), "2026-10 to date");
+    let md = render(&review, Format::Markdown).expect("renders");
+    assert!(
+        md.lines()
+            .next()
+            .is_some_and(|l| l.ends_with(", 2026-10 to date")),
+        "{md}"
+    );
+    let html = render(&review, Format::Html).expect("renders");
+    assert!(html.contains("<h1>Monthly review: "), "{html}");
+    assert!(html.contains(", 2026-10 to date</h1>"));
+}

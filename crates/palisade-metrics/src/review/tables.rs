@@ -56,6 +56,18 @@ fn counts(list: &[NamedCount]) -> String {
         .join(", ")
 }
 
+/// What a figure linked to incidents lacks when some incidents could not be linked.
+fn partial(d: &Dora) -> String {
+    if d.unlinked_incidents == 0 {
+        String::new()
+    } else {
+        format!(
+            "; partial: {} incident(s) could not be linked to a deployment (cause commits in no history read)",
+            d.unlinked_incidents
+        )
+    }
+}
+
 /// The DORA keys of the month with their 2024 cluster.
 pub fn dora(d: &Dora) -> FigureTable {
     let c = &d.classes;
@@ -96,8 +108,9 @@ pub fn dora(d: &Dora) -> FigureTable {
                 d.change_failure_rate.value().is_some(),
             ),
             text(format!(
-                "{} failed deployments not counted",
-                d.failed_deployments
+                "{} failed deployments not counted{}",
+                d.failed_deployments,
+                partial(d)
             )),
         ],
         vec![
@@ -106,9 +119,10 @@ pub fn dora(d: &Dora) -> FigureTable {
             cluster(c.recovery_time, d.recovery_time.value().is_some()),
             shown(&d.recovery_time, |s| {
                 format!(
-                    "{}; {} linked incidents still open",
+                    "{}; {} linked incidents still open{}",
                     spread(s),
-                    d.open_incidents
+                    d.open_incidents,
+                    partial(d)
                 )
             }),
         ],
@@ -154,9 +168,13 @@ pub fn delivery(d: &Delivery) -> FigureTable {
         vec![
             text("pull request size (median lines changed)"),
             shown(&d.pull_size, |s| {
+                let files = match &s.median_files {
+                    Measured::Value(f) => format!("{f:.0} files"),
+                    Measured::NoData(why) => format!("files no data ({why})"),
+                };
                 format!(
-                    "{:.0} lines, {:.0} files (largest {} lines; {} sized)",
-                    s.median_lines, s.median_files, s.max_lines, s.samples
+                    "{:.0} lines, {files} (largest {} lines; {} sized)",
+                    s.median_lines, s.max_lines, s.samples
                 )
             }),
         ],
@@ -277,9 +295,13 @@ pub fn cost(c: &Measured<CostToDeliver>, flag: &QualityFlag) -> FigureTable {
         vec![
             text("delivered"),
             shown(c, |c| {
+                let changes = match &c.changes {
+                    Measured::Value(n) => format!("{n} changes"),
+                    Measured::NoData(why) => format!("changes no data ({why})"),
+                };
                 format!(
-                    "{} deployments, {} changes, {} incidents",
-                    c.deployments, c.changes, c.incidents
+                    "{} deployments, {changes}, {} incidents",
+                    c.deployments, c.incidents
                 )
             }),
         ],
@@ -363,5 +385,49 @@ pub fn knowledge(runbooks: &Measured<Vec<Runbook>>, max_age_days: u32) -> Figure
             "code changed since".into(),
         ],
         rows,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::measure::Scope;
+
+    #[test]
+    fn changes_without_history_read_are_no_data_in_the_cost_table() {
+        let why = "no repository history was read (--repo-dir)".to_owned();
+        let c = CostToDeliver {
+            scope: Scope::Vendor("nimbus".into()),
+            period: "2026-10".into(),
+            contracts: vec!["msa".into()],
+            uncosted_contracts: Vec::new(),
+            currency: Some("USD".into()),
+            cost: Measured::Value(1000.0),
+            deployments: 3,
+            changes: Measured::NoData(why.clone()),
+            incidents: 1,
+            cost_per_deployment: Measured::Value(1000.0 / 3.0),
+            cost_per_change: Measured::NoData(why.clone()),
+            incidents_per_deployment: Measured::Value(1.0 / 3.0),
+            teams: Vec::new(),
+        };
+        let flag = QualityFlag {
+            quality: Measured::NoData("nothing to compare".into()),
+            because: "nothing to compare with".into(),
+        };
+        let table = cost(&Measured::Value(c), &flag);
+        let row = |name: &str| {
+            table
+                .rows
+                .iter()
+                .find(|r| r[0] == Measured::Value(name.to_owned()))
+                .map(|r| r[1].clone())
+                .expect(name)
+        };
+        let delivered = row("delivered");
+        let delivered = delivered.value().expect("delivered");
+        assert!(!delivered.contains("0 changes"), "{delivered}");
+        assert!(delivered.contains("changes no data"), "{delivered}");
+        assert_eq!(row("cost per change"), Measured::NoData(why));
     }
 }

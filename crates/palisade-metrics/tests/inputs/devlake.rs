@@ -137,6 +137,54 @@ fn every_line_is_a_deployment_or_a_counted_problem_with_its_number() {
 }
 
 #[test]
+fn a_field_of_the_wrong_json_type_is_named_by_what_it_should_hold() {
+    let model = model();
+    let index = Index::new(&model);
+    let p = payments();
+    let mut git = GitServices::new(&index);
+    git.add_clone("acme/payments", p.repo.path()).unwrap();
+    let url = "https://github.com/acme/payments";
+    let lines = [
+        // A date given as a number: a date that is no date.
+        line("d-num", url, &p.api, "").replace(r#""2026-10-05T10:04:00+00:00""#, "2"),
+        // An optional text given as a number.
+        line("d-env", url, &p.api, r#", "environment": 3"#),
+        // A required text given as an object.
+        line("d-sha", url, &p.api, "").replace(&format!(r#""{}""#, p.api), "{}"),
+    ]
+    .join("\n");
+    let parsed = devlake::parse(
+        Cursor::new(lines),
+        &index,
+        &mut git,
+        &ParseOptions::default(),
+    )
+    .unwrap();
+    let problems: Vec<(u64, &str)> = parsed.problems.iter().map(|p| (p.line, p.kind)).collect();
+    assert_eq!(
+        problems,
+        [(1, "bad_date"), (2, "bad_field"), (3, "missing_field")]
+    );
+    assert!(
+        parsed.problems[0]
+            .message
+            .contains("`finishedDate` \"2\" is not a time"),
+        "{}",
+        parsed.problems[0].message
+    );
+    assert!(
+        parsed.problems[1]
+            .message
+            .contains("is a number, not a string")
+    );
+    assert!(
+        parsed.problems[2]
+            .message
+            .contains("is an object, not a string")
+    );
+}
+
+#[test]
 fn a_commit_touches_what_changed_since_the_last_deployment_of_its_repository() {
     let model = model();
     let index = Index::new(&model);

@@ -26,12 +26,16 @@ fn the_cost_to_deliver_of_nimbus_in_october_matches_the_hand_computed_figures() 
         deployments: &d,
         commits: &c,
         incidents: &i,
+        histories: None,
     };
     let cost = cost_to_deliver(&inputs, "nimbus").unwrap();
     assert_eq!(cost.contracts, ["nimbus-msa-2025"]);
     assert_eq!(cost.currency.as_deref(), Some("USD"));
     assert_eq!(cost.cost, Measured::Value(68_500.0));
-    assert_eq!((cost.deployments, cost.changes, cost.incidents), (3, 4, 2));
+    assert_eq!(
+        (cost.deployments, cost.changes.value(), cost.incidents),
+        (3, Some(&4), 2)
+    );
     assert!(close(
         *cost.cost_per_deployment.value().unwrap(),
         68_500.0 / 3.0
@@ -51,7 +55,10 @@ fn the_cost_to_deliver_of_nimbus_in_october_matches_the_hand_computed_figures() 
     let core = &cost.teams[0];
     assert!(close(core.share, 5.0 / 7.0));
     assert!(close(*core.cost.value().unwrap(), 68_500.0 * 5.0 / 7.0));
-    assert_eq!((core.deployments, core.changes, core.incidents), (2, 3, 2));
+    assert_eq!(
+        (core.deployments, core.changes.value(), core.incidents),
+        (2, Some(&3), 2)
+    );
     assert!(close(
         *core.cost_per_deployment.value().unwrap(),
         68_500.0 * 5.0 / 7.0 / 2.0
@@ -63,14 +70,62 @@ fn the_cost_to_deliver_of_nimbus_in_october_matches_the_hand_computed_figures() 
     assert_eq!(core.incidents_per_deployment, Measured::Value(1.0));
     let mobile = &cost.teams[1];
     assert_eq!(
-        (mobile.deployments, mobile.changes, mobile.incidents),
-        (1, 1, 0)
+        (mobile.deployments, mobile.changes.value(), mobile.incidents),
+        (1, Some(&1), 0)
     );
     assert!(close(
         *mobile.cost_per_deployment.value().unwrap(),
         68_500.0 * 2.0 / 7.0
     ));
     assert_eq!(mobile.incidents_per_deployment, Measured::Value(0.0));
+
+    // Without nimbus-mobile's commits, its changes are 0 when nothing says which
+    // histories were read; told that acme/mobile (its services' repository) was
+    // not read, they are no data naming it, while nimbus keeps its count.
+    let mobile_team = index.team_by_id("nimbus-mobile").unwrap();
+    let mobile_members: Vec<&str> = index
+        .members(mobile_team)
+        .iter()
+        .map(|m| index.person(*m).handle.as_str())
+        .collect();
+    let others: Vec<_> = c
+        .iter()
+        .filter(|x| {
+            !x.person
+                .as_deref()
+                .is_some_and(|h| mobile_members.contains(&h))
+        })
+        .cloned()
+        .collect();
+    let unknown = cost_to_deliver(
+        &CostInputs {
+            commits: &others,
+            ..inputs
+        },
+        "nimbus",
+    )
+    .unwrap();
+    assert_eq!(unknown.teams[1].changes, Measured::Value(0));
+    let read = palisade_metrics::history::Histories::default();
+    let known = cost_to_deliver(
+        &CostInputs {
+            commits: &others,
+            histories: Some(&read),
+            ..inputs
+        },
+        "nimbus",
+    )
+    .unwrap();
+    assert!(
+        matches!(&known.teams[1].changes, Measured::NoData(why) if why.contains("acme/mobile")),
+        "{:?}",
+        known.teams[1]
+    );
+    assert!(matches!(
+        known.teams[1].cost_per_change,
+        Measured::NoData(_)
+    ));
+    assert_eq!(known.teams[0].changes, Measured::Value(3));
 
     // September: D6 only, no incident. October ships more and breaks more per deployment.
     let september = Period::month("2026-09", &TimeZone::UTC).unwrap();
@@ -109,6 +164,7 @@ fn a_contract_is_prorated_by_day_and_no_contract_is_no_data() {
         deployments: &[],
         commits: &[],
         incidents: &[],
+        histories: None,
     };
     // Harbor's contract starts on 1 September: 10 of September's 30 days.
     let span = Period {
@@ -133,6 +189,43 @@ fn a_contract_is_prorated_by_day_and_no_contract_is_no_data() {
         cost.cost
     );
     assert!(cost_to_deliver(&inputs(&august), "nobody").is_none());
+}
+
+#[test]
+fn changes_are_no_data_not_zero_when_no_repository_history_was_read() {
+    let model = acme();
+    let index = Index::new(&model);
+    let (d, i) = (deployments(), incidents());
+    let period = october();
+    let cost = cost_to_deliver(
+        &CostInputs {
+            index: &index,
+            period: &period,
+            zone: &TimeZone::UTC,
+            deployments: &d,
+            commits: &[],
+            incidents: &i,
+            histories: None,
+        },
+        "nimbus",
+    )
+    .unwrap();
+    assert!(
+        matches!(cost.changes, Measured::NoData(ref why) if why.contains("--repo-dir")),
+        "{:?}",
+        cost.changes
+    );
+    assert!(
+        matches!(cost.cost_per_change, Measured::NoData(ref why) if why.contains("--repo-dir")),
+        "{:?}",
+        cost.cost_per_change
+    );
+    for t in &cost.teams {
+        assert!(matches!(t.changes, Measured::NoData(_)), "{t:?}");
+        assert!(matches!(t.cost_per_change, Measured::NoData(_)), "{t:?}");
+    }
+    // What was recorded is still measured.
+    assert_eq!(cost.deployments, 3);
 }
 
 /// EXPECTED.md's scripted clone of acme/payments.

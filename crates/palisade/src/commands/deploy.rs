@@ -209,6 +209,20 @@ pub fn run(args: &DeployArgs, db: &str, out: &Output) -> anyhow::Result<ExitCode
                 since,
                 until,
             } => {
+                if let Some(s) = service
+                    && index.service_by_id(s).is_none()
+                {
+                    let known: Vec<&str> =
+                        model.services.iter().map(|s| s.id.as_str()).collect();
+                    bail!(
+                        "unknown service `{s}`: the model's services are {}; fix the name, or leave --service out to list every deployment",
+                        if known.is_empty() {
+                            "(none)".to_owned()
+                        } else {
+                            known.join(", ")
+                        }
+                    );
+                }
                 let since = since
                     .as_deref()
                     .map(|t| parse_time("--since", t))

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use jiff::ToSpan as _;
 use jiff::tz::TimeZone;
-use palisade_metrics::delivery::{DeliveryInput, delivery};
+use palisade_metrics::delivery::{DeliveryInput, delivery_given};
 use palisade_metrics::dora::Shipments;
 use palisade_metrics::history::Histories;
 use palisade_metrics::load::load_range;
@@ -37,14 +37,14 @@ pub fn run(args: &MetricsArgs, db: &str, out: &Output) -> anyhow::Result<ExitCod
         args.service.as_deref(),
     )?;
     let month = match &args.month {
-        Some(m) => Period::month(m, &zone)?,
+        Some(m) => Period::month_to(m, &zone, now)?,
         None => {
             let first = now.to_zoned(zone.clone()).date().first_of_month();
             let last = first.checked_sub(1.month())?;
             Period::month(&format!("{:04}-{:02}", last.year(), last.month()), &zone)?
         }
     };
-    let repos = metrics_inputs::repo_dirs(&args.repo_dirs)?;
+    let repos = metrics_inputs::repo_dirs(&index, &args.repo_dirs)?;
     let (pulls, reviews, mut issues) = metrics_inputs::github(&args.pulls, &args.reviews)?;
 
     // Every deployment up to the month's end: what a deployment shipped is told
@@ -77,7 +77,9 @@ pub fn run(args: &MetricsArgs, db: &str, out: &Output) -> anyhow::Result<ExitCod
         histories: &histories,
         shipments: &shipments,
     };
-    let health = delivery(&index, &scope, &month, input);
-    super::metrics_print::print(&dora, &health, &issues, &zone, out)?;
+    let reviews_given = metrics_inputs::reviews_named(&args.reviews);
+    let health = delivery_given(&index, &scope, &month, input, &reviews_given);
+    let to_date = month.is_to_date(&zone).then_some(now);
+    super::metrics_print::print(&dora, &health, &issues, &zone, to_date, out)?;
     Ok(ExitCode::SUCCESS)
 }

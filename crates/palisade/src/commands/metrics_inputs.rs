@@ -17,8 +17,21 @@ use palisade_store::Store;
 use crate::output::Output;
 
 /// `--repo-dir OWNER/NAME=PATH`, paths relative to the working directory.
-pub(super) fn repo_dirs(given: &[String]) -> anyhow::Result<HashMap<String, PathBuf>> {
-    let mut out = HashMap::new();
+/// Each names a repository the model's services name, once: a mistyped or
+/// repeated one is refused rather than read as a repository with no history.
+pub(super) fn repo_dirs(
+    index: &Index<'_>,
+    given: &[String],
+) -> anyhow::Result<HashMap<String, PathBuf>> {
+    let mut known: Vec<&str> = index
+        .model()
+        .services
+        .iter()
+        .flat_map(|s| s.repos.iter().map(String::as_str))
+        .collect();
+    known.sort_by_key(|r| r.to_ascii_lowercase());
+    known.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
+    let mut out: HashMap<String, PathBuf> = HashMap::new();
     for g in given {
         let Some((repo, path)) = g.split_once('=') else {
             bail!(
@@ -28,9 +41,38 @@ pub(super) fn repo_dirs(given: &[String]) -> anyhow::Result<HashMap<String, Path
         if !repo.contains('/') {
             bail!("--repo-dir `{g}`: name the repository as OWNER/NAME, e.g. acme/payments");
         }
-        out.insert(repo.to_owned(), PathBuf::from(path));
+        let Some(&name) = known.iter().find(|k| k.eq_ignore_ascii_case(repo)) else {
+            bail!(
+                "--repo-dir `{g}`: the model has no repository {repo}; its services name {}",
+                if known.is_empty() {
+                    "none (add `repos = [\"OWNER/NAME\"]` to the services in the model)".to_owned()
+                } else {
+                    known.join(", ")
+                }
+            );
+        };
+        if let Some(before) = out.get(name) {
+            bail!(
+                "--repo-dir names {name} twice ({} and {path}): give each repository once",
+                before.display()
+            );
+        }
+        out.insert(name.to_owned(), PathBuf::from(path));
     }
     Ok(out)
+}
+
+/// The pull requests `--reviews OWNER/NAME#NUMBER=FILE` names: their reviews
+/// were given, even when the file holds none.
+pub(super) fn reviews_named(reviews: &[String]) -> Vec<(String, u64)> {
+    reviews
+        .iter()
+        .filter_map(|given| {
+            let (pull, _) = given.split_once('=')?;
+            let (repo, number) = pull.split_once('#')?;
+            Some((repo.to_owned(), number.parse().ok()?))
+        })
+        .collect()
 }
 
 /// Opens the store a reading command measures. It never creates one: a

@@ -14,6 +14,7 @@ pub fn print(
     health: &Delivery,
     loaded: &DataIssues,
     zone: &TimeZone,
+    to_date: Option<jiff::Timestamp>,
     out: &Output,
 ) -> anyhow::Result<()> {
     let mut issues = loaded.clone();
@@ -25,15 +26,24 @@ pub fn print(
             "period": dora.period,
             "start": dora.start,
             "end": dora.end,
+            "to_date": to_date.is_some(),
             "dora": dora,
             "delivery": health,
             "issues": issues,
         }));
     }
     let zone_name = zone.iana_name().unwrap_or("UTC");
+    let period = match to_date {
+        Some(now) => format!(
+            "{} to date, up to {}",
+            dora.period,
+            now.to_zoned(zone.clone()).strftime("%Y-%m-%d %H:%M")
+        ),
+        None => dora.period.clone(),
+    };
     out.line(format!(
-        "DORA keys of the {}, {} ({zone_name})",
-        dora.scope, dora.period
+        "DORA keys of the {}, {period} ({zone_name})",
+        dora.scope
     ))?;
     let class = |c: Option<Cluster>| c.map_or_else(String::new, |c| format!("  [{c}]"));
     let rows: [(&str, String, String); 5] = [
@@ -79,6 +89,15 @@ pub fn print(
     ))?;
     if dora.lead_time_truncated {
         out.line("  lead times are cut short: a repository is a shallow clone (fetch it with `git fetch --unshallow`)")?;
+    }
+    let measured =
+        dora.change_failure_rate.value().is_some() || dora.recovery_time.value().is_some();
+    if dora.unlinked_incidents > 0 && measured {
+        out.line(format!(
+            "  change failure rate and recovery time are partial: {} incident(s) could not be linked to a deployment \
+             (their cause commits are in no history read; give full clones with --repo-dir OWNER/NAME=PATH)",
+            dora.unlinked_incidents
+        ))?;
     }
     out.line("")?;
     out.line("Delivery health")?;

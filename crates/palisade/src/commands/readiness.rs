@@ -18,9 +18,8 @@ use palisade_metrics::knowledge;
 use palisade_metrics::load::load_range;
 use palisade_metrics::measure::{Measured, Scope};
 use palisade_metrics::period::Period;
-use palisade_metrics::platform::service_covers;
 use palisade_metrics::readiness::{
-    OwnershipEvidence, ReadinessInputs, Scorecard, TrendPoint, scorecard,
+    self, OwnershipEvidence, ReadinessInputs, Scorecard, TrendPoint, scorecard,
 };
 use palisade_model::{Day, Index};
 use palisade_store::MetricsDeploymentFilter;
@@ -53,7 +52,7 @@ pub fn run(args: &ReadinessArgs, db: &str, out: &Output) -> anyhow::Result<ExitC
             }
         );
     }
-    let repos = repo_dirs(&args.repo_dirs)?;
+    let repos = repo_dirs(&index, &args.repo_dirs)?;
     let codeowners = args
         .codeowners
         .as_deref()
@@ -134,24 +133,18 @@ pub(crate) fn evaluate(
         end: now,
         label: format!("the last {window_days} days"),
     };
-    let this_month = now.to_zoned(zone.clone()).date().first_of_month();
-    let last_full = this_month.checked_sub(1.month())?;
-    let months = Period::month(
-        &format!("{:04}-{:02}", last_full.year(), last_full.month()),
-        zone,
-    )?
-    .months_back(policy.trend_months.max(2) as usize, zone)?;
+    // The trend is judged over the policy's months, as the monthly review judges it.
+    let months = readiness::trend_months(index, now, zone)?;
 
     let (facts, loaded, histories) = super::runtime()?.block_on(async {
         let store = super::metrics_inputs::open_existing_store(db).await?;
         let facts = facts::read(&store, index, &window, now).await?;
-        let first = months
-            .first()
-            .map_or(window.start, |m| m.start.min(window.start));
+        // Every deployment from the start, as `palisade metrics` reads them: what
+        // a deployment shipped is told from the previous one of its service.
         let loaded = load_range(
             &store,
             index,
-            first.as_microsecond(),
+            0,
             now.as_microsecond(),
             &MetricsDeploymentFilter::default(),
         )
@@ -169,24 +162,8 @@ pub(crate) fn evaluate(
     let trends: BTreeMap<Scope, Vec<TrendPoint>> = scopes
         .iter()
         .map(|scope| {
-            let points = months
-                .iter()
-                .map(|m| {
-                    let opened = loaded
-                        .incidents
-                        .iter()
-                        .filter(|i| {
-                            m.contains(i.opened) && service_covers(index, &i.service, scope)
-                        })
-                        .count();
-                    let incidents = if loaded.incidents.is_empty() {
-                        Measured::NoData("no incident was recorded in these months".to_owned())
-                    } else {
-                        Measured::Value(opened as f64)
-                    };
-                    TrendPoint::from_dora(&shipments.dora(scope, m, zone), incidents)
-                })
-                .collect();
+            let points =
+                readiness::trend_points(index, &shipments, &loaded.incidents, scope, &months, zone);
             (scope.clone(), points)
         })
         .collect();

@@ -18,6 +18,17 @@ pub(super) fn codeowners_evidence(
     file: &Path,
     repos: &HashMap<String, PathBuf>,
 ) -> anyhow::Result<OwnershipEvidence> {
+    if !file.is_file() {
+        anyhow::bail!(
+            "--codeowners {}: {}; give the path of a CODEOWNERS file inside a clone, e.g. --codeowners ../payments/.github/CODEOWNERS",
+            file.display(),
+            if file.exists() {
+                "is not a file"
+            } else {
+                "no such file"
+            }
+        );
+    }
     let start = file
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
@@ -94,8 +105,11 @@ pub(super) fn permissions_evidence(
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     let origin = palisade_gate::diff::origin_repository(dir);
-    let repo = drift::export_repository(index.model(), repo, origin.as_deref())
-        .map_err(anyhow::Error::msg)?;
+    // The gate names its own command's flag; readiness takes the repository
+    // as --permissions-repo.
+    let repo = drift::export_repository(index.model(), repo, origin.as_deref()).map_err(|e| {
+        anyhow::Error::msg(e.replace("--repo OWNER/NAME", "--permissions-repo OWNER/NAME"))
+    })?;
     let text = std::fs::read_to_string(file)
         .with_context(|| format!("cannot read --permissions {}", file.display()))?;
     let name = file.display().to_string();

@@ -9,7 +9,7 @@ use jiff::ToSpan as _;
 use jiff::tz::TimeZone;
 use palisade_metrics::facts;
 use palisade_metrics::history::Histories;
-use palisade_metrics::input::Commit;
+use palisade_metrics::input::{Commit, DataIssues};
 use palisade_metrics::knowledge;
 use palisade_metrics::load::load_range;
 use palisade_metrics::measure::{Measured, Scope};
@@ -22,10 +22,6 @@ use palisade_store::MetricsDeploymentFilter;
 use super::metrics_inputs;
 use crate::cli::{ReportArgs, ReportFormat};
 use crate::output::Output;
-
-/// How far before the first month deployments are read: the 13-week
-/// frequency window of the first month, and each service's previous deployment.
-const LOOKBACK_DAYS: i64 = 13 * 7 + 31;
 
 pub fn run(args: &ReportArgs, db: &str, out: &Output) -> anyhow::Result<ExitCode> {
     let now = super::parse_now(args.now.as_deref())?;
@@ -45,7 +41,7 @@ pub fn run(args: &ReportArgs, db: &str, out: &Output) -> anyhow::Result<ExitCode
         args.service.as_deref(),
     )?;
     let month = match &args.month {
-        Some(m) => Period::month(m, &zone)?,
+        Some(m) => Period::month_to(m, &zone, now)?,
         None => {
             let first = now.to_zoned(zone.clone()).date().first_of_month();
             let last = first.checked_sub(1.month())?;
@@ -53,7 +49,7 @@ pub fn run(args: &ReportArgs, db: &str, out: &Output) -> anyhow::Result<ExitCode
         }
     };
     let months = month.months_back(args.months as usize, &zone)?;
-    let repos = metrics_inputs::repo_dirs(&args.repo_dirs)?;
+    let repos = metrics_inputs::repo_dirs(&index, &args.repo_dirs)?;
     let (pulls, reviews, github_issues) = metrics_inputs::github(&args.pulls, &args.reviews)?;
 
     let review = super::runtime()?.block_on(async {
@@ -71,19 +67,34 @@ pub fn run(args: &ReportArgs, db: &str, out: &Output) -> anyhow::Result<ExitCode
             end: now,
             label: format!("the last {days} days"),
         };
-        let first = months.first().unwrap_or(&month);
-        let from = first
-            .start
-            .checked_sub((LOOKBACK_DAYS * 24).hours())?
-            .min(window.start);
+        // Every deployment from the start, as `palisade metrics` reads them:
+        // what a deployment shipped is told from the previous one of its
+        // service, however long ago that was, and a service's first
+        // deployment is its real first one.
         let loaded = load_range(
             &store,
             &index,
-            from.as_microsecond(),
+            0,
             month.end.max(now).as_microsecond(),
             &MetricsDeploymentFilter::default(),
         )
         .await?;
+        // Records the model no longer places (a removed service or
+        // environment) touch only the organisation, and only the reviewed months.
+        let first = months.first().unwrap_or(&month);
+        let set_aside = if scope == Scope::Org {
+            load_range(
+                &store,
+                &index,
+                first.start.as_microsecond(),
+                month.end.as_microsecond(),
+                &MetricsDeploymentFilter::default(),
+            )
+            .await?
+            .issues
+        } else {
+            DataIssues::default()
+        };
         let readiness_facts = facts::read(&store, &index, &window, now).await?;
         let readiness_deployments: Vec<_> = loaded
             .deployments
@@ -99,18 +110,13 @@ pub fn run(args: &ReportArgs, db: &str, out: &Output) -> anyhow::Result<ExitCode
         // The histories of the deployed repositories given with --repo-dir.
         let mut histories = Histories::default();
         let mut commits: Vec<Commit> = Vec::new();
-        let mut issues = loaded.issues.clone();
+        // The month's figures add the issues of their own scope and month
+        // (unknown commits among them).
+        let mut issues = set_aside;
         issues.merge(github_issues);
         for (repo, path) in &repos {
-            let (history, report) =
+            let (history, _) =
                 metrics_inputs::read_history(&index, repo, path, &loaded.deployments, out)?;
-            for sha in &report.unknown {
-                issues.note(
-                    "unknown_commit",
-                    "a deployed commit the repository does not have: its changes have no lead time",
-                    format!("{repo}@{sha}"),
-                );
-            }
             commits.extend(history.commits().map(|c| history.commit(c)));
             histories.insert(history);
         }

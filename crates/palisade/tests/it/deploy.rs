@@ -228,6 +228,10 @@ fn bad_deployments_are_refused_with_what_to_fix() {
             record("payments-api", "prod", SHA, &["--repo", "payments"]),
             "`payments` is not a repository name: write it as owner/name",
         ),
+        (
+            record("payments-api", "prod", SHA, &["--repo", "acme/platform"]),
+            "service `payments-api` lives in `acme/payments`, not in `acme/platform`",
+        ),
     ] {
         let run = deploy(dir.path(), &args);
         assert_eq!(run.code, 2, "{args:?}: {}", run.stdout);
@@ -246,6 +250,78 @@ fn bad_deployments_are_refused_with_what_to_fix() {
     assert!(anonymous.stderr.contains("--as"), "{}", anonymous.stderr);
     let list = json(&deploy(dir.path(), &["list", "--format", "json"]));
     assert_eq!(list, Value::Array(vec![]));
+}
+
+#[test]
+fn listing_an_unknown_service_is_refused_with_the_known_ones() {
+    let dir = setup();
+    let run = deploy(dir.path(), &["list", "--service", "nosuch"]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(
+        run.stderr.contains("unknown service `nosuch`")
+            && run.stderr.contains("payments-api")
+            && run.stderr.contains("ledger"),
+        "{}",
+        run.stderr
+    );
+    // A known service with nothing recorded is simply empty.
+    let run = deploy(dir.path(), &["list", "--service", "ledger"]);
+    assert_eq!((run.code, run.stdout.trim()), (0, "no deployments"));
+}
+
+#[test]
+fn an_incident_linked_to_a_later_deployment_is_refused() {
+    let dir = setup();
+    let recorded = deploy(
+        dir.path(),
+        &[
+            "record",
+            "--service",
+            "payments-api",
+            "--env",
+            "prod",
+            "--sha",
+            SHA,
+            "--status",
+            "success",
+            "--time",
+            "2026-10-05T10:00:00Z",
+            "--id",
+            "run-1",
+        ],
+    );
+    assert_eq!(recorded.code, 0, "{}", recorded.stderr);
+    let open = |time: &'static str| {
+        incident(
+            dir.path(),
+            &[
+                "open",
+                "--service",
+                "payments-api",
+                "--severity",
+                "sev2",
+                "--title",
+                "down",
+                "--deployment",
+                "run-1",
+                "--time",
+                time,
+            ],
+        )
+    };
+    let refused = open("2026-10-05T09:00:00Z");
+    assert_eq!(refused.code, 2, "{}", refused.stdout);
+    for says in [
+        "opened at 2026-10-05T09:00:00Z",
+        "deployment `run-1` finished at 2026-10-05T10:00:00Z",
+        "leave --deployment out",
+    ] {
+        assert!(refused.stderr.contains(says), "{says}: {}", refused.stderr);
+    }
+    assert!(ledgered(dir.path(), "incident.opened").is_empty());
+    // At or after the finish, it may have been the cause.
+    let accepted = open("2026-10-05T10:00:00Z");
+    assert_eq!(accepted.code, 0, "{}", accepted.stderr);
 }
 
 /// A clone of acme/payments: a change to payments-api, then to the README only.

@@ -230,18 +230,19 @@ fn metrics_from_the_store_match_the_hand_computed_fixture() {
     ok(&vendor);
     insta::assert_snapshot!(vendor.stdout, @r"
     DORA keys of the vendor northwind, 2026-10 (UTC)
-      deployment frequency    4 deployments (0.9 a week); monthly over the last 9 weeks (5 deployments)  [medium]
+      deployment frequency    4 deployments (0.9 a week); monthly over the last 8 weeks (5 deployments)  [medium]
       lead time for changes   median 15.0 h (25th to 75th percentile 5.2 h to 24.8 h) over 4 commits  [elite]
       change failure rate     25% (1 of 4 deployments had a linked incident)  [low]
       recovery time           median 30 min (25th to 75th percentile 30 min to 30 min) over 1 incident  [elite]
       deployment rework rate  0% (0 of 4 deployments fixed production)
       also                    0 failed deployments, 0 linked incidents still open
+      change failure rate and recovery time are partial: 1 incident(s) could not be linked to a deployment (their cause commits are in no history read; give full clones with --repo-dir OWNER/NAME=PATH)
 
     Delivery health
       merged pull requests    2
       commits                 5
       review latency          median 24.0 h (25th to 75th percentile 24.0 h to 24.0 h) over 1 pull request
-      merged without review   1
+      merged without review   0
       pull request size       median 100 lines changed (75th percentile 100, largest 100) over 1 pull request
       escaped defects         1
 
@@ -250,10 +251,12 @@ fn metrics_from_the_store_match_the_hand_computed_fixture() {
           e.g. 7374ee204c3c33351b0e87eb35a951b0da01d6e5
       rewritten_history x1: a deployed commit is no longer reachable from any reference (force push); its objects were still read
           e.g. DW3 (b0ee3f4371e54b64bea2b443d9089d499cdb2e78)
-      unknown_commit x1: the commit is not in the repository's history: no lead time, no link by cause
+      cause_not_found x1: the incident's cause commit is in no history read (no --repo-dir for its repository, or a shallow clone): it is linked to no deployment, so the change failure rate and recovery time are partial
           e.g. I3 (1111111111111111111111111111111111111111)
       unknown_author x2: the author is no one in the model: counted for the organisation only
           e.g. acme/api#6 (stranger), temp@contractor.example
+      reviews_not_given x1: a merged pull request whose reviews were not given (--reviews): left out of merged without review
+          e.g. acme/web#4
     ");
 }
 

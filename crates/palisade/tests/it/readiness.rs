@@ -87,6 +87,69 @@ fn readiness_refuses_an_unknown_vendor_and_a_malformed_repo_dir_with_exit_2() {
     );
 }
 
+#[test]
+fn a_repeated_or_unknown_repo_dir_is_refused_with_the_models_repositories() {
+    let dir = acme_dir(&acme_text());
+    let run = readiness(
+        dir.path(),
+        &[
+            "--repo-dir",
+            "acme/payments=one",
+            "--repo-dir",
+            "acme/payments=two",
+        ],
+    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "--repo-dir names acme/payments twice (one and two): give each repository once"
+        ),
+        "{}",
+        run.stderr
+    );
+    let run = readiness(dir.path(), &["--repo-dir", "acme/unknownrepo=."]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "the model has no repository acme/unknownrepo; its services name acme/mobile, acme/payments, acme/platform"
+        ),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn permissions_without_a_repository_names_the_readiness_flag() {
+    let dir = acme_dir(&acme_text());
+    std::fs::write(dir.path().join("f.json"), "[]").unwrap();
+    let run = readiness(dir.path(), &["--permissions", "f.json"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("pass --permissions-repo OWNER/NAME"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("pass --repo "), "{}", run.stderr);
+}
+
+#[test]
+fn a_codeowners_file_that_does_not_exist_is_named_as_missing() {
+    let dir = acme_dir(&acme_text());
+    let run = readiness(dir.path(), &["--codeowners", "/no/such/file"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("--codeowners /no/such/file: no such file"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !run.stderr.contains("not in a git repository"),
+        "{}",
+        run.stderr
+    );
+}
+
 /// The example with Harbor's gaps closed in the model: its contract gains
 /// the DPA, and its two services name runbooks.
 fn harbor_fixed() -> String {

@@ -424,3 +424,157 @@ fn a_review_with_nothing_recorded_says_no_data_and_bad_arguments_say_how_to_fix_
         run.stderr
     );
 }
+
+/// A store where ledger (in acme/payments) deployed in March and again on 20
+/// October, with two incidents after the October one, and payments-api
+/// deployed an unknown commit in November; and a clone of acme/payments.
+fn ledger_store() -> (tempfile::TempDir, Repo) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        root().join("examples/acme/palisade.toml"),
+        dir.path().join("palisade.toml"),
+    )
+    .unwrap();
+    let repo = Repo::new();
+    let at = |date| Author {
+        date,
+        ..Author::default()
+    };
+    repo.write("services/ledger/main.go", "package main\n");
+    let march = repo.commit_all_as("ledger", at("2026-02-20T10:00:00Z"));
+    repo.write("services/ledger/main.go", "package main // v2\n");
+    let october = repo.commit_all_as("ledger v2", at("2026-10-01T10:00:00Z"));
+    let run = |args: &[&str]| {
+        let mut all = args.to_vec();
+        all.extend(["--db", "store.db", "--now", NOW]);
+        let run = palisade(dir.path(), &all);
+        assert_eq!(run.code, 0, "{args:?}: {}", run.stderr);
+    };
+    for (id, service, sha, time) in [
+        ("L1", "ledger", march.as_str(), "2026-03-01T10:00:00Z"),
+        ("L2", "ledger", october.as_str(), "2026-10-20T10:00:00Z"),
+        (
+            "P1",
+            "payments-api",
+            "00000000000000000000000000000000deadbeef",
+            "2026-11-02T10:00:00Z",
+        ),
+    ] {
+        run(&[
+            "deploy",
+            "--as",
+            "sofia",
+            "record",
+            "--service",
+            service,
+            "--env",
+            "prod",
+            "--sha",
+            sha,
+            "--status",
+            "success",
+            "--time",
+            time,
+            "--id",
+            id,
+        ]);
+    }
+    for (n, time) in ["2026-10-21T10:00:00Z", "2026-10-22T10:00:00Z"]
+        .into_iter()
+        .enumerate()
+    {
+        let id = format!("INC-{n}");
+        run(&[
+            "incident",
+            "--as",
+            "ruth",
+            "open",
+            "--id",
+            &id,
+            "--service",
+            "ledger",
+            "--severity",
+            "sev2",
+            "--title",
+            "ledger down",
+            "--deployment",
+            "L2",
+            "--time",
+            time,
+        ]);
+    }
+    (dir, repo)
+}
+
+#[test]
+fn report_and_metrics_agree_on_a_service_last_deployed_months_before() {
+    let (dir, repo) = ledger_store();
+    let repo_dir = format!("acme/payments={}", repo.path().display());
+    let common = ["--db", "store.db", "--now", NOW, "--repo-dir", &repo_dir];
+    let run = |args: &[&str]| {
+        let mut all = args.to_vec();
+        all.extend_from_slice(&common);
+        let run = palisade(dir.path(), &all);
+        assert!(run.code <= 1, "{args:?}: {}", run.stderr);
+        serde_json::from_str::<Value>(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", run.stdout))
+    };
+    let metrics = run(&[
+        "metrics",
+        "--service",
+        "ledger",
+        "--month",
+        "2026-10",
+        "--format",
+        "json",
+    ]);
+    let review = run(&[
+        "report",
+        "--service",
+        "ledger",
+        "--month",
+        "2026-10",
+        "--months",
+        "1",
+        "-o",
+        "-",
+        "--format",
+        "json",
+    ]);
+    let (m, r) = (&metrics["dora"], &review["figures"]["dora"]);
+    // March's deployment is the base of October's: one commit, 19 days.
+    assert_eq!(m["lead_time"]["samples"], 1, "{m}");
+    assert_eq!(m["lead_time"]["median_seconds"], 19.0 * 86400.0);
+    assert_eq!(m["deployment_frequency"]["window_weeks"], 13);
+    for key in [
+        "deployment_frequency",
+        "lead_time",
+        "change_failure_rate",
+        "recovery_time",
+        "classes",
+    ] {
+        assert_eq!(m[key], r[key], "{key}");
+    }
+
+    // Only the issues of ledger in October: not payments-api's November commit.
+    let issues = review["issues"].to_string();
+    assert!(!issues.contains("deadbeef"), "{issues}");
+
+    // The scorecard is judged over the policy's trend months, as
+    // `palisade readiness` judges it, whatever --months the charts show:
+    // two incidents in October after none before is a worsening.
+    let readiness = run(&["readiness", "--format", "json"]);
+    let trend = |card: &Value| {
+        card["controls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == "metrics_trend")
+            .cloned()
+            .unwrap()
+    };
+    let card = &readiness["scorecards"][0];
+    assert_eq!(card["scope"], json!({"kind": "org"}));
+    assert_eq!(trend(card)["status"], "fail", "{}", trend(card));
+    assert_eq!(trend(&review["readiness"]), trend(card));
+    assert_eq!(review["readiness"]["verdict"], card["verdict"]);
+}
