@@ -43,7 +43,7 @@ pub struct Cli {
 }
 
 const AFTER_HELP: &str = "\
-Exit codes: 0 clean, 1 findings (model errors, failed gate, denied request), 2 could not run.
+Exit codes: 0 clean, 1 findings (model errors, a failed gate, a vendor not ready), 2 refused (a denied access request) or could not run.
 
 Start here:
   palisade init                 write a starter palisade.toml for this repository
