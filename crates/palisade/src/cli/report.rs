@@ -45,7 +45,7 @@ pub struct ReportArgs {
     #[arg(long, value_name = "FILE")]
     pub pulls: Vec<String>,
 
-    /// Their reviews as GitHub's reviews JSON (repeat for more)
+    /// Their reviews as GitHub's reviews JSON (`[OWNER/NAME#NUMBER=]FILE`, repeat for more)
     #[arg(long, value_name = "FILE")]
     pub reviews: Vec<String>,
 
