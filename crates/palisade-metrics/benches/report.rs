@@ -217,6 +217,7 @@ fn review(scope: &Scope) -> MonthlyReview {
             histories: &d.histories,
             pulls: None,
             reviews: None,
+            reviews_given: &[],
             facts: &facts,
             readiness_facts: &readiness_facts,
             readiness_deployments: &d.deployments,

@@ -15,7 +15,7 @@ use palisade_model::Index;
 use serde::Serialize;
 
 use crate::cost::{CostInputs, CostToDeliver, QualityFlag, cost_to_deliver, quality};
-use crate::delivery::{Delivery, DeliveryInput, delivery};
+use crate::delivery::{Delivery, DeliveryInput, delivery_given};
 use crate::dora::{Dora, Shipments};
 use crate::facts::LedgerFacts;
 use crate::history::Histories;
@@ -203,6 +203,9 @@ pub struct ReviewInputs<'a> {
     pub pulls: Option<&'a [PullRequest]>,
     /// Their reviews, when given.
     pub reviews: Option<&'a [Review]>,
+    /// Pull requests (`owner/name`, number) whose reviews were given though
+    /// none is recorded (an empty reviews file for one): those have no review.
+    pub reviews_given: &'a [(String, u64)],
     /// What the ledger holds, one per month of the trend, in the same order.
     pub facts: &'a [LedgerFacts],
     /// What the ledger holds over the window the readiness scorecard judges
@@ -268,7 +271,7 @@ pub fn assemble(inputs: &ReviewInputs<'_>, scope: &Scope, months: &[Period]) -> 
         tables.push(tables::dora(d));
     }
     let delivery = month.map(|m| {
-        delivery(
+        delivery_given(
             index,
             scope,
             m,
@@ -278,6 +281,7 @@ pub fn assemble(inputs: &ReviewInputs<'_>, scope: &Scope, months: &[Period]) -> 
                 histories: inputs.histories,
                 shipments: &shipments,
             },
+            inputs.reviews_given,
         )
     });
     if let Some(d) = &delivery {

@@ -129,6 +129,7 @@ fn review_of(f: &Fixture, scope: &Scope, now: Timestamp) -> MonthlyReview {
             histories: &histories,
             pulls: None,
             reviews: None,
+            reviews_given: &[],
             facts: &f.facts,
             readiness_facts: &readiness_facts,
             readiness_deployments: &f.deployments,
@@ -255,5 +256,68 @@ fn lead_times_fall_in_log_buckets() {
     assert_eq!(
         lead_time_buckets(&[], || "none".into()),
         Measured::NoData("none".into())
+    );
+}
+
+#[test]
+fn a_pull_request_named_with_an_empty_reviews_file_is_unreviewed_in_the_review_too() {
+    let f = fixture();
+    let index = Index::new(&f.model);
+    let zone = TimeZone::UTC;
+    let months = Period::month("2026-10", &zone)
+        .expect("month")
+        .months_back(2, &zone)
+        .expect("months");
+    let histories = Histories::default();
+    let runbooks = Measured::NoData("no repository was given".into());
+    let issues = DataIssues::default();
+    let readiness_facts = LedgerFacts::default();
+    let pulls = [PullRequest {
+        repo: "acme/platform".into(),
+        number: 7,
+        author: "arjun".into(),
+        opened: t("2026-10-05T09:00:00Z"),
+        merged: Some(t("2026-10-06T09:00:00Z")),
+        closed: Some(t("2026-10-06T09:00:00Z")),
+        additions: Some(10),
+        deletions: Some(2),
+        changed_files: Some(1),
+        merge_sha: None,
+        labels: Vec::new(),
+    }];
+    let review = |given: &[(String, u64)]| {
+        assemble(
+            &ReviewInputs {
+                index: &index,
+                zone: &zone,
+                deployments: &f.deployments,
+                incidents: &f.incidents,
+                commits: &[],
+                histories: &histories,
+                pulls: Some(&pulls),
+                reviews: Some(&[]),
+                reviews_given: given,
+                facts: &f.facts,
+                readiness_facts: &readiness_facts,
+                readiness_deployments: &f.deployments,
+                runbooks: &runbooks,
+                issues: &issues,
+                now: t("2026-11-05T12:00:00Z"),
+            },
+            &Scope::Org,
+            &months,
+        )
+    };
+    // Its reviews were given, and there were none: merged without review.
+    let named = review(&[("acme/platform".into(), 7)]);
+    let delivery = named.figures.delivery.expect("delivery");
+    assert_eq!(delivery.merged_unreviewed, Measured::Value(1));
+    // Nothing said about its reviews: unknown, not unreviewed.
+    let unnamed = review(&[]);
+    let delivery = unnamed.figures.delivery.expect("delivery");
+    assert!(
+        matches!(delivery.merged_unreviewed, Measured::NoData(_)),
+        "{:?}",
+        delivery.merged_unreviewed
     );
 }

@@ -126,6 +126,7 @@ pub fn run(args: &ReportArgs, db: &str, out: &Output) -> anyhow::Result<ExitCode
             Measured::Value(knowledge::runbooks(&index, &repos, None, now)?)
         };
 
+        let reviews_given = metrics_inputs::reviews_named(&args.reviews);
         let inputs = ReviewInputs {
             index: &index,
             zone: &zone,
@@ -135,6 +136,7 @@ pub fn run(args: &ReportArgs, db: &str, out: &Output) -> anyhow::Result<ExitCode
             histories: &histories,
             pulls: pulls.as_deref(),
             reviews: reviews.as_deref(),
+            reviews_given: &reviews_given,
             facts: &monthly_facts,
             readiness_facts: &readiness_facts,
             readiness_deployments: &readiness_deployments,
