@@ -253,7 +253,12 @@ fn print(
         }));
     }
     for (kind, path, s) in stats {
-        let problems: Vec<String> = s.problems.iter().map(|(k, n)| format!("{n} {k}")).collect();
+        let mut problems: Vec<String> =
+            s.problems.iter().map(|(k, n)| format!("{n} {k}")).collect();
+        // Events whose action no mapping names are kept but not understood: say so.
+        if s.other > 0 {
+            problems.push(format!("{} with an action not understood", s.other));
+        }
         out.line(format!(
             "{} {path}: {} records, {} events{}",
             kind_name(kind),

@@ -1107,3 +1107,41 @@ fn a_delivery_refused_with_503_stays_queued_and_is_delivered_after_the_backoff()
         bare.stderr
     );
 }
+
+#[test]
+fn the_human_summary_says_how_many_events_had_an_action_not_understood() {
+    let dir = tempfile::tempdir().unwrap();
+    model_in(dir.path(), "");
+    let log = [
+        clone(ms(6, 10, 0), "arjun-k", "platform", "d1"),
+        format!(
+            r#"{{"@timestamp": {}, "action": "frobnicate.widget", "actor": "arjun-k", "_document_id": "d2"}}"#,
+            ms(6, 10, 5)
+        ),
+    ]
+    .join("\n");
+    std::fs::write(dir.path().join("audit.ndjson"), log + "\n").unwrap();
+    let run = palisade(
+        dir.path(),
+        &[
+            "monitor",
+            "--model",
+            "palisade.toml",
+            "--db",
+            "store.db",
+            "--now",
+            "2026-10-07T00:00:00Z",
+            "ingest",
+            "--source",
+            "github",
+            "audit.ndjson",
+        ],
+    );
+    assert!(run.code == 0 || run.code == 1, "{}", run.stderr);
+    assert!(
+        run.stdout
+            .contains("2 records, 2 events (1 with an action not understood)"),
+        "{}",
+        run.stdout
+    );
+}
