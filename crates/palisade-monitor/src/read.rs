@@ -146,6 +146,48 @@ pub struct LineStream<R: BufRead> {
     failed: bool,
 }
 
+/// The longest line a line source reads whole (as GitHub's reader caps a
+/// record): a log line is a few hundred bytes, and a longer one is not held
+/// in memory whatever its length.
+pub const MAX_LINE: usize = 1 << 20;
+
+/// Reads one line (with its `\n`) into `buf`, keeping at most `cap` bytes of
+/// it: the rest of a longer line is read and dropped. Returns the bytes
+/// consumed (0 at the end) and whether the line was cut.
+fn read_line_bounded<R: BufRead>(
+    reader: &mut R,
+    buf: &mut Vec<u8>,
+    cap: usize,
+) -> std::io::Result<(usize, bool)> {
+    let (mut consumed, mut cut) = (0, false);
+    loop {
+        let available = match reader.fill_buf() {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if available.is_empty() {
+            return Ok((consumed, cut));
+        }
+        let (take, done) = match memchr::memchr(b'\n', available) {
+            Some(i) => (i + 1, true),
+            None => (available.len(), false),
+        };
+        let room = cap.saturating_sub(buf.len());
+        if take > room {
+            buf.extend_from_slice(&available[..room]);
+            cut = true;
+        } else {
+            buf.extend_from_slice(&available[..take]);
+        }
+        reader.consume(take);
+        consumed += take;
+        if done {
+            return Ok((consumed, cut));
+        }
+    }
+}
+
 impl<R: BufRead> Iterator for LineStream<R> {
     type Item = (u64, Result<Event, Problem>);
 
@@ -154,9 +196,9 @@ impl<R: BufRead> Iterator for LineStream<R> {
             return None;
         }
         self.buf.clear();
-        match self.reader.read_until(b'\n', &mut self.buf) {
-            Ok(0) => return None,
-            Ok(_) => {}
+        let cut = match read_line_bounded(&mut self.reader, &mut self.buf, MAX_LINE) {
+            Ok((0, _)) => return None,
+            Ok((_, cut)) => cut,
             Err(e) => {
                 // A read error ends this source; it is counted, not hidden.
                 self.failed = true;
@@ -165,8 +207,15 @@ impl<R: BufRead> Iterator for LineStream<R> {
                 self.stats.count(self.line, &outcome);
                 return Some((self.line, outcome));
             }
-        }
+        };
         self.line += 1;
+        if cut {
+            let outcome = Err(Problem::Malformed(format!(
+                "a line longer than {MAX_LINE} bytes (its first {MAX_LINE} were kept, the rest skipped)"
+            )));
+            self.stats.count(self.line, &outcome);
+            return Some((self.line, outcome));
+        }
         let mut record: &[u8] = &self.buf;
         if let Some(r) = record.strip_suffix(b"\n") {
             record = r;
@@ -282,6 +331,38 @@ mod tests {
         let err = "syslog".parse::<SourceKind>().unwrap_err();
         assert!(err.to_string().contains("github, gitlab, sshd"), "{err}");
         assert!("ndjson:".parse::<SourceKind>().is_err());
+    }
+
+    #[test]
+    fn an_overlong_line_is_counted_and_not_held_and_the_next_line_is_read() {
+        let mut text = vec![b'x'; MAX_LINE * 3];
+        text.extend_from_slice(
+            b"\n2026-12-07T09:05:00+00:00 bastion sshd[1]: Invalid user mallory from 203.0.113.9 port 4000\n",
+        );
+        let model = Model::default();
+        let mut s = Stream::open(
+            &SourceKind::Sshd,
+            std::io::BufReader::with_capacity(4096, &text[..]),
+            "auth.log",
+            &model,
+            2026,
+            TimeZone::UTC,
+        )
+        .unwrap();
+        let first = s.next().unwrap();
+        assert_eq!(first.0, 1);
+        let Err(Problem::Malformed(why)) = &first.1 else {
+            panic!("{:?}", first.1)
+        };
+        assert!(why.contains("longer than"), "{why}");
+        if let Stream::Lines(lines) = &s {
+            assert!(lines.buf.len() <= MAX_LINE, "{}", lines.buf.len());
+        }
+        let second = s.next().unwrap();
+        assert_eq!(second.0, 2);
+        assert!(second.1.is_ok(), "{:?}", second.1);
+        assert!(s.next().is_none());
+        assert_eq!((s.stats().records, s.stats().events), (2, 1));
     }
 
     #[test]
