@@ -98,6 +98,28 @@ impl Period {
         Ok(p)
     }
 
+    /// The month a caller names ([`Period::month_to`]), or without one the
+    /// last full month before `now`.
+    pub fn month_or_last_full(
+        month: Option<&str>,
+        zone: &TimeZone,
+        now: Timestamp,
+    ) -> Result<Period, PeriodError> {
+        match month {
+            Some(m) => Period::month_to(m, zone, now),
+            None => Period::last_full_month(zone, now),
+        }
+    }
+
+    /// The last full month before `now`, in `zone`.
+    pub fn last_full_month(zone: &TimeZone, now: Timestamp) -> Result<Period, PeriodError> {
+        let this_month = now.to_zoned(zone.clone()).date().first_of_month();
+        let last = this_month
+            .checked_sub(1.month())
+            .map_err(|_| PeriodError::NotAMonth(format!("the month before {this_month}")))?;
+        Period::month(&format!("{:04}-{:02}", last.year(), last.month()), zone)
+    }
+
     /// Whether `self`, a month, ends before the calendar month does: it is
     /// measured up to the instant it was asked at, not whole.
     pub fn is_to_date(&self, zone: &TimeZone) -> bool {

@@ -223,15 +223,23 @@ pub fn trend_months(
     zone: &jiff::tz::TimeZone,
 ) -> Result<Vec<Period>, PeriodError> {
     let policy = &index.model().org.policy.readiness;
-    let this_month = now.to_zoned(zone.clone()).date().first_of_month();
-    let last_full = this_month
-        .checked_sub(jiff::Span::new().months(1))
-        .map_err(|_| PeriodError::NotAMonth(format!("the month before {this_month}")))?;
-    Period::month(
-        &format!("{:04}-{:02}", last_full.year(), last_full.month()),
-        zone,
-    )?
-    .months_back(policy.trend_months.max(2) as usize, zone)
+    Period::last_full_month(zone, now)?.months_back(policy.trend_months.max(2) as usize, zone)
+}
+
+/// The window whose evidence the scorecard judges, ending at `now`: long
+/// enough for an access review cycle and for the trend months.
+pub fn evidence_window(index: &Index<'_>, now: Timestamp) -> Result<Period, jiff::Error> {
+    let policy = &index.model().org.policy.readiness;
+    let days = i64::from(
+        policy
+            .access_review_interval_days
+            .max(policy.trend_months * 31),
+    );
+    Ok(Period {
+        start: now.checked_sub(jiff::Span::new().hours(days * 24))?,
+        end: now,
+        label: format!("the last {days} days"),
+    })
 }
 
 /// The trend of `scope` over `months`: each month's change failure rate and

@@ -4,6 +4,23 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
+/// What `palisade access --help` shows after the options.
+pub(super) const ACCESS_HELP: &str = "\
+A request names a role, how long and why; the Cedar policies generated from the
+model (eligibility by team kind and phase, maximum duration, approvers, vetting)
+decide who may ask and who may approve; once enough approvals are in, the grant
+starts and ends by itself. Every step is a ledger entry, written with the change.
+The CLI trusts its operator's --as; the server authenticates.
+
+Examples:
+  palisade access request --as arjun --role prod-reader --for 2h --reason \"INC-4711\"
+  palisade access list --state pending
+  palisade access approve req-3f2a9c0b1d4e --as sofia
+  palisade access explain req-3f2a9c0b1d4e
+  palisade access revoke req-3f2a9c0b1d4e --as eleanor
+
+Exit codes: 0 done, 2 refused or could not run (the reason is printed).";
+
 #[derive(Debug, Args)]
 pub struct AccessArgs {
     /// The operating model

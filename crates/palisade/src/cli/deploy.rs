@@ -4,6 +4,24 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand, ValueEnum};
 
+/// What `palisade deploy --help` shows after the options.
+pub(super) const DEPLOY_HELP: &str = "\
+Every deployment recorded is a `deploy.recorded` ledger entry, written with it.
+
+Examples:
+  palisade deploy record --service payments-api --env prod --sha \"$GITHUB_SHA\" --status success
+  palisade deploy import deployments.ndjson --repo-dir acme/payments=.
+  palisade deploy list --env prod --since 2026-10-01T00:00:00Z";
+
+/// What `palisade incident --help` shows after the options.
+pub(super) const INCIDENT_HELP: &str = "\
+Opening and resolving are `incident.opened` and `incident.resolved` ledger entries.
+
+Examples:
+  palisade incident open --service payments-api --severity sev2 --title \"checkout returns 500\"
+  palisade incident resolve inc-3f2a9c0b1d4e
+  palisade incident list --open";
+
 #[derive(Debug, Args)]
 pub struct DeployArgs {
     /// The operating model

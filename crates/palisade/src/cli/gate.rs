@@ -4,6 +4,27 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+/// What `palisade gate --help` shows after the options.
+pub(super) const GATE_HELP: &str = "\
+The change is what HEAD adds to BASE (from their merge base). Each changed path
+maps to its services; the tier is the highest of their risk, of the matching
+[[gates.path_rules]] and of the --env minimum ([[gates.environments]]). The
+tier's [gates.tiers.*] lists the controls; evidence that names another commit
+than HEAD does not count, and no evidence is never a pass.
+
+Examples:
+  palisade gate --base origin/main --plan               # what will this change need?
+  palisade gate --base \"$BASE_SHA\" --head \"$HEAD_SHA\" --env prod \\
+      --evidence junit:results.xml --evidence sarif:bandit.sarif \\
+      --evidence scan:scan.json --evidence reviews:reviews.json \\
+      --evidence pull-request:pr.json --evidence attestation:provenance.dsse.json \\
+      --markdown \"$GITHUB_STEP_SUMMARY\" --github-annotations --junit gate.xml --json gate.json
+
+Every verdict is appended to the ledger (--no-record to skip), with the digests of
+the model and of each piece of evidence; with a signing key its receipt is printed.
+
+Exit codes: 0 pass, 0 warn (with a warning line), 1 fail, 2 could not run.";
+
 /// Arguments of `palisade gate`.
 #[derive(Debug, Args)]
 pub struct GateArgs {

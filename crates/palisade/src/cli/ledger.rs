@@ -4,6 +4,17 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
+/// What `palisade ledger --help` shows after the options.
+pub(super) const LEDGER_HELP: &str = "\
+Every decision Palisade makes is an entry in an RFC 9162 Merkle log with
+Ed25519-signed checkpoints (C2SP formats). Examples:
+  palisade ledger keygen                        # once: the log's signing key
+  palisade ledger append --kind gate.verdict --subject payments-api --data '{\"pass\":true}'
+  palisade ledger tail -n 20 --kind access.grant
+  palisade ledger prove 41 -o receipt.txt       # a receipt anyone can check offline
+  palisade ledger verify                        # re-hash everything, name the first divergence
+  palisade ledger export --since 2026-10-01 --until 2026-11-01 -o evidence/";
+
 #[derive(Debug, Args)]
 pub struct LedgerArgs {
     /// The operating model (for the log's name and its witnesses)

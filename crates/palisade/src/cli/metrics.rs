@@ -4,6 +4,23 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+/// What `palisade metrics --help` shows after the options.
+pub(super) const METRICS_HELP: &str = "\
+Deployments and incidents come from the store (palisade deploy / incident);
+lead times from the history of each deployed repository given with
+--repo-dir; review latency and pull request size from GitHub's pulls and
+reviews JSON. A figure with nothing behind it says \"no data\" and why; bad
+input (unknown commits, clock skew, force-pushed or shallow history) is
+counted under \"data issues\". Definitions: docs/metrics.md.
+
+Examples:
+  palisade metrics --month 2026-10 --repo-dir acme/payments=../payments
+  palisade metrics --vendor nimbus --month 2026-10 --repo-dir acme/payments=../payments
+  palisade metrics --team payments --pulls acme/payments=pulls.json --reviews reviews.json
+  palisade metrics --service ledger --format json | jq .dora.lead_time
+
+Exit codes: 0 shown, 2 could not run.";
+
 #[derive(Debug, Args)]
 pub struct MetricsArgs {
     /// Only this vendor company's teams (an id of [[vendors]])

@@ -4,6 +4,20 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
+/// What `palisade monitor --help` shows after the options.
+pub(super) const MONITOR_HELP: &str = "\
+Reads GitHub and GitLab audit logs, sshd's auth log (syslog or journald) and any
+mapped NDJSON log; resolves each actor through the model's identities; judges
+each event against the person's declared hours, grants, roles and history
+(off hours, after the end, least privilege, mass download, failed logins, new
+address, rare hour, security changes, unknown actors); records deduplicated
+alerts in the ledger and delivers them to the model's alert hooks.
+
+Examples:
+  palisade monitor ingest --source github audit.ndjson --source sshd /var/log/auth.log --year 2026
+  palisade monitor follow --source sshd /var/log/auth.log
+  palisade alerts list --state open";
+
 #[derive(Debug, Args)]
 pub struct MonitorArgs {
     /// The operating model

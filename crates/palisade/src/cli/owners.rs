@@ -4,6 +4,16 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
+/// What `palisade owners --help` shows after the options.
+pub(super) const OWNERS_HELP: &str = "\
+Examples:
+  palisade owners codeowners -o .github/CODEOWNERS   # write it from the model
+  palisade owners check                              # CI: CODEOWNERS agrees, every file owned
+  palisade owners who services/payments-api/main.go  # whom to call, and their local time
+  palisade owners drift --collaborators collaborators.json --teams teams.json
+
+Exit codes: 0 clean, 1 findings (disagreements, unowned paths, drift), 2 could not run.";
+
 #[derive(Debug, Args)]
 pub struct OwnersArgs {
     /// The operating model

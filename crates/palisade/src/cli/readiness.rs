@@ -4,6 +4,24 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+/// What `palisade readiness --help` shows after the options.
+pub(super) const READINESS_HELP: &str = "\
+Controls, in order: service owners, CODEOWNERS and repository permissions
+against the model, no standing vendor production access, vetting of everyone
+with production access, contracts, access reviews, gate verdicts on production
+deployments, secret scanning, runbook freshness, metrics trend. Thresholds are
+in [org.policy.readiness]. A control without evidence warns and says so. The
+verdict is \"ready to scale\" only when every control passes; otherwise the
+controls to fix, failing before warning.
+
+Examples:
+  palisade readiness
+  palisade readiness --vendor nimbus --repo-dir acme/payments=../payments
+  palisade readiness --codeowners .github/CODEOWNERS --permissions collaborators.json
+  palisade readiness --vendor nimbus --format json | jq '.scorecards[0].fix_first'
+
+Exit codes: 0 ready to scale, 1 not ready, 2 could not run.";
+
 #[derive(Debug, Args)]
 pub struct ReadinessArgs {
     /// Only this vendor company (an id of [[vendors]]); default: the

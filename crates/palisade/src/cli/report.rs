@@ -4,6 +4,23 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
+/// What `palisade report --help` shows after the options.
+pub(super) const REPORT_HELP: &str = "\
+One self-contained HTML file (inline SVG charts, no script, nothing fetched,
+printable), Markdown tables, or JSON. Its figures: the DORA keys, delivery and
+platform health, knowledge transfer and the cost to deliver of the month, with
+their trend over --months months (deployments per week, lead times, change
+failure rate and recovery time, alerts by severity) and the readiness
+scorecard. A figure with nothing behind it says \"no data\" and why.
+
+Examples:
+  palisade report --vendor nimbus --month 2026-10 -o review.html
+  palisade report --team payments --month 2026-10 -o review.md
+  palisade report --month 2026-10 --as json -o - | jq .trend.monthly
+  palisade report --vendor nimbus --repo-dir acme/platform=../platform -o review.html
+
+Exit codes: 0 written, 2 could not run.";
+
 #[derive(Debug, Args)]
 #[command(group = clap::ArgGroup::new("scope").args(["vendor", "team", "service"]).multiple(false))]
 pub struct ReportArgs {

@@ -4,6 +4,25 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+/// What `palisade scan --help` shows after the options.
+pub(super) const SCAN_HELP: &str = "\
+Sources (default: the working tree at PATH or `.`, respecting .gitignore):
+  palisade scan                          # this tree
+  palisade scan src/ config/             # some directories
+  palisade scan --staged                 # pre-commit: only the lines being committed
+  palisade scan --history                # every blob ever committed, once each
+  palisade scan --range main..HEAD       # what a branch adds
+  cat file | palisade scan --stdin
+
+Reports: --format human (default) | json | jsonl | sarif | github
+Silence a finding with a `palisade:allow` comment on its line or the line
+above, with scan.allow_paths / scan.allow_patterns in the model, or accept
+today's findings once: palisade scan --write-baseline .palisade-baseline.json
+and set scan.baseline (fingerprints never depend on line numbers).
+Secrets are never printed: only a short prefix, the length and a digest.
+
+Exit codes: 0 no findings, 1 findings, 2 could not run.";
+
 /// Arguments of `palisade scan`.
 #[derive(Debug, Args)]
 pub struct ScanArgs {

@@ -4,9 +4,6 @@
 
 use std::process::ExitCode;
 
-use anyhow::Context as _;
-use jiff::ToSpan as _;
-use jiff::tz::TimeZone;
 use palisade_metrics::delivery::{DeliveryInput, delivery_given};
 use palisade_metrics::dora::Shipments;
 use palisade_metrics::history::Histories;
@@ -24,26 +21,14 @@ pub fn run(args: &MetricsArgs, db: &str, out: &Output) -> anyhow::Result<ExitCod
     let now = super::parse_now(args.now.as_deref())?;
     let (_, model) = super::check::load_model(&args.model)?;
     let index = Index::new(&model);
-    let zone = TimeZone::get(&model.org.timezone).with_context(|| {
-        format!(
-            "the model's org.timezone `{}` is not an IANA time zone",
-            model.org.timezone
-        )
-    })?;
+    let zone = metrics_inputs::org_zone(&model)?;
     let scope = Scope::resolve(
         &index,
         args.vendor.as_deref(),
         args.team.as_deref(),
         args.service.as_deref(),
     )?;
-    let month = match &args.month {
-        Some(m) => Period::month_to(m, &zone, now)?,
-        None => {
-            let first = now.to_zoned(zone.clone()).date().first_of_month();
-            let last = first.checked_sub(1.month())?;
-            Period::month(&format!("{:04}-{:02}", last.year(), last.month()), &zone)?
-        }
-    };
+    let month = Period::month_or_last_full(args.month.as_deref(), &zone, now)?;
     let repos = metrics_inputs::repo_dirs(&index, &args.repo_dirs)?;
     let (pulls, reviews, mut issues) = metrics_inputs::github(&args.pulls, &args.reviews)?;
 

@@ -75,6 +75,16 @@ pub(super) fn reviews_named(reviews: &[String]) -> Vec<(String, u64)> {
         .collect()
 }
 
+/// The organisation's time zone, in which months are read.
+pub(super) fn org_zone(model: &palisade_model::Model) -> anyhow::Result<jiff::tz::TimeZone> {
+    jiff::tz::TimeZone::get(&model.org.timezone).with_context(|| {
+        format!(
+            "the model's org.timezone `{}` is not an IANA time zone",
+            model.org.timezone
+        )
+    })
+}
+
 /// Opens the store a reading command measures. It never creates one: a
 /// mistyped `--db` must not be measured as an organisation with nothing
 /// recorded.

@@ -7,7 +7,6 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
-use jiff::ToSpan as _;
 use jiff::tz::TimeZone;
 use palisade_metrics::dora::Shipments;
 use palisade_metrics::facts;
@@ -33,12 +32,7 @@ pub fn run(args: &ReadinessArgs, db: &str, out: &Output) -> anyhow::Result<ExitC
     let now = super::parse_now(args.now.as_deref())?;
     let (_, model) = super::check::load_model(&args.model)?;
     let index = Index::new(&model);
-    let zone = TimeZone::get(&model.org.timezone).with_context(|| {
-        format!(
-            "the model's org.timezone `{}` is not an IANA time zone",
-            model.org.timezone
-        )
-    })?;
+    let zone = super::metrics_inputs::org_zone(&model)?;
     if let Some(v) = &args.vendor
         && index.vendor_by_id(v).is_none()
     {
@@ -118,21 +112,9 @@ pub(crate) fn evaluate(
     scopes: &[Scope],
     given: &Given<'_>,
 ) -> anyhow::Result<Evaluated> {
-    let model = index.model();
     let today = Day(now.to_zoned(zone.clone()).date());
-    let policy = &model.org.policy.readiness;
 
-    // The window judged: long enough for an access review cycle and for the trend.
-    let window_days = i64::from(
-        policy
-            .access_review_interval_days
-            .max(policy.trend_months * 31),
-    );
-    let window = Period {
-        start: now.checked_sub((window_days * 24).hours())?,
-        end: now,
-        label: format!("the last {window_days} days"),
-    };
+    let window = readiness::evidence_window(index, now)?;
     // The trend is judged over the policy's months, as the monthly review judges it.
     let months = readiness::trend_months(index, now, zone)?;
 

@@ -5,8 +5,6 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use jiff::ToSpan as _;
-use jiff::tz::TimeZone;
 use palisade_metrics::facts;
 use palisade_metrics::history::Histories;
 use palisade_metrics::input::{Commit, DataIssues};
@@ -28,26 +26,14 @@ pub fn run(args: &ReportArgs, db: &str, out: &Output) -> anyhow::Result<ExitCode
     let format = format(args, out)?;
     let (_, model) = super::check::load_model(&args.model)?;
     let index = Index::new(&model);
-    let zone = TimeZone::get(&model.org.timezone).with_context(|| {
-        format!(
-            "the model's org.timezone `{}` is not an IANA time zone",
-            model.org.timezone
-        )
-    })?;
+    let zone = metrics_inputs::org_zone(&model)?;
     let scope = Scope::resolve(
         &index,
         args.vendor.as_deref(),
         args.team.as_deref(),
         args.service.as_deref(),
     )?;
-    let month = match &args.month {
-        Some(m) => Period::month_to(m, &zone, now)?,
-        None => {
-            let first = now.to_zoned(zone.clone()).date().first_of_month();
-            let last = first.checked_sub(1.month())?;
-            Period::month(&format!("{:04}-{:02}", last.year(), last.month()), &zone)?
-        }
-    };
+    let month = Period::month_or_last_full(args.month.as_deref(), &zone, now)?;
     let months = month.months_back(args.months as usize, &zone)?;
     let repos = metrics_inputs::repo_dirs(&index, &args.repo_dirs)?;
     let (pulls, reviews, github_issues) = metrics_inputs::github(&args.pulls, &args.reviews)?;
@@ -56,17 +42,7 @@ pub fn run(args: &ReportArgs, db: &str, out: &Output) -> anyhow::Result<ExitCode
         let store = super::metrics_inputs::open_existing_store(db).await?;
         // The readiness scorecard judges now, over an access review cycle and
         // its trend months, as `palisade readiness` does.
-        let policy = &model.org.policy.readiness;
-        let days = i64::from(
-            policy
-                .access_review_interval_days
-                .max(policy.trend_months * 31),
-        );
-        let window = Period {
-            start: now.checked_sub((days * 24).hours())?,
-            end: now,
-            label: format!("the last {days} days"),
-        };
+        let window = palisade_metrics::readiness::evidence_window(&index, now)?;
         // Every deployment from the start, as `palisade metrics` reads them:
         // what a deployment shipped is told from the previous one of its
         // service, however long ago that was, and a service's first
