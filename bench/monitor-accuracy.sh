@@ -17,6 +17,9 @@
 #   MONITOR_SEED        the generator's seed (default 7)
 #   MONITOR_WEEKS       weeks to generate (default 5)
 #   ACCURACY_WORKDIR    scratch (default: ${TMPDIR:-/tmp}/palisade-monitor-accuracy)
+#   MONITOR_ORDER       oldest-first (default) or newest-first: newest-first writes the
+#                       GitHub log backwards, as GitHub's audit-log API pages it by
+#                       default, and leaves the ingest to find that out
 #
 # Writes ACCURACY_WORKDIR/{data,alerts.json,store.db,score.json}; exits 0 after scoring,
 # 2 when the generator, its check or the ingest fail.
@@ -56,6 +59,11 @@ data="$work/data"
 python3 "$repo/bench/monitor-generate.py" --model "$model" --out "$data" \
     --weeks "$weeks" --start 2026-10-05 --seed "$seed" >&2
 python3 "$repo/bench/monitor-generate.py" --model "$model" --check "$data" >&2
+case "${MONITOR_ORDER:-oldest-first}" in
+    oldest-first) ;;
+    newest-first) tac "$data/github.ndjson" >"$data/github.rev" && mv "$data/github.rev" "$data/github.ndjson" ;;
+    *) echo "monitor-accuracy: MONITOR_ORDER is oldest-first or newest-first" >&2; exit 2 ;;
+esac
 
 # Exit 1 means alerts were raised (findings), which is what we expect here.
 status=0

@@ -3,10 +3,10 @@
 use std::net::IpAddr;
 
 use jiff::Timestamp;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Where an event came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Source {
     /// GitHub's organisation or enterprise audit log.
@@ -24,7 +24,7 @@ pub enum Source {
 }
 
 /// How an actor was named in the raw record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ActorKind {
     /// A GitHub login.
@@ -42,7 +42,7 @@ pub enum ActorKind {
 }
 
 /// Who acted, as the record names them and as the model knows them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Actor {
     /// The name in the record.
     pub name: String,
@@ -53,7 +53,7 @@ pub struct Actor {
 }
 
 /// What was done, normalised across sources.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "action", content = "detail")]
 pub enum Action {
     /// A repository cloned.
@@ -93,7 +93,7 @@ pub enum Action {
 }
 
 /// What was acted on.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind", content = "name")]
 pub enum Resource {
     /// A repository, `owner/name` (GitHub) or its full path (GitLab).
@@ -107,7 +107,7 @@ pub enum Resource {
 }
 
 /// Whether it worked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// It did.
@@ -119,7 +119,7 @@ pub enum Outcome {
 }
 
 /// Where the raw record is, to show it as evidence.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RawRef {
     /// The source.
     pub source: Source,
@@ -132,10 +132,10 @@ pub struct RawRef {
 }
 
 /// One normalised event.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Event {
     /// When, in UTC.
-    #[serde(serialize_with = "rfc3339")]
+    #[serde(serialize_with = "rfc3339", deserialize_with = "parse_rfc3339")]
     pub time: Timestamp,
     /// Who.
     pub actor: Actor,
@@ -158,4 +158,9 @@ pub struct Event {
 
 fn rfc3339<S: serde::Serializer>(t: &Timestamp, s: S) -> Result<S::Ok, S::Error> {
     s.collect_str(t)
+}
+
+fn parse_rfc3339<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Timestamp, D::Error> {
+    let text = <std::borrow::Cow<'de, str> as Deserialize>::deserialize(d)?;
+    text.parse().map_err(serde::de::Error::custom)
 }

@@ -14,6 +14,9 @@
 //!   ledgered, and deliveries queued in the same transaction.
 //! - [`deliver`]: the queued deliveries posted to Slack-compatible and signed
 //!   webhooks, retried with backoff across restarts.
+//! - [`order`]: events in time order, whatever order a log was written in
+//!   (newest first, interleaved hosts, a clock set back), with what it took
+//!   counted.
 //! - [`detect`]: the detectors, judging events against the model and what
 //!   they learned of each person.
 //!
@@ -26,6 +29,7 @@ pub mod detect;
 pub mod event;
 pub mod finding;
 pub mod learned;
+pub mod order;
 pub mod parse;
 pub mod persist;
 pub mod read;

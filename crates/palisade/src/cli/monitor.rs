@@ -95,6 +95,17 @@ pub struct IngestArgs {
     /// Do not deliver alerts now (they stay queued for the next run)
     #[arg(long)]
     pub no_deliver: bool,
+    /// The order the files are written in: auto (found from their first
+    /// events), oldest-first, or newest-first (GitHub's audit-log API pages
+    /// newest first unless asked `order=asc`); a newest-first file is read
+    /// backwards
+    #[arg(long, default_value = "auto", value_name = "ORDER")]
+    pub order: palisade_monitor::order::Order,
+    /// How long an event is held so that events a little out of order (hosts'
+    /// clocks a little apart, several sources) are judged in time order; an
+    /// event later than this is judged late and counted
+    #[arg(long, default_value = "5m", value_name = "DURATION")]
+    pub reorder_window: palisade_model::GrantDuration,
 }
 
 #[derive(Debug, Args)]

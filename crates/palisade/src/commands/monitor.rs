@@ -13,6 +13,7 @@ use palisade_model::Index;
 use palisade_monitor::detect::Detectors;
 use palisade_monitor::event::Event;
 use palisade_monitor::finding::{Finding, GrantWindow};
+use palisade_monitor::order::{Merged, OrderStats, Ordered};
 use palisade_monitor::parse::Stats;
 use palisade_monitor::read::{SourceKind, Stream};
 use palisade_store::Store;
@@ -111,53 +112,74 @@ async fn ingest_run(
     let mut alerts = Touched::default();
     let mut all_stats = Vec::new();
     let mut stored = 0u64;
-    for (kind, path) in &sources {
-        if *kind == SourceKind::Ledger {
-            if path != "-" {
-                anyhow::bail!(palisade_monitor::read::SourceError::NotAFile);
-            }
-            let stats = ingest_ledger(
-                &ledger,
-                index,
-                &holder,
-                &mut detectors,
-                &mut findings,
-                !args.no_events,
-            )
-            .await?;
-            stored += stats.events;
-            all_stats.push((kind.clone(), "ledger".to_owned(), stats));
-            continue;
+    // The store's own ledger first (it is read page by page from the store),
+    // then the files, interleaved by time.
+    for (kind, path) in sources.iter().filter(|(k, _)| *k == SourceKind::Ledger) {
+        if path != "-" {
+            anyhow::bail!(palisade_monitor::read::SourceError::NotAFile);
         }
+        let stats = ingest_ledger(
+            &ledger,
+            index,
+            &holder,
+            &mut detectors,
+            &mut findings,
+            !args.no_events,
+        )
+        .await?;
+        stored += stats.events;
+        all_stats.push(SourceSummary {
+            kind: kind.clone(),
+            path: "ledger".to_owned(),
+            stats,
+            order: None,
+        });
+    }
+    let files: Vec<&(SourceKind, String)> = sources
+        .iter()
+        .filter(|(k, _)| *k != SourceKind::Ledger)
+        .collect();
+    let window = jiff::SignedDuration::from_mins(i64::from(args.reorder_window.minutes()));
+    let mut ordered = Vec::new();
+    for (kind, path) in &files {
         let reader = open(path)?;
-        let mut stream = Stream::open(kind, reader, path, model, year, zone.clone())?;
-        let mut batch: Vec<Event> = Vec::with_capacity(BATCH);
-        for (_, outcome) in stream.by_ref() {
-            let Ok(mut event) = outcome else { continue };
-            palisade_monitor::resolve::resolve(&mut event, index, &holder);
-            findings.extend(detectors.observe(&event));
-            // Recorded as they come, so memory does not grow with the input.
-            if findings.len() >= BATCH {
-                let touched =
-                    super::alerts::record_and_deliver(&ledger, index, &findings, false, now, out)
-                        .await?;
-                alerts.merge(touched);
-                findings.clear();
-            }
-            if !args.no_events {
-                batch.push(event);
-                if batch.len() == BATCH {
-                    palisade_monitor::persist::persist_events(ledger.store(), &batch).await?;
-                    stored += batch.len() as u64;
-                    batch.clear();
-                }
+        let stream = Stream::open(kind, reader, path, model, year, zone.clone())?;
+        ordered.push(Ordered::new(stream, args.order, window));
+    }
+    let mut merged = Merged::new(ordered);
+    let mut batch: Vec<Event> = Vec::with_capacity(BATCH);
+    for next in merged.by_ref() {
+        let (_, mut event) = next?;
+        palisade_monitor::resolve::resolve(&mut event, index, &holder);
+        findings.extend(detectors.observe(&event));
+        // Recorded as they come, so memory does not grow with the input.
+        if findings.len() >= BATCH {
+            let touched =
+                super::alerts::record_and_deliver(&ledger, index, &findings, false, now, out)
+                    .await?;
+            alerts.merge(touched);
+            findings.clear();
+        }
+        if !args.no_events {
+            batch.push(event);
+            if batch.len() == BATCH {
+                palisade_monitor::persist::persist_events(ledger.store(), &batch).await?;
+                stored += batch.len() as u64;
+                batch.clear();
             }
         }
-        if !batch.is_empty() {
-            palisade_monitor::persist::persist_events(ledger.store(), &batch).await?;
-            stored += batch.len() as u64;
-        }
-        all_stats.push((kind.clone(), path.clone(), stream.stats().clone()));
+    }
+    if !batch.is_empty() {
+        palisade_monitor::persist::persist_events(ledger.store(), &batch).await?;
+        stored += batch.len() as u64;
+    }
+    for ((kind, path), source) in files.iter().zip(merged.sources()) {
+        all_stats.push(SourceSummary {
+            kind: kind.clone(),
+            path: path.clone(),
+            stats: source.inner().stats().clone(),
+            order: Some(source.stats().clone()),
+        });
     }
     findings.extend(detectors.finish(now));
     palisade_monitor::learned::save_profiles(ledger.store(), &detectors.into_profiles(), now)
@@ -166,7 +188,13 @@ async fn ingest_run(
         super::alerts::record_and_deliver(&ledger, index, &findings, !args.no_deliver, now, out)
             .await?;
     alerts.merge(touched);
-    print(&all_stats, stored, &alerts.shown, out)?;
+    print(
+        &all_stats,
+        &args.reorder_window.to_string(),
+        stored,
+        &alerts.shown,
+        out,
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -189,8 +217,22 @@ async fn ingest_ledger(
         let rows = ledger.store().ledger_entries(from, to).await?;
         let mut batch = Vec::new();
         for row in &rows {
-            let entry = palisade_ledger::Entry::from_canonical(&row.entry)
-                .with_context(|| format!("ledger entry {} does not decode", row.idx))?;
+            // An entry that does not decode is counted, and the rest read:
+            // `palisade ledger verify` is where a damaged ledger is judged.
+            let entry = match palisade_ledger::Entry::from_canonical(&row.entry) {
+                Ok(entry) => entry,
+                Err(e) => {
+                    let line = row.idx.saturating_add(1);
+                    stats.count(
+                        line,
+                        &Err(palisade_monitor::parse::Problem::Malformed(format!(
+                            "ledger entry {} does not decode ({e}); run `palisade ledger verify`",
+                            row.idx
+                        ))),
+                    );
+                    continue;
+                }
+            };
             let outcome = palisade_monitor::parse::ledger::event(&entry);
             stats.count(entry.index + 1, &outcome);
             let Ok(mut event) = outcome else { continue };
@@ -239,22 +281,71 @@ fn kind_name(kind: &SourceKind) -> String {
     }
 }
 
+/// What one source came to.
+struct SourceSummary {
+    kind: SourceKind,
+    path: String,
+    stats: Stats,
+    /// How it was put in time order (files only).
+    order: Option<OrderStats>,
+}
+
+/// What the order of a source came to, in words; empty when in order.
+fn order_words(o: &OrderStats, window: &str) -> (Vec<String>, Option<String>) {
+    let mut words = Vec::new();
+    if o.newest_first {
+        words.push("newest first, read backwards".to_owned());
+    }
+    if o.reordered > 0 {
+        words.push(format!("{} put back in time order", o.reordered));
+    }
+    if o.late > 0 {
+        words.push(format!("{} late", o.late));
+    }
+    if o.backward_jumps > 0 {
+        words.push(format!("{} clock jumps back", o.backward_jumps));
+    }
+    let warning = (o.late > 0).then(|| {
+        format!(
+            "{} events came more than the reorder window ({window}) after later ones (the largest step back: {}s{}); the detectors judged them late, so rates and bursts around them may be missed: check the hosts' clocks, or give a larger --reorder-window",
+            o.late,
+            o.largest_step_back_secs,
+            o.first_late_line
+                .map(|l| format!(", first at line {l}"))
+                .unwrap_or_default()
+        )
+    });
+    (words, warning)
+}
+
 fn print(
-    stats: &[(SourceKind, String, Stats)],
+    stats: &[SourceSummary],
+    window: &str,
     stored: u64,
     alerts: &[serde_json::Value],
     out: &Output,
 ) -> anyhow::Result<()> {
     if out.json() {
         return out.print_json(&json!({
-            "sources": stats.iter().map(|(k, p, s)| json!({"source": kind_name(k), "file": p, "stats": s})).collect::<Vec<_>>(),
+            "sources": stats.iter().map(|s| json!({"source": kind_name(&s.kind), "file": s.path, "stats": s.stats, "order": s.order})).collect::<Vec<_>>(),
             "events_stored": stored,
             "alerts": alerts,
         }));
     }
-    for (kind, path, s) in stats {
+    for SourceSummary {
+        kind,
+        path,
+        stats: s,
+        order,
+    } in stats
+    {
         let mut problems: Vec<String> =
             s.problems.iter().map(|(k, n)| format!("{n} {k}")).collect();
+        let (order_words, order_warning) = order
+            .as_ref()
+            .map(|o| order_words(o, window))
+            .unwrap_or_default();
+        problems.extend(order_words);
         // Events whose action no mapping names are kept but not understood: say so.
         if s.other > 0 {
             problems.push(format!("{} with an action not understood", s.other));
@@ -272,6 +363,9 @@ fn print(
         ))?;
         for (line, why) in s.examples.iter().take(5) {
             out.warning(format!("{path}:{line}: {why}"));
+        }
+        if let Some(w) = order_warning {
+            out.warning(format!("{path}: {w}"));
         }
     }
     out.line(format!("{} alerts", alerts.len()))?;

@@ -1145,3 +1145,199 @@ fn the_human_summary_says_how_many_events_had_an_action_not_understood() {
         run.stdout
     );
 }
+
+/// Alerts as (detector, person or actor, resource), to compare two runs.
+fn alert_keys(dir: &Path) -> BTreeSet<(String, String, String)> {
+    all_alerts(dir)
+        .iter()
+        .map(|a| {
+            let who = a["person"].as_str().or(a["actor"].as_str()).unwrap_or("");
+            (
+                a["detector"].as_str().unwrap().to_owned(),
+                who.to_owned(),
+                a["resource"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_newest_first_export_is_read_backwards_and_finds_what_the_oldest_first_one_finds() {
+    // A vendor engineer clones 24 repositories in 46 minutes inside their
+    // hours, and once at night; GitHub's API pages such a log newest first.
+    let mut records: Vec<String> = (0..24)
+        .map(|i| {
+            clone(
+                ms(6, 6, 2 * i),
+                "arjun-menon-nimbus",
+                &format!("svc-{i:02}"),
+                &format!("d-{i}"),
+            )
+        })
+        .collect();
+    records.insert(
+        0,
+        clone(ms(5, 20, 30), "arjun-menon-nimbus", "payments", "d-night"),
+    );
+    let mut stats = Vec::new();
+    let mut keys = Vec::new();
+    for newest_first in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        model_in(dir.path(), "");
+        let mut lines = records.clone();
+        if newest_first {
+            lines.reverse();
+        }
+        std::fs::write(dir.path().join("audit.ndjson"), lines.join("\n") + "\n").unwrap();
+        let out = json(&ingest(
+            dir.path(),
+            NOW,
+            &["--source", "github", "audit.ndjson"],
+        ));
+        stats.push(out["sources"][0]["order"].clone());
+        keys.push(alert_keys(dir.path()));
+    }
+    assert_eq!(stats[0]["newest_first"], false, "{stats:?}");
+    assert_eq!(stats[1]["newest_first"], true, "{stats:?}");
+    for s in &stats {
+        assert_eq!(s["late"], 0, "{s}");
+    }
+    assert!(
+        keys[1]
+            .iter()
+            .any(|(d, p, _)| d == "mass_download" && p == "arjun"),
+        "{:?}",
+        keys[1]
+    );
+    assert!(
+        keys[1].iter().any(|(d, _, _)| d == "off_hours"),
+        "{:?}",
+        keys[1]
+    );
+    assert_eq!(keys[0], keys[1]);
+}
+
+#[test]
+fn a_clock_set_back_is_counted_and_said_and_small_disorder_is_put_right() {
+    let dir = tempfile::tempdir().unwrap();
+    model_in(dir.path(), "");
+    let host = "bastion.prod.acme.internal";
+    let accepted = |t: &str| {
+        sshd(
+            t,
+            host,
+            "Accepted publickey for arjun.menon from 198.51.100.7 port 50000 ssh2: ED25519 SHA256:abc",
+        )
+    };
+    let lines = [
+        accepted("2026-10-06T06:00:00+00:00"),
+        accepted("2026-10-06T06:10:00+00:00"),
+        // a host a minute behind: put back in order
+        accepted("2026-10-06T06:09:00+00:00"),
+        accepted("2026-10-06T07:00:00+00:00"),
+        accepted("2026-10-06T08:00:00+00:00"),
+        // the clock set back two hours
+        accepted("2026-10-06T06:20:00+00:00"),
+        accepted("2026-10-06T06:30:00+00:00"),
+    ];
+    std::fs::write(dir.path().join("auth.log"), lines.join("\n") + "\n").unwrap();
+    let out = json(&ingest(dir.path(), NOW, &["--source", "sshd", "auth.log"]));
+    let order = &out["sources"][0]["order"];
+    assert_eq!(order["reordered"], 1, "{order}");
+    assert_eq!(order["backward_jumps"], 1, "{order}");
+    assert_eq!(order["late"], 2, "{order}");
+    assert_eq!(order["largest_step_back_secs"], 6_000, "{order}");
+    assert_eq!(order["first_late_line"], 6, "{order}");
+    assert_eq!(out["sources"][0]["stats"]["events"], 7);
+
+    // The human summary says it, with what to do.
+    let run = palisade(
+        dir.path(),
+        &[
+            "monitor",
+            "--model",
+            "palisade.toml",
+            "--db",
+            "store.db",
+            "--now",
+            NOW,
+            "ingest",
+            "--year",
+            "2026",
+            "--zone",
+            "UTC",
+            "--source",
+            "sshd",
+            "auth.log",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout
+            .contains("1 put back in time order, 2 late, 1 clock jumps back"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stderr.contains("first at line 6") && run.stderr.contains("--reorder-window"),
+        "{}",
+        run.stderr
+    );
+    // A wrong order is refused with the choices.
+    let bad = palisade(
+        dir.path(),
+        &[
+            "monitor",
+            "--model",
+            "palisade.toml",
+            "--db",
+            "store.db",
+            "ingest",
+            "--order",
+            "sideways",
+            "--source",
+            "sshd",
+            "auth.log",
+        ],
+    );
+    assert_eq!(bad.code, 2);
+    assert!(bad.stderr.contains("oldest-first"), "{}", bad.stderr);
+}
+
+#[test]
+fn an_undecodable_ledger_entry_is_counted_and_the_rest_of_the_ledger_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    // A first ingest ledgers its alerts.
+    ingested(dir.path());
+    let damage = Command::new("python3")
+        .args([
+            "-c",
+            "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); \
+             c.execute(\"UPDATE ledger_entries SET entry = X'7b6e6f74' WHERE idx = 0\"); c.commit()",
+        ])
+        .arg(dir.path().join("store.db"))
+        .status()
+        .unwrap();
+    assert!(damage.success());
+    let out = json(&ingest(dir.path(), NOW, &["--source", "ledger", "-"]));
+    let stats = &out["sources"][0]["stats"];
+    assert_eq!(stats["problems"]["malformed"], 1, "{stats}");
+    let examples = stats["examples"].to_string();
+    assert!(
+        examples.contains("ledger entry 0 does not decode") && examples.contains("ledger verify"),
+        "{examples}"
+    );
+    // Every other entry was read.
+    let records = stats["records"].as_u64().unwrap();
+    assert!(records > 1, "{stats}");
+    assert_eq!(
+        stats["events"].as_u64().unwrap()
+            + stats["problems"]
+                .as_object()
+                .unwrap()
+                .values()
+                .map(|v| v.as_u64().unwrap())
+                .sum::<u64>(),
+        records
+    );
+}
