@@ -166,6 +166,42 @@ impl WeekMask {
     pub(crate) fn allows(&self, minute: usize) -> bool {
         self.0[minute >> 6] & (1 << (minute & 63)) != 0
     }
+
+    /// The days of the week (Monday first) as kinds: days whose allowed
+    /// minutes are the same are of one kind (`Mon-Fri 10:00-19:00` makes the
+    /// weekdays one kind and the weekend another).
+    pub(crate) fn day_kinds(&self) -> DayKinds {
+        let mut kinds = [0u8; 7];
+        let mut next = 0u8;
+        for d in 0..7 {
+            let same = (0..d).find(|&e| {
+                (0..1440).all(|m| self.allows(d * 1440 + m) == self.allows(e * 1440 + m))
+            });
+            kinds[d] = match same {
+                Some(e) => kinds[e],
+                None => {
+                    next += 1;
+                    next - 1
+                }
+            };
+        }
+        DayKinds(kinds)
+    }
+}
+
+/// Days of the week grouped by kind; see [`WeekMask::day_kinds`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct DayKinds(pub(crate) [u8; 7]);
+
+impl DayKinds {
+    /// Without declared hours: weekdays, and the weekend.
+    pub(crate) const WEEKDAYS_AND_WEEKEND: DayKinds = DayKinds([0, 0, 0, 0, 0, 1, 1]);
+
+    /// The days (Monday zero) of the kind of `day`.
+    pub(crate) fn like(self, day: usize) -> impl Iterator<Item = usize> {
+        let kind = self.0[day];
+        (0..7).filter(move |&d| self.0[d] == kind)
+    }
 }
 
 /// What the detectors know about one person of the model.
@@ -177,6 +213,8 @@ pub(crate) struct PersonFacts<'m> {
     pub(crate) clock: Option<Clock>,
     /// Their hours widened by the grace, and the text for sentences.
     pub(crate) hours: Option<(WeekMask, &'m str)>,
+    /// Their days grouped by the hours declared for them.
+    pub(crate) day_kinds: DayKinds,
     /// From when their activity is after the end (UTC seconds).
     pub(crate) offboarded_from: Option<i64>,
     /// The vendor team they belong to, if a vendor's.
@@ -358,6 +396,9 @@ pub(crate) fn people<'m>(
                 id,
                 handle: person.handle.as_str(),
                 clock,
+                day_kinds: hours
+                    .as_ref()
+                    .map_or(DayKinds::WEEKDAYS_AND_WEEKEND, |(mask, _)| mask.day_kinds()),
                 hours,
                 offboarded_from,
                 vendor_team,

@@ -9,8 +9,8 @@
 //! | `least_privilege` | a git read or write, or an archive download, of a repository that neither the team's services, nor the standing roles' `repositories`, nor a grant in force name; a login to a host or database that neither standing roles nor a grant in force reach |
 //! | `mass_download` | `mass_download_repositories` distinct repositories cloned or downloaded within `mass_download_window`; a day with `baseline_factor` times the person's median (at least half the absolute threshold; 7 active days of history first) |
 //! | `failed_logins` | `failed_logins` failures within `failed_login_window` for one user or from one address; a success right after such a burst (higher) |
-//! | `new_address` | a source address not seen for this person on a resource of a high or critical environment, after [`NEW_ADDRESS_HISTORY`] accesses there |
-//! | `rare_hour` | an hour of the week (their zone) holding less than `rare_hour_share` of the person's history, once it has `rare_hour_min_events` over at least a week |
+//! | `new_address` | a source address not seen for this person on a resource of a high or critical environment, after [`NEW_ADDRESS_HISTORY`] accesses there over at least a week |
+//! | `rare_hour` | an hour of the week (their zone) holding less than `rare_hour_share` of the person's history, and the same hour on the days declared like it as rare on average, once it has `rare_hour_min_events` over at least a week |
 //! | `security_change` | [`Action::SecurityChange`], higher when a vendor's member (or no one known) made it |
 //! | `unknown_actor` | an actor no identity resolves (anonymous readers and bots aside) |
 //!
@@ -294,7 +294,7 @@ impl<'a, 'm> Detectors<'a, 'm> {
                 self.rare_hour(p, event, t, local, out);
             }
             self.least_privilege(p, event, t, hits, out);
-            self.new_address(p, event, hits, out);
+            self.new_address(p, event, t, hits, out);
         }
         if matches!(event.action, Action::GitClone | Action::ArchiveDownload)
             && let Some(Resource::Repository(name)) = &event.resource
@@ -375,19 +375,43 @@ impl<'a, 'm> Detectors<'a, 'm> {
         let learned = &self.states[p].learned;
         let total = learned.total;
         let here = learned.hours[hour];
+        // A few weeks of history leave hour-of-week buckets thin: a
+        // Thursday evening seen twice on other weekdays is not rare because
+        // no Thursday evening is in the history yet. So a rare bucket counts
+        // when the same hour is rare on the days like it too (days with the
+        // same declared hours), or when those days make this bucket's few
+        // events unlikely by chance (a Poisson tail under 0.1%): a Saturday
+        // afternoon for someone busy every weekday afternoon but whose
+        // Saturdays end at two.
+        let rare = |share: f64| share < self.settings.rare_share;
+        let share = |n: u64| n as f64 / total as f64;
+        let (day, hod) = (hour / 24, hour % 24);
+        let like = self.people[p].day_kinds.like(day);
+        let (days, pooled) = like.fold((0u64, 0u64), |(n, sum), d| {
+            (n + 1, sum + u64::from(learned.hours[d * 24 + hod]))
+        });
+        let pooled_share = share(pooled) / days.max(1) as f64;
+        // What this bucket would hold were it like the other days of its kind.
+        let expected = if days > 1 {
+            (pooled - u64::from(here)) as f64 / (days - 1) as f64
+        } else {
+            0.0
+        };
         // A history shorter than a week has not seen every hour come round.
         if total >= self.settings.rare_min
             && total > 0
             && learned.since.is_some_and(|s| t - s >= WEEK_SECONDS)
-            && (f64::from(here) / total as f64) < self.settings.rare_share
+            && rare(share(u64::from(here)))
+            && (rare(pooled_share) || poisson_at_most(u64::from(here), expected) < 0.001)
         {
             let facts = &self.people[p];
             let sentence = format!(
-                "{} {} at {}; that hour of the week holds {here} of their {total} past events ({:.2}%), under the {:.2}% that makes an hour rare",
+                "{} {} at {}; that hour of the week holds {here} of their {total} past events ({:.2}%), and the same hour on days like it {:.2}% on average, under the {:.2}% that makes an hour rare",
                 facts.handle,
                 text::did(event),
                 self.when(p, event.time),
-                100.0 * f64::from(here) / total as f64,
+                100.0 * share(u64::from(here)),
+                100.0 * pooled_share,
                 100.0 * self.settings.rare_share,
             );
             out.push(self.finding("rare_hour", Severity::Low, Some(p), event, sentence));
@@ -482,7 +506,7 @@ impl<'a, 'm> Detectors<'a, 'm> {
         }
     }
 
-    fn new_address(&mut self, p: usize, event: &Event, hits: Hits, out: &mut Vec<Finding>) {
+    fn new_address(&mut self, p: usize, event: &Event, t: i64, hits: Hits, out: &mut Vec<Finding>) {
         let Some(address) = event.source_address else {
             return;
         };
@@ -492,7 +516,12 @@ impl<'a, 'm> Detectors<'a, 'm> {
                 continue;
             }
             let known = self.states[p].learned.known(r);
-            if known.events >= NEW_ADDRESS_HISTORY && !known.addresses.contains(&address) {
+            // Silent while the history there is shorter than a week: the
+            // first days show a person's regular addresses one by one.
+            if known.events >= NEW_ADDRESS_HISTORY
+                && known.since.is_some_and(|s| t - s >= WEEK_SECONDS)
+                && !known.addresses.contains(&address)
+            {
                 let (n, events) = (known.addresses.len(), known.events);
                 let facts = &self.people[p];
                 let sentence = format!(
@@ -510,7 +539,7 @@ impl<'a, 'm> Detectors<'a, 'm> {
                 };
                 out.push(self.finding("new_address", severity, Some(p), event, sentence));
             }
-            self.states[p].learned.known(r).learn(address);
+            self.states[p].learned.known(r).learn(address, t);
         }
     }
 
@@ -1019,4 +1048,17 @@ fn databases(index: &Index<'_>, name: &str) -> Vec<ResourceId> {
         }
     }
     if exact.is_empty() { by_database } else { exact }
+}
+
+/// P(X <= k) for X Poisson with mean `mean`.
+fn poisson_at_most(k: u64, mean: f64) -> f64 {
+    if mean <= 0.0 {
+        return 1.0;
+    }
+    let (mut term, mut sum) = ((-mean).exp(), 0.0);
+    for i in 0..=k.min(1_000) {
+        sum += term;
+        term *= mean / (i + 1) as f64;
+    }
+    sum.min(1.0)
 }

@@ -62,6 +62,10 @@ pub struct KnownAddresses {
     pub addresses: Vec<IpAddr>,
     /// Successful accesses counted there.
     pub events: u32,
+    /// The first of them (RFC 3339); absent in profiles kept before it was
+    /// recorded, whose history is taken as old enough.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<String>,
 }
 
 /// The repositories of the day in progress.
@@ -101,10 +105,13 @@ impl Profiles {
 pub(crate) struct Known {
     pub(crate) addresses: VecDeque<IpAddr>,
     pub(crate) events: u32,
+    /// The first access counted (UTC seconds).
+    pub(crate) since: Option<i64>,
 }
 
 impl Known {
-    pub(crate) fn learn(&mut self, address: IpAddr) {
+    pub(crate) fn learn(&mut self, address: IpAddr, t: i64) {
+        self.since = Some(self.since.map_or(t, |s| s.min(t)));
         if let Some(i) = self.addresses.iter().position(|a| *a == address) {
             // Most recently seen last, so the oldest is dropped first.
             if i + 1 != self.addresses.len() {
@@ -235,6 +242,13 @@ impl Learned {
                 Known {
                     addresses,
                     events: known.events,
+                    since: Some(
+                        known
+                            .since
+                            .as_deref()
+                            .and_then(|s| s.parse::<jiff::Timestamp>().ok())
+                            .map_or(i64::MIN, |t| t.as_second()),
+                    ),
                 },
             ));
         }
@@ -275,6 +289,11 @@ impl Learned {
                         KnownAddresses {
                             addresses: k.addresses.iter().copied().collect(),
                             events: k.events,
+                            since: k
+                                .since
+                                .filter(|&s| s != i64::MIN)
+                                .and_then(|s| jiff::Timestamp::from_second(s).ok())
+                                .map(|t| t.to_string()),
                         },
                     )
                 })

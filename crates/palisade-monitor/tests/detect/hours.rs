@@ -324,3 +324,80 @@ fn rare_hour_waits_for_a_week_of_history_however_many_events() {
         "rare_hour"
     ));
 }
+
+#[test]
+fn an_evening_seen_on_the_days_like_it_is_not_rare_while_its_own_hour_is_thin() {
+    // arjun works Mon-Fri 10:00-19:00 in Kolkata and stays a little late
+    // now and then. After two weeks, Thursday 19:00 has never come up, but
+    // Monday to Wednesday evenings have.
+    let mut run = Run::new(index(), &[]);
+    let monday = local("Asia/Kolkata", "2026-03-02T10:00");
+    for week in 0..2i64 {
+        for day in 0..5i64 {
+            for hour in 0..9i64 {
+                for k in 0..3i64 {
+                    let t = monday
+                        + jiff::SignedDuration::from_hours(24 * (7 * week + day) + hour)
+                        + jiff::SignedDuration::from_mins(10 * k);
+                    run.feed(github(ARJUN, Action::GitFetch, "acme/payments", t));
+                }
+            }
+            if day < 3 {
+                for k in 0..2i64 {
+                    let t = monday
+                        + jiff::SignedDuration::from_hours(24 * (7 * week + day) + 9)
+                        + jiff::SignedDuration::from_mins(5 + 5 * k);
+                    run.feed(github(ARJUN, Action::GitFetch, "acme/payments", t));
+                }
+            }
+        }
+    }
+    let thursday = local("Asia/Kolkata", "2026-03-12T19:10");
+    let f = run.feed(github(ARJUN, Action::GitFetch, "acme/payments", thursday));
+    assert!(!has(&f, "rare_hour"), "{f:#?}");
+    // An hour no day of the kind has seen stays rare: 07:00.
+    let early = local("Asia/Kolkata", "2026-03-13T07:00");
+    let f = run.feed(github(ARJUN, Action::GitFetch, "acme/payments", early));
+    assert!(has(&f, "rare_hour"), "{f:#?}");
+    assert!(
+        of(&f, "rare_hour")[0]
+            .sentence
+            .contains("the same hour on days like it 0.00% on average"),
+        "{f:#?}"
+    );
+}
+
+#[test]
+fn a_saturday_afternoon_is_rare_for_someone_whose_saturdays_end_early() {
+    // omar works Tue-Sat 10:00-18:00 in London, but on Saturdays he stops
+    // at 14:00: three weeks of that make a Saturday 16:30 rare although
+    // 16:00 is an ordinary hour on the other days of his week.
+    let mut run = Run::new(index(), &[]);
+    let tuesday = local("Europe/London", "2026-03-03T10:00");
+    for week in 0..3i64 {
+        for day in 0..5i64 {
+            let hours = if day == 4 { 4 } else { 8 };
+            for hour in 0..hours {
+                for k in 0..4i64 {
+                    let t = tuesday
+                        + jiff::SignedDuration::from_hours(24 * (7 * week + day) + hour)
+                        + jiff::SignedDuration::from_mins(12 * k);
+                    let f = run.feed(github("ohaddad", Action::GitFetch, "acme/payments", t));
+                    assert!(!has(&f, "rare_hour"), "{f:#?}");
+                }
+            }
+        }
+    }
+    let saturday = local("Europe/London", "2026-03-28T16:30");
+    let f = run.feed(github(
+        "ohaddad",
+        Action::GitPush,
+        "acme/payments",
+        saturday,
+    ));
+    assert!(has(&f, "rare_hour"), "{f:#?}");
+    // The same hour on a Friday is his habit.
+    let friday = local("Europe/London", "2026-03-27T16:30");
+    let f = run.feed(github("ohaddad", Action::GitPush, "acme/payments", friday));
+    assert!(!has(&f, "rare_hour"), "{f:#?}");
+}

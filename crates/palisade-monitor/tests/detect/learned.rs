@@ -91,8 +91,51 @@ fn known_addresses_carry_over_between_runs() {
         known.addresses,
         vec!["10.0.0.1".parse::<std::net::IpAddr>().unwrap()]
     );
+    assert_eq!(known.since.as_deref(), Some("2026-03-10T06:00:00Z"));
+    let later = utc("2026-04-07T06:00:00Z");
     let mut run = Run::with(index(), &[], profiles.clone());
-    assert!(logins(&mut run, PROD, &["10.0.0.1"]).is_empty());
+    assert!(
+        run.feed(ssh("arjun.menon", login(), PROD, "10.0.0.1", later))
+            .is_empty()
+    );
     let mut run = Run::with(index(), &[], profiles);
-    assert!(has(&logins(&mut run, PROD, &["10.0.0.7"]), "new_address"));
+    assert!(has(
+        &run.feed(ssh("arjun.menon", login(), PROD, "10.0.0.7", later)),
+        "new_address"
+    ));
+}
+
+#[test]
+fn the_first_week_on_a_resource_learns_addresses_without_reporting_them() {
+    // A first day with three logins from the office, then home the next
+    // day: regular addresses showing up one by one, not news.
+    let mut run = Run::new(index(), &[]);
+    let day1 = utc("2026-03-10T06:00:00Z");
+    let mut out = Vec::new();
+    for h in 0..3 {
+        out.extend(run.feed(ssh(
+            "arjun.menon",
+            login(),
+            PROD,
+            "10.0.0.1",
+            day1 + SignedDuration::from_hours(h),
+        )));
+    }
+    out.extend(run.feed(ssh(
+        "arjun.menon",
+        login(),
+        PROD,
+        "10.0.0.2",
+        day1 + SignedDuration::from_hours(24),
+    )));
+    assert!(out.is_empty(), "{out:#?}");
+    // A week on, an address never seen is news.
+    let f = run.feed(ssh(
+        "arjun.menon",
+        login(),
+        PROD,
+        "10.0.0.3",
+        day1 + SignedDuration::from_hours(24 * 7 + 1),
+    ));
+    assert!(has(&f, "new_address"), "{f:#?}");
 }
