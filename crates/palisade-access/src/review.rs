@@ -3,9 +3,12 @@
 //! reviewer with a reason, and settled at the deadline.
 //!
 //! - [`Reviews::start`] snapshots the access as numbered items, each with its
-//!   last use as far as Palisade knows (the latest credential issued for a
-//!   grant, else the grant's start; nothing for a standing role), and gives
-//!   reviewers until the model's `[access] review_within`.
+//!   last use as far as Palisade knows, and gives reviewers until the
+//!   model's `[access] review_within`. A standing role's last use is the
+//!   latest access the activity monitor saw that the role (or a role it
+//!   includes) covered; a grant's, the latest credential issued for it or
+//!   access the monitor saw under it, else its start. Access the person's
+//!   team's services cover is no use of a role; nothing seen stays unknown.
 //! - [`Reviews::decide`] records one reviewer's keep or revoke on one item.
 //!   A reviewer is someone the policies allow to approve that role for that
 //!   person, and never the person themselves. A revoked grant is withdrawn
@@ -466,28 +469,22 @@ impl<'a, 'm> Reviews<'a, 'm> {
             if person.status == palisade_model::Status::Offboarded {
                 continue;
             }
-            // A standing role's last use is the person's last activity the
-            // monitor saw; with no monitor data it stays unknown.
-            let seen = self
-                .ledger
-                .store()
-                .monitor_last_activity(&person.handle, i64::MIN, micros(now).saturating_add(1))
-                .await?;
             for role in &person.roles {
-                let item = AccessReviewItemRow {
-                    last_use_us: seen,
-                    ..unnumbered(person.handle.clone(), role.clone(), STANDING.to_owned())
-                };
-                if !items
+                if items
                     .iter()
-                    .any(|i| i.person == item.person && i.role == item.role && i.via == item.via)
+                    .any(|i| i.person == person.handle && i.role == *role && i.via == STANDING)
                 {
-                    items.push(item);
+                    continue;
                 }
+                let last_use_us = self.role_last_use(&person.handle, role).await?;
+                items.push(AccessReviewItemRow {
+                    last_use_us,
+                    ..unnumbered(person.handle.clone(), role.clone(), STANDING.to_owned())
+                });
             }
         }
         for grant in self.live_grants(now).await? {
-            let last_use_us = self.last_use(&grant, now).await?;
+            let last_use_us = self.grant_last_use(&grant, now).await?;
             items.push(AccessReviewItemRow {
                 environment: grant.environment,
                 last_use_us,
@@ -562,11 +559,29 @@ impl<'a, 'm> Reviews<'a, 'm> {
             .collect())
     }
 
-    /// A grant's last use: the latest credential issued for it, else its
-    /// start once it has started; `None` when neither is known. Credential
-    /// entries that record no issue (intended, failed, revoking, revoked)
-    /// are no use.
-    async fn last_use(
+    /// A standing role's last use by `person`: the latest access the
+    /// monitor saw covered by that role, or by a role it includes; `None`
+    /// when the monitor saw none. An access their team's services or a
+    /// grant covered is no use of the role.
+    async fn role_last_use(&self, person: &str, role: &str) -> Result<Option<i64>, ReviewError> {
+        let store = self.ledger.store();
+        let mut last = store.monitor_role_last_use(person, role).await?;
+        if let Some(id) = self.index.role_by_id(role) {
+            for &included in self.index.role_closure(id).iter().skip(1) {
+                let used = store
+                    .monitor_role_last_use(person, &self.index.role(included).id)
+                    .await?;
+                last = last.max(used);
+            }
+        }
+        Ok(last)
+    }
+
+    /// A grant's last use: the latest credential issued for it or access
+    /// the monitor saw covered by it, else its start once it has started;
+    /// `None` when none is known. Credential entries that record no issue
+    /// (intended, failed, revoking, revoked) are no use.
+    async fn grant_last_use(
         &self,
         grant: &AccessRequestRow,
         now: Timestamp,
@@ -587,20 +602,11 @@ impl<'a, 'm> Reviews<'a, 'm> {
                 .and_then(serde_json::Value::as_str)
                 .is_none_or(|p| p == "issued")
         });
-        // Activity the monitor saw during the grant counts as use too.
-        let seen = match grant.active_from_us {
-            Some(from) => {
-                let until = grant
-                    .active_until_us
-                    .unwrap_or(i64::MAX)
-                    .min(micros(now).saturating_add(1));
-                self.ledger
-                    .store()
-                    .monitor_last_activity(&grant.requester, from, until)
-                    .await?
-            }
-            None => None,
-        };
+        let seen = self
+            .ledger
+            .store()
+            .monitor_grant_last_use(&grant.id)
+            .await?;
         let credential = issued.map(|stored| micros(stored.entry.time));
         match credential.max(seen) {
             Some(t) => Ok(Some(t)),

@@ -1,10 +1,12 @@
-//! What the detectors learned, kept in the store between runs, and the
-//! grant windows they judge against, read from the store's access requests.
+//! What the detectors learned, kept in the store between runs (profiles,
+//! and the last use of each resource under each cover, which access reviews
+//! read), and the grant windows they judge against, read from the store's
+//! access requests.
 
 use jiff::Timestamp;
-use palisade_store::{AccessRequestRow, Store, StoreError};
+use palisade_store::{AccessRequestRow, MonitorLastUseRow, Store, StoreError};
 
-use crate::detect::{PersonProfile, Profiles};
+use crate::detect::{LastUses, PersonProfile, Profiles};
 use crate::finding::GrantWindow;
 
 /// Why learned profiles could not be read back.
@@ -60,6 +62,25 @@ pub async fn save_profiles(
     store
         .monitor_save_profiles(&rows, now.as_microsecond())
         .await?;
+    Ok(())
+}
+
+/// Adds `last` to the store's last uses (each key keeps its latest time
+/// and adds the counts), in one transaction.
+pub async fn save_last_uses(store: &Store, last: &LastUses) -> Result<(), LearnedError> {
+    let rows: Vec<MonitorLastUseRow> = last
+        .uses
+        .iter()
+        .map(|u| MonitorLastUseRow {
+            person: u.person.clone(),
+            resource: u.resource.clone(),
+            via_kind: u.via.kind().to_owned(),
+            via: u.via.id().to_owned(),
+            last_us: u.last.as_microsecond(),
+            uses: i64::try_from(u.uses).unwrap_or(i64::MAX),
+        })
+        .collect();
+    store.monitor_record_last_uses(&rows).await?;
     Ok(())
 }
 

@@ -44,25 +44,4 @@ impl Store {
         .map_err(StoreError::db("saving monitor profiles"))?;
         Ok(())
     }
-
-    /// When `person` was last seen doing something that worked, in
-    /// `[from_us, until_us)`, by the monitor's stored events (a failed login
-    /// in their name is not their activity).
-    pub async fn monitor_last_activity(
-        &self,
-        person: &str,
-        from_us: i64,
-        until_us: i64,
-    ) -> Result<Option<i64>, StoreError> {
-        let found: Option<(Option<i64>,)> = with_pool!(self, pool => {
-            sqlx::query_as(
-                "SELECT max(time_us) FROM monitor_events WHERE person = $1 AND time_us >= $2 \
-                 AND time_us < $3 AND outcome <> 'failure'",
-            )
-            .bind(person).bind(from_us).bind(until_us)
-            .fetch_optional(pool).await
-        })
-        .map_err(StoreError::db("reading a person's last activity"))?;
-        Ok(found.and_then(|(t,)| t))
-    }
 }

@@ -15,6 +15,7 @@ use palisade_access::review::{
 };
 use palisade_ledger::ledger::{Event, Ledger, Query};
 use palisade_model::{Day, GrantDuration, Index, Model};
+use palisade_store::{MonitorLastUseRow, VIA_GRANT, VIA_ROLE, VIA_TEAM};
 use palisade_test_support::db::backends;
 
 fn acme() -> Model {
@@ -530,63 +531,83 @@ async fn closing_early_is_allowed_once_every_item_is_reviewed() {
     }
 }
 
-fn seen(person: &str, minute: i64, outcome: &str) -> palisade_store::MonitorEventRow {
-    palisade_store::MonitorEventRow {
-        time_us: at(minute).as_microsecond(),
-        source: "sshd".to_owned(),
-        actor: person.to_owned(),
-        actor_kind: "ssh_user".to_owned(),
-        person: Some(person.to_owned()),
-        action: if outcome == "failure" {
-            "login_failed"
-        } else {
-            "login"
-        }
-        .to_owned(),
-        action_detail: Some("publickey".to_owned()),
-        resource: Some("host:bastion.prod.acme.internal".to_owned()),
-        address: Some("198.51.100.7".to_owned()),
-        outcome: outcome.to_owned(),
-        grant: None,
-        serial: None,
-        raw_file: "auth.log".to_owned(),
-        raw_line: minute,
-        raw_id: None,
+fn used(person: &str, resource: &str, via: (&str, &str), minute: i64) -> MonitorLastUseRow {
+    MonitorLastUseRow {
+        person: person.to_owned(),
+        resource: resource.to_owned(),
+        via_kind: via.0.to_owned(),
+        via: via.1.to_owned(),
+        last_us: at(minute).as_microsecond(),
+        uses: 1,
     }
 }
 
 #[tokio::test]
-async fn the_monitors_events_are_each_standing_roles_and_grants_last_use() {
-    let model = acme();
+async fn the_monitors_last_uses_under_each_role_and_grant_are_their_last_use() {
+    let mut model = acme();
+    // Ruth also holds prod-deployer, which includes prod-reader.
+    let ruth = model
+        .people
+        .iter_mut()
+        .find(|p| p.handle == "ruth")
+        .unwrap();
+    ruth.roles.push("prod-deployer".to_owned());
     let index = Index::new(&model);
     let authorizer = Authorizer::new(&index, day(), &AccessSettings::default()).unwrap();
     for db in backends().await {
         let ledger = Ledger::new(db.open().await, "acme.example/palisade");
         let grants = Grants::new(&ledger, &index, &authorizer);
         let grant = granted(&grants, 4).await;
+        let hosts = "resource:prod/prod-hosts";
         ledger
             .store()
-            .monitor_insert_events(vec![
-                // Marcus logged in at minute 10; a failed login in his name
-                // later is not his use.
-                seen("marcus", 10, "success"),
-                seen("marcus", 50, "failure"),
-                // James worked under his grant at minute 45, and after the
-                // campaign started (not yet seen at its start).
-                seen("james", 45, "success"),
-                seen("james", 200, "success"),
+            .monitor_record_last_uses(&[
+                // Marcus read the production hosts under prod-reader at
+                // minute 10, and worked on his team's repository later:
+                // that is no use of any of his roles.
+                used("marcus", hosts, (VIA_ROLE, "prod-reader"), 10),
+                used(
+                    "marcus",
+                    "repository:acme/platform",
+                    (VIA_TEAM, "platform"),
+                    70,
+                ),
+                // James used his standing role at 20 and his grant at 45.
+                used("james", hosts, (VIA_ROLE, "prod-reader"), 20),
+                used("james", hosts, (VIA_GRANT, &grant.id), 45),
+                // A use under a role that ruth's prod-deployer includes.
+                used("ruth", hosts, (VIA_ROLE, "prod-reader"), 33),
             ])
             .await
             .unwrap();
         let reviews = Reviews::new(&ledger, &index, &authorizer);
         let campaign = reviews.start("eleanor", at(90)).await.unwrap();
         let (_, items) = reviews.get(&campaign.id).await.unwrap();
-        let reader = find(&items, "marcus", "prod-reader", STANDING);
-        assert_eq!(reader.last_use, Some(at(10)), "{}", db.backend());
-        let nobody_seen = find(&items, "eleanor", "prod-reader", STANDING);
-        assert_eq!(nobody_seen.last_use, None, "no data stays no data");
-        let used = find(&items, "james", "incident-responder", &grant.id);
-        assert_eq!(used.last_use, Some(at(45)));
+        let last = |person: &str, role: &str, via: &str| find(&items, person, role, via).last_use;
+        let backend = db.backend();
+        assert_eq!(
+            last("marcus", "prod-reader", STANDING),
+            Some(at(10)),
+            "{backend}"
+        );
+        assert_eq!(
+            last("marcus", "dev-developer", STANDING),
+            None,
+            "{backend}: the team's repository is no use of a role"
+        );
+        assert_eq!(
+            last("eleanor", "prod-reader", STANDING),
+            None,
+            "no data stays no data"
+        );
+        assert_eq!(last("james", "prod-reader", STANDING), Some(at(20)));
+        assert_eq!(last("james", "incident-responder", &grant.id), Some(at(45)));
+        assert_eq!(last("ruth", "prod-deployer", STANDING), Some(at(33)));
+        assert_eq!(
+            last("ruth", "staging-deployer", STANDING),
+            None,
+            "prod-reader is not part of staging-deployer"
+        );
     }
 }
 

@@ -221,7 +221,9 @@ pub(crate) struct PersonFacts<'m> {
     pub(crate) vendor_team: Option<&'m str>,
     /// Interned ids of their team's services' repositories.
     pub(crate) team_repos: Vec<u32>,
-    /// Every role their standing roles include (closures merged).
+    /// Their standing roles as the model lists them, each once; each
+    /// covers what its includes do ([`Repos::role_covers`], the index's
+    /// `role_grants`), so uses are credited to the role the person holds.
     pub(crate) roles: Vec<RoleId>,
     /// Resources their standing roles reach, sorted.
     pub(crate) resources: Vec<ResourceId>,
@@ -370,12 +372,7 @@ pub(crate) fn people<'m>(
             };
             team_repos.sort_unstable();
             team_repos.dedup();
-            let mut roles: Vec<RoleId> = person
-                .roles
-                .iter()
-                .filter_map(|r| index.role_by_id(r))
-                .flat_map(|r| index.role_closure(r).iter().copied())
-                .collect();
+            let mut roles = index.standing_roles(id);
             roles.sort_unstable();
             roles.dedup();
             let resources = index

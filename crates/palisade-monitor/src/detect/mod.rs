@@ -14,14 +14,20 @@
 //! | `security_change` | [`Action::SecurityChange`], higher when a vendor's member (or no one known) made it |
 //! | `unknown_actor` | an actor no identity resolves (anonymous readers and bots aside) |
 //!
+//! Deciding whether anything covers an access, `least_privilege` also
+//! records what did (the team's services, a standing role, a grant) and
+//! when: the last use an access review shows, taken with
+//! [`Detectors::take_last_uses`].
+//!
 //! Failed events feed only `failed_logins`: a failed login by someone's
 //! name is not their activity. Git fetches are not downloads: they update a
 //! repository already cloned, and IDEs and CI fetch all day.
 //!
-//! Judging an event allocates nothing unless it finds something: people's
-//! hours are a bitmap of the minutes of their week, zone offsets are cached
-//! between transitions, repository names are interned with the roles whose
-//! globs cover them decided once per name.
+//! Judging an event allocates nothing unless it finds something (or is the
+//! first use of a resource by a person under a cover): people's hours are a
+//! bitmap of the minutes of their week, zone offsets are cached between
+//! transitions, repository names are interned with the roles whose globs
+//! cover them decided once per name, last uses are keyed by those ids.
 //!
 //! **Invariant:** state grows with people, resources and what is in flight
 //! inside a window, never with the number of events.
@@ -29,6 +35,7 @@
 mod facts;
 mod profile;
 mod text;
+mod usage;
 
 use std::net::IpAddr;
 
@@ -44,6 +51,8 @@ pub use profile::{
     ADDRESSES_PER_RESOURCE, BASELINE_DAYS, HOURS_OF_WEEK, KnownAddresses, PersonProfile, Profiles,
     Today,
 };
+pub use usage::{Cover, LastUse, LastUses, MAX_LAST_USES};
+use usage::{Target, Usage, Via};
 
 /// Every detector's id, as in [`Finding::detector`].
 pub const DETECTORS: [&str; 9] = [
@@ -153,6 +162,8 @@ pub struct Detectors<'a, 'm> {
     next_session_end: i64,
     /// Profiles of people the model no longer names, kept as they were.
     others: std::collections::BTreeMap<String, PersonProfile>,
+    /// What covered each access `least_privilege` judged, and when.
+    usage: Usage,
     events: u32,
 }
 
@@ -213,6 +224,7 @@ impl<'a, 'm> Detectors<'a, 'm> {
             sessions: Vec::new(),
             next_session_end: i64::MAX,
             others,
+            usage: Usage::default(),
             events: 0,
         }
     }
@@ -265,6 +277,16 @@ impl<'a, 'm> Detectors<'a, 'm> {
         self.end_sessions(t, &mut out);
         self.prune(t);
         out
+    }
+
+    /// The last uses recorded since the detectors were built or last
+    /// asked: for each person, resource and what covered the access (the
+    /// team's services, a standing role or a grant), the latest time and how
+    /// many events. Takes them, so a long-running caller can store them now
+    /// and then; what follows starts afresh.
+    pub fn take_last_uses(&mut self) -> LastUses {
+        self.usage
+            .take(self.index, &self.people, &self.repos, self.grants)
     }
 
     /// What was learned, to pass to [`Detectors::new`] next time.
@@ -427,7 +449,6 @@ impl<'a, 'm> Detectors<'a, 'm> {
         hits: Hits,
         out: &mut Vec<Finding>,
     ) {
-        let facts = &self.people[p];
         match &event.resource {
             Some(Resource::Repository(name))
                 if matches!(
@@ -436,16 +457,10 @@ impl<'a, 'm> Detectors<'a, 'm> {
                 ) =>
             {
                 let repo = self.repos.intern(name);
-                let facts = &self.people[p];
-                if facts.team_repos.binary_search(&repo).is_ok()
-                    || facts.roles.iter().any(|&r| self.repos.role_covers(repo, r))
-                    || facts.grants.iter().any(|&g| {
-                        let g = &self.grant_facts[g as usize];
-                        g.covers(t) && g.role.is_some_and(|r| self.repos.role_covers(repo, r))
-                    })
-                {
+                if self.cover_repository(p, repo, event, t) {
                     return;
                 }
+                let facts = &self.people[p];
                 let severity = if event.action == Action::GitPush {
                     Severity::High
                 } else {
@@ -464,23 +479,17 @@ impl<'a, 'm> Detectors<'a, 'm> {
                 out.push(self.finding("least_privilege", severity, Some(p), event, sentence));
             }
             Some(Resource::Host(_) | Resource::Database(_)) => {
-                let mut judged = false;
-                for r in hits.iter() {
-                    judged = true;
-                    if facts.resources.binary_search(&r).is_ok()
-                        || facts.grants.iter().any(|&g| {
-                            let g = &self.grant_facts[g as usize];
-                            g.covers(t)
-                                && g.role
-                                    .is_some_and(|role| role_reaches(self.index, role, g.env, r))
-                        })
-                    {
-                        return;
-                    }
-                }
-                if !judged {
+                if hits.n == 0 {
                     return;
                 }
+                let mut covered = false;
+                for r in hits.iter() {
+                    covered |= self.cover_resource(p, r, event, t);
+                }
+                if covered {
+                    return;
+                }
+                let facts = &self.people[p];
                 let names: Vec<String> = hits
                     .iter()
                     .map(|r| profile::resource_key(self.index, r))
@@ -504,6 +513,83 @@ impl<'a, 'm> Detectors<'a, 'm> {
             }
             _ => {}
         }
+    }
+
+    /// Whether anything covers person `p`'s access to repository `repo` at
+    /// `t`, recording what did: their team's services first, else every
+    /// standing role that names it, else every grant in force that does.
+    fn cover_repository(&mut self, p: usize, repo: u32, event: &Event, t: i64) -> bool {
+        let facts = &self.people[p];
+        let at = event.time.as_microsecond();
+        let target = Target::Repo(repo);
+        if facts.team_repos.binary_search(&repo).is_ok() {
+            self.usage.record(p, target, Via::Team, at);
+            return true;
+        }
+        let mut covered = false;
+        for &r in &facts.roles {
+            if self.repos.role_covers(repo, r) {
+                self.usage.record(p, target, Via::Role(r), at);
+                covered = true;
+            }
+        }
+        if covered {
+            return true;
+        }
+        for &g in &facts.grants {
+            let grant = &self.grant_facts[g as usize];
+            if grant.covers(t) && grant.role.is_some_and(|r| self.repos.role_covers(repo, r)) {
+                self.usage.record(p, target, Via::Grant(g), at);
+                covered = true;
+            }
+        }
+        covered
+    }
+
+    /// Whether anything covers person `p`'s access to resource `r` of the
+    /// model at `t`, recording what did: the grant the event names (its
+    /// certificate's key id) when it is theirs, in force and reaches `r`;
+    /// else every standing role that reaches it; else every grant in force
+    /// that does.
+    fn cover_resource(&mut self, p: usize, r: ResourceId, event: &Event, t: i64) -> bool {
+        let facts = &self.people[p];
+        let at = event.time.as_microsecond();
+        let target = Target::Resource(r);
+        let reaches = |g: u32| {
+            let grant = &self.grant_facts[g as usize];
+            grant.covers(t)
+                && grant
+                    .role
+                    .is_some_and(|role| role_reaches(self.index, role, grant.env, r))
+        };
+        let named = event
+            .grant
+            .as_deref()
+            .and_then(|request| self.grant_ids.get(request).copied())
+            .filter(|g| facts.grants.contains(g) && reaches(*g));
+        if let Some(g) = named {
+            self.usage.record(p, target, Via::Grant(g), at);
+            return true;
+        }
+        let mut covered = false;
+        if facts.resources.binary_search(&r).is_ok() {
+            for &role in &facts.roles {
+                if role_reaches(self.index, role, None, r) {
+                    self.usage.record(p, target, Via::Role(role), at);
+                    covered = true;
+                }
+            }
+        }
+        if covered {
+            return true;
+        }
+        for &g in &facts.grants {
+            if reaches(g) {
+                self.usage.record(p, target, Via::Grant(g), at);
+                covered = true;
+            }
+        }
+        covered
     }
 
     fn new_address(&mut self, p: usize, event: &Event, t: i64, hits: Hits, out: &mut Vec<Finding>) {

@@ -10,6 +10,7 @@ mod access;
 mod bursts;
 mod changes;
 mod hours;
+mod last_use;
 mod learned;
 mod props;
 

@@ -7,6 +7,7 @@ mod ledger;
 mod metrics;
 mod migrations;
 mod models;
+mod monitor;
 mod open;
 
 use palisade_test_support::db as common;

@@ -223,7 +223,8 @@ async fn concurrent_opens_apply_each_migration_exactly_once() {
             db.scalar("SELECT COUNT(*) FROM palisade_migrations")
                 .await
                 .ok(),
-            Some(i64::from(known) + 2),
+            // One row per migration: versions may skip numbers.
+            i64::try_from(list.len()).ok(),
             "{}",
             db.backend()
         );

@@ -182,6 +182,7 @@ async fn ingest_run(
         });
     }
     findings.extend(detectors.finish(now));
+    palisade_monitor::learned::save_last_uses(ledger.store(), &detectors.take_last_uses()).await?;
     palisade_monitor::learned::save_profiles(ledger.store(), &detectors.into_profiles(), now)
         .await?;
     let touched =

@@ -264,8 +264,10 @@ fn ingest_counts_bad_lines_reads_on_and_raises_each_detectors_alert() {
         "an alert printed twice: {printed:?}"
     );
 
-    // The events are stored under their person: the access review's
-    // "last use" of arjun's standing roles is his last event.
+    // What covered each access is recorded as it is judged: the access
+    // review's "last use" of arjun's prod-reader is his login to the
+    // production bastion it reaches; his clones of his team's repository
+    // are no use of any role, so his other roles show none.
     let review = |args: &[&str]| {
         let mut all = vec![
             "access",
@@ -283,23 +285,31 @@ fn ingest_counts_bad_lines_reads_on_and_raises_each_detectors_alert() {
     let started = review(&["start", "--as", "eleanor"]);
     assert_eq!(started.code, 0, "{}", started.stderr);
     let items = json(&review(&["show", "--format", "json"]));
-    let last_use = |who: &str| -> BTreeSet<String> {
+    let last_use = |who: &str| -> BTreeSet<(String, String)> {
         items["items"]
             .as_array()
             .unwrap()
             .iter()
             .filter(|i| i["person"] == who)
-            .map(|i| i["last_use"].to_string())
+            .map(|i| (i["role"].to_string(), i["last_use"].to_string()))
             .collect()
     };
+    let pair = |role: &str, last: &str| (format!("\"{role}\""), last.to_owned());
     assert_eq!(
         last_use("arjun"),
-        BTreeSet::from(["\"2026-10-06T06:46:30Z\"".to_owned()]),
+        BTreeSet::from([
+            pair("dev-developer", "null"),
+            pair("staging-deployer", "null"),
+            pair("prod-reader", "\"2026-10-06T06:46:30Z\""),
+        ]),
         "{items}"
     );
     assert_eq!(
         last_use("kavya"),
-        BTreeSet::from(["null".to_owned()]),
+        BTreeSet::from([
+            pair("dev-developer", "null"),
+            pair("staging-deployer", "null"),
+        ]),
         "{items}"
     );
 }
