@@ -10,6 +10,8 @@
 //! - [`resolve`]: actors to people.
 //! - [`finding`]: what detectors report, and the grants they judge against.
 //! - [`persist`]: events kept in the store, in batches.
+//! - [`follow`]: a growing log read line by line by its name, across rotation
+//!   and truncation, with the position to resume from kept in the store.
 //! - [`alerts`]: findings deduplicated into alerts, their states, each change
 //!   ledgered, and deliveries queued in the same transaction.
 //! - [`deliver`]: the queued deliveries posted to Slack-compatible and signed
@@ -28,6 +30,7 @@ pub mod deliver;
 pub mod detect;
 pub mod event;
 pub mod finding;
+pub mod follow;
 pub mod learned;
 pub mod order;
 pub mod parse;

@@ -151,15 +151,30 @@ pub struct LineStream<R: BufRead> {
 /// in memory whatever its length.
 pub const MAX_LINE: usize = 1 << 20;
 
-/// Reads one line (with its `\n`) into `buf`, keeping at most `cap` bytes of
-/// it: the rest of a longer line is read and dropped. Returns the bytes
-/// consumed (0 at the end) and whether the line was cut.
-fn read_line_bounded<R: BufRead>(
+/// What one call of [`read_line_bounded`] read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Bounded {
+    /// Bytes consumed from the reader (0: it was at its end).
+    pub consumed: usize,
+    /// Some of them were dropped: the line is longer than the cap.
+    pub cut: bool,
+    /// The line's `\n` was read; otherwise the reader ended first.
+    pub ended: bool,
+}
+
+/// Reads one line (with its `\n`) into `buf`, after what `buf` already
+/// holds, keeping at most `cap` bytes in `buf`: the rest of a longer line is
+/// read and dropped. Stops at the `\n` or at the end of the reader.
+pub(crate) fn read_line_bounded<R: BufRead>(
     reader: &mut R,
     buf: &mut Vec<u8>,
     cap: usize,
-) -> std::io::Result<(usize, bool)> {
-    let (mut consumed, mut cut) = (0, false);
+) -> std::io::Result<Bounded> {
+    let mut read = Bounded {
+        consumed: 0,
+        cut: false,
+        ended: false,
+    };
     loop {
         let available = match reader.fill_buf() {
             Ok(bytes) => bytes,
@@ -167,7 +182,7 @@ fn read_line_bounded<R: BufRead>(
             Err(e) => return Err(e),
         };
         if available.is_empty() {
-            return Ok((consumed, cut));
+            return Ok(read);
         }
         let (take, done) = match memchr::memchr(b'\n', available) {
             Some(i) => (i + 1, true),
@@ -176,14 +191,15 @@ fn read_line_bounded<R: BufRead>(
         let room = cap.saturating_sub(buf.len());
         if take > room {
             buf.extend_from_slice(&available[..room]);
-            cut = true;
+            read.cut = true;
         } else {
             buf.extend_from_slice(&available[..take]);
         }
         reader.consume(take);
-        consumed += take;
+        read.consumed += take;
         if done {
-            return Ok((consumed, cut));
+            read.ended = true;
+            return Ok(read);
         }
     }
 }
@@ -197,8 +213,8 @@ impl<R: BufRead> Iterator for LineStream<R> {
         }
         self.buf.clear();
         let cut = match read_line_bounded(&mut self.reader, &mut self.buf, MAX_LINE) {
-            Ok((0, _)) => return None,
-            Ok((_, cut)) => cut,
+            Ok(Bounded { consumed: 0, .. }) => return None,
+            Ok(read) => read.cut,
             Err(e) => {
                 // A read error ends this source; it is counted, not hidden.
                 self.failed = true;

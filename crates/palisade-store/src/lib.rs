@@ -36,6 +36,7 @@ mod metrics;
 mod migrate;
 mod model;
 mod monitor;
+mod monitor_follow;
 mod monitor_last_use;
 mod monitor_profiles;
 mod reader;
@@ -56,5 +57,6 @@ pub use model::{ModelVersion, NewModelVersion};
 pub use monitor::{
     MonitorAlertFilter, MonitorAlertRow, MonitorAlertStateRow, MonitorDeliveryRow, MonitorEventRow,
 };
+pub use monitor_follow::MonitorFollowRow;
 pub use monitor_last_use::{MonitorLastUseRow, VIA_GRANT, VIA_ROLE, VIA_TEAM};
 pub use store::{Backend, DEFAULT_LOCK_TIMEOUT, Store, StoreOptions};

@@ -63,6 +63,7 @@ builtin_migrations![
     (8, "monitor", "0008_monitor"),
     (9, "monitor profiles", "0009_monitor_profiles"),
     (10, "metrics", "0010_metrics"),
+    (11, "monitor follow", "0011_monitor_follow"),
     (12, "monitor last use", "0012_monitor_last_use"),
 ];
 

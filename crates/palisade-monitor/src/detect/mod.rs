@@ -140,6 +140,9 @@ struct State {
     learned: Learned,
     /// Distinct repositories in the window: id, latest time, the event.
     window: Vec<(u32, i64, RawRef)>,
+    /// An event of theirs was judged since what was learned was last taken
+    /// ([`Detectors::take_changed_profiles`]).
+    changed: bool,
 }
 
 /// The detectors, with what they have seen so far. Feed events in time
@@ -199,6 +202,7 @@ impl<'a, 'm> Detectors<'a, 'm> {
                     .map(|pr| Learned::load(&pr, index, &mut repos))
                     .unwrap_or_default(),
                 window: Vec::new(),
+                changed: false,
             })
             .collect();
         let mut grant_ids = FxMap::default();
@@ -289,6 +293,22 @@ impl<'a, 'm> Detectors<'a, 'm> {
             .take(self.index, &self.people, &self.repos, self.grants)
     }
 
+    /// What was learned of the people who did something since the last call
+    /// (since the start for the first), to store while the detectors go on:
+    /// stored over the profiles kept before, it equals [`Detectors::into_profiles`].
+    pub fn take_changed_profiles(&mut self) -> Profiles {
+        let mut people = std::collections::BTreeMap::new();
+        for (facts, state) in self.people.iter().zip(&mut self.states) {
+            if std::mem::take(&mut state.changed) {
+                people.insert(
+                    facts.handle.to_owned(),
+                    state.learned.save(self.index, &self.repos),
+                );
+            }
+        }
+        Profiles { people }
+    }
+
     /// What was learned, to pass to [`Detectors::new`] next time.
     pub fn into_profiles(self) -> Profiles {
         let mut people = self.others;
@@ -304,6 +324,7 @@ impl<'a, 'm> Detectors<'a, 'm> {
     // ------------------------------------------------------------ one person
 
     fn person_event(&mut self, p: usize, event: &Event, t: i64, out: &mut Vec<Finding>) {
+        self.states[p].changed = true;
         let local = self.people[p].clock.as_mut().map(|c| c.local(event.time));
         self.offboarded(p, event, t, out);
         if let Action::SecurityChange { what } = &event.action {

@@ -139,3 +139,31 @@ fn the_first_week_on_a_resource_learns_addresses_without_reporting_them() {
     ));
     assert!(has(&f, "new_address"), "{f:#?}");
 }
+
+#[test]
+fn only_the_people_who_did_something_since_the_last_take_are_taken_to_store() {
+    let mut run = Run::new(index(), &[]);
+    logins(&mut run, PROD, &["10.0.0.1", "10.0.0.1"]);
+    let mut stored = run.detectors.take_changed_profiles();
+    assert_eq!(stored.people.keys().collect::<Vec<_>>(), ["arjun"]);
+    assert_eq!(
+        stored.people["arjun"].addresses["prod/prod-hosts"].events,
+        2
+    );
+    assert!(run.detectors.take_changed_profiles().people.is_empty());
+    // A failed login teaches nothing: nobody to store.
+    let t = utc("2026-04-07T06:00:00Z");
+    run.feed(ssh("arjun.menon", failed(), PROD, "10.9.9.9", t));
+    assert!(run.detectors.take_changed_profiles().people.is_empty());
+    logins(&mut run, PROD, &["10.0.0.2"]);
+    let again = run.detectors.take_changed_profiles();
+    assert_eq!(again.people.keys().collect::<Vec<_>>(), ["arjun"]);
+    stored.people.extend(again.people);
+    // Stored over each other, the takes are what the run learned.
+    let all = run.detectors.into_profiles();
+    assert_eq!(stored.people["arjun"], all.people["arjun"]);
+    assert_eq!(
+        stored.people["arjun"].addresses["prod/prod-hosts"].events,
+        3
+    );
+}

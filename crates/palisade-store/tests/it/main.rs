@@ -8,6 +8,7 @@ mod metrics;
 mod migrations;
 mod models;
 mod monitor;
+mod monitor_follow;
 mod open;
 
 use palisade_test_support::db as common;

@@ -70,8 +70,22 @@ Examples:
     /// Follow a growing log (surviving rotation), feeding each new line to the
     /// detectors and recording alerts as they come
     #[command(after_help = "\
-Example:
-  palisade monitor follow --source sshd /var/log/auth.log --year 2026 --zone UTC")]
+Each run resumes where the last one stopped (the position is kept in the store,
+by the file's path): lines written while it was stopped are read, and lines it
+stored are not read again. A log rotated while it was stopped is read from the
+rest of the old file (when it is still beside the new one, as auth.log.1) and
+then the new file's start; a truncated one from its start. With no saved
+position it starts after the lines already there, like tail -F (--from-start
+reads them).
+
+Events, alerts, what the detectors learned and the position are stored every
+--checkpoint-secs, whenever the log goes quiet, and on SIGINT or SIGTERM, which
+stop it (exit 0). After a crash or SIGKILL the lines since the last checkpoint
+are read again: at least once, never skipped.
+
+Examples:
+  palisade monitor follow --source sshd /var/log/auth.log --year 2026 --zone UTC
+  palisade monitor follow --source sshd /var/log/auth.log --from-start --checkpoint-secs 10")]
     Follow(FollowArgs),
 }
 
@@ -127,6 +141,23 @@ pub struct FollowArgs {
     /// Stop after this many seconds without new lines (default: never)
     #[arg(long, value_name = "SECONDS")]
     pub idle_exit: Option<u64>,
+    /// On a first run (no position saved for this file), read the lines already
+    /// in it first instead of starting after them; a saved position still wins
+    #[arg(long, conflicts_with = "from_end")]
+    pub from_start: bool,
+    /// Ignore the position saved by the last run and start after the lines already
+    /// in the file (lines written while stopped are not read)
+    #[arg(long)]
+    pub from_end: bool,
+    /// Store what was read (events, alerts, what was learned) and the position to
+    /// resume from at least this often; also whenever the log goes quiet
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 30,
+        value_parser = clap::value_parser!(u64).range(1..)
+    )]
+    pub checkpoint_secs: u64,
 }
 
 #[derive(Debug, Args)]

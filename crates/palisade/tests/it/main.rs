@@ -14,6 +14,7 @@ mod ledger;
 mod ledger_tiles;
 mod metrics;
 mod monitor;
+mod monitor_follow;
 mod offboard;
 mod owners;
 mod readiness;

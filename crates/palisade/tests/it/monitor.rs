@@ -36,12 +36,12 @@ fn clone(at_ms: u64, login: &str, repo: &str, doc: &str) -> String {
 }
 
 /// One sshd syslog line on a host, with an RFC 3339 prefix.
-fn sshd(time: &str, host: &str, what: &str) -> String {
+pub(crate) fn sshd(time: &str, host: &str, what: &str) -> String {
     format!("{time} {host} sshd[42]: {what}")
 }
 
 /// A copy of the example model in `dir`, with `extra` appended.
-fn model_in(dir: &Path, extra: &str) -> PathBuf {
+pub(crate) fn model_in(dir: &Path, extra: &str) -> PathBuf {
     let text = std::fs::read_to_string(root().join("examples/acme/palisade.toml")).unwrap();
     let path = dir.join("palisade.toml");
     std::fs::write(&path, format!("{text}\n{extra}")).unwrap();
@@ -71,14 +71,14 @@ fn ingest(dir: &Path, now: &str, args: &[&str]) -> Run {
 }
 
 /// `palisade alerts` on the store in `dir`.
-fn alerts(dir: &Path, args: &[&str]) -> Run {
+pub(crate) fn alerts(dir: &Path, args: &[&str]) -> Run {
     let mut all = vec!["alerts", "--model", "palisade.toml", "--db", "store.db"];
     all.extend_from_slice(args);
     palisade(dir, &all)
 }
 
 /// The JSON a successful run printed.
-fn json(run: &Run) -> Value {
+pub(crate) fn json(run: &Run) -> Value {
     assert_eq!(
         run.code, 0,
         "stderr: {}\nstdout: {}",
@@ -88,7 +88,7 @@ fn json(run: &Run) -> Value {
 }
 
 /// Every alert of the store, as `alerts list --format json` prints them.
-fn all_alerts(dir: &Path) -> Vec<Value> {
+pub(crate) fn all_alerts(dir: &Path) -> Vec<Value> {
     json(&alerts(dir, &["list", "--format", "json"]))
         .as_array()
         .unwrap()
@@ -663,7 +663,7 @@ fn a_grant_window_silences_off_hours_for_its_holder_during_it() {
 }
 
 /// Lines a child process printed, as they come.
-fn lines_of(from: impl std::io::Read + Send + 'static) -> mpsc::Receiver<String> {
+pub(crate) fn lines_of(from: impl std::io::Read + Send + 'static) -> mpsc::Receiver<String> {
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         for line in BufReader::new(from).lines() {
@@ -678,7 +678,7 @@ fn lines_of(from: impl std::io::Read + Send + 'static) -> mpsc::Receiver<String>
 
 /// Waits for a line of `rx` containing `needle`, keeping what was read in
 /// `seen`. The limit only keeps a broken follower from hanging the suite.
-fn wait_for(rx: &mpsc::Receiver<String>, needle: &str, seen: &mut Vec<String>) {
+pub(crate) fn wait_for(rx: &mpsc::Receiver<String>, needle: &str, seen: &mut Vec<String>) {
     loop {
         match rx.recv_timeout(Duration::from_secs(120)) {
             Ok(line) => {
@@ -693,7 +693,7 @@ fn wait_for(rx: &mpsc::Receiver<String>, needle: &str, seen: &mut Vec<String>) {
     }
 }
 
-fn append(path: &Path, lines: &[String]) {
+pub(crate) fn append(path: &Path, lines: &[String]) {
     let mut file = std::fs::OpenOptions::new()
         .append(true)
         .create(true)
