@@ -123,6 +123,7 @@ fn stream() -> Vec<Event> {
                 *login,
                 Action::SecurityChange {
                     what: "protected_branch.update".into(),
+                    change: "required approving reviews now 0".into(),
                 },
                 team_repo.to_owned(),
             ),
@@ -141,6 +142,7 @@ fn stream() -> Vec<Event> {
             outcome: Outcome::Success,
             grant: None,
             serial: None,
+            lossy: false,
             raw: RawRef {
                 source: Source::Github,
                 file: "audit.ndjson".into(),

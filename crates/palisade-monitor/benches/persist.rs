@@ -89,6 +89,7 @@ fn event(i: usize, start: Timestamp) -> Event {
         ))),
         grant: (source == Source::Sshd).then(|| format!("req-{:012x}", i % 1000)),
         serial: (source == Source::Sshd).then_some(i as u64),
+        lossy: false,
         raw: RawRef {
             source,
             file: "audit.ndjson".to_owned(),

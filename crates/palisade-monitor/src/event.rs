@@ -78,12 +78,17 @@ pub enum Action {
     SessionOpen,
     /// A session closed.
     SessionClose,
-    /// A change to security settings (branch protection weakened, audit-log
-    /// streaming changed, visibility made public, a transfer, an outside
-    /// collaborator, a token or deploy key created), named as the source names it.
+    /// A change that weakens security (branch protection removed or
+    /// loosened, audit-log streaming changed, visibility made public, a
+    /// transfer, an outside collaborator, a token or deploy key created),
+    /// named as the source names it. Changes that strengthen security are
+    /// [`Action::Other`].
     SecurityChange {
         /// The source's action name, e.g. `protected_branch.destroy`.
         what: String,
+        /// What it weakened, in words read from the record:
+        /// `required approving reviews lowered from 2 to 0 on branch main`.
+        change: String,
     },
     /// Anything else, named as the source names it.
     Other {
@@ -152,6 +157,10 @@ pub struct Event {
     pub grant: Option<String>,
     /// The certificate serial, for certificate logins.
     pub serial: Option<u64>,
+    /// Whether the raw record held bytes that are not UTF-8, read as U+FFFD:
+    /// the names here may differ from the log's in those bytes.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub lossy: bool,
     /// Where the raw record is.
     pub raw: RawRef,
 }

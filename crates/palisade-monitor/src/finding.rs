@@ -84,12 +84,15 @@ pub struct GrantWindow {
     /// When it started.
     #[serde(serialize_with = "rfc3339", deserialize_with = "parse_rfc3339")]
     pub from: Timestamp,
-    /// When it ended (or ends): expiry, revocation.
+    /// When it ended (or ends): expiry, or revocation when `revoked`.
     #[serde(serialize_with = "rfc3339", deserialize_with = "parse_rfc3339")]
     pub until: Timestamp,
     /// Taken without approval.
     #[serde(default)]
     pub break_glass: bool,
+    /// Withdrawn before its end: `until` is when it was revoked.
+    #[serde(default)]
+    pub revoked: bool,
 }
 
 fn rfc3339<S: serde::Serializer>(t: &Timestamp, s: S) -> Result<S::Ok, S::Error> {

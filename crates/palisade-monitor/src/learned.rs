@@ -85,7 +85,9 @@ pub async fn save_last_uses(store: &Store, last: &LastUses) -> Result<(), Learne
 }
 
 /// The window of a request that was ever granted (active, expired or
-/// revoked with a start and an end), `None` for one never granted.
+/// revoked with a start and an end), `None` for one never granted. A
+/// revoked grant's window ends when it was revoked: revoking sets its end
+/// to that moment (palisade-access never lets a revocation lengthen it).
 pub fn grant_window(row: &AccessRequestRow) -> Option<GrantWindow> {
     if !["active", "expired", "revoked"].contains(&row.state.as_str()) {
         return None;
@@ -100,5 +102,6 @@ pub fn grant_window(row: &AccessRequestRow) -> Option<GrantWindow> {
         from,
         until,
         break_glass: row.break_glass,
+        revoked: row.state == "revoked",
     })
 }

@@ -457,6 +457,7 @@ mod tests {
             outcome: Outcome::Success,
             grant: None,
             serial: None,
+            lossy: false,
             raw: RawRef {
                 source: Source::Github,
                 file: "audit.json".to_owned(),
@@ -560,6 +561,35 @@ mod tests {
         assert!(!looks_newest_first(&[t(5), t(5), t(5), t(5)]));
         assert!(looks_newest_first(&[t(5), t(4), t(3)]));
         assert!(!looks_newest_first(&[t(1), t(3), t(2), t(4), t(6), t(5)]));
+    }
+
+    #[test]
+    fn every_field_of_an_event_survives_the_spool() {
+        // The spool writes events as JSON and reads them back: a field the
+        // JSON leaves out must come back as it was.
+        let mut events = vec![event(0, 1), event(1, 2), event(2, 3)];
+        events[0].lossy = true;
+        events[0].action = Action::SecurityChange {
+            what: "protected_branch.update".to_owned(),
+            change: "required approving reviews lowered from 2 to 0".to_owned(),
+        };
+        events[0].resource = Some(crate::event::Resource::Host("app-01".to_owned()));
+        events[0].source_address = Some("2001:db8::1".parse().unwrap());
+        events[0].grant = Some("req-1".to_owned());
+        events[0].serial = Some(u64::MAX);
+        events[0].raw.id = Some("doc-1".to_owned());
+        events[1].action = Action::LoginFailed {
+            method: "password".to_owned(),
+        };
+        events[1].outcome = Outcome::Failure;
+        events[1].actor.person = Some("arjun".to_owned());
+        let mut spool = Spool::write(events.clone().into_iter()).unwrap();
+        let mut back = Vec::new();
+        while let Some(e) = spool.next().unwrap() {
+            back.push(e);
+        }
+        back.reverse();
+        assert_eq!(back, events);
     }
 
     #[test]

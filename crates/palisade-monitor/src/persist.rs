@@ -42,7 +42,7 @@ fn action_parts(action: &Action) -> (&'static str, Option<&str>) {
         Action::LoginFailed { method } => ("login_failed", Some(method)),
         Action::SessionOpen => ("session_open", None),
         Action::SessionClose => ("session_close", None),
-        Action::SecurityChange { what } => ("security_change", Some(what)),
+        Action::SecurityChange { what, .. } => ("security_change", Some(what)),
         Action::Other { what } => ("other", Some(what)),
     }
 }

@@ -5,14 +5,14 @@
 //! | id | fires on |
 //! | --- | --- |
 //! | `off_hours` | activity outside the person's declared hours in their own zone, beyond the grace, with no grant of theirs covering the time |
-//! | `after_end` | activity by an offboarded person (from their offboarding day, in their zone); an event under a grant (a certificate's key id) outside the grant's window; a session opened under a grant still open when it ended |
+//! | `after_end` | activity by an offboarded person (from their offboarding day, in their zone); an event under a grant (a certificate's key id) outside the grant's window, saying whether the grant expired or was revoked (a revoked grant's window ends at its revocation); a session opened under a grant still open when it ended |
 //! | `least_privilege` | a git read or write, or an archive download, of a repository that neither the team's services, nor the standing roles' `repositories`, nor a grant in force name; a login to a host or database that neither standing roles nor a grant in force reach |
 //! | `mass_download` | `mass_download_repositories` distinct repositories cloned or downloaded within `mass_download_window`; a day with `baseline_factor` times the person's median (at least half the absolute threshold; 7 active days of history first) |
 //! | `failed_logins` | `failed_logins` failures within `failed_login_window` for one user or from one address; a success right after such a burst (higher) |
 //! | `new_address` | a source address not seen for this person on a resource of a high or critical environment, after [`NEW_ADDRESS_HISTORY`] accesses there over at least a week |
 //! | `rare_hour` | an hour of the week (their zone) holding less than `rare_hour_share` of the person's history, and the same hour on the days declared like it as rare on average, once it has `rare_hour_min_events` over at least a week |
-//! | `security_change` | [`Action::SecurityChange`], higher when a vendor's member (or no one known) made it |
-//! | `unknown_actor` | an actor no identity resolves (anonymous readers and bots aside) |
+//! | `security_change` | [`Action::SecurityChange`]: a change the parser read as weakening security (a strengthening is not one), saying what it weakened; higher when a vendor's member (or no one known) made it |
+//! | `unknown_actor` | an actor no identity resolves (anonymous readers and bots aside); a certificate login whose key id looks like a grant id ([`crate::resolve::looks_like_grant`]) but names no grant Palisade knows, high, about the person its principal resolves to |
 //!
 //! Deciding whether anything covers an access, `least_privilege` also
 //! records what did (the team's services, a standing role, a grant) and
@@ -154,8 +154,11 @@ pub struct Detectors<'a, 'm> {
     states: Vec<State>,
     handles: FxMap<&'m str, u32>,
     grants: &'a [GrantWindow],
+    /// Grants learned of after the start ([`Detectors::add_grant`]),
+    /// numbered after `grants`.
+    added: Vec<GrantWindow>,
     grant_facts: Vec<GrantFacts>,
-    grant_ids: FxMap<&'a str, u32>,
+    grant_ids: FxMap<Box<str>, u32>,
     repos: Repos,
     hosts: FxMap<Box<str>, Hits>,
     databases: FxMap<Box<str>, Hits>,
@@ -208,7 +211,7 @@ impl<'a, 'm> Detectors<'a, 'm> {
         let mut grant_ids = FxMap::default();
         for (i, g) in grants.iter().enumerate() {
             grant_ids
-                .entry(g.request.as_str())
+                .entry(g.request.as_str().into())
                 .or_insert(u32::try_from(i).unwrap_or(u32::MAX));
         }
         Detectors {
@@ -218,6 +221,7 @@ impl<'a, 'm> Detectors<'a, 'm> {
             states,
             handles,
             grants,
+            added: Vec::new(),
             grant_facts: facts::grants(index, grants),
             grant_ids,
             repos,
@@ -231,6 +235,27 @@ impl<'a, 'm> Detectors<'a, 'm> {
             usage: Usage::default(),
             events: 0,
         }
+    }
+
+    /// Adds a grant made after these detectors were built (a log followed
+    /// for days sees certificates of grants made since it started); false,
+    /// and nothing changes, when its request is known already.
+    pub fn add_grant(&mut self, window: GrantWindow) -> bool {
+        if self.grant_ids.contains_key(window.request.as_str()) {
+            return false;
+        }
+        let g = u32::try_from(self.grants.len() + self.added.len()).unwrap_or(u32::MAX);
+        self.grant_facts
+            .extend(facts::grants(self.index, std::slice::from_ref(&window)));
+        self.grant_ids.insert(window.request.as_str().into(), g);
+        if let Some(&p) = self.handles.get(window.person.as_str()) {
+            let mine = &self.people[p as usize].grants;
+            let at = mine
+                .partition_point(|&j| window_of(self.grants, &self.added, j).from <= window.from);
+            self.people[p as usize].grants.insert(at, g);
+        }
+        self.added.push(window);
+        true
     }
 
     /// Judges one event; returns what it shows (usually nothing).
@@ -255,7 +280,7 @@ impl<'a, 'm> Detectors<'a, 'm> {
         if event.outcome == Outcome::Failure {
             return out;
         }
-        self.grant_window(event, t, &mut out);
+        let unissued = self.grant_window(event, t, &mut out);
         let person = event
             .actor
             .person
@@ -264,10 +289,13 @@ impl<'a, 'm> Detectors<'a, 'm> {
         match person {
             Some(p) => self.person_event(p as usize, event, t, &mut out),
             None => {
-                if let Action::SecurityChange { what } = &event.action {
-                    out.push(self.security_change(None, what, event));
+                if let Action::SecurityChange { what, change } = &event.action {
+                    out.push(self.security_change(None, what, change, event));
                 }
-                self.unknown_actor(event, &mut out);
+                // A certificate naming a grant never issued already said who.
+                if !unissued {
+                    self.unknown_actor(event, &mut out);
+                }
             }
         }
         out
@@ -327,8 +355,8 @@ impl<'a, 'm> Detectors<'a, 'm> {
         self.states[p].changed = true;
         let local = self.people[p].clock.as_mut().map(|c| c.local(event.time));
         self.offboarded(p, event, t, out);
-        if let Action::SecurityChange { what } = &event.action {
-            out.push(self.security_change(Some(p), what, event));
+        if let Action::SecurityChange { what, change } = &event.action {
+            out.push(self.security_change(Some(p), what, change, event));
         }
         let hits = self.resources_of(event.resource.as_ref());
         if !matches!(event.action, Action::SessionClose) {
@@ -726,7 +754,13 @@ impl<'a, 'm> Detectors<'a, 'm> {
         out.push(self.finding("mass_download", Severity::Medium, Some(p), event, sentence));
     }
 
-    fn security_change(&self, p: Option<usize>, what: &str, event: &Event) -> Finding {
+    fn security_change(
+        &self,
+        p: Option<usize>,
+        what: &str,
+        change: &str,
+        event: &Event,
+    ) -> Finding {
         let vendor = p.and_then(|p| self.people[p].vendor_team);
         let outsider = p.is_none() || vendor.is_some();
         let credential = [
@@ -756,7 +790,7 @@ impl<'a, 'm> Detectors<'a, 'm> {
             ),
         };
         let sentence = format!(
-            "{who} made the security change `{what}`{} at {}",
+            "{who} made the security change `{what}`{} at {}: {change}",
             event
                 .resource
                 .as_ref()
@@ -797,20 +831,29 @@ impl<'a, 'm> Detectors<'a, 'm> {
         out.push(self.finding("unknown_actor", severity, None, event, sentence));
     }
 
-    fn grant_window(&mut self, event: &Event, t: i64, out: &mut Vec<Finding>) {
+    /// `after_end` for an event under a grant outside its window; for a
+    /// certificate whose key id looks like a grant id but names none, an
+    /// `unknown_actor` finding (returns true then).
+    fn grant_window(&mut self, event: &Event, t: i64, out: &mut Vec<Finding>) -> bool {
         let Some(request) = &event.grant else {
-            return;
+            return false;
         };
         let Some(&g) = self.grant_ids.get(request.as_str()) else {
-            return;
+            let certificate =
+                matches!(&event.action, Action::Login { method } if method == "certificate");
+            if certificate && crate::resolve::looks_like_grant(request) {
+                out.push(self.unissued_grant(event, request));
+                return true;
+            }
+            return false;
         };
         let facts = self.grant_facts[g as usize];
-        let window = &self.grants[g as usize];
+        let window = window_of(self.grants, &self.added, g);
         if facts.covers(t) {
             if matches!(event.action, Action::Login { .. } | Action::SessionOpen) {
                 self.open_session(event, g, facts.until);
             }
-            return;
+            return false;
         }
         let p = event
             .actor
@@ -820,9 +863,14 @@ impl<'a, 'm> Detectors<'a, 'm> {
             .map(|&p| p as usize);
         let relation = if t < facts.from {
             format!("before grant {request} began at {}", text::utc(window.from))
+        } else if window.revoked {
+            format!(
+                "after grant {request} was revoked at {}",
+                text::utc(window.until)
+            )
         } else {
             format!(
-                "after grant {request} ended (expired or was revoked) at {}",
+                "after grant {request} expired at {}",
                 text::utc(window.until)
             )
         };
@@ -836,6 +884,40 @@ impl<'a, 'm> Detectors<'a, 'm> {
             },
         );
         out.push(self.finding("after_end", Severity::High, p, event, sentence));
+        false
+    }
+
+    /// A certificate whose key id has the shape of a grant id, naming a
+    /// grant that is not known: Palisade did not sign it.
+    fn unissued_grant(&self, event: &Event, request: &str) -> Finding {
+        let p = event
+            .actor
+            .person
+            .as_deref()
+            .and_then(|h| self.handles.get(h))
+            .map(|&p| p as usize);
+        let who = match (p, &event.actor.person) {
+            (Some(p), _) => format!("person {}", self.people[p].handle),
+            (None, Some(h)) => format!("`{h}`, who is not in the model"),
+            (None, None) => "no person of the model".to_owned(),
+        };
+        let sentence = format!(
+            "a certificate naming grant {request}, which Palisade never issued, logged in as principal `{}` ({who}){}{} at {}; find who signed it, and stop trusting its CA if it is not Palisade's",
+            event.actor.name,
+            match &event.resource {
+                Some(r) => format!(" to {}", text::resource(r)),
+                None => String::new(),
+            },
+            event
+                .source_address
+                .map(|a| format!(" from {a}"))
+                .unwrap_or_default(),
+            match p {
+                Some(p) => self.when(p, event.time),
+                None => text::when(event.time, None),
+            },
+        );
+        self.finding("unknown_actor", Severity::High, p, event, sentence)
     }
 
     fn failed_login(&mut self, event: &Event, t: i64, out: &mut Vec<Finding>) {
@@ -989,20 +1071,25 @@ impl<'a, 'm> Detectors<'a, 'm> {
                 continue;
             }
             let s = self.sessions.remove(i);
-            let window = &self.grants[g];
+            let window = window_of(self.grants, &self.added, s.grant);
             let p = s
                 .person
                 .as_deref()
                 .and_then(|h| self.handles.get(h))
                 .map(|&p| p as usize);
             let sentence = format!(
-                "a session of `{}` on {} opened at {} under grant {} was still open when the grant ended at {}: end it on the host",
+                "a session of `{}` on {} opened at {} under grant {} was still open when the grant {} at {}: end it on the host",
                 s.user,
                 s.host
                     .as_deref()
                     .map_or("an unnamed host".to_owned(), |h| format!("host {h}")),
                 text::utc(s.opened),
                 window.request,
+                if window.revoked {
+                    "was revoked"
+                } else {
+                    "ended"
+                },
                 text::utc(window.until),
             );
             out.push(Finding {
@@ -1080,6 +1167,15 @@ impl<'a, 'm> Detectors<'a, 'm> {
             sentence,
             evidence: vec![event.raw.clone()],
         }
+    }
+}
+
+/// Grant `g`: one of those the detectors started with, or one added since.
+fn window_of<'g>(grants: &'g [GrantWindow], added: &'g [GrantWindow], g: u32) -> &'g GrantWindow {
+    let g = g as usize;
+    match grants.get(g) {
+        Some(w) => w,
+        None => &added[g - grants.len()],
     }
 }
 

@@ -50,7 +50,9 @@ pub(crate) fn did(e: &Event) -> String {
         Action::LoginFailed { method } => format!("failed to log in ({method}) to"),
         Action::SessionOpen => "opened a session on".to_owned(),
         Action::SessionClose => "closed a session on".to_owned(),
-        Action::SecurityChange { what } => format!("made the security change `{what}` on"),
+        Action::SecurityChange { what, change } => {
+            format!("made the security change `{what}` ({change}) on")
+        }
         Action::Other { what } => format!("did `{what}` on"),
     };
     match &e.resource {

@@ -18,8 +18,11 @@
 //! | `_document_id` | [`RawRef::id`] |
 //! | `repository_public` | only to tell an anonymous read of a public repository (skipped) |
 //!
-//! Everything else (`user_agent`, `actor_location`, `transport_protocol_name`,
-//! `data`, …) is ignored: the raw record stays where [`RawRef`] points.
+//! The records of actions that may weaken security are also read whole, for
+//! the fields that say what changed (at the top level or in `data`; see
+//! [`security`]). Everything else (`user_agent`, `actor_location`,
+//! `transport_protocol_name`, …) is ignored: the raw record stays where
+//! [`RawRef`] points.
 //!
 //! # Actions
 //!
@@ -27,14 +30,19 @@
 //!   [`Action::GitFetch`], [`Action::GitPush`];
 //! - `repo.download_zip` and its siblings (any `repo.download_*`) →
 //!   [`Action::ArchiveDownload`];
-//! - the names in [`SECURITY_ACTIONS`], and those starting with one of
-//!   [`SECURITY_PREFIXES`] → [`Action::SecurityChange`]: branch protection
-//!   removed or changed (and rulesets, which replace it), a repository's
-//!   visibility changed or the repository transferred, an outside collaborator
-//!   added, a personal access token, SSH or deploy key created, audit-log
-//!   streaming changed or the audit log exported;
-//! - everything else → [`Action::Other`] with the name as GitHub gives it
-//!   (counted by [`Stats::other`]).
+//! - a change that weakens security → [`Action::SecurityChange`], with what
+//!   it weakened read from the record's fields ([`security`] has the rules):
+//!   branch protection removed, overridden, bypassed or loosened (required
+//!   reviews lowered or off, status checks off, admin enforcement off, force
+//!   pushes or deletions allowed, …), a ruleset deleted, disabled, loosened
+//!   or given bypass actors, a repository made public or transferred, an
+//!   outside collaborator or a collaborator added, a fine-grained personal
+//!   access token, SSH or deploy key created, audit-log streaming added,
+//!   changed or deleted, the audit log exported;
+//! - a change that strengthens security (`protected_branch.create`, reviews
+//!   raised, admin enforcement turned on, a repository made private, a
+//!   token revoked) and everything else → [`Action::Other`] with the name
+//!   as GitHub gives it (counted by [`Stats::other`]).
 //!
 //! Every record is a success ([`Outcome::Success`]) except
 //! `protected_branch.rejected_ref_update`, a push the protection refused.
@@ -55,63 +63,39 @@ use serde::de::{self, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use super::{Parser, Problem, Stats, utf8};
 use crate::event::{Action, Actor, ActorKind, Event, Outcome, RawRef, Resource, Source};
 
-/// Action names, besides git reads and writes, that are security changes.
-pub const SECURITY_ACTIONS: &[&str] = &[
-    // Branch protection removed, or a push let through despite it.
-    "protected_branch.destroy",
-    "protected_branch.policy_override",
-    // Rulesets are the newer branch protection.
-    "repository_ruleset.destroy",
-    "repository_ruleset.update",
-    // Visibility changed (private, internal, public).
-    "repo.access",
-    // Moved to another owner.
-    "repo.transfer",
-    "repo.transfer_outgoing",
-    "repo.transfer_start",
-    // Outside collaborators.
-    "org.add_outside_collaborator",
-    "repo.add_member",
-    // SSH keys: a user's key, or a deploy key on a repository.
-    "public_key.create",
-    "deploy_key.create",
-];
-
-/// Prefixes of action names that are security changes.
-pub const SECURITY_PREFIXES: &[&str] = &[
-    // protected_branch.update, .update_admin_enforced, .update_name, …
-    "protected_branch.update",
-    "personal_access_token.",
-    "audit_log_streaming.",
-    "org.audit_log_",
-    "business.audit_log_",
-];
-
 /// The actor name of a record on a private repository that names no actor.
 pub const ANONYMOUS: &str = "(anonymous)";
 
 /// The longest record read; a longer one is counted as malformed and skipped.
 pub const MAX_RECORD: usize = 1 << 20;
 
-/// The action a GitHub audit-log action name maps to.
+/// The action a GitHub audit-log action name maps to when nothing else of
+/// the record is known: a change that may weaken security is then taken as
+/// one whose record does not say how (see [`action_of`]).
 pub fn action(name: &str) -> Action {
+    action_of(name, security::Fields::none())
+}
+
+/// The action of a record of action `name` with `fields`.
+pub fn action_of(name: &str, fields: security::Fields<'_>) -> Action {
     match name {
         "git.clone" => Action::GitClone,
         "git.fetch" => Action::GitFetch,
         "git.push" => Action::GitPush,
         _ if name.starts_with("repo.download_") => Action::ArchiveDownload,
-        _ if is_security(name) => Action::SecurityChange {
-            what: name.to_owned(),
-        },
-        _ => Action::Other {
-            what: name.to_owned(),
+        _ => match security::may_weaken(name)
+            .then(|| security::weakening(name, fields))
+            .flatten()
+        {
+            Some(change) => Action::SecurityChange {
+                what: name.to_owned(),
+                change,
+            },
+            None => Action::Other {
+                what: name.to_owned(),
+            },
         },
     }
-}
-
-/// Whether a GitHub action name is a security change (see the module docs).
-pub fn is_security(name: &str) -> bool {
-    SECURITY_ACTIONS.contains(&name) || SECURITY_PREFIXES.iter().any(|p| name.starts_with(p))
 }
 
 /// Reads GitHub audit-log records.
@@ -195,6 +179,15 @@ impl Parser for GithubParser {
             }
             Some(_) => return Err(not_string("actor")),
         };
+        // Only the records that may weaken security are read a second time,
+        // whole, for the fields that say what changed.
+        let action = if security::may_weaken(name) {
+            let whole: serde_json::Value =
+                serde_json::from_str(text).map_err(|e| Problem::Malformed(e.to_string()))?;
+            action_of(name, security::Fields::of(&whole))
+        } else {
+            action(name)
+        };
         let outcome = if name == "protected_branch.rejected_ref_update" {
             Outcome::Failure
         } else {
@@ -207,12 +200,13 @@ impl Parser for GithubParser {
                 kind: ActorKind::GithubLogin,
                 person: None,
             },
-            action: action(name),
+            action,
             resource,
             source_address: r.actor_ip.as_ref().and_then(address),
             outcome,
             grant: None,
             serial: None,
+            lossy: false,
             raw: RawRef {
                 id: r.document_id.as_ref().and_then(Scalar::text),
                 ..at
@@ -746,6 +740,8 @@ pub(crate) fn timestamp(value: &Scalar<'_>, field: &'static str) -> Result<Times
 pub(crate) fn address(value: &Scalar<'_>) -> Option<IpAddr> {
     value.str().and_then(|s| s.trim().parse().ok())
 }
+
+pub mod security;
 
 #[cfg(test)]
 mod tests;

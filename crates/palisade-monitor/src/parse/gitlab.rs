@@ -15,6 +15,8 @@
 //! | else `details.author_name` or `author_name` | [`Actor::name`], kind [`ActorKind::GitlabUsername`] (see below) |
 //! | `event_name` (API), else `event_type` (streaming) | the action's name, see below |
 //! | `details.custom_message`, `change`, `add`, `remove` (top level or in `details`) | the action, for records without a name |
+//! | `change`, `from`, `to` (top level or in `details`) | whether a change of a setting weakens security, and the words for it |
+//! | `target_details` of a `ProtectedBranch` or approval rule target | the branch or rule named in those words |
 //! | `entity_type` with `entity_path` or `details.entity_path` | [`Resource::Repository`] for a `Project`, [`Resource::Organisation`] for a `Group` |
 //! | else `target_type` `Project` with `target_details` | [`Resource::Repository`] (as `audit_json.log` names projects) |
 //! | `ip_address`, `details.ip_address` or `meta.remote_ip` | [`Event::source_address`] |
@@ -37,20 +39,23 @@
 //!   [`Action::GitPush`]; `git-upload-archive` [`Action::ArchiveDownload`]).
 //!   The UI's download button ("Repository Download Started") and
 //!   `repository_download_operation` are [`Action::ArchiveDownload`].
-//! - Security changes ([`Action::SecurityChange`]), by [`is_security`]:
-//!   branch protection removed, unprotected or changed
-//!   (`protected_branch_*` but `protected_branch_created`); visibility
-//!   changed (`project_visibility_level_updated`,
-//!   `group_visibility_level_updated`, or `change` `visibility…`); a member
+//! - Changes that weaken security ([`Action::SecurityChange`], with what
+//!   they weakened), by [`security::weakening`]: branch protection removed
+//!   or loosened (force push allowed, code owner approval dropped, push or
+//!   merge opened to a lower role or to someone new: `change`, `from`, `to`
+//!   in the details), fewer required approvals or an approval rule deleted,
+//!   a project or group made public (or internal from private), a member
 //!   added (`member_created`, `project_group_link_create`, or `add`
-//!   `user_access`); an access token created
+//!   `user_access`), an access token created
 //!   (`personal_access_token_created`, `project_access_token_created`,
-//!   `group_access_token_created`, or a message "Created … access token");
-//!   a deploy key added (`deploy_key_added`, or "Added deploy key"); audit
+//!   `group_access_token_created`, or a message "Created … access token"),
+//!   a deploy key added (`deploy_key_added`, or "Added deploy key"), audit
 //!   event streaming changed (`audit_events_streaming_*`, names with
 //!   `audit_event_destination` or `event_streaming_destination`,
-//!   `amazon_s3_configuration_*`,
-//!   `google_cloud_logging_configuration_*`).
+//!   `amazon_s3_configuration_*`, `google_cloud_logging_configuration_*`).
+//!   The same settings changed the other way (force push forbidden, more
+//!   approvals, made private) and `protected_branch_created` are
+//!   [`Action::Other`].
 //! - A record of `audit_json.log` with no name but `with` (`standard`,
 //!   `two-factor`, `saml`, …) is a sign-in: [`Action::Login`] with that method.
 //! - Everything else is [`Action::Other`], named by `event_name`/`event_type`,
@@ -69,59 +74,9 @@ use super::github::{Events, Scalar, address, missing, not_string, object, timest
 use super::{Parser, Problem, utf8};
 use crate::event::{Action, Actor, ActorKind, Event, Outcome, RawRef, Resource, Source};
 
-/// Event names that are security changes, besides those [`is_security`]
-/// finds by prefix or message.
-pub const SECURITY_EVENTS: &[&str] = &[
-    "project_visibility_level_updated",
-    "group_visibility_level_updated",
-    "member_created",
-    "project_group_link_create",
-    "personal_access_token_created",
-    "project_access_token_created",
-    "group_access_token_created",
-    "deploy_key_added",
-];
-
-/// Prefixes of event names that are security changes.
-pub const SECURITY_PREFIXES: &[&str] = &[
-    "protected_branch_",
-    "audit_events_streaming_",
-    "amazon_s3_configuration_",
-    "google_cloud_logging_configuration_",
-];
-
-/// Whether an event, by its name (`event_name` or `event_type`), its custom
-/// message, and its `change`/`add`/`remove` details, is a security change.
-pub fn is_security(name: Option<&str>, message: Option<&str>, change: Change<'_>) -> bool {
-    if let Some(name) = name {
-        if name == "protected_branch_created" {
-            return false;
-        }
-        if SECURITY_EVENTS.contains(&name)
-            || SECURITY_PREFIXES.iter().any(|p| name.starts_with(p))
-            || name.contains("audit_event_destination")
-            || name.contains("event_streaming_destination")
-            || name.contains("unprotect")
-        {
-            return true;
-        }
-    }
-    if let Some(message) = message {
-        let m = message.to_ascii_lowercase();
-        if m.starts_with("unprotected")
-            || (m.starts_with("created") && m.contains("access token"))
-            || m.starts_with("added deploy key")
-        {
-            return true;
-        }
-    }
-    matches!(change.change, Some(c) if c.starts_with("visibility"))
-        || matches!(change.add, Some("user_access" | "deploy_key"))
-        || matches!(change.remove, Some("protected_branch"))
-}
-
 /// The `change`, `add` and `remove` details older audit events use instead
-/// of a name (`"change": "visibility", "from": "Private", "to": "Public"`).
+/// of a name, and the `from` and `to` of a changed setting
+/// (`"change": "visibility", "from": "Private", "to": "Public"`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Change<'a> {
     /// What changed.
@@ -130,6 +85,10 @@ pub struct Change<'a> {
     pub add: Option<&'a str>,
     /// What was removed.
     pub remove: Option<&'a str>,
+    /// The value before.
+    pub from: Option<&'a serde_json::Value>,
+    /// The value after.
+    pub to: Option<&'a serde_json::Value>,
 }
 
 /// Reads GitLab audit events.
@@ -159,10 +118,6 @@ struct Record<'a> {
     #[serde(borrow, default)]
     entity_type: Option<Scalar<'a>>,
     #[serde(borrow, default)]
-    target_type: Option<Scalar<'a>>,
-    #[serde(borrow, default)]
-    target_details: Option<Scalar<'a>>,
-    #[serde(borrow, default)]
     details: Option<DetailsField<'a>>,
     /// How a sign-in authenticated (`audit_json.log`): `standard`, `two-factor`, …
     #[serde(borrow, default)]
@@ -190,6 +145,14 @@ struct Common<'a> {
     add: Option<Scalar<'a>>,
     #[serde(borrow, default)]
     remove: Option<Scalar<'a>>,
+    #[serde(default)]
+    from: Option<serde_json::Value>,
+    #[serde(default)]
+    to: Option<serde_json::Value>,
+    #[serde(borrow, default)]
+    target_type: Option<Scalar<'a>>,
+    #[serde(borrow, default)]
+    target_details: Option<Scalar<'a>>,
 }
 
 /// `details`: an object, or a string holding one.
@@ -367,11 +330,28 @@ impl Parser for GitlabParser {
             .flatten()
             .find_map(|c| c.custom_message.as_ref());
         let text = message.and_then(|m| m.text.as_deref()).map(str::trim);
+        // `from` and `to` belong to the `change` beside them.
+        let changed = sources
+            .into_iter()
+            .flatten()
+            .find(|c| c.change.as_ref().and_then(Scalar::str).is_some());
         let change = Change {
             change: pick(|c| &c.change),
             add: pick(|c| &c.add),
             remove: pick(|c| &c.remove),
+            from: changed.and_then(|c| c.from.as_ref()),
+            to: changed.and_then(|c| c.to.as_ref()),
         };
+        // The branch or approval rule a change was made to, for its words.
+        let target = sources.into_iter().flatten().find_map(|c| {
+            let kind = match c.target_type.as_ref().and_then(Scalar::str)? {
+                "ProtectedBranch" => "branch",
+                "ApprovalProjectRule" | "ApprovalMergeRequestRule" => "approval rule",
+                _ => return None,
+            };
+            let name = c.target_details.as_ref().and_then(Scalar::str)?.trim();
+            (!name.is_empty()).then(|| format!("{kind} `{name}`"))
+        });
         let with = r
             .with
             .as_ref()
@@ -381,7 +361,7 @@ impl Parser for GitlabParser {
             (None, None, Some(method)) => Some(Action::Login {
                 method: method.to_owned(),
             }),
-            _ => action(name, message, change),
+            _ => action(name, message, change, target.as_deref()),
         };
         let action = action.ok_or(Problem::Field {
             field: "event_name",
@@ -393,8 +373,8 @@ impl Parser for GitlabParser {
             (Some("Project"), Some(p)) => Some(Resource::Repository(p.to_owned())),
             (Some("Group"), Some(p)) => Some(Resource::Organisation(p.to_owned())),
             _ => match (
-                r.target_type.as_ref().and_then(Scalar::str),
-                r.target_details.as_ref().and_then(Scalar::str),
+                top.target_type.as_ref().and_then(Scalar::str),
+                top.target_details.as_ref().and_then(Scalar::str),
             ) {
                 (Some("Project"), Some(p)) if p.contains('/') => {
                     Some(Resource::Repository(p.to_owned()))
@@ -425,6 +405,7 @@ impl Parser for GitlabParser {
             },
             grant: None,
             serial: None,
+            lossy: false,
             raw: RawRef {
                 id: r.id.as_ref().and_then(Scalar::text),
                 ..at
@@ -448,7 +429,12 @@ fn first<'r>(sources: [Option<&'r Common<'r>>; 2], f: Field) -> Option<&'r str> 
 
 /// The action of an event with `name` (`event_name` or `event_type`), its
 /// custom message and change details; `None` when nothing names it.
-fn action(name: Option<&str>, message: Option<&Message<'_>>, change: Change<'_>) -> Option<Action> {
+fn action(
+    name: Option<&str>,
+    message: Option<&Message<'_>>,
+    change: Change<'_>,
+    target: Option<&str>,
+) -> Option<Action> {
     let text = message.and_then(|m| m.text.as_deref()).map(str::trim);
     let git = message.filter(|m| m.verb.is_some() || m.action.is_some());
     if name.is_none_or(|n| n == "repository_git_operation")
@@ -495,10 +481,9 @@ fn action(name: Option<&str>, message: Option<&Message<'_>>, change: Change<'_>)
         ) => format!("remove {r}"),
         _ => return None,
     };
-    Some(if is_security(name, text, change) {
-        Action::SecurityChange { what }
-    } else {
-        Action::Other { what }
+    Some(match security::weakening(name, text, change, target) {
+        Some(change) => Action::SecurityChange { what, change },
+        None => Action::Other { what },
     })
 }
 
@@ -507,6 +492,8 @@ fn action(name: Option<&str>, message: Option<&Message<'_>>, change: Change<'_>)
 pub fn read<R: BufRead>(reader: R, file: &str) -> Events<R, GitlabParser> {
     Events::new(reader, file, Source::Gitlab, GitlabParser)
 }
+
+pub mod security;
 
 #[cfg(test)]
 mod tests;

@@ -15,9 +15,10 @@
 //! The JSON format serialises a value that is not printable UTF-8 as an
 //! array of its bytes, a value left out for its size as `null`, and a field
 //! given more than once as an array of values; all three are read. A
-//! message of bytes is read lossily (U+FFFD for what is not UTF-8): its
-//! words are ASCII, and only a name sshd logs can carry other bytes, so the
-//! event is kept with the name as near as it can be shown.
+//! message or host name of bytes is read lossily (U+FFFD for what is not
+//! UTF-8): its words are ASCII, and only a name sshd logs can carry other
+//! bytes, so the event is kept with the name as near as it can be shown,
+//! and marked [`Event::lossy`](crate::event::Event::lossy).
 
 use std::borrow::Cow;
 
@@ -88,6 +89,22 @@ fn text(value: &Value) -> Option<Cow<'_, str>> {
     }
 }
 
+/// Whether a field's value (its first, when several) is bytes that are not
+/// UTF-8, so that [`text`] read it lossily.
+fn lossy(value: &Value) -> bool {
+    match value {
+        Value::Array(items) if items.iter().all(Value::is_u64) => {
+            let bytes: Option<Vec<u8>> = items
+                .iter()
+                .map(|b| b.as_u64().and_then(|b| u8::try_from(b).ok()))
+                .collect();
+            bytes.is_some_and(|b| std::str::from_utf8(&b).is_err())
+        }
+        Value::Array(items) => items.iter().find(|v| text(v).is_some()).is_some_and(lossy),
+        _ => false,
+    }
+}
+
 /// Every value of a field (several when it was given more than once).
 fn texts(value: &Value) -> Vec<Cow<'_, str>> {
     match value {
@@ -151,7 +168,10 @@ impl Parser for Journal {
         if raw.id.is_none() {
             raw.id = r.cursor.map(Cow::into_owned);
         }
-        Ok(message.into_event(time, host.as_deref(), Source::Journald, raw))
+        let lossy = [&r.message, &r.hostname].into_iter().flatten().any(lossy);
+        let mut event = message.into_event(time, host.as_deref(), Source::Journald, raw);
+        event.lossy = lossy;
+        Ok(event)
     }
 }
 
@@ -238,9 +258,16 @@ mod tests {
             }
         );
         assert_eq!(e.outcome, Outcome::Failure);
+        assert!(!e.lossy);
 
         let e = j.parse(ENTRIES[2].as_bytes(), raw()).unwrap();
         assert_eq!(e.actor.name, "b\u{fffd}r\u{1}");
+        // Its bytes were not UTF-8: the event says so, and is counted so.
+        assert!(e.lossy);
+        let mut stats = crate::parse::Stats::default();
+        stats.count(1, &Ok(e.clone()));
+        stats.count(2, &j.parse(ENTRIES[1].as_bytes(), raw()));
+        assert_eq!((stats.events, stats.lossy), (2, 1));
         assert_eq!(e.source_address, Some("127.0.0.1".parse().unwrap()));
         assert_eq!(j.backward_jumps(), 0);
     }

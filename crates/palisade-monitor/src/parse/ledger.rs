@@ -89,6 +89,7 @@ pub fn event(entry: &Entry) -> Result<Event, Problem> {
         outcome,
         grant,
         serial: None,
+        lossy: false,
         raw: RawRef {
             source: Source::Ledger,
             file: "ledger".to_owned(),

@@ -76,6 +76,9 @@ pub struct Stats {
     /// Of those, events whose action no mapping names ([`Action::Other`]):
     /// read, but not understood.
     pub other: u64,
+    /// Of those, events read from a record that was not valid UTF-8, its
+    /// bad bytes read as U+FFFD ([`Event::lossy`]).
+    pub lossy: u64,
     /// Problems by [`Problem::key`].
     pub problems: BTreeMap<&'static str, u64>,
     /// Up to [`Stats::EXAMPLES`] problems, each with its line.
@@ -94,6 +97,9 @@ impl Stats {
                 self.events += 1;
                 if matches!(event.action, Action::Other { .. }) {
                     self.other += 1;
+                }
+                if event.lossy {
+                    self.lossy += 1;
                 }
             }
             Err(p) => {

@@ -217,6 +217,7 @@ impl Parser for Mapped {
             outcome,
             grant: None,
             serial: None,
+            lossy: false,
             raw: at,
         })
     }

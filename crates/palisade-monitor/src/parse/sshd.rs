@@ -42,6 +42,12 @@
 //! Names sshd logs are attacker-chosen for failed and invalid users; sshd
 //! escapes control characters but not spaces, so the address is found as the
 //! first ` from IP port N` whose rest of line is one sshd writes.
+//!
+//! A line that is not valid UTF-8 (a byte of another encoding in a user or
+//! host name, a relay cutting a character) is read with U+FFFD in place of
+//! each bad sequence; if it then reads, its event is marked
+//! [`Event::lossy`] (and counted so), and if it does not, the line is
+//! counted as invalid UTF-8.
 
 use std::collections::{HashSet, VecDeque};
 use std::net::IpAddr;
@@ -161,6 +167,7 @@ impl Message {
             outcome: self.outcome,
             grant: self.grant,
             serial: self.serial,
+            lossy: false,
             raw: RawRef { source, ..raw },
         }
     }
@@ -583,7 +590,28 @@ enum When<'a> {
 
 impl Parser for Syslog {
     fn parse(&mut self, record: &[u8], at: RawRef) -> Result<Event, Problem> {
-        let text = utf8(record)?.trim_end_matches(['\r', '\n']);
+        match utf8(record) {
+            Ok(text) => self.line(text, at),
+            // A byte that is not UTF-8 (a name from a client, a relay's
+            // encoding) does not make the rest unreadable: read the line
+            // with U+FFFD in its place. If it still does not read, the bad
+            // bytes are the likeliest reason, and are what is reported.
+            Err(bad) => match self.line(&String::from_utf8_lossy(record), at) {
+                Ok(mut event) => {
+                    event.lossy = true;
+                    Ok(event)
+                }
+                Err(skipped @ Problem::Skipped(_)) => Err(skipped),
+                Err(_) => Err(bad),
+            },
+        }
+    }
+}
+
+impl Syslog {
+    /// Reads one line of text.
+    fn line(&mut self, text: &str, at: RawRef) -> Result<Event, Problem> {
+        let text = text.trim_end_matches(['\r', '\n']);
         let line = split(text)?;
         let time = match line.time {
             When::Bsd(month, day, hms) => self.place(month, day, hms)?,
@@ -1110,6 +1138,61 @@ mod tests {
                 p.parse(line.as_bytes(), raw())
             );
         }
+    }
+
+    #[test]
+    fn a_byte_that_is_not_utf8_in_a_name_no_longer_drops_the_login() {
+        // Each bad sequence (a Latin-1 byte, a cut character, a stray
+        // continuation byte) in the user or the host: the login is an
+        // event, the bad bytes read as U+FFFD, and it is marked lossy.
+        for bad in [&b"\xe9"[..], b"\xc3", b"\x80\x80", b"\xff"] {
+            for in_host in [false, true] {
+                let (user, host) = if in_host {
+                    (b"ana".to_vec(), [&b"bastion-"[..], bad].concat())
+                } else {
+                    ([&b"jos"[..], bad].concat(), b"bastion".to_vec())
+                };
+                let line = [
+                    &b"Dec  7 09:30:00 "[..],
+                    &host,
+                    b" sshd[812]: Accepted publickey for ",
+                    &user,
+                    b" from 192.0.2.1 port 40000 ssh2: ED25519 SHA256:abc",
+                ]
+                .concat();
+                assert!(std::str::from_utf8(&line).is_err());
+                let e = utc()
+                    .parse(&line, raw())
+                    .unwrap_or_else(|p| panic!("{}: {p}", String::from_utf8_lossy(&line)));
+                assert!(e.lossy);
+                assert_eq!(e.actor.name, String::from_utf8_lossy(&user));
+                assert_eq!(
+                    e.resource,
+                    Some(Resource::Host(String::from_utf8_lossy(&host).into_owned()))
+                );
+                assert!(e.actor.name.contains('\u{fffd}') || in_host);
+                assert_eq!(
+                    e.action,
+                    Action::Login {
+                        method: "publickey".into()
+                    }
+                );
+                assert_eq!(e.source_address, Some("192.0.2.1".parse().unwrap()));
+            }
+        }
+        // Another program's line with a bad byte is skipped as another
+        // program's, and a valid line is not lossy.
+        let cron = b"Dec  7 09:30:00 h cron[2]: (jos\xe9) CMD (true)";
+        assert!(matches!(utc().parse(cron, raw()), Err(Problem::Skipped(_))));
+        let fine = utc()
+            .parse(
+                "Dec  7 09:30:00 h sshd[1]: Invalid user jos\u{e9} from 192.0.2.1 port 1"
+                    .as_bytes(),
+                raw(),
+            )
+            .unwrap();
+        assert!(!fine.lossy);
+        assert_eq!(fine.actor.name, "jos\u{e9}");
     }
 
     #[test]

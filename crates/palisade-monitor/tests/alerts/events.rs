@@ -31,6 +31,7 @@ fn event(i: u64) -> Event {
         outcome: Outcome::Success,
         grant: i.is_multiple_of(3).then(|| format!("req-{i}")),
         serial: i.is_multiple_of(3).then_some(i),
+        lossy: false,
         raw: RawRef {
             source: Source::Github,
             file: "audit.ndjson".to_owned(),

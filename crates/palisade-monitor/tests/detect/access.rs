@@ -121,8 +121,9 @@ fn a_certificate_used_outside_its_grants_window_is_after_the_end() {
     let f = of(&late, "after_end");
     assert_eq!(f.len(), 1, "{late:#?}");
     assert!(
-        f[0].sentence.contains("after grant req-7 ended")
-            && f[0].sentence.contains("2026-03-10 09:00 UTC"),
+        f[0].sentence
+            .contains("after grant req-7 expired at 2026-03-10 09:00 UTC")
+            && !f[0].sentence.contains("revoked"),
         "{}",
         f[0].sentence
     );
@@ -382,4 +383,214 @@ fn databases_map_by_resource_id_or_address_before_database_name() {
     e.resource = Some(Resource::Database("payments-db".into()));
     let f = run.feed(e);
     assert!(has(&f, "least_privilege"), "{f:#?}");
+}
+
+#[test]
+fn a_certificate_naming_a_grant_palisade_never_issued_is_reported_with_its_principals_person() {
+    let from = utc("2026-03-10T05:00:00Z");
+    let until = utc("2026-03-10T09:00:00Z");
+    let grants = [grant("req-7", "kavya", "prod-reader", from, until)];
+    let host = "bastion.prod.acme.internal";
+    let t = utc("2026-03-10T06:00:00Z");
+    // Key ids shaped like Palisade's grant ids, none of them a known grant.
+    for forged in ["req-9999", "req-0123456789ab", "req-7a", "req-X1"] {
+        let mut run = Run::new(index(), &grants);
+        let f = run.feed(cert_login("kavya.iyer", host, forged, t));
+        let u = of(&f, "unknown_actor");
+        assert_eq!(u.len(), 1, "{forged}: {f:#?}");
+        assert_eq!(u[0].severity, palisade_monitor::finding::Severity::High);
+        // The principal still names the person.
+        assert_eq!(u[0].person.as_deref(), Some("kavya"), "{forged}");
+        let s = &u[0].sentence;
+        assert!(
+            s.contains(&format!(
+                "a certificate naming grant {forged}, which Palisade never issued, logged in as principal `kavya.iyer` (person kavya)"
+            )) && s.contains("host:bastion.prod.acme.internal"),
+            "{s}"
+        );
+        // It is no grant: nothing says it was in or out of a window.
+        assert!(!has(&f, "after_end"), "{f:#?}");
+    }
+
+    // By a principal no one has: one finding, not one per reason.
+    let mut run = Run::new(index(), &grants);
+    let f = run.feed(cert_login("ops", host, "req-9999", t));
+    let u = of(&f, "unknown_actor");
+    assert_eq!(u.len(), 1, "{f:#?}");
+    assert_eq!(u[0].person, None);
+    assert!(
+        u[0].sentence
+            .contains("principal `ops` (no person of the model)"),
+        "{}",
+        u[0].sentence
+    );
+
+    // The known grant, a key id of another shape, and sshd refusing the
+    // certificate say nothing of the kind.
+    let mut run = Run::new(index(), &grants);
+    assert!(!has(
+        &run.feed(cert_login("kavya.iyer", host, "req-7", t)),
+        "unknown_actor"
+    ));
+    for other in ["grant-41", "ci@runner-7", "req-", "request-7"] {
+        assert!(
+            !has(
+                &run.feed(cert_login("kavya.iyer", host, other, t)),
+                "unknown_actor"
+            ),
+            "{other}"
+        );
+    }
+    let mut refused = cert_login("kavya.iyer", host, "req-9999", t);
+    refused.action = failed();
+    refused.outcome = palisade_monitor::event::Outcome::Failure;
+    assert!(!has(&run.feed(refused), "unknown_actor"));
+}
+
+/// A grant revoked through the access engine, on SQLite and PostgreSQL: the
+/// window the monitor reads from the store ends at the revocation, and a
+/// certificate naming the grant used after it is `after_end`, saying the
+/// grant was revoked (an expired one says it expired).
+#[tokio::test]
+async fn a_certificate_used_after_its_grant_was_revoked_is_after_the_end_and_says_revoked() {
+    use palisade_access::grants::{Grants, NewRequest};
+    use palisade_access::policy::{AccessSettings, Authorizer};
+    use palisade_ledger::ledger::Ledger;
+    use palisade_model::GrantDuration;
+
+    // 2026-12-01T09:00:00Z and minutes after: a Tuesday, 09:00 in London.
+    let at = |minutes: i64| Timestamp::from_second(1_796_115_600 + minutes * 60).unwrap();
+    let ask = |hours: u32| NewRequest {
+        role: "incident-responder".to_owned(),
+        environment: Some("prod".to_owned()),
+        duration: GrantDuration::from_minutes(hours * 60),
+        reason: "INC-4711: payments latency".to_owned(),
+        ticket: None,
+        start: None,
+    };
+    let authorizer = Authorizer::new(
+        index(),
+        "2026-12-01".parse().unwrap(),
+        &AccessSettings::default(),
+    )
+    .unwrap();
+    let host = "bastion.prod.acme.internal";
+    for db in palisade_test_support::db::backends().await {
+        let ledger = Ledger::new(db.open().await, "acme.example/palisade");
+        let engine = Grants::new(&ledger, index(), &authorizer);
+        let revoked = engine.request("james", &ask(2), at(0)).await.unwrap();
+        engine
+            .approve("sofia", &revoked.id, "on call", at(2))
+            .await
+            .unwrap();
+        engine.revoke("eleanor", &revoked.id, at(30)).await.unwrap();
+        let expired = engine.request("james", &ask(1), at(0)).await.unwrap();
+        engine
+            .approve("sofia", &expired.id, "on call", at(2))
+            .await
+            .unwrap();
+
+        let rows = ledger
+            .store()
+            .access_requests(&palisade_store::AccessFilter::default())
+            .await
+            .unwrap();
+        let windows: Vec<_> = rows
+            .iter()
+            .filter_map(palisade_monitor::learned::grant_window)
+            .collect();
+        let window = windows.iter().find(|w| w.request == revoked.id).unwrap();
+        assert_eq!(
+            (window.from, window.until),
+            (at(2), at(30)),
+            "{}",
+            db.backend()
+        );
+        assert!(window.revoked);
+        assert!(
+            !windows
+                .iter()
+                .find(|w| w.request == expired.id)
+                .unwrap()
+                .revoked
+        );
+
+        let mut run = Run::new(index(), &windows);
+        let before = run.feed(cert_login("james", host, &revoked.id, at(20)));
+        assert!(!has(&before, "after_end"), "{before:#?}");
+        let after = run.feed(cert_login("james", host, &revoked.id, at(45)));
+        let f = of(&after, "after_end");
+        // The login after the revocation, and the session opened under the
+        // grant before it, still open when it was revoked.
+        assert_eq!(f.len(), 2, "{}: {after:#?}", db.backend());
+        let login = f
+            .iter()
+            .find(|f| f.sentence.contains("logged in"))
+            .unwrap_or_else(|| panic!("{after:#?}"));
+        assert_eq!(login.severity, palisade_monitor::finding::Severity::High);
+        assert_eq!(login.person.as_deref(), Some("james"));
+        assert!(
+            login.sentence.contains(&format!(
+                "after grant {} was revoked at 2026-12-01 09:30 UTC",
+                revoked.id
+            )) && !login.sentence.contains("expired"),
+            "{}",
+            login.sentence
+        );
+        assert!(
+            f.iter().any(|f| f
+                .sentence
+                .contains("was still open when the grant was revoked at 2026-12-01 09:30 UTC")),
+            "{after:#?}"
+        );
+
+        let late = run.feed(cert_login("james", host, &expired.id, at(90)));
+        let f = of(&late, "after_end");
+        assert_eq!(f.len(), 1, "{late:#?}");
+        assert!(
+            f[0].sentence.contains(&format!(
+                "after grant {} expired at 2026-12-01 10:02 UTC",
+                expired.id
+            )),
+            "{}",
+            f[0].sentence
+        );
+    }
+}
+
+#[test]
+fn a_grant_added_while_running_is_known_from_then_on() {
+    let from = utc("2026-03-10T05:00:00Z");
+    let until = utc("2026-03-10T09:00:00Z");
+    let host = "bastion.prod.acme.internal";
+    let mut run = Run::new(index(), &[]);
+    // Before the detectors know of it, its certificate looks forged.
+    let f = run.feed(cert_login("kavya.iyer", host, "req-71", from));
+    assert!(has(&f, "unknown_actor"), "{f:#?}");
+    assert!(
+        run.detectors
+            .add_grant(grant("req-71", "kavya", "prod-reader", from, until))
+    );
+    assert!(
+        !run.detectors
+            .add_grant(grant("req-71", "kavya", "prod-reader", from, until))
+    );
+    let inside = run.feed(cert_login(
+        "kavya.iyer",
+        host,
+        "req-71",
+        utc("2026-03-10T06:00:00Z"),
+    ));
+    assert!(
+        inside.is_empty(),
+        "the grant covers hours and host: {inside:#?}"
+    );
+    let late = run.feed(cert_login("kavya.iyer", host, "req-71", until));
+    let f = of(&late, "after_end");
+    assert!(
+        f.iter()
+            .any(|f| f.sentence.contains("after grant req-71 expired at")),
+        "{late:#?}"
+    );
+    assert!(!has(&late, "unknown_actor"), "{late:#?}");
 }

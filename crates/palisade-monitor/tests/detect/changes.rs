@@ -11,7 +11,10 @@ const T: &str = "2026-03-10T10:00:00Z"; // in hours in London and Kolkata
 fn change(login: &str, what: &str) -> Event {
     github(
         login,
-        Action::SecurityChange { what: what.into() },
+        Action::SecurityChange {
+            what: what.into(),
+            change: "what the record says changed".into(),
+        },
         "acme/payments",
         utc(T),
     )
@@ -56,7 +59,8 @@ fn security_changes_weigh_more_when_a_vendor_member_makes_them() {
     assert!(
         s.contains("arjun of vendor team nimbus")
             && s.contains("`protected_branch.destroy`")
-            && s.contains("repository:acme/payments"),
+            && s.contains("repository:acme/payments")
+            && s.ends_with(": what the record says changed"),
         "{s}"
     );
     assert!(

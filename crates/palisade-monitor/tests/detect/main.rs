@@ -13,6 +13,7 @@ mod hours;
 mod last_use;
 mod learned;
 mod props;
+mod weakening;
 
 use std::net::IpAddr;
 use std::sync::LazyLock;
@@ -81,6 +82,7 @@ pub fn github(login: &str, action: Action, repo: &str, time: Timestamp) -> Event
         outcome: Outcome::Success,
         grant: None,
         serial: None,
+        lossy: false,
         raw: raw(Source::Github),
     }
 }
@@ -104,6 +106,7 @@ pub fn ssh(user: &str, action: Action, host: &str, from: &str, time: Timestamp) 
         outcome,
         grant: None,
         serial: None,
+        lossy: false,
         raw: raw(Source::Sshd),
     }
 }
@@ -136,6 +139,7 @@ pub fn grant(
         from,
         until,
         break_glass: false,
+        revoked: false,
     }
 }
 

@@ -25,6 +25,7 @@ fn action(i: u8) -> Action {
         7 => Action::SessionClose,
         8 => Action::SecurityChange {
             what: "protected_branch.destroy".into(),
+            change: "branch protection removed".into(),
         },
         _ => Action::Other {
             what: "repo.create".into(),

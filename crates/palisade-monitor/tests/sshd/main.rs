@@ -540,8 +540,11 @@ fn bad_lines_among_good_ones_are_counted() {
         .collect();
     records.push(good.as_bytes().to_vec());
     records.push(b"Dec  7 09:30:01 h kernel: [ 1.0] usb 1-1: new device".to_vec());
+    // A bad byte in a name: read with U+FFFD, counted as lossy.
     records
         .push(b"Dec  7 09:30:02 h sshd[1]: Invalid user \xff\xfe from 192.0.2.1 port 1".to_vec());
+    // A line that does not read even so: invalid UTF-8.
+    records.push(b"Dec  7 09:30:03 h sshd[1]: Accepted p\xc3blickey for ana".to_vec());
     let mut p = Syslog::new(2026, TimeZone::UTC);
     let (events, stats) = read_all(&mut p, Source::Sshd, &records);
     assert_eq!(stats.records, records.len() as u64);
@@ -550,6 +553,10 @@ fn bad_lines_among_good_ones_are_counted() {
         stats.records
     );
     assert_eq!(stats.problems.get("invalid_utf8"), Some(&1));
+    assert_eq!(stats.lossy, 1);
+    let lossy: Vec<_> = events.iter().filter(|e| e.lossy).collect();
+    assert_eq!(lossy.len(), 1);
+    assert_eq!(lossy[0].actor.name, "\u{fffd}\u{fffd}");
     assert!(
         stats.problems.get("truncated").is_some_and(|n| *n > 100),
         "{stats:?}"
@@ -560,4 +567,47 @@ fn bad_lines_among_good_ones_are_counted() {
     for e in granted {
         assert_eq!((e.grant.as_deref(), e.serial), (Some("grant-41"), Some(41)));
     }
+}
+
+/// A file read as `--source sshd` reads: a login whose user name holds a
+/// byte that is not UTF-8 is an event, counted as lossy, between lines read
+/// as usual; a line that does not read even so is still invalid UTF-8.
+#[test]
+fn an_auth_log_with_a_byte_that_is_not_utf8_keeps_the_login_and_counts_it() {
+    let mut log = Vec::new();
+    log.extend_from_slice(
+        b"2026-12-07T09:00:00+00:00 bastion sshd[1]: Accepted publickey for ana from 192.0.2.1 port 40000 ssh2: ED25519 SHA256:abc\n",
+    );
+    log.extend_from_slice(
+        b"2026-12-07T09:01:00+00:00 bastion sshd[2]: Accepted password for m\xfcller from 192.0.2.2 port 40001 ssh2\n",
+    );
+    log.extend_from_slice(b"\xfe\xff\n");
+    log.extend_from_slice(
+        b"2026-12-07T09:02:00+00:00 bastion sshd[3]: Invalid user mallory from 203.0.113.9 port 4000\n",
+    );
+    let model = palisade_model::Model::default();
+    let mut stream = palisade_monitor::read::Stream::open(
+        &palisade_monitor::read::SourceKind::Sshd,
+        &log[..],
+        "auth.log",
+        &model,
+        2026,
+        TimeZone::UTC,
+    )
+    .unwrap();
+    let events: Vec<Event> = stream.by_ref().filter_map(|(_, e)| e.ok()).collect();
+    let stats = stream.stats();
+    assert_eq!((stats.records, stats.events, stats.lossy), (4, 3, 1));
+    assert_eq!(stats.problems.get("invalid_utf8"), Some(&1));
+    let odd = &events[1];
+    assert!(odd.lossy);
+    assert_eq!(odd.actor.name, "m\u{fffd}ller");
+    assert_eq!(
+        odd.action,
+        Action::Login {
+            method: "password".into()
+        }
+    );
+    assert_eq!(odd.raw.line, 2);
+    assert!(!events[0].lossy && !events[2].lossy);
 }

@@ -351,6 +351,10 @@ fn print(
         if s.other > 0 {
             problems.push(format!("{} with an action not understood", s.other));
         }
+        // Read, but with bytes that were not UTF-8 replaced: say so.
+        if s.lossy > 0 {
+            problems.push(format!("{} with bytes not UTF-8 replaced", s.lossy));
+        }
         out.line(format!(
             "{} {path}: {} records, {} events{}",
             kind_name(kind),

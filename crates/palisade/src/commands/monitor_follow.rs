@@ -139,11 +139,10 @@ async fn follow(
     let store = Store::open(db).await?;
     let ledger = Ledger::new(store, model.org.log_name.clone());
     let windows = super::monitor::grant_windows(ledger.store(), None).await?;
-    let holders: HashMap<&str, &str> = windows
+    let mut holders: HashMap<String, String> = windows
         .iter()
-        .map(|w| (w.request.as_str(), w.person.as_str()))
+        .map(|w| (w.request.clone(), w.person.clone()))
         .collect();
-    let holder = |grant: &str| holders.get(grant).map(|p| (*p).to_owned());
     let profiles = palisade_monitor::learned::load_profiles(ledger.store()).await?;
     let saved = if args.from_end {
         None
@@ -181,7 +180,15 @@ async fn follow(
         file_name: &file_name,
         stats: Stats::default(),
     };
-    let ended = read(args, &mut reader, &mut pending, index, &holder, &mut stop).await;
+    let ended = read(
+        args,
+        &mut reader,
+        &mut pending,
+        index,
+        &mut holders,
+        &mut stop,
+    )
+    .await;
     let stats = reader.stats;
     if let Ok(Some(signal)) = &ended {
         out.warning(format!("{signal}: storing what was read, then stopping"));
@@ -285,7 +292,7 @@ async fn read(
     reader: &mut Reader<'_>,
     pending: &mut Pending<'_, '_, '_>,
     index: &Index<'_>,
-    holder: &impl Fn(&str) -> Option<String>,
+    holders: &mut HashMap<String, String>,
     stop: &mut watch::Receiver<Option<&'static str>>,
 ) -> anyhow::Result<Option<&'static str>> {
     let every = Duration::from_secs(args.checkpoint_secs);
@@ -306,7 +313,20 @@ async fn read(
                 let outcome = reader.parser.parse(record, at);
                 reader.stats.count(number, &outcome);
                 if let Ok(mut event) = outcome {
-                    palisade_monitor::resolve::resolve(&mut event, index, holder);
+                    // A grant made since the follow started: learn its window, so
+                    // its certificates are not taken for ones Palisade never issued.
+                    if let Some(grant) = event.grant.as_deref()
+                        && !holders.contains_key(grant)
+                        && palisade_monitor::resolve::looks_like_grant(grant)
+                        && let Some(row) = pending.ledger.store().access_request(grant).await?
+                        && let Some(window) = palisade_monitor::learned::grant_window(&row)
+                    {
+                        holders.insert(window.request.clone(), window.person.clone());
+                        pending.detectors.add_grant(window);
+                    }
+                    palisade_monitor::resolve::resolve(&mut event, index, &|grant: &str| {
+                        holders.get(grant).cloned()
+                    });
                     let findings = pending.detectors.observe(&event);
                     pending.findings.extend(findings);
                     pending.events.push(event);

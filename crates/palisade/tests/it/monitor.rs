@@ -2,8 +2,8 @@
 //! bad lines counted while the rest is read, each detector's alert naming
 //! its person, folding within the dedupe window, states changed by someone
 //! for a reason and ledgered, grant windows silencing off hours, a followed
-//! log read across rotation and truncation, and a delivery that survives a
-//! receiver answering 503.
+//! log read across rotation and truncation (and learning of grants made
+//! while it runs), and a delivery that survives a receiver answering 503.
 
 use std::collections::BTreeSet;
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
@@ -659,6 +659,126 @@ fn a_grant_window_silences_off_hours_for_its_holder_during_it() {
         bad.stderr.contains("not a JSON list of grant windows"),
         "{}",
         bad.stderr
+    );
+}
+
+/// A grant made while a log is followed is learned from the store when its
+/// first certificate login comes: it is not taken for a grant Palisade never
+/// issued, while a certificate naming a grant that does not exist still is.
+#[test]
+fn follow_learns_of_a_grant_made_after_it_started() {
+    let dir = tempfile::tempdir().unwrap();
+    model_in(dir.path(), "");
+    let log = dir.path().join("auth.log");
+    std::fs::write(&log, "").unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_palisade"))
+        .args([
+            "monitor",
+            "--model",
+            "palisade.toml",
+            "--db",
+            "store.db",
+            "follow",
+            "--source",
+            "sshd",
+            "auth.log",
+            "--idle-exit",
+            "3",
+            "--poll-ms",
+            "100",
+            "--year",
+            "2026",
+            "--zone",
+            "UTC",
+        ])
+        .current_dir(dir.path())
+        .env_remove("PALISADE_DB")
+        .env_remove("PALISADE_FORMAT")
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = lines_of(child.stdout.take().unwrap());
+    let stderr = lines_of(child.stderr.take().unwrap());
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    wait_for(&stderr, "following", &mut err);
+
+    // Made after the follower read the store's grants.
+    let made = palisade(
+        dir.path(),
+        &[
+            "access",
+            "--model",
+            "palisade.toml",
+            "--now",
+            "2026-12-01T09:00:00Z",
+            "--db",
+            "store.db",
+            "break-glass",
+            "--as",
+            "james",
+            "--role",
+            "incident-responder",
+            "--env",
+            "prod",
+            "--for",
+            "30m",
+            "--reason",
+            "INC-4712: checkout down",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(made.code, 0, "{}", made.stderr);
+    let made: Value = serde_json::from_str(&made.stdout).unwrap();
+    let id = made["id"].as_str().unwrap().to_owned();
+    let cert = |time: &str, key_id: &str| {
+        sshd(
+            time,
+            "bastion.prod.acme.internal",
+            &format!(
+                "Accepted publickey for james from 198.51.100.7 port 40000 ssh2: ED25519-CERT SHA256:abc ID {key_id} (serial 7) CA ED25519 SHA256:def"
+            ),
+        )
+    };
+    append(
+        &log,
+        &[
+            cert("2026-12-01T09:05:00+00:00", &id),
+            cert("2026-12-01T09:06:00+00:00", "req-f0f0f0f0f0f0"),
+        ],
+    );
+    // Lines are read in order: once the second is alerted, the first was read.
+    wait_for(&stdout, "req-f0f0f0f0f0f0", &mut out);
+    let status = child.wait().unwrap();
+    err.extend(stderr.iter());
+    assert!(status.success(), "{status}: {err:#?}");
+
+    let list = all_alerts(dir.path());
+    let unknown = of(&list, "unknown_actor");
+    assert_eq!(unknown.len(), 1, "{list:#?}");
+    let sentence = unknown[0]["sentence"].as_str().unwrap();
+    assert!(
+        sentence.contains("naming grant req-f0f0f0f0f0f0, which Palisade never issued")
+            && sentence.contains("(person james)"),
+        "{sentence}"
+    );
+    // The real grant is known: its window is judged (the session opened
+    // under it outlived it by the time the follower stopped), and it is
+    // never taken for a forged one.
+    assert!(
+        of(&list, "after_end").iter().any(|a| a["sentence"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("under grant {id} was still open"))),
+        "{list:#?}"
+    );
+    assert!(
+        unknown
+            .iter()
+            .all(|a| !a["sentence"].as_str().unwrap().contains(&id)),
+        "{list:#?}"
     );
 }
 
@@ -1349,5 +1469,46 @@ fn an_undecodable_ledger_entry_is_counted_and_the_rest_of_the_ledger_is_read() {
                 .map(|v| v.as_u64().unwrap())
                 .sum::<u64>(),
         records
+    );
+}
+
+#[test]
+fn the_human_summary_says_how_many_events_had_bytes_not_utf8() {
+    let dir = tempfile::tempdir().unwrap();
+    model_in(dir.path(), "");
+    let mut log = sshd(
+        "2026-10-06T06:00:00+00:00",
+        "bastion.prod.acme.internal",
+        "Invalid user ma",
+    )
+    .into_bytes();
+    log.extend_from_slice(b"\xffory from 203.0.113.9 port 4000\n");
+    std::fs::write(dir.path().join("auth.log"), log).unwrap();
+    let run = palisade(
+        dir.path(),
+        &[
+            "monitor",
+            "--model",
+            "palisade.toml",
+            "--db",
+            "store.db",
+            "--now",
+            NOW,
+            "ingest",
+            "--year",
+            "2026",
+            "--zone",
+            "UTC",
+            "--source",
+            "sshd",
+            "auth.log",
+        ],
+    );
+    assert!(run.code == 0 || run.code == 1, "{}", run.stderr);
+    assert!(
+        run.stdout
+            .contains("1 records, 1 events (1 with bytes not UTF-8 replaced)"),
+        "{}",
+        run.stdout
     );
 }
