@@ -302,10 +302,10 @@ where
     /// Takes `event` into the window, counting how it stands to the others.
     fn hold(&mut self, event: Event) {
         let t = event.time;
-        if self
+        let jump = self
             .previous
-            .is_some_and(|p| t < p && p.duration_since(t) > self.window)
-        {
+            .is_some_and(|p| t < p && p.duration_since(t) > self.window);
+        if jump {
             self.stats.backward_jumps += 1;
         }
         self.previous = Some(t);
@@ -315,16 +315,25 @@ where
             let back = newest.duration_since(t);
             self.stats.largest_step_back_secs =
                 self.stats.largest_step_back_secs.max(back.as_secs());
-            if self.passed.is_some_and(|p| t < p) {
-                self.stats.late += 1;
-                if self.stats.first_late_line.is_none() {
-                    self.stats.first_late_line = Some(event.raw.line);
-                }
-            } else {
-                self.stats.reordered += 1;
-            }
         }
-        self.newest = Some(self.newest.map_or(t, |n| n.max(t)));
+        if self.passed.is_some_and(|p| t < p) {
+            // Later events were judged already.
+            self.stats.late += 1;
+            if self.stats.first_late_line.is_none() {
+                self.stats.first_late_line = Some(event.raw.line);
+            }
+        } else if self.newest.is_some_and(|n| t < n) {
+            self.stats.reordered += 1;
+        }
+        // After a jump back the window runs on the new timeline: one record
+        // far in the future (or a clock that was ahead) must not leave every
+        // later event released unordered. What was held from before the jump
+        // is newer, and waits its turn by time.
+        self.newest = if jump {
+            Some(t)
+        } else {
+            Some(self.newest.map_or(t, |n| n.max(t)))
+        };
         // Mostly in order: the place is found from the back.
         let at = self
             .held
@@ -377,6 +386,8 @@ pub struct Merged<I> {
     sources: Vec<Ordered<I>>,
     heads: Vec<Option<Event>>,
     started: bool,
+    /// An error was returned: the merge ends there.
+    failed: bool,
 }
 
 impl<I> Merged<I>
@@ -390,6 +401,7 @@ where
             sources,
             heads,
             started: false,
+            failed: false,
         }
     }
 
@@ -407,12 +419,18 @@ where
     type Item = Result<(usize, Event), OrderError>;
 
     fn next(&mut self) -> Option<Self::Item> {
+        if self.failed {
+            return None;
+        }
         if !self.started {
             self.started = true;
             for (i, s) in self.sources.iter_mut().enumerate() {
                 match s.next() {
                     Some(Ok(e)) => self.heads[i] = Some(e),
-                    Some(Err(e)) => return Some(Err(e)),
+                    Some(Err(e)) => {
+                        self.failed = true;
+                        return Some(Err(e));
+                    }
                     None => {}
                 }
             }
@@ -427,7 +445,12 @@ where
         let event = self.heads[i].take()?;
         match self.sources[i].next() {
             Some(Ok(e)) => self.heads[i] = Some(e),
-            Some(Err(e)) => return Some(Err(e)),
+            Some(Err(e)) => {
+                // The merge stops at an error (a spool that cannot be read):
+                // the caller reports it rather than judging half a source.
+                self.failed = true;
+                return Some(Err(e));
+            }
             None => {}
         }
         Some(Ok((i, event)))
@@ -536,6 +559,20 @@ mod tests {
         assert!(stats.late >= 5, "{stats:?}");
         assert_eq!(stats.largest_step_back_secs, 59 * 60 - 30);
         assert_eq!(stats.first_late_line, Some(61));
+    }
+
+    #[test]
+    fn one_record_far_in_the_future_does_not_stop_the_rest_being_put_in_order() {
+        // A record dated decades ahead, then small disorder: still put right.
+        let secs = [0, 10, 2_000_000_000, 30, 20, 40, 35, 50];
+        let (out, stats) = ordered(&secs, Order::OldestFirst, 300);
+        assert_eq!(
+            times(&out),
+            vec![0, 10, 20, 30, 35, 40, 50, 2_000_000_000],
+            "{stats:?}"
+        );
+        assert_eq!(stats.backward_jumps, 1, "{stats:?}");
+        assert_eq!(stats.late, 0, "{stats:?}");
     }
 
     #[test]

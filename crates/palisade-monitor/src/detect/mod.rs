@@ -317,8 +317,16 @@ impl<'a, 'm> Detectors<'a, 'm> {
     /// many events. Takes them, so a long-running caller can store them now
     /// and then; what follows starts afresh.
     pub fn take_last_uses(&mut self) -> LastUses {
+        let (grants, added) = (self.grants, &self.added);
+        // A grant learned while running is numbered after the first ones.
+        let grant = |g: u32| {
+            let g = g as usize;
+            grants
+                .get(g)
+                .or_else(|| added.get(g.checked_sub(grants.len())?))
+        };
         self.usage
-            .take(self.index, &self.people, &self.repos, self.grants)
+            .take(self.index, &self.people, &self.repos, grant)
     }
 
     /// What was learned of the people who did something since the last call
@@ -654,7 +662,9 @@ impl<'a, 'm> Detectors<'a, 'm> {
             // Silent while the history there is shorter than a week: the
             // first days show a person's regular addresses one by one.
             if known.events >= NEW_ADDRESS_HISTORY
-                && known.since.is_some_and(|s| t - s >= WEEK_SECONDS)
+                && known
+                    .since
+                    .is_some_and(|s| t.saturating_sub(s) >= WEEK_SECONDS)
                 && !known.addresses.contains(&address)
             {
                 let (n, events) = (known.addresses.len(), known.events);
@@ -1253,15 +1263,39 @@ fn databases(index: &Index<'_>, name: &str) -> Vec<ResourceId> {
     if exact.is_empty() { by_database } else { exact }
 }
 
-/// P(X <= k) for X Poisson with mean `mean`.
+/// P(X <= k) for X Poisson with mean `mean`, summed in log space so that a
+/// large mean neither underflows to nothing nor is cut short.
 fn poisson_at_most(k: u64, mean: f64) -> f64 {
-    if mean <= 0.0 {
+    if mean <= 0.0 || !mean.is_finite() {
         return 1.0;
     }
-    let (mut term, mut sum) = ((-mean).exp(), 0.0);
-    for i in 0..=k.min(1_000) {
-        sum += term;
-        term *= mean / (i + 1) as f64;
+    let ln_mean = mean.ln();
+    // ln P(X = i) = i ln(mean) - mean - ln(i!), accumulated term by term.
+    let (mut ln_term, mut sum) = (-mean, 0.0f64);
+    for i in 0..=k {
+        if i > 0 {
+            ln_term += ln_mean - (i as f64).ln();
+        }
+        sum += ln_term.exp();
     }
     sum.min(1.0)
+}
+
+#[cfg(test)]
+mod poisson_tests {
+    use super::poisson_at_most;
+
+    #[test]
+    fn the_poisson_tail_is_right_for_small_and_large_means() {
+        let close = |a: f64, b: f64, tol: f64| (a - b).abs() < tol;
+        assert!(close(poisson_at_most(0, 5.0), (-5.0f64).exp(), 1e-12));
+        assert!(close(poisson_at_most(2, 1.0), 2.5 * (-1.0f64).exp(), 1e-12));
+        // A mean far beyond where e^-mean underflows: about 0.19, not 0.
+        let p = poisson_at_most(1990, 2030.0);
+        assert!(close(p, 0.19, 0.02), "{p}");
+        assert!(poisson_at_most(10, 2000.0) < 1e-300);
+        assert_eq!(poisson_at_most(3, 0.0), 1.0);
+        assert_eq!(poisson_at_most(3, f64::NAN), 1.0);
+        assert!(close(poisson_at_most(50, 20.0), 1.0, 1e-6));
+    }
 }

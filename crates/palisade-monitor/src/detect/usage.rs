@@ -117,12 +117,12 @@ impl Usage {
     }
 
     /// Everything recorded, by name, sorted; leaves this empty.
-    pub(crate) fn take(
+    pub(crate) fn take<'g>(
         &mut self,
         index: &Index<'_>,
         people: &[PersonFacts<'_>],
         repos: &Repos,
-        grants: &[GrantWindow],
+        grant: impl Fn(u32) -> Option<&'g GrantWindow>,
     ) -> LastUses {
         let seen = std::mem::take(&mut self.seen);
         let dropped = std::mem::take(&mut self.dropped);
@@ -137,7 +137,7 @@ impl Usage {
                 let via = match via {
                     Via::Team => Cover::Team(index.team(index.team_of(facts.id)?).id.clone()),
                     Via::Role(r) => Cover::Role(index.role(r).id.clone()),
-                    Via::Grant(g) => Cover::Grant(grants.get(g as usize)?.request.clone()),
+                    Via::Grant(g) => Cover::Grant(grant(g)?.request.clone()),
                 };
                 Some(LastUse {
                     person: facts.handle.to_owned(),

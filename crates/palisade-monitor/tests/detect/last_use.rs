@@ -268,3 +268,35 @@ async fn a_review_shows_a_role_never_used_as_unknown_though_the_person_worked_da
         );
     }
 }
+
+#[test]
+fn a_grant_learned_while_running_is_recorded_as_the_cover_of_its_use() {
+    let t = utc("2026-03-10T06:00:00Z");
+    let mut run = Run::new(index(), &[]);
+    assert!(run.detectors.add_grant(grant(
+        "req-late",
+        "wei",
+        "incident-responder",
+        t - SignedDuration::from_secs(3600),
+        t + SignedDuration::from_secs(3600),
+    )));
+    let mut cert = ssh(
+        "wei.tan",
+        login(),
+        "bastion.prod.acme.internal",
+        "198.51.100.7",
+        t,
+    );
+    cert.grant = Some("req-late".into());
+    run.feed(cert);
+    let taken = run.detectors.take_last_uses();
+    assert_eq!(
+        uses_of(&taken.uses, "wei"),
+        vec![(
+            "resource:prod/prod-hosts",
+            &Cover::Grant("req-late".into()),
+            t.as_second(),
+            1
+        )]
+    );
+}

@@ -167,3 +167,28 @@ fn only_the_people_who_did_something_since_the_last_take_are_taken_to_store() {
         3
     );
 }
+
+#[test]
+fn addresses_kept_before_their_first_time_was_recorded_are_judged_at_once() {
+    // A profile stored without `since`: its history is old enough.
+    let profiles: palisade_monitor::detect::Profiles = serde_json::from_value(serde_json::json!({
+        "people": {"arjun": {"addresses": {"prod/prod-hosts": {
+            "addresses": ["10.0.0.1"], "events": 40
+        }}}}
+    }))
+    .unwrap();
+    let mut run = Run::with(index(), &[], profiles);
+    let t = utc("2026-04-07T06:00:00Z");
+    assert!(
+        run.feed(ssh("arjun.menon", login(), PROD, "10.0.0.1", t))
+            .is_empty()
+    );
+    let f = run.feed(ssh("arjun.menon", login(), PROD, "10.0.0.9", t));
+    assert!(has(&f, "new_address"), "{f:#?}");
+    // Saved again, it still has no first time, and is judged the same.
+    let saved = run.detectors.into_profiles();
+    assert_eq!(
+        saved.people["arjun"].addresses["prod/prod-hosts"].since,
+        None
+    );
+}

@@ -182,7 +182,15 @@ async fn ingest_run(
         });
     }
     findings.extend(detectors.finish(now));
-    palisade_monitor::learned::save_last_uses(ledger.store(), &detectors.take_last_uses()).await?;
+    let used = detectors.take_last_uses();
+    if used.dropped > 0 {
+        out.warning(format!(
+            "{} uses of resources were not kept for the access reviews' last use: more than {} people, resources and covers in one run; ingest the logs in smaller parts",
+            used.dropped,
+            palisade_monitor::detect::MAX_LAST_USES
+        ));
+    }
+    palisade_monitor::learned::save_last_uses(ledger.store(), &used).await?;
     palisade_monitor::learned::save_profiles(ledger.store(), &detectors.into_profiles(), now)
         .await?;
     let touched =

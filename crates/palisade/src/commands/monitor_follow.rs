@@ -112,6 +112,13 @@ impl Pending<'_, '_, '_> {
             palisade_monitor::learned::save_profiles(store, &learned, now).await?;
         }
         let used = self.detectors.take_last_uses();
+        if used.dropped > 0 {
+            self.out.warning(format!(
+                "{} uses of resources were not kept for the access reviews' last use: more than {} people, resources and covers between two checkpoints",
+                used.dropped,
+                palisade_monitor::detect::MAX_LAST_USES
+            ));
+        }
         if !used.uses.is_empty() {
             palisade_monitor::learned::save_last_uses(store, &used).await?;
         }
