@@ -34,8 +34,10 @@
 //!   it weakened read from the record's fields ([`security`] has the rules):
 //!   branch protection removed, overridden, bypassed or loosened (required
 //!   reviews lowered or off, status checks off, admin enforcement off, force
-//!   pushes or deletions allowed, …), a ruleset deleted, disabled, loosened
-//!   or given bypass actors, a repository made public or transferred, an
+//!   pushes or deletions allowed, …) or changed in a setting not known
+//!   here, a ruleset deleted, disabled, loosened, retargeted or given bypass
+//!   actors, a repository made public (or internal, unless it was public)
+//!   or transferred, an
 //!   outside collaborator or a collaborator added, a fine-grained personal
 //!   access token, SSH or deploy key created, audit-log streaming added,
 //!   changed or deleted, the audit log exported;

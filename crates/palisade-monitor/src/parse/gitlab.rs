@@ -44,7 +44,8 @@
 //!   or loosened (force push allowed, code owner approval dropped, push or
 //!   merge opened to a lower role or to someone new: `change`, `from`, `to`
 //!   in the details), fewer required approvals or an approval rule deleted,
-//!   a project or group made public (or internal from private), a member
+//!   a project or group made public (or internal from private, or from a
+//!   level the event does not give), a member
 //!   added (`member_created`, `project_group_link_create`, or `add`
 //!   `user_access`), an access token created
 //!   (`personal_access_token_created`, `project_access_token_created`,

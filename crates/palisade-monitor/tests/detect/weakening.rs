@@ -197,6 +197,71 @@ fn github_records_that_weaken_protection_fire_and_say_what_changed() {
             "made internal (was private)",
         ),
         (
+            "repo.access",
+            json!({"visibility": "internal"}),
+            "made internal (the record does not say what it was)",
+        ),
+        (
+            "protected_branch.update_required_deployments_enforcement_level",
+            json!({"name": "main", "required_deployments_enforcement_level": "off"}),
+            "required deployments now off on branch `main`",
+        ),
+        (
+            "protected_branch.update_merge_queue_enforcement_level",
+            json!({"name": "main", "merge_queue_enforcement_level": 0}),
+            "required merge queue now off on branch `main`",
+        ),
+        (
+            "protected_branch.update_some_future_setting",
+            json!({"name": "main", "some_future_setting": "off"}),
+            "branch protection setting `some_future_setting` changed to `off`; what it does is not known here",
+        ),
+        (
+            "repository_ruleset.update",
+            json!({"ruleset_name": "protect-main", "ruleset_enforcement": "disabled", "ruleset_rules_added": [{"type": "deletion"}]}),
+            "ruleset `protect-main`: enforcement now disabled",
+        ),
+        (
+            "repository_ruleset.update",
+            json!({"ruleset_enforcement": "evaluate", "ruleset_rules_deleted": [], "ruleset_bypass_actors_added": []}),
+            "enforcement now evaluate, which only reports",
+        ),
+        (
+            "repository_ruleset.update",
+            json!({"ruleset_rules_deleted": [], "ruleset_bypass_actors_added": []}),
+            "changed; the record does not say how",
+        ),
+        (
+            "repository_ruleset.update",
+            json!({"ruleset_enforcement": "active", "ruleset_rules_updated": [{
+                "type": "required_status_checks",
+                "old_parameters": {"required_status_checks": [{"context": "ci"}], "strict_required_status_checks_policy": true},
+                "parameters": {"required_status_checks": [], "strict_required_status_checks_policy": true},
+            }]}),
+            "rule required_status_checks: required status checks removed: ci",
+        ),
+        (
+            "repository_ruleset.update",
+            json!({"ruleset_enforcement": "active", "ruleset_rules_updated": [{
+                "type": "tag_name_pattern",
+                "old_parameters": {"operator": "regex", "pattern": "^v[0-9]+"},
+                "parameters": {"operator": "regex", "pattern": ".*"},
+            }]}),
+            "`pattern` changed from ^v[0-9]+ to .*; what it does is not known here",
+        ),
+        (
+            "repository_ruleset.update",
+            json!({"ruleset_enforcement": "active", "ruleset_conditions_updated": [{
+                "target": "ref_name", "parameters": {"include": ["refs/heads/release"], "exclude": []},
+            }]}),
+            "the branches or repositories the ruleset applies to changed (conditions changed)",
+        ),
+        (
+            "repository_ruleset.update",
+            json!({"ruleset_enforcement": "active", "ruleset_conditions_deleted": [{"target": "ref_name"}]}),
+            "the branches or repositories the ruleset applies to changed (conditions removed)",
+        ),
+        (
             "repo.transfer",
             json!({"data": {"old_user": "acme"}}),
             "repository transferred",
@@ -321,6 +386,27 @@ fn github_records_that_strengthen_protection_are_silent() {
             }]}),
         ),
         (
+            "repository_ruleset.update",
+            json!({"ruleset_enforcement": "active", "ruleset_rules_updated": [{
+                "type": "required_status_checks",
+                "old_parameters": {"required_status_checks": [{"context": "ci"}]},
+                "parameters": {"required_status_checks": [{"context": "ci"}, {"context": "lint"}]},
+            }]}),
+        ),
+        (
+            "repository_ruleset.update",
+            json!({"ruleset_enforcement": "active", "ruleset_bypass_actors_deleted": [{"actor_id": 4}],
+                   "ruleset_rules_deleted": [], "ruleset_conditions_updated": []}),
+        ),
+        (
+            "protected_branch.update_merge_queue_enforcement_level",
+            json!({"merge_queue_enforcement_level": 1}),
+        ),
+        (
+            "protected_branch.update_lock_branch_enforcement_level",
+            json!({"lock_branch_enforcement_level": "everyone"}),
+        ),
+        (
             "repository_ruleset.destroy",
             json!({"ruleset_enforcement": "disabled"}),
         ),
@@ -408,6 +494,16 @@ fn gitlab_events_that_weaken_protection_fire_and_say_what_changed() {
             json!({"change": "visibility", "from": "Private", "to": "Internal"}),
             "made internal (was private)",
         ),
+        (
+            "group_visibility_level_updated",
+            json!({"change": "visibility", "to": "Internal"}),
+            "made internal (the event does not say what it was)",
+        ),
+        (
+            "project_visibility_level_updated",
+            json!({"change": "visibility", "from": 0, "to": 10}),
+            "made internal (was private)",
+        ),
         ("deploy_key_added", json!({}), "a deploy key added"),
         (
             "audit_events_streaming_headers_destroy",
@@ -462,6 +558,14 @@ fn gitlab_events_that_strengthen_protection_are_silent() {
         (
             "group_visibility_level_updated",
             json!({"change": "visibility", "from": "Internal", "to": "Private"}),
+        ),
+        (
+            "project_visibility_level_updated",
+            json!({"change": "visibility", "from": "Public", "to": "Internal"}),
+        ),
+        (
+            "project_visibility_level_updated",
+            json!({"change": "visibility", "to": "Private"}),
         ),
     ];
     for (name, details) in cases {
@@ -557,8 +661,8 @@ proptest! {
         prop_assert_eq!(change(&f).is_some(), !on);
     }
 
-    /// Visibility: public fires; internal fires only from private; private
-    /// never does.
+    /// Visibility: public fires; internal fires from private or when the
+    /// record does not say from what; private never does.
     #[test]
     fn github_visibility_fires_only_when_exposed(
         new in prop::sample::select(vec!["public", "private", "internal"]),
@@ -569,8 +673,80 @@ proptest! {
             fields["previous_visibility"] = json!(old);
         }
         let f = github("repo.access", fields);
-        let expected = new == "public" || (new == "internal" && old == Some("private"));
+        let expected = new == "public" || (new == "internal" && old.is_none_or(|o| o == "private"));
         prop_assert_eq!(change(&f).is_some(), expected, "{:?} -> {}", old, new);
+    }
+
+    /// Branch-protection settings not known here fire whatever their value,
+    /// naming the setting.
+    #[test]
+    fn github_unknown_branch_protection_settings_fire(
+        key in "(future|new|extra)_[a-z]{3,10}(_[a-z]{2,8}){0,2}",
+        value in prop_oneof![
+            Just(json!("off")), Just(json!("everyone")), any::<bool>().prop_map(Value::from),
+            (0i64..3).prop_map(Value::from),
+        ],
+    ) {
+        let action = format!("protected_branch.update_{key}");
+        let f = github(&action, json!({"name": "main", key.clone(): value}));
+        let found = change(&f);
+        prop_assert!(found.is_some_and(|c| c.sentence.contains(&format!("`{key}`"))), "{:#?}", f);
+    }
+
+    /// A ruleset edit fires when its enforcement ends lower than it was, or
+    /// ends disabled or evaluating when the record does not say what it was;
+    /// added rules and empty lists beside it change nothing.
+    #[test]
+    fn github_ruleset_enforcement_fires_when_weak(
+        new in 0usize..3,
+        old in proptest::option::of(0usize..3),
+        empties in prop::collection::vec(prop::sample::select(vec![
+            "ruleset_rules_deleted", "ruleset_rules_updated", "ruleset_bypass_actors_added",
+            "ruleset_bypass_actors_updated", "ruleset_conditions_updated", "ruleset_conditions_deleted",
+        ]), 0..4),
+        empty_as_text in any::<bool>(),
+    ) {
+        const ENFORCEMENT: [&str; 3] = ["disabled", "evaluate", "active"];
+        let mut fields = json!({
+            "ruleset_name": "protect-main", "ruleset_enforcement": ENFORCEMENT[new],
+            "ruleset_rules_added": [{"type": "non_fast_forward"}],
+        });
+        if let Some(old) = old {
+            fields["ruleset_old_enforcement"] = json!(ENFORCEMENT[old]);
+        }
+        for key in empties {
+            fields[key] = if empty_as_text { json!("[]") } else { json!([]) };
+        }
+        let f = github("repository_ruleset.update", fields);
+        let expected = match old { Some(old) => new < old, None => new < 2 };
+        prop_assert_eq!(change(&f).is_some(), expected, "{:?} -> {}", old, new);
+    }
+
+    /// A rule's list of required status checks: fires only when a check
+    /// is gone from it.
+    #[test]
+    fn github_required_checks_fire_only_when_one_is_dropped(
+        before in prop::collection::btree_set(prop::sample::select(vec!["ci", "lint", "test", "sast", "build"]), 0..5),
+        after in prop::collection::btree_set(prop::sample::select(vec!["ci", "lint", "test", "sast", "build"]), 0..5),
+    ) {
+        let checks = |names: &std::collections::BTreeSet<&str>| {
+            names.iter().rev().map(|n| json!({"context": n})).collect::<Vec<_>>()
+        };
+        let f = github("repository_ruleset.update", json!({
+            "ruleset_enforcement": "active",
+            "ruleset_rules_updated": [{
+                "type": "required_status_checks",
+                "old_parameters": {"required_status_checks": checks(&before), "strict_required_status_checks_policy": true},
+                "parameters": {"required_status_checks": checks(&after), "strict_required_status_checks_policy": true},
+            }],
+        }));
+        let dropped: Vec<_> = before.difference(&after).collect();
+        prop_assert_eq!(change(&f).is_some(), !dropped.is_empty(), "{:?} -> {:?}", before, after);
+        if let Some(found) = change(&f) {
+            for name in dropped {
+                prop_assert!(found.sentence.contains(*name), "{}", found.sentence);
+            }
+        }
     }
 
     /// GitLab's protected branch access: fires when a lower role or someone
@@ -610,15 +786,22 @@ proptest! {
         prop_assert_eq!(change(&f).is_some(), to < from, "{} -> {}", from, to);
     }
 
-    /// GitLab's visibility: Public fires, Internal only from Private.
+    /// GitLab's visibility, by name or number: Public fires, Internal only
+    /// from Private or when the event does not say from what.
     #[test]
     fn gitlab_visibility_fires_only_when_exposed(
-        from in prop::sample::select(vec!["Private", "Internal", "Public"]),
-        to in prop::sample::select(vec!["Private", "Internal", "Public"]),
+        from in proptest::option::of(0usize..3),
+        to in 0usize..3,
+        numeric in any::<bool>(),
     ) {
-        let f = gitlab("project_visibility_level_updated",
-            json!({"change": "visibility", "from": from, "to": to}));
-        let expected = to == "Public" || (to == "Internal" && from == "Private");
-        prop_assert_eq!(change(&f).is_some(), expected, "{} -> {}", from, to);
+        const NAMES: [&str; 3] = ["Private", "Internal", "Public"];
+        let level = |l: usize| if numeric { json!(l * 10) } else { json!(NAMES[l]) };
+        let mut details = json!({"change": "visibility", "to": level(to)});
+        if let Some(from) = from {
+            details["from"] = level(from);
+        }
+        let f = gitlab("project_visibility_level_updated", details);
+        let expected = to == 2 || (to == 1 && from.is_none_or(|f| f == 0));
+        prop_assert_eq!(change(&f).is_some(), expected, "{:?} -> {}", from, to);
     }
 }

@@ -14,8 +14,22 @@
 //! the fields that would say which way it went is reported as a change the
 //! record does not explain: it cannot be shown to be harmless.
 //!
+//! The judgement fails closed. Only settings known here are judged by their
+//! values; a branch-protection action or setting not known here (one GitHub
+//! adds later, say) is reported with the value it was given, as is a value
+//! that cannot be read. A ruleset edit is silent only when every change it
+//! lists is known not to weaken: a ruleset left disabled or only evaluating
+//! (with no enforcement before to compare), a rule removed, a rule parameter
+//! loosened or not understood (a required check or reviewer dropped from its
+//! list counts as loosened), a bypass granted, or a change of the branches
+//! or repositories the ruleset applies to are all reported. An empty list
+//! lists no change.
+//!
 //! Fields are looked up at the top level of the record and then in `data`,
-//! where older exports put them.
+//! where older exports put them. Lists and objects some exports write as
+//! JSON text are read as what the text holds.
+
+use std::borrow::Cow;
 
 use serde_json::{Map, Value};
 
@@ -70,6 +84,12 @@ impl<'r> Fields<'r> {
     fn get(&self, key: &str) -> Option<&'r Value> {
         let found = |m: Option<&'r Map<String, Value>>| m?.get(key).filter(|v| !v.is_null());
         found(self.top).or_else(|| found(self.data))
+    }
+
+    /// A list or object field that lists something: `None` when it is
+    /// missing or lists nothing (an empty list, object or text).
+    fn listed(&self, key: &str) -> Option<Cow<'r, Value>> {
+        self.get(key).map(decoded).filter(|v| entries(v) > 0)
     }
 
     fn text(&self, key: &str) -> Option<&'r str> {
@@ -148,12 +168,16 @@ pub fn weakening(name: &str, f: Fields<'_>) -> Option<String> {
                 _ if name == "protected_branch.update" => SETTINGS,
                 Some(key) => match SETTINGS.iter().find(|s| s.key == key) {
                     Some(s) => std::slice::from_ref(s),
-                    // Merge queue, deployments, locks: workflow, not protection.
-                    None => return None,
+                    None => return unknown_setting(key, f).map(on_branch),
                 },
                 None => match name {
                     "protected_branch.dismiss_stale_reviews" => &[STALE],
-                    _ => return None,
+                    _ => {
+                        return Some(on_branch(
+                            "branch protection changed; what this action does is not known here"
+                                .into(),
+                        ));
+                    }
                 },
             };
             judge(judged, f, name).map(on_branch)
@@ -363,7 +387,130 @@ const SETTINGS: &[Setting] = &[
         show: shown_level,
         core: false,
     },
+    // A required merge queue merges a change only once the required checks
+    // pass on it merged with what is ahead of it, as a branch that must be
+    // up to date does: turning it off loosens what a merge must pass.
+    Setting {
+        key: "merge_queue_enforcement_level",
+        strength: level,
+        weak_at: 0,
+        noun: "required merge queue",
+        show: shown_level,
+        core: false,
+    },
+    Setting {
+        key: "required_deployments_enforcement_level",
+        strength: level,
+        weak_at: 0,
+        noun: "required deployments",
+        show: shown_level,
+        core: false,
+    },
+    Setting {
+        key: "required_review_thread_resolution_enforcement_level",
+        strength: level,
+        weak_at: 0,
+        noun: "required resolution of review conversations",
+        show: shown_level,
+        core: false,
+    },
+    Setting {
+        key: "lock_branch_enforcement_level",
+        strength: level,
+        weak_at: 0,
+        noun: "the branch lock",
+        show: shown_level,
+        core: false,
+    },
+    Setting {
+        key: "lock_allows_fetch_and_merge",
+        strength: off_on,
+        weak_at: 0,
+        noun: "the ban on syncing a locked branch with its upstream",
+        show: shown_off_on,
+        core: false,
+    },
     STALE,
+];
+
+/// The parameters of ruleset rules that branch protection does not have,
+/// judged as [`SETTINGS`] are.
+const RULE_SETTINGS: &[Setting] = &[
+    Setting {
+        key: "required_review_thread_resolution",
+        strength: on_off,
+        weak_at: 0,
+        noun: "required resolution of review conversations",
+        show: shown_on_off,
+        core: false,
+    },
+    Setting {
+        key: "do_not_enforce_on_create",
+        strength: off_on,
+        weak_at: 0,
+        noun: "enforcement when a branch is created",
+        show: shown_off_on,
+        core: false,
+    },
+    Setting {
+        key: "update_allows_fetch_and_merge",
+        strength: off_on,
+        weak_at: 0,
+        noun: "the ban on syncing the branch with its upstream",
+        show: shown_off_on,
+        core: false,
+    },
+    // Limits: a larger one allows more; any limit protects.
+    Setting {
+        key: "max_file_size",
+        strength: limit,
+        weak_at: i64::MIN,
+        noun: "the largest file allowed",
+        show: shown,
+        core: false,
+    },
+    Setting {
+        key: "max_file_path_length",
+        strength: limit,
+        weak_at: i64::MIN,
+        noun: "the longest file path allowed",
+        show: shown,
+        core: false,
+    },
+];
+
+/// Rule parameters that say how a merge is made, how the merge queue
+/// batches and times its work, or whether an automated review (which
+/// blocks nothing) runs: not what a change must pass, so a change of them
+/// weakens nothing.
+const WORKFLOW_PARAMETERS: &[&str] = &[
+    "allowed_merge_methods",
+    "merge_method",
+    "grouping_strategy",
+    "max_entries_to_build",
+    "max_entries_to_merge",
+    "min_entries_to_merge",
+    "min_entries_to_merge_wait_minutes",
+    "check_response_timeout_minutes",
+    "automatic_copilot_code_review_enabled",
+    "review_on_push",
+    "review_draft_pull_requests",
+];
+
+/// Rule parameters that list what a change must pass or may not touch: an
+/// entry gone from the list is a weakening, one added is not. Each with
+/// the words for the list.
+const REQUIRED_LISTS: &[(&str, &str)] = &[
+    ("required_status_checks", "required status checks"),
+    (
+        "required_deployment_environments",
+        "required deployment environments",
+    ),
+    ("required_reviewers", "required reviewers"),
+    ("workflows", "required workflows"),
+    ("code_scanning_tools", "required code scanning tools"),
+    ("restricted_file_paths", "restricted file paths"),
+    ("restricted_file_extensions", "restricted file extensions"),
 ];
 
 /// The weakenings among `settings` in the record, in words; `None` when
@@ -375,11 +522,22 @@ fn judge(settings: &[Setting], f: Fields<'_>, name: &str) -> Option<String> {
     let mut judged = false;
     for s in settings {
         let Some(new) = f.get(s.key) else { continue };
+        let old = f.before(s.key);
         let Some(strength) = (s.strength)(new) else {
+            // A value not known here cannot be shown to protect, unless it
+            // is the value the setting already had.
+            if old == Some(new) {
+                judged = true;
+            } else if s.core || only {
+                weak.push(format!(
+                    "{} changed to `{}`, a value not known here",
+                    s.noun,
+                    brief(Some(new))
+                ));
+            }
             continue;
         };
         judged = true;
-        let old = f.before(s.key);
         match old.and_then(|o| (s.strength)(o).map(|st| (o, st))) {
             Some((old, was)) if strength < was => weak.push(format!(
                 "{} changed from {} to {}",
@@ -408,85 +566,124 @@ fn judge(settings: &[Setting], f: Fields<'_>, name: &str) -> Option<String> {
     })
 }
 
-/// `repository_ruleset.update`: enforcement lowered, rules removed or
-/// loosened, bypass granted.
+/// A `protected_branch.update_…` setting not known here: reported with the
+/// value it was given, unless the record shows it unchanged.
+fn unknown_setting(key: &str, f: Fields<'_>) -> Option<String> {
+    let new = f.get(key);
+    let old = f.before(key);
+    if new.is_some() && old == new {
+        return None;
+    }
+    Some(match (old, new) {
+        (Some(old), Some(new)) => format!(
+            "branch protection setting `{key}` changed from `{}` to `{}`; what it does is not known here",
+            brief(Some(old)),
+            brief(Some(new))
+        ),
+        (None, Some(new)) => format!(
+            "branch protection setting `{key}` changed to `{}`; what it does is not known here",
+            brief(Some(new))
+        ),
+        (_, None) => format!(
+            "branch protection setting `{key}` changed; the record does not say to what, and what it does is not known here"
+        ),
+    })
+}
+
+/// `repository_ruleset.update`: enforcement lowered or left weak, rules
+/// removed or loosened, bypass granted, the branches or repositories it
+/// applies to changed. Silent only when some change is listed and every
+/// change listed is known not to weaken.
 fn ruleset_update(f: Fields<'_>) -> Option<String> {
     let mut weak = Vec::new();
+    // Some change was listed and judged not to weaken.
     let mut judged = false;
-    if let (Some(new), Some(old)) = (
+    match (
         f.text("ruleset_enforcement"),
         f.text("ruleset_old_enforcement"),
     ) {
-        judged = true;
-        if let (Some(n), Some(o)) = (enforcement(new), enforcement(old))
-            && n < o
-        {
-            weak.push(format!("enforcement lowered from {old} to {new}"));
-        }
+        (Some(new), Some(old)) => match (enforcement(new), enforcement(old)) {
+            (Some(n), Some(o)) if n < o => {
+                weak.push(format!("enforcement lowered from {old} to {new}"));
+            }
+            (Some(_), Some(_)) => judged = true,
+            _ if new.eq_ignore_ascii_case(old) => judged = true,
+            _ => weak.push(format!(
+                "enforcement changed from {old} to {new}, a level not known here"
+            )),
+        },
+        // Without the level before, a ruleset that now enforces nothing is a
+        // weak end state: the record cannot show it was already so.
+        (Some(new), None) => match enforcement(new) {
+            Some(0) => weak.push(format!(
+                "enforcement now {new} (the record does not say what it was)"
+            )),
+            Some(1) => weak.push(format!(
+                "enforcement now {new}, which only reports (the record does not say what it was)"
+            )),
+            Some(_) => {}
+            None => weak.push(format!("enforcement now {new}, a level not known here")),
+        },
+        (None, Some(old)) => match enforcement(old) {
+            // Nothing is lower than disabled.
+            Some(0) => judged = true,
+            _ => weak.push(format!(
+                "enforcement changed from {old}; the record does not say to what"
+            )),
+        },
+        (None, None) => {}
     }
-    if let Some(deleted) = f.get("ruleset_rules_deleted") {
-        judged = true;
-        let types = rule_types(deleted);
-        if !types.is_empty() {
-            weak.push(format!("rules removed: {types}"));
-        }
+    if let Some(deleted) = f.listed("ruleset_rules_deleted") {
+        let types = rule_types(&deleted);
+        weak.push(if types.is_empty() {
+            "rules removed".to_owned()
+        } else {
+            format!("rules removed: {types}")
+        });
     }
-    if let Some(added) = f.get("ruleset_rules_added") {
-        judged |= !rule_types(added).is_empty();
+    if let Some(added) = f.listed("ruleset_rules_added") {
+        judged |= !rule_types(&added).is_empty();
     }
-    if let Some(Value::Array(updated)) = f.get("ruleset_rules_updated") {
-        for rule in updated {
-            judged = true;
-            let kind = rule
-                .get("type")
-                .and_then(Value::as_str)
-                .or_else(|| rule.as_str())
-                .unwrap_or("a rule");
-            match (rule.get("old_parameters"), rule.get("parameters")) {
-                (Some(old @ Value::Object(_)), Some(new @ Value::Object(_))) => {
-                    let mut loosened = Vec::new();
-                    for s in SETTINGS {
-                        let (Some(o), Some(n)) = (old.get(s.key), new.get(s.key)) else {
-                            continue;
-                        };
-                        if let (Some(was), Some(now)) = ((s.strength)(o), (s.strength)(n))
-                            && now < was
-                        {
-                            loosened.push(format!(
-                                "{} changed from {} to {}",
-                                s.noun,
-                                (s.show)(o),
-                                (s.show)(n)
-                            ));
-                        }
-                    }
-                    if !loosened.is_empty() {
-                        weak.push(format!("rule {kind}: {}", loosened.join(", ")));
-                    }
-                }
-                _ => weak.push(format!("rule {kind} changed (the record does not say how)")),
+    if let Some(updated) = f.listed("ruleset_rules_updated") {
+        let rules = match &*updated {
+            Value::Array(rules) => rules.iter().filter(|r| !r.is_null()).collect(),
+            rule => vec![rule],
+        };
+        for rule in rules {
+            match rule_loosened(rule) {
+                Some(words) => weak.push(words),
+                None => judged = true,
             }
         }
+    }
+    let conditions: Vec<_> = [
+        ("ruleset_conditions_added", "added"),
+        ("ruleset_conditions_updated", "changed"),
+        ("ruleset_conditions_deleted", "removed"),
+    ]
+    .into_iter()
+    .filter(|(key, _)| f.listed(key).is_some())
+    .map(|(_, verb)| verb)
+    .collect();
+    if !conditions.is_empty() {
+        weak.push(format!(
+            "the branches or repositories the ruleset applies to changed (conditions {})",
+            conditions.join(", ")
+        ));
     }
     for (key, verb) in [
         ("ruleset_bypass_actors_added", "granted to"),
         ("ruleset_bypass_actors_updated", "changed for"),
     ] {
-        if let Some(v) = f.get(key) {
-            judged = true;
-            let n = match v {
-                Value::Array(a) => a.len(),
-                Value::String(s) if s.trim().is_empty() => 0,
-                _ => 1,
-            };
-            if n > 0 {
-                weak.push(format!(
-                    "bypass {verb} {n} actor{}",
-                    if n == 1 { "" } else { "s" }
-                ));
-            }
+        if let Some(v) = f.listed(key) {
+            let n = entries(&v);
+            weak.push(format!(
+                "bypass {verb} {n} actor{}",
+                if n == 1 { "" } else { "s" }
+            ));
         }
     }
+    judged |= f.listed("ruleset_bypass_actors_deleted").is_some();
     if !weak.is_empty() {
         return Some(format!("ruleset{}: {}", ruleset_name(f), weak.join("; ")));
     }
@@ -498,18 +695,116 @@ fn ruleset_update(f: Fields<'_>) -> Option<String> {
     })
 }
 
-/// `repo.access`: public, or internal from private, is a weakening.
+/// How an updated rule was loosened, in words; `None` when the record
+/// shows its parameters before and after and no change among them
+/// weakens.
+fn rule_loosened(rule: &Value) -> Option<String> {
+    let kind = ["type", "rule_type"]
+        .iter()
+        .find_map(|k| rule.get(*k).and_then(Value::as_str))
+        .or_else(|| rule.as_str())
+        .map(str::trim)
+        .filter(|k| !k.is_empty());
+    let named = match kind {
+        Some(kind) => format!("rule {kind}"),
+        None => "a rule".to_owned(),
+    };
+    let parameters = |key: &str| rule.get(key).filter(|v| !v.is_null()).map(decoded);
+    let (Some(old), Some(new)) = (parameters("old_parameters"), parameters("parameters")) else {
+        return Some(format!("{named} changed (the record does not say how)"));
+    };
+    let (Value::Object(old), Value::Object(new)) = (&*old, &*new) else {
+        return Some(format!("{named} changed (the record does not say how)"));
+    };
+    let keys = old
+        .keys()
+        .chain(new.keys().filter(|k| !old.contains_key(*k)));
+    let loosened: Vec<_> = keys
+        .filter_map(|key| {
+            let was = old.get(key).filter(|v| !v.is_null());
+            let now = new.get(key).filter(|v| !v.is_null());
+            (was != now).then(|| parameter_loosened(key, was, now))?
+        })
+        .collect();
+    (!loosened.is_empty()).then(|| format!("{named}: {}", loosened.join(", ")))
+}
+
+/// How a change of rule parameter `key` from `was` to `now` (`None` when
+/// not set) weakens, in words; `None` when it does not.
+fn parameter_loosened(key: &str, was: Option<&Value>, now: Option<&Value>) -> Option<String> {
+    if let Some(s) = SETTINGS.iter().chain(RULE_SETTINGS).find(|s| s.key == key) {
+        let strength = |v: Option<&Value>| v.and_then(|v| (s.strength)(v));
+        let show = |v: Option<&Value>| v.map_or_else(|| "not set".to_owned(), |v| (s.show)(v));
+        return match (strength(was), strength(now)) {
+            (Some(o), Some(n)) if n >= o => None,
+            // Set where it was not, to a value that protects.
+            (None, Some(n)) if was.is_none() && n > s.weak_at => None,
+            // Lowered, unset, or a value not known here: it cannot be shown
+            // to protect as much.
+            _ => Some(format!(
+                "{} changed from {} to {}",
+                s.noun,
+                show(was),
+                show(now)
+            )),
+        };
+    }
+    if WORKFLOW_PARAMETERS.contains(&key) {
+        return None;
+    }
+    if let Some((_, noun)) = REQUIRED_LISTS.iter().find(|(k, _)| *k == key)
+        && let (Some(before), Some(after)) = (list_items(was), list_items(now))
+    {
+        let (mut removed, mut changed) = (Vec::new(), Vec::new());
+        for gone in before.iter().filter(|b| !after.contains(b)) {
+            let name = label(gone);
+            if after.iter().any(|a| label(a) == name) {
+                changed.push(name);
+            } else {
+                removed.push(name);
+            }
+        }
+        let mut words = Vec::new();
+        if !removed.is_empty() {
+            words.push(format!("{noun} removed: {}", removed.join(", ")));
+        }
+        if !changed.is_empty() {
+            words.push(format!("{noun} changed: {}", changed.join(", ")));
+        }
+        return (!words.is_empty()).then(|| words.join(", "));
+    }
+    Some(format!(
+        "`{key}` changed from {} to {}; what it does is not known here",
+        brief(was),
+        brief(now)
+    ))
+}
+
+/// `repo.access`: public, or internal from private, is a weakening; so is
+/// internal when the record does not say from what, and a visibility not
+/// known here.
 fn visibility(f: Fields<'_>) -> Option<String> {
     let before = f
         .text("previous_visibility")
         .or_else(|| f.text("old_visibility"));
     let was = before.map(|b| format!(" (was {b})")).unwrap_or_default();
+    let before_lower = before.map(str::to_ascii_lowercase);
     match f.text("visibility").map(str::to_ascii_lowercase).as_deref() {
         Some("public") => Some(format!("made public{was}")),
-        Some("internal") if before.is_some_and(|b| b.eq_ignore_ascii_case("private")) => {
-            Some("made internal (was private): every member of the enterprise may read it".into())
-        }
-        Some(_) => None,
+        Some("internal") => match before_lower.as_deref() {
+            Some("public" | "internal") => None,
+            Some(_) => Some(format!(
+                "made internal{was}: every member of the enterprise may read it"
+            )),
+            None => Some(
+                "made internal (the record does not say what it was): if it was private, every member of the enterprise may now read it"
+                    .into(),
+            ),
+        },
+        Some("private") => None,
+        Some(other) => Some(format!(
+            "visibility changed to {other}{was}, a visibility not known here"
+        )),
         None => Some("visibility changed (the record does not say to what)".into()),
     }
 }
@@ -648,5 +943,94 @@ fn shown_allowance(v: &Value) -> String {
         Some(1) => "lifted for non-admins".into(),
         Some(_) => "lifted for everyone".into(),
         None => shown(v),
+    }
+}
+
+/// A setting that protects when off: on is its weak state.
+fn off_on(v: &Value) -> Option<i64> {
+    flag(v).map(|b| i64::from(!b))
+}
+
+fn shown_off_on(v: &Value) -> String {
+    match flag(v) {
+        Some(true) => "off".into(),
+        Some(false) => "on".into(),
+        None => shown(v),
+    }
+}
+
+/// A limit: the larger, the more it allows.
+fn limit(v: &Value) -> Option<i64> {
+    number(v)?.checked_neg()
+}
+
+/// A list or object written as JSON text, as what the text holds; any
+/// other value as it is.
+fn decoded(v: &Value) -> Cow<'_, Value> {
+    if let Value::String(s) = v {
+        let t = s.trim();
+        if (t.starts_with('[') || t.starts_with('{'))
+            && let Ok(parsed) = serde_json::from_str::<Value>(t)
+        {
+            return Cow::Owned(parsed);
+        }
+    }
+    Cow::Borrowed(v)
+}
+
+/// How many entries a list field lists: a list its length, an object or
+/// text one unless empty, nothing else none.
+fn entries(v: &Value) -> usize {
+    match v {
+        Value::Array(items) => items.iter().filter(|i| !i.is_null()).count(),
+        Value::Object(o) => usize::from(!o.is_empty()),
+        Value::String(s) => usize::from(!s.trim().is_empty()),
+        Value::Null | Value::Bool(_) | Value::Number(_) => 0,
+    }
+}
+
+/// The entries of a list that may be unset; `None` for a value that is
+/// not a list.
+fn list_items(v: Option<&Value>) -> Option<&[Value]> {
+    match v {
+        None => Some(&[]),
+        Some(Value::Array(items)) => Some(items),
+        Some(_) => None,
+    }
+}
+
+/// The name of an entry of a rule's list: a string, or the field of an
+/// object that names it; else the entry as JSON, shortened.
+fn label(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.trim().to_owned(),
+        Value::Object(o) => ["context", "name", "path", "tool", "environment"]
+            .iter()
+            .find_map(|k| o.get(*k).and_then(Value::as_str))
+            .map(str::to_owned)
+            .or_else(|| {
+                let reviewer = o.get("reviewer")?;
+                let id = reviewer.get("id").map(shown)?;
+                Some(match reviewer.get("type").and_then(Value::as_str) {
+                    Some(kind) => format!("{kind} {id}"),
+                    None => id,
+                })
+            })
+            .unwrap_or_else(|| brief(Some(v))),
+        other => brief(Some(other)),
+    }
+}
+
+/// A value in words, shortened to a length a sentence can hold; `not set`
+/// for none.
+fn brief(v: Option<&Value>) -> String {
+    const MAX: usize = 80;
+    let Some(v) = v else {
+        return "not set".into();
+    };
+    let text = shown(v);
+    match text.char_indices().nth(MAX) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text,
     }
 }

@@ -160,6 +160,13 @@ fn each_listed_action_maps_as_documented() {
         "deploy_key.create",
         "protected_branch.update",
         "protected_branch.update_allow_force_pushes_enforcement_level",
+        // A required merge queue is judged by its value; without one the
+        // change cannot be shown harmless.
+        "protected_branch.update_merge_queue_enforcement_level",
+        // Settings and actions not known here.
+        "protected_branch.update_required_deployments_enforcement_level",
+        "protected_branch.update_some_future_setting",
+        "protected_branch.some_future_action",
         "personal_access_token.request_created",
         "personal_access_token.access_granted",
         "audit_log_streaming.destroy",
@@ -180,10 +187,357 @@ fn each_listed_action_maps_as_documented() {
         "repository_ruleset.create",
         "personal_access_token.access_revoked",
         "audit_log_streaming.check",
-        "protected_branch.update_merge_queue_enforcement_level",
     ] {
         assert_eq!(action(name), other(name));
     }
+}
+
+/// The words of the security change a record of action `name` with
+/// `fields` is, or `None` when it is not one.
+fn weakened(name: &str, fields: Value) -> Option<String> {
+    match action_of(name, security::Fields::of(&fields)) {
+        Action::SecurityChange { change, .. } => Some(change),
+        _ => None,
+    }
+}
+
+#[test]
+fn branch_protection_settings_not_known_here_are_reported_with_their_value() {
+    let words = weakened(
+        "protected_branch.update_required_deployments_enforcement_level",
+        json!({"name": "main", "required_deployments_enforcement_level": "off"}),
+    );
+    assert_eq!(
+        words.as_deref(),
+        Some("required deployments now off on branch `main`")
+    );
+    let words = weakened(
+        "protected_branch.update_some_future_setting",
+        json!({"name": "main", "some_future_setting": "off"}),
+    );
+    assert_eq!(
+        words.as_deref(),
+        Some(
+            "branch protection setting `some_future_setting` changed to `off`; what it does is not known here on branch `main`"
+        )
+    );
+    let words = weakened(
+        "protected_branch.update_some_future_setting",
+        json!({"some_future_setting": true, "old_some_future_setting": false}),
+    )
+    .unwrap();
+    assert!(words.contains("changed from `false` to `true`"), "{words}");
+    // Whatever it does, a setting the record shows unchanged weakened nothing.
+    assert_eq!(
+        weakened(
+            "protected_branch.update_some_future_setting",
+            json!({"some_future_setting": 3, "previous_some_future_setting": 3}),
+        ),
+        None
+    );
+    let words = weakened("protected_branch.update_some_future_setting", json!({})).unwrap();
+    assert!(words.contains("does not say to what"), "{words}");
+    let words = weakened("protected_branch.some_future_action", json!({})).unwrap();
+    assert!(words.contains("not known here"), "{words}");
+    // A known setting given a value not known here.
+    let words = weakened(
+        "protected_branch.update_admin_enforced",
+        json!({"admin_enforced": "sometimes"}),
+    )
+    .unwrap();
+    assert!(
+        words.contains("enforcement for administrators changed to `sometimes`"),
+        "{words}"
+    );
+    // A long value is shortened.
+    let long = "x".repeat(500);
+    let words = weakened(
+        "protected_branch.update_some_future_setting",
+        json!({ "some_future_setting": long }),
+    )
+    .unwrap();
+    assert!(words.len() < 250 && words.contains('…'), "{words}");
+}
+
+#[test]
+fn merge_queue_branch_locks_and_deployments_are_judged_by_value() {
+    for (name, key, weak, strong) in [
+        (
+            "protected_branch.update_merge_queue_enforcement_level",
+            "merge_queue_enforcement_level",
+            json!("off"),
+            json!(1),
+        ),
+        (
+            "protected_branch.update_lock_branch_enforcement_level",
+            "lock_branch_enforcement_level",
+            json!(0),
+            json!("everyone"),
+        ),
+        (
+            "protected_branch.update_lock_allows_fetch_and_merge",
+            "lock_allows_fetch_and_merge",
+            json!(true),
+            json!(false),
+        ),
+        (
+            "protected_branch.update_required_deployments_enforcement_level",
+            "required_deployments_enforcement_level",
+            json!("off"),
+            json!("non_admins"),
+        ),
+    ] {
+        assert!(
+            weakened(name, json!({ key: weak })).is_some(),
+            "{name} {weak}"
+        );
+        assert_eq!(weakened(name, json!({ key: strong })), None, "{name}");
+    }
+    assert_eq!(
+        weakened(
+            "protected_branch.update_merge_queue_enforcement_level",
+            json!({"merge_queue_enforcement_level": "off"}),
+        )
+        .as_deref(),
+        Some("required merge queue now off")
+    );
+    // In a full snapshot, optional settings at their defaults are silent.
+    assert_eq!(
+        weakened(
+            "protected_branch.update",
+            json!({"required_approving_review_count": 1, "merge_queue_enforcement_level": "off",
+                   "lock_branch_enforcement_level": "off", "lock_allows_fetch_and_merge": false}),
+        ),
+        None
+    );
+}
+
+#[test]
+fn ruleset_updates_are_silent_only_when_every_listed_change_is_harmless() {
+    let ruleset = |fields: Value| weakened("repository_ruleset.update", fields);
+    // A ruleset left disabled or only evaluating, with no level before.
+    let words = ruleset(
+        json!({"ruleset_name": "main", "ruleset_enforcement": "disabled",
+                               "ruleset_rules_added": [{"type": "deletion"}]}),
+    )
+    .unwrap();
+    assert_eq!(
+        words,
+        "ruleset `main`: enforcement now disabled (the record does not say what it was)"
+    );
+    let words = ruleset(json!({"ruleset_enforcement": "evaluate",
+                               "ruleset_rules_added": [{"type": "deletion"}]}))
+    .unwrap();
+    assert!(words.contains("which only reports"), "{words}");
+    assert_eq!(
+        ruleset(
+            json!({"ruleset_enforcement": "active", "ruleset_rules_added": [{"type": "deletion"}]})
+        ),
+        None
+    );
+    // Levels not known here.
+    let words =
+        ruleset(json!({"ruleset_enforcement": "paused", "ruleset_old_enforcement": "active"}))
+            .unwrap();
+    assert!(words.contains("changed from active to paused"), "{words}");
+    let words = ruleset(json!({"ruleset_enforcement": "paused"})).unwrap();
+    assert!(words.contains("not known here"), "{words}");
+    let words = ruleset(json!({"ruleset_old_enforcement": "active"})).unwrap();
+    assert!(words.contains("does not say to what"), "{words}");
+    // Empty lists list no change.
+    for empty in [
+        json!({"ruleset_rules_deleted": []}),
+        json!({"ruleset_bypass_actors_added": []}),
+        json!({"ruleset_bypass_actors_deleted": [], "ruleset_rules_added": ""}),
+        json!({"ruleset_rules_updated": [], "ruleset_conditions_updated": []}),
+        json!({"ruleset_rules_deleted": "[]", "ruleset_rules_added": "  "}),
+    ] {
+        let words = ruleset(empty.clone()).unwrap_or_else(|| panic!("{empty}"));
+        assert!(words.contains("does not say how"), "{empty}: {words}");
+    }
+    // Lists written as JSON text are read.
+    let words = ruleset(json!({"ruleset_rules_deleted": "[{\"type\":\"pull_request\"}]"})).unwrap();
+    assert!(words.contains("rules removed: pull_request"), "{words}");
+    assert_eq!(
+        ruleset(json!({"ruleset_bypass_actors_deleted": "[{\"actor_id\":4}]"})),
+        None
+    );
+    // The branches or repositories it applies to.
+    for key in [
+        "ruleset_conditions_added",
+        "ruleset_conditions_updated",
+        "ruleset_conditions_deleted",
+    ] {
+        let words = ruleset(json!({
+            "ruleset_enforcement": "active",
+            "ruleset_rules_added": [{"type": "deletion"}],
+            key: [{"target": "ref_name", "parameters": {"include": ["~DEFAULT_BRANCH"], "exclude": []}}],
+        }))
+        .unwrap_or_else(|| panic!("{key}"));
+        assert!(
+            words.contains("the branches or repositories the ruleset applies to changed"),
+            "{key}: {words}"
+        );
+    }
+}
+
+#[test]
+fn ruleset_rule_parameters_are_compared_or_reported() {
+    let rule = |kind: &str, old: Value, new: Value| {
+        weakened(
+            "repository_ruleset.update",
+            json!({"ruleset_name": "main", "ruleset_enforcement": "active",
+                   "ruleset_rules_updated": [{"type": kind, "old_parameters": old, "parameters": new}]}),
+        )
+    };
+    let checks = |names: &[&str]| {
+        json!({"strict_required_status_checks_policy": true,
+               "required_status_checks": names.iter().map(|n| json!({"context": n})).collect::<Vec<_>>()})
+    };
+    assert_eq!(
+        rule("required_status_checks", checks(&["ci"]), checks(&[])).as_deref(),
+        Some("ruleset `main`: rule required_status_checks: required status checks removed: ci")
+    );
+    assert_eq!(
+        rule(
+            "required_status_checks",
+            checks(&["ci"]),
+            checks(&["ci", "lint"])
+        ),
+        None
+    );
+    assert_eq!(
+        rule(
+            "required_status_checks",
+            checks(&["ci", "lint"]),
+            checks(&["lint", "ci"])
+        ),
+        None
+    );
+    // The same check, now accepted from any app.
+    let words = rule(
+        "required_status_checks",
+        json!({"required_status_checks": [{"context": "ci", "integration_id": 15368}]}),
+        json!({"required_status_checks": [{"context": "ci"}]}),
+    )
+    .unwrap();
+    assert!(
+        words.ends_with("required status checks changed: ci"),
+        "{words}"
+    );
+    // Required reviewers: fewer is a weakening.
+    let reviewer = |id: i64| json!({"minimum_approvals": 1, "file_patterns": ["*"], "reviewer": {"id": id, "type": "Team"}});
+    let words = rule(
+        "pull_request",
+        json!({"required_reviewers": [reviewer(4), reviewer(9)]}),
+        json!({"required_reviewers": [reviewer(9)]}),
+    )
+    .unwrap();
+    assert!(
+        words.contains("required reviewers removed: Team 4"),
+        "{words}"
+    );
+    // Parameters not known here, or a setting unset: reported.
+    let words = rule(
+        "commit_message_pattern",
+        json!({"operator": "starts_with", "pattern": "JIRA-"}),
+        json!({"operator": "starts_with", "pattern": ""}),
+    )
+    .unwrap();
+    assert!(
+        words.contains("`pattern` changed from JIRA- to ; what it does is not known here"),
+        "{words}"
+    );
+    let words = rule(
+        "pull_request",
+        json!({"required_approving_review_count": 1, "require_code_owner_review": true}),
+        json!({"required_approving_review_count": 1}),
+    )
+    .unwrap();
+    assert!(
+        words.contains("required code owner review changed from on to not set"),
+        "{words}"
+    );
+    // Limits: larger allows more.
+    assert!(
+        rule(
+            "max_file_size",
+            json!({"max_file_size": 10}),
+            json!({"max_file_size": 100})
+        )
+        .is_some()
+    );
+    assert_eq!(
+        rule(
+            "max_file_size",
+            json!({"max_file_size": 100}),
+            json!({"max_file_size": 10})
+        ),
+        None
+    );
+    // Settings a ruleset rule has that branch protection lacks.
+    assert!(
+        rule(
+            "workflows",
+            json!({"do_not_enforce_on_create": false}),
+            json!({"do_not_enforce_on_create": true})
+        )
+        .is_some()
+    );
+    assert!(
+        rule(
+            "update",
+            json!({"update_allows_fetch_and_merge": false}),
+            json!({"update_allows_fetch_and_merge": true})
+        )
+        .is_some()
+    );
+    // How the merge queue batches its work weakens nothing.
+    assert_eq!(
+        rule(
+            "merge_queue",
+            json!({"merge_method": "MERGE", "max_entries_to_build": 5, "grouping_strategy": "ALLGREEN"}),
+            json!({"merge_method": "SQUASH", "max_entries_to_build": 10, "grouping_strategy": "HEADGREEN"}),
+        ),
+        None
+    );
+    // Parameters the record does not give, as before.
+    let words = weakened(
+        "repository_ruleset.update",
+        json!({"ruleset_rules_updated": [{"type": "pull_request", "parameters": {}}]}),
+    )
+    .unwrap();
+    assert!(
+        words.contains("rule pull_request changed (the record does not say how)"),
+        "{words}"
+    );
+    let words = weakened(
+        "repository_ruleset.update",
+        json!({"ruleset_rules_updated": {"type": "deletion"}}),
+    )
+    .unwrap();
+    assert!(words.contains("rule deletion changed"), "{words}");
+}
+
+#[test]
+fn visibility_made_internal_from_an_unknown_value_is_reported() {
+    let access = |fields: Value| weakened("repo.access", fields);
+    assert_eq!(
+        access(json!({"visibility": "internal"})).as_deref(),
+        Some(
+            "made internal (the record does not say what it was): if it was private, every member of the enterprise may now read it"
+        )
+    );
+    assert_eq!(
+        access(json!({"visibility": "internal", "previous_visibility": "private"})).as_deref(),
+        Some("made internal (was private): every member of the enterprise may read it")
+    );
+    assert_eq!(
+        access(json!({"visibility": "internal", "previous_visibility": "public"})),
+        None
+    );
+    assert!(access(json!({"visibility": "secret"})).is_some());
+    assert_eq!(access(json!({"visibility": "private"})), None);
 }
 
 #[test]
@@ -604,6 +958,67 @@ fn public_samples_when_present() {
     }
 }
 
+/// Branch-protection settings judged here by their values.
+const KNOWN_SETTINGS: &[&str] = &[
+    "required_approving_review_count",
+    "pull_request_reviews_enforcement_level",
+    "required_status_checks_enforcement_level",
+    "admin_enforced",
+    "allow_force_pushes_enforcement_level",
+    "allow_deletions_enforcement_level",
+    "strict_required_status_checks_policy",
+    "require_code_owner_review",
+    "require_last_push_approval",
+    "ignore_approvals_from_contributors",
+    "signature_requirement_enforcement_level",
+    "linear_history_requirement_enforcement_level",
+    "merge_queue_enforcement_level",
+    "required_deployments_enforcement_level",
+    "required_review_thread_resolution_enforcement_level",
+    "lock_branch_enforcement_level",
+    "lock_allows_fetch_and_merge",
+    "dismiss_stale_reviews_on_push",
+];
+
+/// Rule parameters judged here: the settings, the ruleset's own, the lists
+/// of requirements and the workflow parameters.
+const KNOWN_PARAMETERS: &[&str] = &[
+    "required_approving_review_count",
+    "pull_request_reviews_enforcement_level",
+    "required_status_checks_enforcement_level",
+    "admin_enforced",
+    "allow_force_pushes_enforcement_level",
+    "allow_deletions_enforcement_level",
+    "strict_required_status_checks_policy",
+    "require_code_owner_review",
+    "require_last_push_approval",
+    "ignore_approvals_from_contributors",
+    "signature_requirement_enforcement_level",
+    "linear_history_requirement_enforcement_level",
+    "merge_queue_enforcement_level",
+    "required_deployments_enforcement_level",
+    "required_review_thread_resolution_enforcement_level",
+    "lock_branch_enforcement_level",
+    "lock_allows_fetch_and_merge",
+    "dismiss_stale_reviews_on_push",
+    "required_review_thread_resolution",
+    "do_not_enforce_on_create",
+    "update_allows_fetch_and_merge",
+    "max_file_size",
+    "max_file_path_length",
+    "allowed_merge_methods",
+    "merge_method",
+    "grouping_strategy",
+    "max_entries_to_build",
+    "max_entries_to_merge",
+    "min_entries_to_merge",
+    "min_entries_to_merge_wait_minutes",
+    "check_response_timeout_minutes",
+    "automatic_copilot_code_review_enabled",
+    "review_on_push",
+    "review_draft_pull_requests",
+];
+
 fn json_value() -> impl Strategy<Value = Value> {
     let keys = prop::sample::select(vec![
         "action",
@@ -668,6 +1083,48 @@ proptest! {
         prop_assert_eq!(all.len(), values.len());
         let lines: String = values.iter().map(|v| format!("{v}\n")).collect();
         let _ = read_all(lines.as_bytes());
+    }
+
+    /// Any `protected_branch.update_…` setting not known here is reported,
+    /// naming it, whatever its value, unless shown unchanged.
+    #[test]
+    fn a_generated_unknown_setting_is_reported(
+        key in "[a-z]{3,10}(_[a-z]{2,8}){0,3}",
+        value in prop_oneof![
+            Just(json!("off")), Just(json!("everyone")), Just(json!(true)), Just(json!(false)),
+            any::<i64>().prop_map(Value::from), ".{0,20}".prop_map(Value::from),
+        ],
+        before in proptest::option::of(prop_oneof![Just(json!("off")), Just(json!(true)), Just(json!(0))]),
+        in_data in any::<bool>(),
+    ) {
+        prop_assume!(!KNOWN_SETTINGS.contains(&key.as_str()));
+        let mut fields = json!({ key.clone(): value.clone() });
+        if let Some(before) = &before {
+            fields[format!("old_{key}")] = before.clone();
+        }
+        let fields = if in_data { json!({"data": fields}) } else { fields };
+        let words = weakened(&format!("protected_branch.update_{key}"), fields);
+        if before.as_ref() == Some(&value) {
+            prop_assert_eq!(words, None);
+        } else {
+            let words = words.unwrap();
+            prop_assert!(words.contains(&format!("`{key}`")) && words.contains("not known here"), "{}", words);
+        }
+    }
+
+    /// Rule parameters not known here: any change of them is reported.
+    #[test]
+    fn a_generated_unknown_rule_parameter_is_reported(
+        key in "[a-z]{3,10}(_[a-z]{2,8}){0,2}",
+        old in any::<i32>(),
+        new in any::<i32>(),
+    ) {
+        prop_assume!(!KNOWN_PARAMETERS.contains(&key.as_str()));
+        let words = weakened("repository_ruleset.update", json!({
+            "ruleset_enforcement": "active",
+            "ruleset_rules_updated": [{"type": "x", "old_parameters": {key.clone(): old}, "parameters": {key.clone(): new}}],
+        }));
+        prop_assert_eq!(words.is_some(), old != new, "{:?}", words);
     }
 
     #[test]

@@ -10,7 +10,7 @@
 //! | `code owner approval required` | `to` false |
 //! | `allowed to push`, `allowed to merge` (`protected_branch_updated`; lists such as `["Maintainers"]`) | a lower role, or a user, group or key not allowed before |
 //! | `number of required approvals` (`update_aproval_rules`, GitLab's spelling) | fewer than `from`; 0 when `from` is missing |
-//! | `visibility`, `visibility level` (`project_visibility_level_updated`, `group_visibility_level_updated`) | `Public`; `Internal` from `Private` |
+//! | `visibility`, `visibility level` (`project_visibility_level_updated`, `group_visibility_level_updated`; names or GitLab's numbers 0, 10, 20) | `Public`; `Internal` from `Private`, or when `from` is missing; a level not known here |
 //!
 //! The same change the other way (force push forbidden, visibility made
 //! private, more approvals) is not a security change, nor are
@@ -180,21 +180,46 @@ fn judged_change(c: Change<'_>) -> Option<Option<String>> {
             }
         }
         _ if what.starts_with("visibility") => {
-            let level = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_ascii_lowercase);
+            let level = |v: Option<&Value>| v.and_then(visibility_level);
             match (level(from).as_deref(), level(to).as_deref()) {
                 (was, Some("public")) => Some(match was {
                     Some(w) => format!("made public (was {w})"),
                     None => "made public".into(),
                 }),
-                (Some("private"), Some("internal")) => {
-                    Some("made internal (was private): every signed-in user may read it".into())
-                }
-                (_, Some(_)) => None,
+                (Some("public" | "internal"), Some("internal")) | (_, Some("private")) => None,
+                (Some(was), Some("internal")) => Some(format!(
+                    "made internal (was {was}): every signed-in user may read it"
+                )),
+                (None, Some("internal")) => Some(
+                    "made internal (the event does not say what it was): if it was private, every signed-in user may now read it"
+                        .into(),
+                ),
+                (_, Some(other)) => Some(format!(
+                    "visibility changed to {other}, a level not known here"
+                )),
                 (_, None) => Some("visibility changed; the event does not say to what".into()),
             }
         }
         _ => return None,
     })
+}
+
+/// A visibility level by name (`Private`, `Internal`, `Public`) or by
+/// GitLab's number for it (0, 10, 20), in lower case.
+fn visibility_level(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.trim().to_ascii_lowercase()).filter(|s| !s.is_empty()),
+        Value::Number(n) => Some(
+            match n.as_i64() {
+                Some(0) => "private",
+                Some(10) => "internal",
+                Some(20) => "public",
+                _ => return Some(n.to_string()),
+            }
+            .to_owned(),
+        ),
+        _ => None,
+    }
 }
 
 /// The role an access level names, lowest first; `None` for a named user,

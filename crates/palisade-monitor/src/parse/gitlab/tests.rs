@@ -262,6 +262,51 @@ fn security_changes_by_name_message_and_change() {
 }
 
 #[test]
+fn visibility_made_internal_from_an_unknown_level_is_reported() {
+    let words = |from: Option<Value>, to: Value| {
+        let change = Change {
+            change: Some("visibility"),
+            from: from.as_ref(),
+            to: Some(&to),
+            ..Change::default()
+        };
+        security::weakening(Some("project_visibility_level_updated"), None, change, None)
+    };
+    assert_eq!(
+        words(None, json!("Internal")).as_deref(),
+        Some(
+            "made internal (the event does not say what it was): if it was private, every signed-in user may now read it"
+        )
+    );
+    assert_eq!(
+        words(Some(json!("Private")), json!("Internal")).as_deref(),
+        Some("made internal (was private): every signed-in user may read it")
+    );
+    // GitLab's numbers for the levels.
+    assert_eq!(
+        words(Some(json!(0)), json!(10)).as_deref(),
+        Some("made internal (was private): every signed-in user may read it")
+    );
+    assert_eq!(
+        words(Some(json!(10)), json!(20)).as_deref(),
+        Some("made public (was internal)")
+    );
+    assert_eq!(words(Some(json!(20)), json!(10)), None);
+    assert_eq!(words(Some(json!("Public")), json!("Internal")), None);
+    assert_eq!(words(Some(json!("Internal")), json!("Internal")), None);
+    assert_eq!(words(None, json!("Private")), None);
+    assert_eq!(words(None, json!(0)), None);
+    // A level not known here.
+    assert_eq!(
+        words(Some(json!("Private")), json!("Secret")).as_deref(),
+        Some("visibility changed to secret, a level not known here")
+    );
+    assert!(words(None, json!(15)).is_some());
+    // A level before that is not known here.
+    assert!(words(Some(json!("Hidden")), json!("Internal")).is_some());
+}
+
+#[test]
 fn details_as_a_string_are_read() {
     let record = json!({
         "created_at": "2026-09-27T10:15:00.250Z", "author_name": "release-bot",
