@@ -18,7 +18,7 @@ use jiff::Timestamp;
 use palisade_store::{MonitorFollowRow, Store, StoreError};
 use sha2::{Digest as _, Sha256};
 
-use crate::read::{Bounded, MAX_LINE, read_line_bounded};
+use crate::read::{Bounded, MAX_LINE, read_line_bounded_seen};
 
 /// A file's identity whatever its name: a renamed file keeps it, a new file
 /// created under the old name does not.
@@ -59,6 +59,62 @@ pub struct Position {
 
 /// How many bytes before a position its fingerprint covers.
 pub const FINGERPRINT_SPAN: u64 = 256;
+
+/// [`FINGERPRINT_SPAN`] as a length in memory.
+const SPAN: usize = FINGERPRINT_SPAN as usize;
+
+/// The last [`FINGERPRINT_SPAN`] bytes read of a file (all of them when it
+/// was read from a nearer start): kept as reading goes, so a position's
+/// fingerprint never needs the file again, which may have changed since.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Recent {
+    bytes: [u8; SPAN],
+    len: usize,
+}
+
+impl Recent {
+    const EMPTY: Recent = Recent {
+        bytes: [0; SPAN],
+        len: 0,
+    };
+
+    /// Adds `more`, read just after what it holds.
+    fn push(&mut self, more: &[u8]) {
+        if let Some(last) = more.len().checked_sub(SPAN) {
+            self.bytes.copy_from_slice(&more[last..]);
+            self.len = SPAN;
+            return;
+        }
+        // Kept: the last bytes held that still fit before `more`.
+        let keep = self.len.min(SPAN - more.len());
+        self.bytes.copy_within(self.len - keep..self.len, 0);
+        self.bytes[keep..keep + more.len()].copy_from_slice(more);
+        self.len = keep + more.len();
+    }
+
+    fn as_slice(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
+
+    fn fingerprint(&self) -> [u8; 32] {
+        Sha256::digest(self.as_slice()).into()
+    }
+
+    /// The bytes of `file` before `end` (as many as a position's
+    /// fingerprint covers), or `None` when it is shorter than `end`.
+    /// Leaves the file's cursor where it is.
+    fn before(file: &File, end: u64) -> std::io::Result<Option<Recent>> {
+        let from = end.saturating_sub(FINGERPRINT_SPAN);
+        let mut recent = Recent::EMPTY;
+        // At most SPAN: the conversion cannot fail.
+        recent.len = usize::try_from(end - from).unwrap_or(SPAN).min(SPAN);
+        match file.read_exact_at(&mut recent.bytes[..recent.len], from) {
+            Ok(()) => Ok(Some(recent)),
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}
 
 /// Where to begin when there is no saved position.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,6 +166,10 @@ pub enum Opened {
 pub enum Next<'a> {
     /// A complete line, without its `\n` (nor a `\r` before it).
     Line {
+        /// The file it is in, by the name it has now: the followed name, or,
+        /// while the rest of a rotated file is read, the name it was moved
+        /// to (`auth.log.1`) when that is found beside it.
+        file: &'a Path,
         /// Its number in the file, from 1.
         number: u64,
         /// Its bytes.
@@ -127,8 +187,10 @@ pub enum Next<'a> {
         /// a line.
         unfinished: u64,
     },
-    /// The file became shorter than what was read: reading starts again at
-    /// its start.
+    /// The file no longer holds what was read: it became shorter, or the
+    /// bytes just before where reading stands changed (emptied and written
+    /// again, as logrotate's `copytruncate` does, even past where reading
+    /// stood). Reading starts again at its start.
     Truncated,
     /// No complete line for now: ask again later.
     Idle,
@@ -167,6 +229,9 @@ pub enum FollowError {
 pub struct Tail {
     /// The name followed.
     path: PathBuf,
+    /// The name of the file being read: `path`, or where a rotation moved
+    /// it while its rest is read.
+    reading: PathBuf,
     reader: BufReader<File>,
     /// The file being read (after a rotation, no longer the one at `path`
     /// until its end is read).
@@ -185,6 +250,17 @@ pub struct Tail {
     /// The name was seen to hold another file, and the old one was read once
     /// more since, for lines written just before it was moved.
     drained: bool,
+    /// The bytes just before `offset`: the position's fingerprint.
+    before: Recent,
+    /// The bytes just before `offset + pending`, the last ones read.
+    read: Recent,
+    /// The last call found the end of what is written: before reading on,
+    /// the file must still hold `read` where it was read, or it was
+    /// truncated and written again meanwhile.
+    idle: bool,
+    /// The file was seen gone from the name, and where it went was looked
+    /// for.
+    sought: bool,
 }
 
 impl Tail {
@@ -200,49 +276,71 @@ impl Tail {
         let id = FileId::of(&meta);
         let Some(saved) = saved else {
             return Ok(match start {
-                Start::Beginning => (Tail::new(path, file, id, 0, 0)?, Opened::AtStart),
+                Start::Beginning => (
+                    Tail::new(path, path, file, id, 0, 0, Recent::EMPTY)?,
+                    Opened::AtStart,
+                ),
                 Start::End => {
-                    let (offset, lines) = last_line_end(&mut file, path)?;
+                    let (offset, lines, before) = last_line_end(&mut file, path)?;
                     (
-                        Tail::new(path, file, id, offset, lines)?,
+                        Tail::new(path, path, file, id, offset, lines, before)?,
                         Opened::AtEnd { lines },
                     )
                 }
             });
         };
         if saved.file == id {
-            if holds(&file, &meta, saved, path)? {
-                let tail = Tail::new(path, file, id, saved.offset, saved.line)?;
+            if let Some(before) = held(&file, &meta, saved, path)? {
+                let tail = Tail::new(path, path, file, id, saved.offset, saved.line, before)?;
                 return Ok((tail, Opened::Resumed(*saved)));
             }
             let opened = Opened::Truncated {
                 size: meta.len(),
                 offset: saved.offset,
             };
-            return Ok((Tail::new(path, file, id, 0, 0)?, opened));
+            return Ok((
+                Tail::new(path, path, file, id, 0, 0, Recent::EMPTY)?,
+                opened,
+            ));
         }
-        if let Some((rotated, old)) = find_rotated(path, saved) {
-            let tail = Tail::new(path, old, saved.file, saved.offset, saved.line)?;
+        if let Some((rotated, old, before)) = find_rotated(path, saved) {
+            let tail = Tail::new(
+                path,
+                &rotated,
+                old,
+                saved.file,
+                saved.offset,
+                saved.line,
+                before,
+            )?;
             let opened = Opened::Rotated {
                 rotated: Some(rotated),
             };
             return Ok((tail, opened));
         }
         let opened = Opened::Rotated { rotated: None };
-        Ok((Tail::new(path, file, id, 0, 0)?, opened))
+        Ok((
+            Tail::new(path, path, file, id, 0, 0, Recent::EMPTY)?,
+            opened,
+        ))
     }
 
+    /// Reading `file` (`id`), named `reading` now, at `offset` after line
+    /// `line`, `before` being the bytes before `offset`.
     fn new(
         path: &Path,
+        reading: &Path,
         mut file: File,
         id: FileId,
         offset: u64,
         line: u64,
+        before: Recent,
     ) -> Result<Tail, FollowError> {
         file.seek(SeekFrom::Start(offset))
-            .map_err(|source| read_error(path, source))?;
+            .map_err(|source| read_error(reading, source))?;
         Ok(Tail {
             path: path.to_owned(),
+            reading: reading.to_owned(),
             reader: BufReader::with_capacity(64 * 1024, file),
             file: id,
             offset,
@@ -252,19 +350,24 @@ impl Tail {
             cut: false,
             handed: false,
             drained: false,
+            before,
+            read: before,
+            idle: false,
+            sought: false,
         })
     }
 
     /// The position after the last line handed out: where a restart resumes
-    /// once what was done with the lines up to it is stored. Reads the bytes
-    /// of its fingerprint.
-    pub fn position(&self) -> Result<Position, FollowError> {
-        Ok(Position {
+    /// once what was done with the lines up to it is stored. Its fingerprint
+    /// is of the bytes as they were read, kept in memory: the file is not
+    /// read again, so whatever became of it since, this cannot fail.
+    pub fn position(&self) -> Position {
+        Position {
             file: self.file,
             offset: self.offset,
             line: self.line,
-            fingerprint: fingerprint(self.reader.get_ref(), self.offset, &self.path)?,
-        })
+            fingerprint: self.before.fingerprint(),
+        }
     }
 
     /// The next complete line, or what happened instead. Never blocks: at
@@ -273,13 +376,24 @@ impl Tail {
         if std::mem::take(&mut self.handed) {
             self.buf.clear();
         }
+        // Back after the end of what was written: whatever is there now is
+        // read only if the file still holds, just before it, what was read.
+        if std::mem::take(&mut self.idle) && !self.still_holds_what_was_read()? {
+            self.read_again()?;
+            return Ok(Next::Truncated);
+        }
         loop {
-            let read: Bounded = read_line_bounded(&mut self.reader, &mut self.buf, MAX_LINE)
-                .map_err(|source| read_error(&self.path, source))?;
-            self.pending += read.consumed as u64;
-            self.cut |= read.cut;
-            if read.ended {
+            let read = &mut self.read;
+            let bounded: Bounded =
+                read_line_bounded_seen(&mut self.reader, &mut self.buf, MAX_LINE, |bytes| {
+                    read.push(bytes);
+                })
+                .map_err(|source| read_error(&self.reading, source))?;
+            self.pending += bounded.consumed as u64;
+            self.cut |= bounded.cut;
+            if bounded.ended {
                 self.offset += std::mem::take(&mut self.pending);
+                self.before = self.read;
                 self.line += 1;
                 self.handed = true;
                 if std::mem::take(&mut self.cut) {
@@ -289,21 +403,28 @@ impl Tail {
                 record = record.strip_suffix(b"\n").unwrap_or(record);
                 record = record.strip_suffix(b"\r").unwrap_or(record);
                 return Ok(Next::Line {
+                    file: &self.reading,
                     number: self.line,
                     record,
                 });
             }
             // The end of what is written, with half a line read at most:
             // is the name still this file, and is it still as long?
+            self.idle = true;
             let meta = match std::fs::metadata(&self.path) {
                 Ok(meta) => meta,
                 // Between a rotation's rename and the new file: wait.
-                Err(_) => return Ok(Next::Idle),
+                Err(_) => {
+                    self.seek_moved();
+                    return Ok(Next::Idle);
+                }
             };
             if FileId::of(&meta) != self.file {
+                self.seek_moved();
                 // A writer may have added lines just before the file was
                 // moved: read it once more before leaving it.
                 if !std::mem::replace(&mut self.drained, true) {
+                    self.idle = false;
                     continue;
                 }
                 let (file, meta) = match open_file(&self.path) {
@@ -316,23 +437,65 @@ impl Tail {
                     Err(e) => return Err(e),
                 };
                 let unfinished = self.pending;
-                *self = Tail::new(&self.path, file, FileId::of(&meta), 0, 0)?;
+                *self = Tail::new(
+                    &self.path,
+                    &self.path,
+                    file,
+                    FileId::of(&meta),
+                    0,
+                    0,
+                    Recent::EMPTY,
+                )?;
                 return Ok(Next::Rotated { unfinished });
             }
             self.drained = false;
+            if self.sought {
+                // Moved back under the name.
+                self.sought = false;
+                self.reading.clone_from(&self.path);
+            }
             if meta.len() < self.offset + self.pending {
-                self.reader
-                    .seek(SeekFrom::Start(0))
-                    .map_err(|source| read_error(&self.path, source))?;
-                self.offset = 0;
-                self.line = 0;
-                self.buf.clear();
-                self.pending = 0;
-                self.cut = false;
+                self.read_again()?;
                 return Ok(Next::Truncated);
             }
             return Ok(Next::Idle);
         }
+    }
+
+    /// The file was found gone from the name: lines read from it from now
+    /// on are told to be in the file beside it it was moved to, when there
+    /// is one. Looked for once.
+    fn seek_moved(&mut self) {
+        if self.reading != self.path || std::mem::replace(&mut self.sought, true) {
+            return;
+        }
+        if let Some(moved) = find_moved(&self.path, self.file) {
+            self.reading = moved;
+        }
+    }
+
+    /// Whether the file still holds the bytes last read where they were
+    /// read. One that was emptied and written again (logrotate's
+    /// `copytruncate`) does not, however long it has grown since.
+    fn still_holds_what_was_read(&self) -> Result<bool, FollowError> {
+        let now = Recent::before(self.reader.get_ref(), self.offset + self.pending)
+            .map_err(|source| read_error(&self.reading, source))?;
+        Ok(now.is_some_and(|now| now.as_slice() == self.read.as_slice()))
+    }
+
+    /// Goes back to the start of the file, forgetting what was read of it.
+    fn read_again(&mut self) -> Result<(), FollowError> {
+        self.reader
+            .seek(SeekFrom::Start(0))
+            .map_err(|source| read_error(&self.reading, source))?;
+        self.offset = 0;
+        self.line = 0;
+        self.buf.clear();
+        self.pending = 0;
+        self.cut = false;
+        self.before = Recent::EMPTY;
+        self.read = Recent::EMPTY;
+        Ok(())
     }
 }
 
@@ -357,53 +520,67 @@ fn open_file(path: &Path) -> Result<(File, Metadata), FollowError> {
     Ok((file, meta))
 }
 
-/// The offset after the file's last `\n`, and how many lines end before it.
-fn last_line_end(file: &mut File, path: &Path) -> Result<(u64, u64), FollowError> {
+/// The offset after the file's last `\n`, how many lines end before it, and
+/// the bytes before it.
+fn last_line_end(file: &mut File, path: &Path) -> Result<(u64, u64, Recent), FollowError> {
     let mut chunk = vec![0u8; 64 * 1024];
     let (mut at, mut end, mut lines) = (0u64, 0u64, 0u64);
+    // What was read before this chunk, and before `end`.
+    let (mut read, mut before) = (Recent::EMPTY, Recent::EMPTY);
     loop {
         let n = match file.read(&mut chunk) {
-            Ok(0) => return Ok((end, lines)),
-            Ok(n) => n,
+            Ok(0) => return Ok((end, lines, before)),
+            Ok(n) => n.min(chunk.len()),
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(read_error(path, e)),
         };
-        for i in memchr::memchr_iter(b'\n', &chunk[..n]) {
+        let bytes = &chunk[..n];
+        let mut last = None;
+        for i in memchr::memchr_iter(b'\n', bytes) {
             lines += 1;
-            end = at + i as u64 + 1;
+            last = Some(i + 1);
         }
+        if let Some(upto) = last {
+            end = at + upto as u64;
+            before = read;
+            before.push(&bytes[..upto]);
+        }
+        read.push(bytes);
         at += n as u64;
     }
 }
 
-/// The fingerprint of the bytes of `file` before `offset` (the file must
-/// be at least that long). Leaves the file's cursor where it is.
-fn fingerprint(file: &File, offset: u64, path: &Path) -> Result<[u8; 32], FollowError> {
-    let from = offset.saturating_sub(FINGERPRINT_SPAN);
-    let mut bytes = [0u8; FINGERPRINT_SPAN as usize];
-    let bytes = &mut bytes[..usize::try_from(offset - from).unwrap_or(0)];
-    file.read_exact_at(bytes, from)
-        .map_err(|source| read_error(path, source))?;
-    Ok(Sha256::digest(bytes).into())
+/// The bytes before `saved`'s offset when `file` (described by `meta`)
+/// still holds `saved` (long enough, with the same bytes before it), else
+/// `None`.
+fn held(
+    file: &File,
+    meta: &Metadata,
+    saved: &Position,
+    path: &Path,
+) -> Result<Option<Recent>, FollowError> {
+    if meta.len() < saved.offset {
+        return Ok(None);
+    }
+    let before = Recent::before(file, saved.offset).map_err(|source| read_error(path, source))?;
+    Ok(before.filter(|before| before.fingerprint() == saved.fingerprint))
 }
 
-/// Whether `file` (described by `meta`) still holds `saved`: long enough,
-/// with the same bytes before it.
-fn holds(file: &File, meta: &Metadata, saved: &Position, path: &Path) -> Result<bool, FollowError> {
-    Ok(meta.len() >= saved.offset && fingerprint(file, saved.offset, path)? == saved.fingerprint)
-}
-
-/// The file beside `path` whose name starts with its name (`auth.log.1`,
-/// `auth.log-20261206`) and that is the saved position's file, still holding
-/// it: where a rotation moved it.
-fn find_rotated(path: &Path, saved: &Position) -> Option<(PathBuf, File)> {
-    let name = path.file_name()?.to_str()?;
+/// The files beside `path` whose names start with its name (`auth.log.1`,
+/// `auth.log-20261206`), in order, named as `path` names its directory:
+/// where a rotation may have moved it.
+fn beside(path: &Path) -> Vec<PathBuf> {
+    let Some(name) = path.file_name().and_then(|name| name.to_str()) else {
+        return Vec::new();
+    };
     let dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
     };
-    let mut candidates: Vec<PathBuf> = std::fs::read_dir(dir)
-        .ok()?
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut candidates: Vec<PathBuf> = entries
         .filter_map(Result::ok)
         .filter(|entry| {
             entry
@@ -411,19 +588,39 @@ fn find_rotated(path: &Path, saved: &Position) -> Option<(PathBuf, File)> {
                 .to_str()
                 .is_some_and(|n| n.len() > name.len() && n.starts_with(name))
         })
-        // Named as `path` names its directory.
         .map(|entry| path.with_file_name(entry.file_name()))
         .collect();
     candidates.sort();
-    candidates.into_iter().find_map(|candidate| {
-        let meta = std::fs::symlink_metadata(&candidate).ok()?;
-        if !meta.is_file() || FileId::of(&meta) != saved.file {
+    candidates
+}
+
+/// Whether `candidate` is a regular file (not a link to one) that is `id`.
+fn is_file(candidate: &Path, id: FileId) -> bool {
+    std::fs::symlink_metadata(candidate).is_ok_and(|meta| meta.is_file() && FileId::of(&meta) == id)
+}
+
+/// The name beside `path` of the file `id`, still open, that was moved
+/// away from `path`. (While it is open, no other file can be given its
+/// identity.)
+fn find_moved(path: &Path, id: FileId) -> Option<PathBuf> {
+    beside(path)
+        .into_iter()
+        .find(|candidate| is_file(candidate, id))
+}
+
+/// The file beside `path` that is the saved position's file, still holding
+/// it, with the bytes before the position: where a rotation moved it.
+fn find_rotated(path: &Path, saved: &Position) -> Option<(PathBuf, File, Recent)> {
+    beside(path).into_iter().find_map(|candidate| {
+        if !is_file(&candidate, saved.file) {
             return None;
         }
         let (file, meta) = open_file(&candidate).ok()?;
-        let same =
-            FileId::of(&meta) == saved.file && holds(&file, &meta, saved, &candidate).ok()?;
-        same.then_some((candidate, file))
+        if FileId::of(&meta) != saved.file {
+            return None;
+        }
+        let before = held(&file, &meta, saved, &candidate).ok()??;
+        Some((candidate, file, before))
     })
 }
 
@@ -508,7 +705,7 @@ mod tests {
         let mut seen = Vec::new();
         loop {
             match tail.next_line().unwrap() {
-                Next::Line { number, record } => {
+                Next::Line { number, record, .. } => {
                     seen.push(format!("{number}:{}", String::from_utf8_lossy(record)));
                 }
                 Next::TooLong { number } => seen.push(format!("{number}:too long")),
@@ -519,6 +716,169 @@ mod tests {
         }
     }
 
+    /// Every line until [`Next::Idle`] as [`drain`] has it, after the name
+    /// of the file it is in.
+    fn drain_named(tail: &mut Tail) -> Vec<String> {
+        let mut seen = Vec::new();
+        loop {
+            match tail.next_line().unwrap() {
+                Next::Line {
+                    file,
+                    number,
+                    record,
+                } => seen.push(format!(
+                    "{}:{number}:{}",
+                    file.file_name().unwrap().to_string_lossy(),
+                    String::from_utf8_lossy(record)
+                )),
+                Next::Rotated { .. } => seen.push("rotated".to_owned()),
+                Next::Idle => return seen,
+                other => seen.push(format!("{other:?}")),
+            }
+        }
+    }
+
+    /// The fingerprint of the bytes of `text` before `offset`.
+    fn fingerprint_of(text: &[u8], offset: usize) -> [u8; 32] {
+        Sha256::digest(&text[offset.saturating_sub(SPAN)..offset]).into()
+    }
+
+    /// `count` numbered lines, each `word` in it.
+    fn numbered(word: &str, count: usize) -> String {
+        (1..=count).map(|n| format!("{word} {n:03}\n")).collect()
+    }
+
+    fn copytruncate(path: &Path) {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .truncate(true)
+            .open(path)
+            .unwrap();
+    }
+
+    #[test]
+    fn recent_keeps_the_last_span_bytes_however_they_come() {
+        let text: Vec<u8> = (0..1_000u32).map(|i| (i % 251) as u8).collect();
+        for piece in [1, 7, 255, 256, 257, 600] {
+            let mut recent = Recent::EMPTY;
+            for (i, chunk) in text.chunks(piece).enumerate() {
+                recent.push(chunk);
+                let end = (i * piece + chunk.len()).min(text.len());
+                assert_eq!(
+                    recent.as_slice(),
+                    &text[end.saturating_sub(SPAN)..end],
+                    "pieces of {piece}, after {end}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_position_taken_after_the_file_was_truncated_is_where_reading_stood() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("auth.log");
+        // Longer than a fingerprint, in lines shorter than one.
+        let text = numbered("line", 40);
+        std::fs::write(&log, &text).unwrap();
+        let (mut tail, _) = Tail::open(&log, None, Start::Beginning).unwrap();
+        assert_eq!(drain(&mut tail).len(), 40);
+        // Emptied (copytruncate) after the lines were read, before the
+        // position is taken: nothing to read it from, and no need to.
+        copytruncate(&log);
+        let position = tail.position();
+        assert_eq!((position.offset, position.line), (text.len() as u64, 40));
+        assert_eq!(
+            position.fingerprint,
+            fingerprint_of(text.as_bytes(), text.len())
+        );
+        // Written again with other bytes: the position is still of what was read.
+        std::fs::write(&log, numbered("LINE", 40)).unwrap();
+        assert_eq!(tail.position(), position);
+        // The right fingerprint: the original file holds the position.
+        std::fs::write(&log, &text).unwrap();
+        let (_, opened) = Tail::open(&log, Some(&position), Start::End).unwrap();
+        assert_eq!(opened, Opened::Resumed(position));
+    }
+
+    #[test]
+    fn a_position_s_fingerprint_is_of_the_bytes_before_it_not_of_a_half_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("auth.log");
+        let text = numbered("line", 30);
+        std::fs::write(&log, format!("{text}half")).unwrap();
+        let (mut tail, _) = Tail::open(&log, None, Start::Beginning).unwrap();
+        drain(&mut tail);
+        assert_eq!(
+            tail.position().fingerprint,
+            fingerprint_of(text.as_bytes(), text.len())
+        );
+        // Started at the end: the bytes before it read while looking for it.
+        let (tail, _) = Tail::open(&log, None, Start::End).unwrap();
+        assert_eq!(
+            tail.position().fingerprint,
+            fingerprint_of(text.as_bytes(), text.len())
+        );
+    }
+
+    #[test]
+    fn a_copytruncate_then_growth_past_where_reading_stood_is_a_truncation() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("auth.log");
+        // Shorter than a fingerprint.
+        std::fs::write(&log, "one\ntwo\n").unwrap();
+        let (mut tail, _) = Tail::open(&log, None, Start::Beginning).unwrap();
+        assert_eq!(drain(&mut tail), ["1:one", "2:two"]);
+        copytruncate(&log);
+        append(&log, b"alpha line\nbeta line\n");
+        assert_eq!(
+            drain(&mut tail),
+            ["truncated", "1:alpha line", "2:beta line"]
+        );
+
+        // Longer than a fingerprint, and grown to many times what was read.
+        let text = numbered("old", 40);
+        std::fs::write(&log, &text).unwrap();
+        let (mut tail, _) = Tail::open(&log, None, Start::Beginning).unwrap();
+        assert_eq!(drain(&mut tail).len(), 40);
+        copytruncate(&log);
+        append(&log, numbered("new", 120).as_bytes());
+        let seen = drain(&mut tail);
+        assert_eq!(seen.len(), 121, "{seen:?}");
+        assert_eq!(seen[..2], ["truncated", "1:new 001"]);
+        assert_eq!(tail.position().line, 120);
+
+        // With half a line read: the half is not glued to other bytes.
+        append(&log, b"half");
+        assert_eq!(drain(&mut tail), Vec::<String>::new());
+        copytruncate(&log);
+        append(&log, numbered("again", 60).as_bytes());
+        let seen = drain(&mut tail);
+        assert_eq!(seen[..2], ["truncated", "1:again 001"]);
+        assert_eq!(seen.len(), 61, "{seen:?}");
+    }
+
+    #[test]
+    fn a_log_growing_as_usual_is_never_taken_for_a_truncated_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("auth.log");
+        std::fs::write(&log, "").unwrap();
+        let (mut tail, _) = Tail::open(&log, None, Start::Beginning).unwrap();
+        let mut read = 0;
+        for n in 1..=100 {
+            append(&log, format!("line {n}\n").as_bytes());
+            if n % 3 == 0 {
+                append(&log, b"par");
+                assert_eq!(drain(&mut tail), [format!("{}:line {n}", read + 1)]);
+                read += 1;
+                append(&log, b"tial\n");
+            }
+            read += drain(&mut tail).len();
+        }
+        assert_eq!(read, 100 + 33);
+        let len = std::fs::metadata(&log).unwrap().len();
+        assert_eq!(tail.position().offset, len);
+    }
+
     #[test]
     fn a_half_line_at_the_end_waits_for_the_rest() {
         let dir = tempfile::tempdir().unwrap();
@@ -527,12 +887,12 @@ mod tests {
         let (mut tail, opened) = Tail::open(&log, None, Start::Beginning).unwrap();
         assert_eq!(opened, Opened::AtStart);
         assert_eq!(drain(&mut tail), ["1:one"]);
-        assert_eq!(tail.position().unwrap().offset, 4, "not past the half line");
+        assert_eq!(tail.position().offset, 4, "not past the half line");
         assert_eq!(drain(&mut tail), Vec::<String>::new());
         append(&log, b"o\r\nthree\n");
         assert_eq!(drain(&mut tail), ["2:two", "3:three"]);
-        assert_eq!(tail.position().unwrap().offset, 15);
-        assert_eq!(tail.position().unwrap().line, 3);
+        assert_eq!(tail.position().offset, 15);
+        assert_eq!(tail.position().line, 3);
     }
 
     #[test]
@@ -555,23 +915,21 @@ mod tests {
         std::fs::write(&log, "one\n").unwrap();
         let (mut tail, _) = Tail::open(&log, None, Start::Beginning).unwrap();
         assert_eq!(drain(&mut tail), ["1:one"]);
-        let old = tail.position().unwrap().file;
+        let old = tail.position().file;
         append(&log, b"two\nhalf");
         std::fs::rename(&log, dir.path().join("auth.log.1")).unwrap();
         // Between the rename and the new file: nothing to do.
         assert_eq!(drain(&mut tail), ["2:two"]);
         std::fs::write(&log, "new one\n").unwrap();
-        // Written to the old file after it was moved: still read.
+        // Written to the old file after it was moved: still read, under the
+        // name it has now.
         append(&dir.path().join("auth.log.1"), b"three\n");
-        assert_eq!(drain(&mut tail), ["3:halfthree", "rotated(0)", "1:new one"]);
-        assert_ne!(tail.position().unwrap().file, old);
         assert_eq!(
-            (
-                tail.position().unwrap().offset,
-                tail.position().unwrap().line
-            ),
-            (8, 1)
+            drain_named(&mut tail),
+            ["auth.log.1:3:halfthree", "rotated", "auth.log:1:new one"]
         );
+        assert_ne!(tail.position().file, old);
+        assert_eq!((tail.position().offset, tail.position().line), (8, 1));
     }
 
     #[test]
@@ -593,7 +951,7 @@ mod tests {
         std::fs::write(&log, "one\ntwo\n").unwrap();
         let (mut tail, _) = Tail::open(&log, None, Start::Beginning).unwrap();
         assert_eq!(drain(&mut tail), ["1:one", "2:two"]);
-        let id = tail.position().unwrap().file;
+        let id = tail.position().file;
         std::fs::OpenOptions::new()
             .write(true)
             .truncate(true)
@@ -601,7 +959,7 @@ mod tests {
             .unwrap();
         append(&log, b"x\n");
         assert_eq!(drain(&mut tail), ["truncated", "1:x"]);
-        assert_eq!(tail.position().unwrap().file, id, "the same file");
+        assert_eq!(tail.position().file, id, "the same file");
     }
 
     #[test]
@@ -620,8 +978,13 @@ mod tests {
         }
         append(&log, b"\nnext\n");
         assert_eq!(drain(&mut tail), ["2:too long", "3:next"]);
-        let len = std::fs::metadata(&log).unwrap().len();
-        assert_eq!(tail.position().unwrap().offset, len);
+        let text = std::fs::read(&log).unwrap();
+        assert_eq!(tail.position().offset, text.len() as u64);
+        // Kept across the line not held: of the bytes as they are.
+        assert_eq!(
+            tail.position().fingerprint,
+            fingerprint_of(&text, text.len())
+        );
     }
 
     #[test]
@@ -631,7 +994,7 @@ mod tests {
         std::fs::write(&log, "one\ntwo\n").unwrap();
         let (mut tail, _) = Tail::open(&log, None, Start::Beginning).unwrap();
         drain(&mut tail);
-        let saved = tail.position().unwrap();
+        let saved = tail.position();
         drop(tail);
         append(&log, b"three\n");
         let (mut tail, opened) = Tail::open(&log, Some(&saved), Start::End).unwrap();
@@ -646,7 +1009,7 @@ mod tests {
         std::fs::write(&log, "one\ntwo\n").unwrap();
         let (mut tail, _) = Tail::open(&log, None, Start::Beginning).unwrap();
         drain(&mut tail);
-        let saved = tail.position().unwrap();
+        let saved = tail.position();
         drop(tail);
         let file = std::fs::OpenOptions::new().write(true).open(&log).unwrap();
         file.set_len(3).unwrap();
@@ -674,7 +1037,7 @@ mod tests {
         std::fs::write(&log, "one\n").unwrap();
         let (mut tail, _) = Tail::open(&log, None, Start::Beginning).unwrap();
         drain(&mut tail);
-        let saved = tail.position().unwrap();
+        let saved = tail.position();
         drop(tail);
         append(&log, b"two\n");
         let rotated = dir.path().join("auth.log.1");
@@ -688,7 +1051,10 @@ mod tests {
                 rotated: Some(rotated.clone())
             }
         );
-        assert_eq!(drain(&mut tail), ["2:two", "rotated(0)", "1:new"]);
+        assert_eq!(
+            drain_named(&mut tail),
+            ["auth.log.1:2:two", "rotated", "auth.log:1:new"]
+        );
 
         // The file with the old identity holds other bytes now: not it.
         std::fs::write(&rotated, "ONE\nTWO\n").unwrap();

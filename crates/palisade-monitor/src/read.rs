@@ -170,6 +170,17 @@ pub(crate) fn read_line_bounded<R: BufRead>(
     buf: &mut Vec<u8>,
     cap: usize,
 ) -> std::io::Result<Bounded> {
+    read_line_bounded_seen(reader, buf, cap, |_| {})
+}
+
+/// [`read_line_bounded`], handing `seen` every byte consumed, in order,
+/// those dropped from `buf` too.
+pub(crate) fn read_line_bounded_seen<R: BufRead>(
+    reader: &mut R,
+    buf: &mut Vec<u8>,
+    cap: usize,
+    mut seen: impl FnMut(&[u8]),
+) -> std::io::Result<Bounded> {
     let mut read = Bounded {
         consumed: 0,
         cut: false,
@@ -195,6 +206,7 @@ pub(crate) fn read_line_bounded<R: BufRead>(
         } else {
             buf.extend_from_slice(&available[..take]);
         }
+        seen(&available[..take]);
         reader.consume(take);
         read.consumed += take;
         if done {

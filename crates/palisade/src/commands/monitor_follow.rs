@@ -4,7 +4,6 @@
 //! batches, each followed by the position to resume from; SIGINT and SIGTERM
 //! stop it after a last checkpoint.
 
-use std::collections::HashMap;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
@@ -15,6 +14,7 @@ use palisade_monitor::detect::Detectors;
 use palisade_monitor::event::{Event, RawRef};
 use palisade_monitor::finding::Finding;
 use palisade_monitor::follow::{Next, Opened, Position, Start, Tail};
+use palisade_monitor::learned::KnownGrants;
 use palisade_monitor::parse::{Problem, Stats};
 use palisade_monitor::read::{MAX_LINE, SourceKind};
 use palisade_store::Store;
@@ -146,10 +146,7 @@ async fn follow(
     let store = Store::open(db).await?;
     let ledger = Ledger::new(store, model.org.log_name.clone());
     let windows = super::monitor::grant_windows(ledger.store(), None).await?;
-    let mut holders: HashMap<String, String> = windows
-        .iter()
-        .map(|w| (w.request.clone(), w.person.clone()))
-        .collect();
+    let mut grants = KnownGrants::new(&windows);
     let profiles = palisade_monitor::learned::load_profiles(ledger.store()).await?;
     let saved = if args.from_end {
         None
@@ -192,7 +189,7 @@ async fn follow(
         &mut reader,
         &mut pending,
         index,
-        &mut holders,
+        &mut grants,
         &mut stop,
     )
     .await;
@@ -206,7 +203,7 @@ async fn follow(
         let now = jiff::Timestamp::now();
         let findings = pending.detectors.finish(now);
         pending.findings.extend(findings);
-        pending.checkpoint(&tail.position()?).await
+        pending.checkpoint(&tail.position()).await
     };
     let stored = tokio::select! {
         stored = last => stored,
@@ -227,7 +224,7 @@ async fn follow(
         return Err(e);
     }
     stored?;
-    let position = tail.position()?;
+    let position = tail.position();
     out.warning(format!(
         "stopped after {} lines: {} events{}; the next run resumes after line {} of {file_name}",
         stats.records,
@@ -299,7 +296,7 @@ async fn read(
     reader: &mut Reader<'_>,
     pending: &mut Pending<'_, '_, '_>,
     index: &Index<'_>,
-    holders: &mut HashMap<String, String>,
+    grants: &mut KnownGrants,
     stop: &mut watch::Receiver<Option<&'static str>>,
 ) -> anyhow::Result<Option<&'static str>> {
     let every = Duration::from_secs(args.checkpoint_secs);
@@ -310,10 +307,16 @@ async fn read(
             return Ok(Some(signal));
         }
         match reader.tail.next_line()? {
-            Next::Line { number, record } => {
+            Next::Line {
+                file,
+                number,
+                record,
+            } => {
+                // The file the line is in: the rest of a rotated one is
+                // under its new name.
                 let at = RawRef {
                     source: reader.source,
-                    file: reader.file_name.to_owned(),
+                    file: file.display().to_string(),
                     line: number,
                     id: None,
                 };
@@ -323,16 +326,12 @@ async fn read(
                     // A grant made since the follow started: learn its window, so
                     // its certificates are not taken for ones Palisade never issued.
                     if let Some(grant) = event.grant.as_deref()
-                        && !holders.contains_key(grant)
-                        && palisade_monitor::resolve::looks_like_grant(grant)
-                        && let Some(row) = pending.ledger.store().access_request(grant).await?
-                        && let Some(window) = palisade_monitor::learned::grant_window(&row)
+                        && let Some(window) = grants.look_up(pending.ledger.store(), grant).await?
                     {
-                        holders.insert(window.request.clone(), window.person.clone());
                         pending.detectors.add_grant(window);
                     }
                     palisade_monitor::resolve::resolve(&mut event, index, &|grant: &str| {
-                        holders.get(grant).cloned()
+                        grants.holder(grant)
                     });
                     let findings = pending.detectors.observe(&event);
                     pending.findings.extend(findings);
@@ -363,7 +362,7 @@ async fn read(
             }
             Next::Idle => {
                 if pending.moved {
-                    pending.checkpoint(&reader.tail.position()?).await?;
+                    pending.checkpoint(&reader.tail.position()).await?;
                     last_checkpoint = Instant::now();
                 }
                 if args
@@ -387,7 +386,7 @@ async fn read(
         pending.moved = true;
         last_line = Instant::now();
         if pending.full() || last_checkpoint.elapsed() >= every {
-            pending.checkpoint(&reader.tail.position()?).await?;
+            pending.checkpoint(&reader.tail.position()).await?;
             last_checkpoint = Instant::now();
         }
         in_a_row += 1;

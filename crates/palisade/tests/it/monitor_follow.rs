@@ -163,15 +163,26 @@ fn ghosts(dir: &Path) -> Vec<String> {
     found
 }
 
-/// The line of `auth.log` the first evidence of the alert on `actor` names.
-fn evidence_line(dir: &Path, actor: &str) -> u64 {
+/// The file and line the first evidence of the alert on `actor` names.
+fn evidence(dir: &Path, actor: &str) -> (String, u64) {
     let list = all_alerts(dir);
     let alert = list.iter().find(|a| a["actor"] == actor).unwrap();
     let shown: Value = json(&alerts(
         dir,
         &["show", alert["id"].as_str().unwrap(), "--format", "json"],
     ));
-    shown["evidence"][0]["line"].as_u64().unwrap()
+    let first = &shown["evidence"][0];
+    (
+        first["file"].as_str().unwrap().to_owned(),
+        first["line"].as_u64().unwrap(),
+    )
+}
+
+/// The line of `auth.log` the first evidence of the alert on `actor` names.
+fn evidence_line(dir: &Path, actor: &str) -> u64 {
+    let (file, line) = evidence(dir, actor);
+    assert_eq!(file, "auth.log", "{actor}");
+    line
 }
 
 fn file_len(path: &Path) -> u64 {
@@ -317,6 +328,10 @@ fn sigint_then_a_rotation_while_stopped_reads_the_rest_of_the_old_file_then_the_
         ghosts(dir.path()),
         ["ghost.first", "ghost.late", "ghost.new"]
     );
+    // Each line's evidence names the file it is in now.
+    assert_eq!(evidence(dir.path(), "ghost.first"), ("auth.log".into(), 1));
+    assert_eq!(evidence(dir.path(), "ghost.late"), ("auth.log.1".into(), 2));
+    assert_eq!(evidence(dir.path(), "ghost.new"), ("auth.log".into(), 1));
     let checkpoint = stored(dir.path()).checkpoint.unwrap();
     assert_eq!((checkpoint.offset, checkpoint.line), (file_len(&log), 1));
 }
