@@ -123,7 +123,7 @@ enum Phase {
     /// Still to look at the first events.
     Probe,
     /// Reading the source as it comes (after the probed events).
-    Forward(VecDeque<Event>),
+    Forward(VecDeque<Box<Event>>),
     /// Replaying the spool backwards, one segment at a time.
     Backward(Spool),
     /// The source is exhausted.
@@ -137,11 +137,11 @@ struct Spool {
     /// Each segment's start offset; the end of the last is `end`.
     starts: Vec<u64>,
     end: u64,
-    current: Vec<Event>,
+    current: Vec<Box<Event>>,
 }
 
 impl Spool {
-    fn write<I: Iterator<Item = Event>>(events: I) -> Result<Spool, OrderError> {
+    fn write<I: Iterator<Item = Box<Event>>>(events: I) -> Result<Spool, OrderError> {
         let mut file = tempfile::tempfile()?;
         let mut starts = Vec::new();
         let mut offset = 0u64;
@@ -169,7 +169,7 @@ impl Spool {
     }
 
     /// The next event backwards, loading the segment before when needed.
-    fn next(&mut self) -> Result<Option<Event>, OrderError> {
+    fn next(&mut self) -> Result<Option<Box<Event>>, OrderError> {
         if let Some(e) = self.current.pop() {
             return Ok(Some(e));
         }
@@ -181,7 +181,7 @@ impl Spool {
         let reader = BufReader::new(std::io::Read::take(&mut self.file, len));
         for line in reader.lines() {
             let line = line?;
-            let event: Event = serde_json::from_str(&line).map_err(std::io::Error::other)?;
+            let event: Box<Event> = serde_json::from_str(&line).map_err(std::io::Error::other)?;
             self.current.push(event);
         }
         self.end = start;
@@ -189,14 +189,15 @@ impl Spool {
     }
 }
 
-/// One source's events in time order; see the module's description.
+/// One source's events in time order; see the module's description. Events
+/// are boxed while held so that ordering moves a pointer, not the event.
 pub struct Ordered<I> {
     inner: I,
     order: Order,
     window: SignedDuration,
     phase: Phase,
     /// Events held for the window, sorted by time (ties in arrival order).
-    held: VecDeque<Event>,
+    held: VecDeque<Box<Event>>,
     /// The latest time seen.
     newest: Option<Timestamp>,
     /// The time of the event read last.
@@ -236,13 +237,15 @@ where
         &self.stats
     }
 
-    fn next_event(&mut self) -> Option<Event> {
-        self.inner.by_ref().find_map(|(_, outcome)| outcome.ok())
+    fn next_event(&mut self) -> Option<Box<Event>> {
+        self.inner
+            .by_ref()
+            .find_map(|(_, outcome)| outcome.ok().map(Box::new))
     }
 
     /// Decides the order from the first events and sets the phase.
     fn probe(&mut self) -> Result<(), OrderError> {
-        let mut first: VecDeque<Event> = VecDeque::new();
+        let mut first: VecDeque<Box<Event>> = VecDeque::new();
         let wanted = match self.order {
             Order::Auto => PROBE,
             Order::OldestFirst | Order::NewestFirst => 0,
@@ -273,7 +276,7 @@ where
     }
 
     /// The next event in the order read (after the probe).
-    fn pull(&mut self) -> Result<Option<Event>, OrderError> {
+    fn pull(&mut self) -> Result<Option<Box<Event>>, OrderError> {
         loop {
             match &mut self.phase {
                 Phase::Probe => self.probe()?,
@@ -300,7 +303,7 @@ where
     }
 
     /// Takes `event` into the window, counting how it stands to the others.
-    fn hold(&mut self, event: Event) {
+    fn hold(&mut self, event: Box<Event>) {
         let t = event.time;
         let jump = self
             .previous
@@ -344,7 +347,7 @@ where
     }
 
     /// The oldest held event, if the window has passed it (or `all`).
-    fn release(&mut self, all: bool) -> Option<Event> {
+    fn release(&mut self, all: bool) -> Option<Box<Event>> {
         let front = self.held.front()?;
         let due = all
             || self.held.len() > MAX_HELD
@@ -364,7 +367,7 @@ impl<I> Iterator for Ordered<I>
 where
     I: Iterator<Item = (u64, Result<Event, Problem>)>,
 {
-    type Item = Result<Event, OrderError>;
+    type Item = Result<Box<Event>, OrderError>;
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
@@ -384,7 +387,7 @@ where
 /// first).
 pub struct Merged<I> {
     sources: Vec<Ordered<I>>,
-    heads: Vec<Option<Event>>,
+    heads: Vec<Option<Box<Event>>>,
     started: bool,
     /// An error was returned: the merge ends there.
     failed: bool,
@@ -416,7 +419,7 @@ where
     I: Iterator<Item = (u64, Result<Event, Problem>)>,
 {
     /// The event, with the position of its source.
-    type Item = Result<(usize, Event), OrderError>;
+    type Item = Result<(usize, Box<Event>), OrderError>;
 
     fn next(&mut self) -> Option<Self::Item> {
         if self.failed {
@@ -508,7 +511,7 @@ mod tests {
 
     fn ordered(secs: &[i64], order: Order, window_secs: i64) -> (Vec<Event>, OrderStats) {
         let mut o = Ordered::new(source(secs), order, SignedDuration::from_secs(window_secs));
-        let out: Vec<Event> = o.by_ref().map(Result::unwrap).collect();
+        let out: Vec<Event> = o.by_ref().map(|e| *e.unwrap()).collect();
         (out, o.stats().clone())
     }
 
@@ -620,10 +623,10 @@ mod tests {
         };
         events[1].outcome = Outcome::Failure;
         events[1].actor.person = Some("arjun".to_owned());
-        let mut spool = Spool::write(events.clone().into_iter()).unwrap();
+        let mut spool = Spool::write(events.clone().into_iter().map(Box::new)).unwrap();
         let mut back = Vec::new();
         while let Some(e) = spool.next().unwrap() {
-            back.push(e);
+            back.push(*e);
         }
         back.reverse();
         assert_eq!(back, events);

@@ -161,7 +161,7 @@ async fn ingest_run(
             findings.clear();
         }
         if !args.no_events {
-            batch.push(event);
+            batch.push(*event);
             if batch.len() == BATCH {
                 palisade_monitor::persist::persist_events(ledger.store(), &batch).await?;
                 stored += batch.len() as u64;
