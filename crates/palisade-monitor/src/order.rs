@@ -137,7 +137,7 @@ struct Spool {
     /// Each segment's start offset; the end of the last is `end`.
     starts: Vec<u64>,
     end: u64,
-    current: Vec<Box<Event>>,
+    current: Vec<Event>,
 }
 
 impl Spool {
@@ -171,7 +171,7 @@ impl Spool {
     /// The next event backwards, loading the segment before when needed.
     fn next(&mut self) -> Result<Option<Box<Event>>, OrderError> {
         if let Some(e) = self.current.pop() {
-            return Ok(Some(e));
+            return Ok(Some(Box::new(e)));
         }
         let Some(start) = self.starts.pop() else {
             return Ok(None);
@@ -181,11 +181,11 @@ impl Spool {
         let reader = BufReader::new(std::io::Read::take(&mut self.file, len));
         for line in reader.lines() {
             let line = line?;
-            let event: Box<Event> = serde_json::from_str(&line).map_err(std::io::Error::other)?;
+            let event: Event = serde_json::from_str(&line).map_err(std::io::Error::other)?;
             self.current.push(event);
         }
         self.end = start;
-        Ok(self.current.pop())
+        Ok(self.current.pop().map(Box::new))
     }
 }
 
