@@ -831,7 +831,10 @@ impl<'a, 'm> Detectors<'a, 'm> {
         };
         let how = match &event.actor.person {
             Some(h) => format!("resolved to `{h}`, who is not in the model"),
-            None => format!("a {:?} no identity of the model names", event.actor.kind),
+            None => format!(
+                "{} no identity of the model names",
+                text::actor_kind(event.actor.kind)
+            ),
         };
         let sentence = format!(
             "`{name}` ({how}) {} at {}; add the identity to its person, or find out who this is",

@@ -88,3 +88,16 @@ pub(crate) fn some_of<'s>(names: impl ExactSizeIterator<Item = &'s str>, n: usiz
     }
     out
 }
+
+/// An actor kind in words, with its article: "a GitHub login".
+pub(crate) fn actor_kind(kind: crate::event::ActorKind) -> &'static str {
+    use crate::event::ActorKind;
+    match kind {
+        ActorKind::GithubLogin => "a GitHub login",
+        ActorKind::GitlabUsername => "a GitLab username",
+        ActorKind::Email => "an e-mail address",
+        ActorKind::SshUser => "a login name",
+        ActorKind::CertificateKeyId => "a certificate key id",
+        ActorKind::Handle => "a handle",
+    }
+}

@@ -594,3 +594,31 @@ fn a_grant_added_while_running_is_known_from_then_on() {
     );
     assert!(!has(&late, "unknown_actor"), "{late:#?}");
 }
+
+#[test]
+fn an_unknown_actor_is_named_by_the_kind_of_name_it_is() {
+    let t = utc("2026-03-10T06:00:00Z");
+    let mut run = Run::new(index(), &[]);
+    let f = run.feed(github("mallory-x", Action::GitClone, "acme/platform", t));
+    let u = of(&f, "unknown_actor");
+    assert!(
+        u[0].sentence
+            .contains("`mallory-x` (a GitHub login no identity of the model names)"),
+        "{}",
+        u[0].sentence
+    );
+    let f = run.feed(ssh(
+        "deploy-bot",
+        login(),
+        "bastion.prod.acme.internal",
+        "198.51.100.7",
+        t,
+    ));
+    let u = of(&f, "unknown_actor");
+    assert!(
+        u[0].sentence
+            .contains("`deploy-bot` (a login name no identity of the model names)"),
+        "{}",
+        u[0].sentence
+    );
+}
