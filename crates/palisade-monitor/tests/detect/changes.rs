@@ -95,7 +95,7 @@ fn an_actor_no_identity_resolves_is_reported_and_anonymous_readers_and_bots_are_
     assert_eq!(u[0].severity, Severity::Medium);
     assert_eq!(u[0].person, None);
     assert!(
-        u[0].sentence.contains("`mallory`") && u[0].sentence.contains("GithubLogin"),
+        u[0].sentence.contains("`mallory`") && u[0].sentence.contains("a GitHub login"),
         "{}",
         u[0].sentence
     );
