@@ -3,6 +3,7 @@
 //! read), and the grant windows they judge against, read from the store's
 //! access requests.
 
+use palisade_access::request::State;
 use std::collections::{HashMap, HashSet};
 
 use jiff::Timestamp;
@@ -86,6 +87,18 @@ pub async fn save_last_uses(store: &Store, last: &LastUses) -> Result<(), Learne
     Ok(())
 }
 
+/// Takes the last uses `detectors` recorded since they were last asked and
+/// adds them to the store; returns how many uses were not kept (past
+/// [`crate::detect::MAX_LAST_USES`]), for the caller to say.
+pub async fn save_taken_last_uses(
+    store: &Store,
+    detectors: &mut crate::detect::Detectors<'_, '_>,
+) -> Result<u64, LearnedError> {
+    let used = detectors.take_last_uses();
+    save_last_uses(store, &used).await?;
+    Ok(used.dropped)
+}
+
 /// How many grant-shaped ids that name no grant [`KnownGrants`] remembers
 /// at most: past that it forgets them all and starts again, so a flood of
 /// forged ids costs one store lookup per id in bounded memory.
@@ -140,7 +153,12 @@ impl KnownGrants {
                 .insert(window.request.clone(), window.person.clone());
             return Some(window);
         }
-        if row.is_some_and(|r| ["pending", "approved"].contains(&r.state.as_str())) {
+        if row.is_some_and(|r| {
+            matches!(
+                State::from_key(&r.state),
+                Some(State::Pending | State::Approved)
+            )
+        }) {
             return None;
         }
         if self.unknown.len() >= UNKNOWN_GRANTS_HELD {
@@ -171,7 +189,8 @@ impl KnownGrants {
 /// revoked grant's window ends when it was revoked: revoking sets its end
 /// to that moment (palisade-access never lets a revocation lengthen it).
 pub fn grant_window(row: &AccessRequestRow) -> Option<GrantWindow> {
-    if !["active", "expired", "revoked"].contains(&row.state.as_str()) {
+    let state = State::from_key(&row.state)?;
+    if !matches!(state, State::Active | State::Expired | State::Revoked) {
         return None;
     }
     let from = Timestamp::from_microsecond(row.active_from_us?).ok()?;
@@ -184,7 +203,7 @@ pub fn grant_window(row: &AccessRequestRow) -> Option<GrantWindow> {
         from,
         until,
         break_glass: row.break_glass,
-        revoked: row.state == "revoked",
+        revoked: state == State::Revoked,
     })
 }
 

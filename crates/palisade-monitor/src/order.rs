@@ -148,11 +148,13 @@ impl Spool {
         {
             let mut out = BufWriter::with_capacity(1 << 20, &mut file);
             let mut in_segment = 0usize;
+            let mut line = Vec::new();
             for event in events {
                 if in_segment == 0 {
                     starts.push(offset);
                 }
-                let mut line = serde_json::to_vec(&event).map_err(std::io::Error::other)?;
+                line.clear();
+                serde_json::to_writer(&mut line, &event).map_err(std::io::Error::other)?;
                 line.push(b'\n');
                 out.write_all(&line)?;
                 offset += line.len() as u64;
@@ -178,11 +180,13 @@ impl Spool {
         };
         self.file.seek(SeekFrom::Start(start))?;
         let len = self.end - start;
-        let reader = BufReader::new(std::io::Read::take(&mut self.file, len));
-        for line in reader.lines() {
-            let line = line?;
-            let event: Event = serde_json::from_str(&line).map_err(std::io::Error::other)?;
+        let mut reader = BufReader::new(std::io::Read::take(&mut self.file, len));
+        let mut line = String::new();
+        while reader.read_line(&mut line)? > 0 {
+            let event: Event =
+                serde_json::from_str(line.trim_end_matches('\n')).map_err(std::io::Error::other)?;
             self.current.push(event);
+            line.clear();
         }
         self.end = start;
         Ok(self.current.pop().map(Box::new))

@@ -149,7 +149,7 @@ pub struct LineStream<R: BufRead> {
 /// The longest line a line source reads whole (as GitHub's reader caps a
 /// record): a log line is a few hundred bytes, and a longer one is not held
 /// in memory whatever its length.
-pub const MAX_LINE: usize = 1 << 20;
+pub const MAX_LINE: usize = crate::parse::github::MAX_RECORD;
 
 /// What one call of [`read_line_bounded`] read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -275,18 +275,6 @@ impl<R: BufRead> Stream<R> {
         year: i16,
         zone: TimeZone,
     ) -> Result<Stream<R>, SourceError> {
-        let lines = |parser: Box<dyn Parser>, source: Source, reader: R| {
-            Stream::Lines(Box::new(LineStream {
-                reader,
-                parser,
-                source,
-                file: file.to_owned(),
-                line: 0,
-                buf: Vec::new(),
-                stats: Stats::default(),
-                failed: false,
-            }))
-        };
         Ok(match kind {
             SourceKind::Github => Stream::Json(Box::new(JsonStream::Github(
                 crate::parse::github::read(reader, file),
@@ -294,25 +282,19 @@ impl<R: BufRead> Stream<R> {
             SourceKind::Gitlab => Stream::Json(Box::new(JsonStream::Gitlab(
                 crate::parse::gitlab::read(reader, file),
             ))),
-            SourceKind::Sshd => lines(Box::new(Syslog::new(year, zone)), Source::Sshd, reader),
-            SourceKind::Journald => lines(Box::new(Journal::new()), Source::Journald, reader),
-            SourceKind::Ledger => return Err(SourceError::NotAFile),
-            SourceKind::Ndjson(name) => {
-                let mapping = model
-                    .monitor
-                    .ndjson
-                    .iter()
-                    .find(|m| &m.name == name)
-                    .ok_or_else(|| SourceError::NoMapping {
-                        name: name.clone(),
-                        known: model
-                            .monitor
-                            .ndjson
-                            .iter()
-                            .map(|m| m.name.clone())
-                            .collect(),
-                    })?;
-                lines(Box::new(Mapped::new(mapping)?), Source::Ndjson, reader)
+            // A line source reads with the parser `follow` uses too.
+            _ => {
+                let (parser, source) = parser(kind, model, year, zone)?;
+                Stream::Lines(Box::new(LineStream {
+                    reader,
+                    parser,
+                    source,
+                    file: file.to_owned(),
+                    line: 0,
+                    buf: Vec::new(),
+                    stats: Stats::default(),
+                    failed: false,
+                }))
             }
         })
     }

@@ -128,16 +128,34 @@ fn check_event(r: &MonitorEventRow) -> Result<(), StoreError> {
 const EVENTS_PER_INSERT: usize = 512;
 const _: () = assert!(EVENTS_PER_INSERT * EVENT_COLUMN_COUNT <= 32_766);
 
-/// `INSERT INTO monitor_events (…) VALUES (…), …` for `rows` rows, with `?`
-/// placeholders on SQLite (anonymous ones bind in order; SQLite searches named
-/// ones linearly, which is quadratic in a long statement) and `$n` on PostgreSQL.
+/// `INSERT INTO monitor_events (…) VALUES (…), …` for `rows` rows.
 fn events_insert_sql(rows: usize, numbered: bool) -> String {
-    let mut sql = String::with_capacity(80 + rows * EVENT_COLUMN_COUNT * 6);
-    let _ = write!(sql, "INSERT INTO monitor_events ({EVENT_COLUMNS}) VALUES ");
+    insert_values_sql(
+        "monitor_events",
+        EVENT_COLUMNS,
+        EVENT_COLUMN_COUNT,
+        rows,
+        numbered,
+    )
+}
+
+/// `INSERT INTO table (columns) VALUES (…), …` for `rows` rows of `count`
+/// columns, with `?` placeholders on SQLite (anonymous ones bind in order;
+/// SQLite searches named ones linearly, which is quadratic in a long
+/// statement) and `$n` on PostgreSQL.
+pub(crate) fn insert_values_sql(
+    table: &str,
+    columns: &str,
+    count: usize,
+    rows: usize,
+    numbered: bool,
+) -> String {
+    let mut sql = String::with_capacity(80 + rows * count * 6);
+    let _ = write!(sql, "INSERT INTO {table} ({columns}) VALUES ");
     let mut param = 0;
     for row in 0..rows {
         sql.push_str(if row == 0 { "(" } else { ", (" });
-        for column in 0..EVENT_COLUMN_COUNT {
+        for column in 0..count {
             param += 1;
             if column > 0 {
                 sql.push_str(", ");

@@ -5,6 +5,8 @@
 //! checkpoint.
 
 use crate::ledger::conn::check_text;
+use crate::ledger::conn::index_param;
+use crate::ledger::u64_from_db;
 use crate::store::with_pool;
 use crate::{Store, StoreError};
 
@@ -35,20 +37,6 @@ fn bits_to_i64(value: u64) -> i64 {
 
 fn bits_to_u64(value: i64) -> u64 {
     u64::from_le_bytes(value.to_le_bytes())
-}
-
-fn count(value: u64, what: &'static str) -> Result<i64, StoreError> {
-    i64::try_from(value).map_err(|_| StoreError::InvalidInput {
-        what,
-        reason: format!("{value} is beyond what the store keeps ({})", i64::MAX),
-    })
-}
-
-fn uncount(value: i64, what: &'static str) -> Result<u64, StoreError> {
-    u64::try_from(value).map_err(|_| StoreError::Corrupt {
-        what,
-        reason: format!("{value} is negative"),
-    })
 }
 
 type FollowTuple = (String, i64, i64, i64, i64, String, i64);
@@ -82,8 +70,8 @@ impl Store {
             path,
             device: bits_to_u64(device),
             inode: bits_to_u64(inode),
-            offset: uncount(offset, "follow checkpoint offset")?,
-            line: uncount(line, "follow checkpoint line")?,
+            offset: u64_from_db(offset, "follow checkpoint offset")?,
+            line: u64_from_db(line, "follow checkpoint line")?,
             fingerprint,
             updated_us,
         }))
@@ -95,8 +83,8 @@ impl Store {
         row: &MonitorFollowRow,
     ) -> Result<(), StoreError> {
         check_text(&row.path, "followed path")?;
-        let offset = count(row.offset, "follow checkpoint offset")?;
-        let line = count(row.line, "follow checkpoint line")?;
+        let offset = index_param(row.offset, "follow checkpoint offset")?;
+        let line = index_param(row.line, "follow checkpoint line")?;
         let (device, inode) = (bits_to_i64(row.device), bits_to_i64(row.inode));
         with_pool!(self, pool => {
             sqlx::query(

@@ -5,7 +5,6 @@
 //! role's or a grant's last use from here.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 
 use sqlx::AssertSqlSafe;
 
@@ -82,24 +81,13 @@ fn check(r: &MonitorLastUseRow) -> Result<(), StoreError> {
 /// An upsert of `rows` rows that keeps the later time and adds the counts,
 /// with `?` placeholders on SQLite and `$n` on PostgreSQL.
 fn upsert_sql(rows: usize, numbered: bool) -> String {
-    let mut sql = String::with_capacity(256 + rows * COLUMN_COUNT * 6);
-    let _ = write!(sql, "INSERT INTO monitor_last_use ({COLUMNS}) VALUES ");
-    let mut param = 0;
-    for r in 0..rows {
-        sql.push_str(if r == 0 { "(" } else { ", (" });
-        for column in 0..COLUMN_COUNT {
-            param += 1;
-            if column > 0 {
-                sql.push_str(", ");
-            }
-            if numbered {
-                let _ = write!(sql, "${param}");
-            } else {
-                sql.push('?');
-            }
-        }
-        sql.push(')');
-    }
+    let mut sql = crate::monitor::insert_values_sql(
+        "monitor_last_use",
+        COLUMNS,
+        COLUMN_COUNT,
+        rows,
+        numbered,
+    );
     sql.push_str(
         " ON CONFLICT (person, resource, via_kind, via) DO UPDATE SET \
          last_us = CASE WHEN excluded.last_us > monitor_last_use.last_us \

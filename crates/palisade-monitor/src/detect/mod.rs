@@ -464,25 +464,32 @@ impl<'a, 'm> Detectors<'a, 'm> {
         // Saturdays end at two.
         let rare = |share: f64| share < self.settings.rare_share;
         let share = |n: u64| n as f64 / total as f64;
-        let (day, hod) = (hour / 24, hour % 24);
-        let like = self.people[p].day_kinds.like(day);
-        let (days, pooled) = like.fold((0u64, 0u64), |(n, sum), d| {
-            (n + 1, sum + u64::from(learned.hours[d * 24 + hod]))
-        });
-        let pooled_share = share(pooled) / days.max(1) as f64;
-        // What this bucket would hold were it like the other days of its kind.
-        let expected = if days > 1 {
-            (pooled - u64::from(here)) as f64 / (days - 1) as f64
-        } else {
-            0.0
-        };
         // A history shorter than a week has not seen every hour come round.
-        if total >= self.settings.rare_min
+        // The days like this one are looked at only for a bucket that is
+        // rare on its own (most events stop at the cheap checks).
+        let judged = total >= self.settings.rare_min
             && total > 0
             && learned.since.is_some_and(|s| t - s >= WEEK_SECONDS)
-            && rare(share(u64::from(here)))
-            && (rare(pooled_share) || poisson_at_most(u64::from(here), expected) < 0.001)
-        {
+            && rare(share(u64::from(here)));
+        let (day, hod) = (hour / 24, hour % 24);
+        let pooled_share = judged.then(|| {
+            let (days, pooled) = self.people[p]
+                .day_kinds
+                .like(day)
+                .fold((0u64, 0u64), |(n, sum), d| {
+                    (n + 1, sum + u64::from(learned.hours[d * 24 + hod]))
+                });
+            // What this bucket would hold were it like the other days of its kind.
+            let expected = if days > 1 {
+                (pooled - u64::from(here)) as f64 / (days - 1) as f64
+            } else {
+                0.0
+            };
+            let pooled_share = share(pooled) / days.max(1) as f64;
+            (rare(pooled_share) || poisson_at_most(u64::from(here), expected) < 0.001)
+                .then_some(pooled_share)
+        });
+        if let Some(pooled_share) = pooled_share.flatten() {
             let facts = &self.people[p];
             let sentence = format!(
                 "{} {} at {}; that hour of the week holds {here} of their {total} past events ({:.2}%), and the same hour on days like it {:.2}% on average, under the {:.2}% that makes an hour rare",

@@ -224,11 +224,7 @@ impl Learned {
             learned.hours.copy_from_slice(&profile.hours);
             learned.total = profile.hours.iter().map(|&h| u64::from(h)).sum();
         }
-        learned.since = profile
-            .history_since
-            .as_deref()
-            .and_then(|s| s.parse::<jiff::Timestamp>().ok())
-            .map(|t| t.as_second());
+        learned.since = seconds_of(profile.history_since.as_deref());
         for (key, known) in &profile.addresses {
             let Some(resource) = resource_by_key(index, key) else {
                 continue;
@@ -242,13 +238,7 @@ impl Learned {
                 Known {
                     addresses,
                     events: known.events,
-                    since: Some(
-                        known
-                            .since
-                            .as_deref()
-                            .and_then(|s| s.parse::<jiff::Timestamp>().ok())
-                            .map_or(i64::MIN, |t| t.as_second()),
-                    ),
+                    since: Some(seconds_of(known.since.as_deref()).unwrap_or(i64::MIN)),
                 },
             ));
         }
@@ -276,10 +266,7 @@ impl Learned {
             } else {
                 self.hours.to_vec()
             },
-            history_since: self
-                .since
-                .and_then(|s| jiff::Timestamp::from_second(s).ok())
-                .map(|t| t.to_string()),
+            history_since: self.since.and_then(rfc3339_of),
             addresses: self
                 .addresses
                 .iter()
@@ -289,11 +276,7 @@ impl Learned {
                         KnownAddresses {
                             addresses: k.addresses.iter().copied().collect(),
                             events: k.events,
-                            since: k
-                                .since
-                                .filter(|&s| s != i64::MIN)
-                                .and_then(|s| jiff::Timestamp::from_second(s).ok())
-                                .map(|t| t.to_string()),
+                            since: k.since.filter(|&s| s != i64::MIN).and_then(rfc3339_of),
                         },
                     )
                 })
@@ -339,4 +322,17 @@ pub(crate) fn date_of(day: i64) -> Date {
         .ok()
         .and_then(|span| epoch.checked_add(span).ok())
         .unwrap_or(epoch)
+}
+
+/// UTC seconds of an RFC 3339 time kept in a profile.
+fn seconds_of(text: Option<&str>) -> Option<i64> {
+    text.and_then(|s| s.parse::<jiff::Timestamp>().ok())
+        .map(|t| t.as_second())
+}
+
+/// UTC seconds as a profile keeps them (RFC 3339).
+fn rfc3339_of(seconds: i64) -> Option<String> {
+    jiff::Timestamp::from_second(seconds)
+        .ok()
+        .map(|t| t.to_string())
 }

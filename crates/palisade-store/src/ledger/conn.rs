@@ -99,7 +99,7 @@ impl Store {
 }
 
 /// A `u64` index or size as the database stores it (`BIGINT`, so at most `i64::MAX`).
-pub(super) fn index_param(value: u64, what: &'static str) -> Result<i64, StoreError> {
+pub(crate) fn index_param(value: u64, what: &'static str) -> Result<i64, StoreError> {
     i64::try_from(value).map_err(|_| StoreError::InvalidInput {
         what,
         reason: format!("{value} is above the largest storable value {}", i64::MAX),

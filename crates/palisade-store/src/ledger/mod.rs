@@ -24,6 +24,7 @@ pub(crate) mod conn;
 mod nodes;
 mod read;
 mod rows;
+pub(crate) use rows::u64_from_db;
 mod sql;
 mod subjects;
 #[cfg(feature = "test-tamper")]

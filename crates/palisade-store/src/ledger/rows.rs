@@ -221,7 +221,7 @@ pub(super) type CheckpointRecord = (i64, Vec<u8>, String, i64);
 pub(super) type CosignatureRecord = (i64, String, String, i64);
 
 /// A stored count, index or size, which the schema keeps non-negative.
-pub(super) fn u64_from_db(value: i64, what: &'static str) -> Result<u64, StoreError> {
+pub(crate) fn u64_from_db(value: i64, what: &'static str) -> Result<u64, StoreError> {
     u64::try_from(value).map_err(|_| StoreError::Corrupt {
         what,
         reason: format!("{value} is negative"),

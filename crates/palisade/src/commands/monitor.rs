@@ -101,11 +101,8 @@ async fn ingest_run(
     let store = Store::open(db).await?;
     let ledger = Ledger::new(store, model.org.log_name.clone());
     let windows = grant_windows(ledger.store(), args.grants.as_deref()).await?;
-    let holders: HashMap<&str, &str> = windows
-        .iter()
-        .map(|w| (w.request.as_str(), w.person.as_str()))
-        .collect();
-    let holder = |grant: &str| holders.get(grant).map(|p| (*p).to_owned());
+    let grants = palisade_monitor::learned::KnownGrants::new(&windows);
+    let holder = |grant: &str| grants.holder(grant);
     let profiles = palisade_monitor::learned::load_profiles(ledger.store()).await?;
     let mut detectors = Detectors::new(index, &windows, profiles);
     let mut findings: Vec<Finding> = Vec::new();
@@ -182,15 +179,14 @@ async fn ingest_run(
         });
     }
     findings.extend(detectors.finish(now));
-    let used = detectors.take_last_uses();
-    if used.dropped > 0 {
+    let dropped =
+        palisade_monitor::learned::save_taken_last_uses(ledger.store(), &mut detectors).await?;
+    if dropped > 0 {
         out.warning(format!(
-            "{} uses of resources were not kept for the access reviews' last use: more than {} people, resources and covers in one run; ingest the logs in smaller parts",
-            used.dropped,
+            "{dropped} uses of resources were not kept for the access reviews' last use: more than {} people, resources and covers in one run; ingest the logs in smaller parts",
             palisade_monitor::detect::MAX_LAST_USES
         ));
     }
-    palisade_monitor::learned::save_last_uses(ledger.store(), &used).await?;
     palisade_monitor::learned::save_profiles(ledger.store(), &detectors.into_profiles(), now)
         .await?;
     let touched =

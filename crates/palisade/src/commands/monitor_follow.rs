@@ -111,16 +111,13 @@ impl Pending<'_, '_, '_> {
         if !learned.people.is_empty() {
             palisade_monitor::learned::save_profiles(store, &learned, now).await?;
         }
-        let used = self.detectors.take_last_uses();
-        if used.dropped > 0 {
+        let dropped =
+            palisade_monitor::learned::save_taken_last_uses(store, &mut self.detectors).await?;
+        if dropped > 0 {
             self.out.warning(format!(
-                "{} uses of resources were not kept for the access reviews' last use: more than {} people, resources and covers between two checkpoints",
-                used.dropped,
+                "{dropped} uses of resources were not kept for the access reviews' last use: more than {} people, resources and covers between two checkpoints",
                 palisade_monitor::detect::MAX_LAST_USES
             ));
-        }
-        if !used.uses.is_empty() {
-            palisade_monitor::learned::save_last_uses(store, &used).await?;
         }
         palisade_monitor::follow::save_checkpoint(store, &self.key, position, now).await?;
         self.moved = false;

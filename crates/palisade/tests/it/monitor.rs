@@ -9,13 +9,14 @@ use std::collections::BTreeSet;
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::Value;
 
+use crate::monitor_follow::Follower;
 use crate::{Run, palisade, root};
 
 /// The moment the monitor records alerts at: after every event below.
@@ -671,38 +672,7 @@ fn follow_learns_of_a_grant_made_after_it_started() {
     model_in(dir.path(), "");
     let log = dir.path().join("auth.log");
     std::fs::write(&log, "").unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_palisade"))
-        .args([
-            "monitor",
-            "--model",
-            "palisade.toml",
-            "--db",
-            "store.db",
-            "follow",
-            "--source",
-            "sshd",
-            "auth.log",
-            "--idle-exit",
-            "3",
-            "--poll-ms",
-            "100",
-            "--year",
-            "2026",
-            "--zone",
-            "UTC",
-        ])
-        .current_dir(dir.path())
-        .env_remove("PALISADE_DB")
-        .env_remove("PALISADE_FORMAT")
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stdout = lines_of(child.stdout.take().unwrap());
-    let stderr = lines_of(child.stderr.take().unwrap());
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    wait_for(&stderr, "following", &mut err);
+    let mut follower = Follower::start(dir.path(), &["--idle-exit", "3"]);
 
     // Made after the follower read the store's grants.
     let made = palisade(
@@ -750,10 +720,9 @@ fn follow_learns_of_a_grant_made_after_it_started() {
         ],
     );
     // Lines are read in order: once the second is alerted, the first was read.
-    wait_for(&stdout, "req-f0f0f0f0f0f0", &mut out);
-    let status = child.wait().unwrap();
-    err.extend(stderr.iter());
-    assert!(status.success(), "{status}: {err:#?}");
+    follower.alert("req-f0f0f0f0f0f0");
+    let (status, _, err) = follower.finish();
+    assert!(status.success(), "{status}: {err}");
 
     let list = all_alerts(dir.path());
     let unknown = of(&list, "unknown_actor");
@@ -847,38 +816,7 @@ fn follow_reads_a_log_across_rotation_and_truncation_and_alerts_once() {
     // There before the follower starts: like tail -f, it is not read.
     std::fs::write(&log, accepted("05:00:00", "ghost.before") + "\n").unwrap();
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_palisade"))
-        .args([
-            "monitor",
-            "--model",
-            "palisade.toml",
-            "--db",
-            "store.db",
-            "follow",
-            "--source",
-            "sshd",
-            "auth.log",
-            "--idle-exit",
-            "3",
-            "--poll-ms",
-            "100",
-            "--year",
-            "2026",
-            "--zone",
-            "UTC",
-        ])
-        .current_dir(dir.path())
-        .env_remove("PALISADE_DB")
-        .env_remove("PALISADE_FORMAT")
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stdout = lines_of(child.stdout.take().unwrap());
-    let stderr = lines_of(child.stderr.take().unwrap());
-    let (mut out, mut err) = (Vec::new(), Vec::new());
-    wait_for(&stderr, "following", &mut err);
+    let mut follower = Follower::start(dir.path(), &["--idle-exit", "3"]);
 
     let before = [
         failed("06:00:00", 50001),
@@ -894,24 +832,22 @@ fn follow_reads_a_log_across_rotation_and_truncation_and_alerts_once() {
         accepted("06:01:00", "ghost.rotated"),
     ];
     append(&log, &after);
-    wait_for(&stderr, "was rotated", &mut err);
+    follower.warned("was rotated");
     // Its alert is printed once every line before it was read.
-    wait_for(&stdout, "ghost.rotated", &mut out);
+    follower.alert("ghost.rotated");
 
     std::fs::File::create(&log).unwrap();
-    wait_for(&stderr, "was truncated", &mut err);
+    follower.warned("was truncated");
     let truncated = [accepted("06:02:00", "ghost.truncated")];
     append(&log, &truncated);
-    wait_for(&stdout, "ghost.truncated", &mut out);
+    follower.alert("ghost.truncated");
 
-    let status = child.wait().unwrap();
-    out.extend(stdout.iter());
-    err.extend(stderr.iter());
-    assert!(status.success(), "{status}: {err:#?}");
+    let (status, _, err) = follower.finish();
+    assert!(status.success(), "{status}: {err}");
     assert!(
-        err.iter()
+        err.lines()
             .any(|l| l.contains("stopped after 8 lines: 8 events")),
-        "{err:#?}"
+        "{err}"
     );
 
     let list = all_alerts(dir.path());

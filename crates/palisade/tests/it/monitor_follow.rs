@@ -27,7 +27,7 @@ fn accepted(hms: &str, user: &str) -> String {
 }
 
 /// A running `palisade monitor follow` on `auth.log` of its directory.
-struct Follower {
+pub(crate) struct Follower {
     child: Child,
     stdout: mpsc::Receiver<String>,
     stderr: mpsc::Receiver<String>,
@@ -37,7 +37,7 @@ struct Follower {
 
 impl Follower {
     /// Starts following, with `extra` arguments, and waits until it follows.
-    fn start(dir: &Path, extra: &[&str]) -> Follower {
+    pub(crate) fn start(dir: &Path, extra: &[&str]) -> Follower {
         let mut child = Command::new(env!("CARGO_BIN_EXE_palisade"))
             .args([
                 "monitor",
@@ -79,8 +79,13 @@ impl Follower {
     }
 
     /// Waits for an alert line naming `needle`.
-    fn alert(&mut self, needle: &str) {
+    pub(crate) fn alert(&mut self, needle: &str) {
         wait_for(&self.stdout, needle, &mut self.out);
+    }
+
+    /// Waits for a warning saying `needle`.
+    pub(crate) fn warned(&mut self, needle: &str) {
+        wait_for(&self.stderr, needle, &mut self.err);
     }
 
     /// Sends `signal` (`TERM`, `INT`) the way a service manager does.
@@ -93,7 +98,7 @@ impl Follower {
     }
 
     /// Waits for it to exit: its status, and everything it printed.
-    fn finish(mut self) -> (ExitStatus, Vec<String>, String) {
+    pub(crate) fn finish(mut self) -> (ExitStatus, Vec<String>, String) {
         let status = self.child.wait().unwrap();
         self.out.extend(self.stdout.iter());
         self.err.extend(self.stderr.iter());

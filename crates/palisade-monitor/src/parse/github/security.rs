@@ -905,7 +905,7 @@ fn on_off(v: &Value) -> Option<i64> {
     flag(v).map(i64::from)
 }
 
-fn number(v: &Value) -> Option<i64> {
+pub(crate) fn number(v: &Value) -> Option<i64> {
     match v {
         Value::Number(n) => n.as_i64(),
         Value::String(s) => s.trim().parse().ok(),

@@ -25,6 +25,7 @@
 use serde_json::Value;
 
 use super::Change;
+use crate::parse::github::security::number;
 
 /// Event names that are security changes whatever their details.
 pub const ALWAYS: &[(&str, &str)] = &[
@@ -278,14 +279,6 @@ fn flag(v: &Value) -> Option<bool> {
             "false" => Some(false),
             _ => None,
         },
-        _ => None,
-    }
-}
-
-fn number(v: &Value) -> Option<i64> {
-    match v {
-        Value::Number(n) => n.as_i64(),
-        Value::String(s) => s.trim().parse().ok(),
         _ => None,
     }
 }
