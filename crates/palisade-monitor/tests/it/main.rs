@@ -1,4 +1,4 @@
-//! Integration tests of palisade-monitor: detection rules, alert states and delivery, and a real sshd's log.
+//! Integration tests of palisade-monitor: detection rules, alert states and delivery, a real sshd's log, and GitHub's own audit-log example.
 //!
 //! Each suite keeps its own folder; they share one binary so the crate's
 //! dependencies are linked once.
@@ -13,5 +13,7 @@
 mod alerts;
 #[path = "../detect/main.rs"]
 mod detect;
+#[path = "../github/main.rs"]
+mod github;
 #[path = "../sshd/main.rs"]
 mod sshd;
