@@ -399,9 +399,7 @@ impl Tail {
                 if std::mem::take(&mut self.cut) {
                     return Ok(Next::TooLong { number: self.line });
                 }
-                let mut record: &[u8] = &self.buf;
-                record = record.strip_suffix(b"\n").unwrap_or(record);
-                record = record.strip_suffix(b"\r").unwrap_or(record);
+                let record = crate::read::without_line_end(&self.buf);
                 return Ok(Next::Line {
                     file: &self.reading,
                     number: self.line,

@@ -146,6 +146,12 @@ pub struct LineStream<R: BufRead> {
     failed: bool,
 }
 
+/// `line` without its `\n` or `\r\n`.
+pub(crate) fn without_line_end(line: &[u8]) -> &[u8] {
+    let line = line.strip_suffix(b"\n").unwrap_or(line);
+    line.strip_suffix(b"\r").unwrap_or(line)
+}
+
 /// The longest line a line source reads whole (as GitHub's reader caps a
 /// record): a log line is a few hundred bytes, and a longer one is not held
 /// in memory whatever its length.
@@ -244,13 +250,7 @@ impl<R: BufRead> Iterator for LineStream<R> {
             self.stats.count(self.line, &outcome);
             return Some((self.line, outcome));
         }
-        let mut record: &[u8] = &self.buf;
-        if let Some(r) = record.strip_suffix(b"\n") {
-            record = r;
-        }
-        if let Some(r) = record.strip_suffix(b"\r") {
-            record = r;
-        }
+        let record = without_line_end(&self.buf);
         let at = RawRef {
             source: self.source,
             file: self.file.clone(),

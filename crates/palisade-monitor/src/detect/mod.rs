@@ -281,13 +281,8 @@ impl<'a, 'm> Detectors<'a, 'm> {
             return out;
         }
         let unissued = self.grant_window(event, t, &mut out);
-        let person = event
-            .actor
-            .person
-            .as_deref()
-            .and_then(|h| self.handles.get(h).copied());
-        match person {
-            Some(p) => self.person_event(p as usize, event, t, &mut out),
+        match self.person_of(event.actor.person.as_deref()) {
+            Some(p) => self.person_event(p, event, t, &mut out),
             None => {
                 if let Action::SecurityChange { what, change } = &event.action {
                     out.push(self.security_change(None, what, change, event));
@@ -309,6 +304,13 @@ impl<'a, 'm> Detectors<'a, 'm> {
         self.end_sessions(t, &mut out);
         self.prune(t);
         out
+    }
+
+    /// The position of the person with `handle` among the model's people.
+    fn person_of(&self, handle: Option<&str>) -> Option<usize> {
+        handle
+            .and_then(|h| self.handles.get(h))
+            .map(|&p| p as usize)
     }
 
     /// The last uses recorded since the detectors were built or last
@@ -875,12 +877,7 @@ impl<'a, 'm> Detectors<'a, 'm> {
             }
             return false;
         }
-        let p = event
-            .actor
-            .person
-            .as_deref()
-            .and_then(|h| self.handles.get(h))
-            .map(|&p| p as usize);
+        let p = self.person_of(event.actor.person.as_deref());
         let relation = if t < facts.from {
             format!("before grant {request} began at {}", text::utc(window.from))
         } else if window.revoked {
@@ -910,12 +907,7 @@ impl<'a, 'm> Detectors<'a, 'm> {
     /// A certificate whose key id has the shape of a grant id, naming a
     /// grant that is not known: Palisade did not sign it.
     fn unissued_grant(&self, event: &Event, request: &str) -> Finding {
-        let p = event
-            .actor
-            .person
-            .as_deref()
-            .and_then(|h| self.handles.get(h))
-            .map(|&p| p as usize);
+        let p = self.person_of(event.actor.person.as_deref());
         let who = match (p, &event.actor.person) {
             (Some(p), _) => format!("person {}", self.people[p].handle),
             (None, Some(h)) => format!("`{h}`, who is not in the model"),
@@ -1023,12 +1015,7 @@ impl<'a, 'm> Detectors<'a, 'm> {
         sentence: String,
         evidence: Vec<RawRef>,
     ) -> Finding {
-        let p = event
-            .actor
-            .person
-            .as_deref()
-            .and_then(|h| self.handles.get(h))
-            .map(|&p| p as usize);
+        let p = self.person_of(event.actor.person.as_deref());
         let mut f = self.finding("failed_logins", severity, p, event, sentence);
         f.evidence = evidence;
         f
@@ -1092,11 +1079,7 @@ impl<'a, 'm> Detectors<'a, 'm> {
             }
             let s = self.sessions.remove(i);
             let window = window_of(self.grants, &self.added, s.grant);
-            let p = s
-                .person
-                .as_deref()
-                .and_then(|h| self.handles.get(h))
-                .map(|&p| p as usize);
+            let p = self.person_of(s.person.as_deref());
             let sentence = format!(
                 "a session of `{}` on {} opened at {} under grant {} was still open when the grant {} at {}: end it on the host",
                 s.user,
