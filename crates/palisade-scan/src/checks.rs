@@ -282,6 +282,22 @@ pub const CONSTANT: &str = "a constant's name";
 /// name says it is a key ([`name_says_key`]).
 pub const HASH_DIGEST: &str = "a hash digest";
 
+/// Why a UUID is dropped from a generic assignment, unless its name says it is a key
+/// ([`name_says_key`]).
+pub const UUID: &str = "a UUID";
+
+/// Whether a value is a UUID: 32 hex digits in groups of 8, 4, 4, 4 and 12.
+pub fn is_uuid(value: &[u8]) -> bool {
+    value.len() == 36
+        && value.iter().enumerate().all(|(i, b)| {
+            if [8, 13, 18, 23].contains(&i) {
+                *b == b'-'
+            } else {
+                b.is_ascii_hexdigit()
+            }
+        })
+}
+
 /// The name a value is assigned to: the identifier that ends where the match's key word
 /// ends (`CLIENT_SECRET`, `config.api_key`, `heroku-api-key`), read from `data` around
 /// `key_start`, where the match begins, up to `value_start`.
@@ -310,13 +326,11 @@ pub fn assigned_name(data: &[u8], key_start: usize, value_start: usize) -> &[u8]
 /// the key itself (`openssl rand -hex 32`), not a hash. A bare `key` says neither: cache,
 /// sort and map keys are called that.
 pub fn name_says_key(name: &[u8]) -> bool {
-    let lower = name.to_ascii_lowercase();
-    let squeezed: Vec<u8> = lower
+    let squeezed: Vec<u8> = name
         .iter()
-        .copied()
         .filter(|b| b.is_ascii_alphanumeric())
+        .map(u8::to_ascii_lowercase)
         .collect();
-    let has = |word: &[u8]| squeezed.windows(word.len()).any(|w| w == word);
     const KEY_WORDS: &[&[u8]] = &[
         b"secret",
         b"token",
@@ -332,6 +346,15 @@ pub fn name_says_key(name: &[u8]) -> bool {
         b"authorization",
         b"bearer",
     ];
+    KEY_WORDS
+        .iter()
+        .any(|w| squeezed.windows(w.len()).any(|s| s == *w))
+        && !says_digest(name)
+}
+
+/// Whether a name says its value is a digest of something: `sha256`, `integrity`,
+/// `checksum`, `commit`, `rev`, `apiKeySha256`.
+fn says_digest(name: &[u8]) -> bool {
     const DIGEST_WORDS: &[&[u8]] = &[
         b"hash",
         b"digest",
@@ -342,6 +365,13 @@ pub fn name_says_key(name: &[u8]) -> bool {
         b"etag",
         b"revision",
     ];
+    let lower = name.to_ascii_lowercase();
+    let squeezed: Vec<u8> = lower
+        .iter()
+        .copied()
+        .filter(u8::is_ascii_alphanumeric)
+        .collect();
+    let has = |word: &[u8]| squeezed.windows(word.len()).any(|w| w == word);
     // `rev` and `sum` only as whole segments: `reverse_proxy_token`, `summary_secret`.
     let segment = |word: &[u8]| {
         lower
@@ -350,10 +380,158 @@ pub fn name_says_key(name: &[u8]) -> bool {
     };
     // `sha`, `md5` and `crc` as a word of the name, alone or with their width (`sha256`,
     // `crc32`, `apiKeySha256`), not inside a word (`SHARED_SECRET`, `marshal`).
+    let words = name_words(name);
+    let algorithm = |word: &[u8]| {
+        words.iter().any(|w| {
+            w.strip_prefix(word)
+                .is_some_and(|rest| rest.iter().all(u8::is_ascii_digit))
+        })
+    };
+    DIGEST_WORDS.iter().any(|w| has(w))
+        || [&b"sha"[..], b"md5", b"crc"].iter().any(|w| algorithm(w))
+        || segment(b"rev")
+        || segment(b"sum")
+}
+
+/// Words of a name that make a `…_key` something other than a credential: a key in a
+/// data structure (`primary_key`, `sort_key`, `cache_key`, `idempotency_key`), one meant to
+/// be published (`public_key`, `site_key`, `verify_key`) or the id of one (`gpg_key`).
+const NOT_CREDENTIAL_WORDS: &[&str] = &[
+    "public",
+    "publishable",
+    "pub",
+    "site",
+    "verify",
+    "verification",
+    "jwks",
+    "host",
+    "gpg",
+    "pgp",
+    "primary",
+    "foreign",
+    "natural",
+    "surrogate",
+    "composite",
+    "unique",
+    "sort",
+    "partition",
+    "cluster",
+    "range",
+    "row",
+    "column",
+    "field",
+    "table",
+    "index",
+    "cache",
+    "cached",
+    "idempotency",
+    "dedup",
+    "dedupe",
+    "lookup",
+    "map",
+    "dict",
+    "list",
+    "node",
+    "item",
+    "entry",
+    "record",
+    "object",
+    "blob",
+    "file",
+    "path",
+    "bucket",
+    "queue",
+    "topic",
+    "event",
+    "message",
+    "msg",
+    "label",
+    "title",
+    "name",
+    "text",
+    "i18n",
+    "translation",
+    "locale",
+    "lang",
+    "route",
+    "routing",
+    "group",
+    "id",
+    "search",
+    "query",
+    "order",
+    "cursor",
+    "page",
+    "continuation",
+    "resume",
+    "state",
+    "redis",
+    "metric",
+    "template",
+    "menu",
+    "tab",
+    "view",
+    "component",
+    "model",
+    "schema",
+    "type",
+    "kind",
+    "icon",
+    "image",
+    "asset",
+    "hot",
+    "shortcut",
+    "keyboard",
+    "ssh",
+    "property",
+    "attr",
+];
+
+/// Words glued in front of `key` in a one-word name (`ACCESSKEY`, `apikey`, `SECRETKEY`)
+/// that make it a credential's name.
+const CREDENTIAL_KEY_PREFIXES: &[&str] = &[
+    "access",
+    "api",
+    "app",
+    "secret",
+    "private",
+    "auth",
+    "master",
+    "signing",
+    "encryption",
+    "license",
+    "client",
+    "dev",
+    "server",
+    "account",
+    "storage",
+    "shared",
+    "subscription",
+    "integration",
+    "consumer",
+    "admin",
+    "write",
+    "read",
+    "ingest",
+    "service",
+    "partner",
+    "merchant",
+    "sdk",
+    "rest",
+    "hmac",
+    "session",
+    "crypt",
+    "enc",
+    "webhook",
+];
+
+/// The words of a name: split at punctuation and where a small letter meets a capital
+/// (`fastlyKey` → `fastly`, `key`), lowercased.
+fn name_words(name: &[u8]) -> Vec<Vec<u8>> {
     let mut words: Vec<Vec<u8>> = vec![Vec::new()];
     for (i, &b) in name.iter().enumerate() {
         let camel = i > 0 && b.is_ascii_uppercase() && name[i - 1].is_ascii_lowercase();
-        if !b.is_ascii_alphanumeric() || camel {
+        if (!b.is_ascii_alphanumeric() || camel) && !words.last().is_some_and(Vec::is_empty) {
             words.push(Vec::new());
         }
         if b.is_ascii_alphanumeric() {
@@ -363,17 +541,45 @@ pub fn name_says_key(name: &[u8]) -> bool {
                 .push(b.to_ascii_lowercase());
         }
     }
-    let algorithm = |word: &[u8]| {
-        words.iter().any(|w| {
-            w.strip_prefix(word)
-                .is_some_and(|rest| rest.iter().all(u8::is_ascii_digit))
-        })
+    words.retain(|w| !w.is_empty());
+    words
+}
+
+/// Whether a name ending in `key` or `credentials` names a credential: `geo_key`,
+/// `fastlyKey`, `SUMOLOGIC_ACCESSKEY`, `aws_secret_access_key`, `"credentials"`, a bare
+/// `key` (in a URL's query or a header; the assignment `key = …` has its own, stricter
+/// rule), and every name [`name_says_key`] accepts; not a key of a data structure or one meant to be public ([`NOT_CREDENTIAL_WORDS`]), not a name
+/// that says digest.
+pub fn names_a_credential(name: &[u8]) -> bool {
+    let words = name_words(name);
+    let Some(last) = words.last() else {
+        return false;
     };
-    KEY_WORDS.iter().any(|w| has(w))
-        && !DIGEST_WORDS.iter().any(|w| has(w))
-        && ![&b"sha"[..], b"md5", b"crc"].iter().any(|w| algorithm(w))
-        && !segment(b"rev")
-        && !segment(b"sum")
+    if words
+        .iter()
+        .any(|w| NOT_CREDENTIAL_WORDS.iter().any(|n| w == n.as_bytes()))
+    {
+        return false;
+    }
+    if name_says_key(name) {
+        return true;
+    }
+    if says_digest(name) {
+        return false;
+    }
+    if last.starts_with(b"credential") {
+        return true;
+    }
+    let glued = last
+        .strip_suffix(b"key")
+        .or_else(|| last.strip_suffix(b"keys"));
+    match glued {
+        Some(b"") => true,
+        Some(prefix) => CREDENTIAL_KEY_PREFIXES
+            .iter()
+            .any(|p| prefix.ends_with(p.as_bytes())),
+        None => false,
+    }
 }
 
 /// Whether a rejection only says the value looks like a name in code
@@ -436,15 +642,78 @@ fn holds_stand_in(text: &str, words: &[&str]) -> bool {
     })
 }
 
+/// Whether, the stand-in words taken out, a value still holds a random part of 16
+/// characters or more: a vendor's prefix that happens to be such a word
+/// (`sk_test_<uuid>`, Stripe's test mode; `secret_<random>`) is no placeholder, while
+/// `test-token-value-123456` or `my-secret-key-1` are. Random is letters of both cases
+/// with a digit, or hex with both letters and digits.
+fn random_beyond_words(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    let mut rest = Vec::with_capacity(text.len());
+    let mut i = 0;
+    while i < text.len() {
+        match STAND_IN_WORDS
+            .iter()
+            .chain(GENERIC_STAND_IN_WORDS)
+            .find(|w| lower.as_bytes()[i..].starts_with(w.as_bytes()))
+        {
+            Some(word) => {
+                rest.push(b' ');
+                i += word.len();
+            }
+            None => {
+                rest.push(text.as_bytes()[i]);
+                i += 1;
+            }
+        }
+    }
+    rest.split(|b| !(b.is_ascii_alphanumeric() || *b == b'-'))
+        .any(|run| {
+            let letters = run.iter().filter(|b| b.is_ascii_alphabetic()).count();
+            let digits = run.iter().filter(|b| b.is_ascii_digit()).count();
+            let mixed_case =
+                run.iter().any(u8::is_ascii_uppercase) && run.iter().any(u8::is_ascii_lowercase);
+            let hex = run.iter().all(|b| b.is_ascii_hexdigit() || *b == b'-');
+            run.len() >= 16 && digits > 0 && letters > 0 && (mixed_case || hex)
+        })
+}
+
 /// Why a generic assignment's value is not a secret, if it is not.
 pub fn generic_rejection(value: &[u8]) -> Option<&'static str> {
     let Ok(text) = std::str::from_utf8(value) else {
         return None;
     };
-    if holds_stand_in(text, STAND_IN_WORDS) || holds_stand_in(text, GENERIC_STAND_IN_WORDS) {
+    if (holds_stand_in(text, STAND_IN_WORDS) || holds_stand_in(text, GENERIC_STAND_IN_WORDS))
+        && !random_beyond_words(text)
+    {
         return Some("a placeholder");
     }
     shape_rejection(text)
+}
+
+/// Why [`guessable_rejection`] drops `password` as a password: the field's own name.
+pub const FIELD_NAME: &str = "the field's own name";
+
+/// Why a value read from a file that stores credentials (`.pgpass`, FileZilla's
+/// `<Pass>`, a docker `auth`) is not one, if it is not: empty, made up or a mask
+/// ([`fake_rejection`]: `****`, `xxxx`), or a template or a variable reference
+/// (`${PGPASSWORD}`, `{{ db_password }}`). A stand-in word is no reason here: nobody
+/// types a placeholder into their own `.pgpass`, so `password` there is the password.
+pub fn stored_rejection(value: &[u8]) -> Option<&'static str> {
+    if value.is_empty() {
+        return Some("empty");
+    }
+    if let Some(reason) = fake_rejection(value) {
+        return Some(reason);
+    }
+    let text = std::str::from_utf8(value).ok()?;
+    if template_marker(text) {
+        return Some("a template variable");
+    }
+    if reference(text) {
+        return Some("a variable reference");
+    }
+    None
 }
 
 /// The fewest characters of a password reported at all: shorter ones (`root`, `admin`)
@@ -482,7 +751,7 @@ pub fn guessable_rejection(value: &[u8]) -> Option<&'static str> {
     }
     let word: String = lower.chars().filter(char::is_ascii_alphanumeric).collect();
     if ["password", "passwd", "passphrase", "pass", "pwd"].contains(&word.as_str()) {
-        return Some("the field's own name");
+        return Some(FIELD_NAME);
     }
     const CODE_WORDS: &[&str] = &[
         "string",
@@ -673,15 +942,8 @@ fn shape_rejection(value: &str) -> Option<&'static str> {
     if hex && [32, 40, 56, 64, 96, 128].contains(&lower.len()) {
         return Some(HASH_DIGEST);
     }
-    let bytes = lower.as_bytes();
-    if bytes.len() == 36
-        && [8, 13, 18, 23].iter().all(|&i| bytes[i] == b'-')
-        && lower
-            .bytes()
-            .filter(|&b| b != b'-')
-            .all(|b| b.is_ascii_hexdigit())
-    {
-        return Some("a UUID");
+    if is_uuid(value.as_bytes()) {
+        return Some(UUID);
     }
     if [
         "os.environ",
@@ -830,6 +1092,55 @@ mod tests {
             generic_rejection(b"app.config.apiKey2"),
             Some("an identifier path")
         );
+    }
+
+    #[test]
+    fn names_ending_in_key_say_credential_unless_a_data_structure_or_public_key() {
+        for name in [
+            "geo_key",
+            "fastlyKey",
+            "SUMOLOGIC_ACCESSKEY",
+            "aws_secret_access_key",
+            "credentials",
+            "key",
+            "X-Deploy-ApiKey",
+            "Authorization",
+            "stripe.restKey",
+        ] {
+            assert!(names_a_credential(name.as_bytes()), "{name}");
+        }
+        for name in [
+            "primary_key",
+            "sortKey",
+            "cache_key",
+            "idempotency-key",
+            "public_key",
+            "recaptcha_site_key",
+            "sha256_key",
+            "monkey",
+            "hotkey",
+            "api_key_id",
+            "X-Request-Id",
+            "",
+        ] {
+            assert!(!names_a_credential(name.as_bytes()), "{name}");
+        }
+    }
+
+    #[test]
+    fn stored_values_drop_masks_and_templates_but_not_stand_in_words() {
+        for value in ["password", "ExamplePas123", "test1234", "pw"] {
+            assert_eq!(stored_rejection(value.as_bytes()), None, "{value}");
+        }
+        for value in [
+            "",
+            "********",
+            "xxxxxxxx",
+            "${PGPASSWORD}",
+            "{{ db_password }}",
+        ] {
+            assert!(stored_rejection(value.as_bytes()).is_some(), "{value}");
+        }
     }
 
     #[test]

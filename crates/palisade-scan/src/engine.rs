@@ -253,8 +253,18 @@ pub fn judge(
     {
         return None;
     }
-    let named_key = rule.spec.generic
-        && checks::name_says_key(checks::assigned_name(data, whole.start, secret.start));
+    let name = match rule.name_group.and_then(|g| locations.get(g)) {
+        Some((n_start, n_end)) => &data[n_start..n_end],
+        None => checks::assigned_name(data, whole.start, secret.start),
+    };
+    let named_key = if rule.spec.key_name {
+        if !checks::names_a_credential(name) {
+            return None;
+        }
+        true
+    } else {
+        rule.spec.generic && checks::name_says_key(name)
+    };
     if passes(rule, value, named_key)
         && !(rule.spec.guessable && value.len() < checks::STRONG_MIN_LEN)
     {
@@ -288,17 +298,31 @@ pub fn quoted(data: &[u8], secret: &Range<usize>) -> bool {
 /// below it about once in ten thousand (a 40- or 64-digit one far more rarely), a hand-typed `deadbeef…` or `abcdef…` does not reach it.
 const HEX_KEY_MIN_ENTROPY: f64 = 3.0;
 
+/// The same for a hex key shorter than [`SHORT_HEX_KEY`] digits: a random 16-digit key
+/// falls below 3.0 about one time in seven, and below this about once in 700.
+const SHORT_HEX_KEY_MIN_ENTROPY: f64 = 2.5;
+
+/// Below this many digits a hex key is held to [`SHORT_HEX_KEY_MIN_ENTROPY`].
+const SHORT_HEX_KEY: usize = 24;
+
 /// Whether a rule's secret passes its entropy, checksum, made-up-content and placeholder
 /// checks. `named_key`: the value is assigned to a name that says it is a key, a secret
-/// or a token ([`checks::name_says_key`]), so a hex value of a digest's length is kept.
+/// or a token ([`checks::name_says_key`]), so a hex value of a digest's length, or a
+/// UUID, is kept: vendors issue keys of both shapes (Heroku, Octopus, IBM Cloud).
 pub fn passes(rule: &Rule, secret: &[u8], named_key: bool) -> bool {
     // Hex carries at most 4 bits a character, and a random 32-digit key often less than
-    // 3.5 by chance: under a key's name it is held to hex's own measure.
-    let hex_key = named_key && secret.iter().all(u8::is_ascii_hexdigit);
+    // 3.5 by chance: under a key's name it (and a UUID, hex with dashes) is held to hex's
+    // own measure.
+    let hex_key =
+        named_key && (secret.iter().all(u8::is_ascii_hexdigit) || checks::is_uuid(secret));
     if let Some(min) = rule.spec.min_entropy
         && checks::entropy(secret)
             < if hex_key {
-                min.min(HEX_KEY_MIN_ENTROPY)
+                min.min(if secret.len() < SHORT_HEX_KEY {
+                    SHORT_HEX_KEY_MIN_ENTROPY
+                } else {
+                    HEX_KEY_MIN_ENTROPY
+                })
             } else {
                 min
             }
@@ -318,7 +342,7 @@ pub fn passes(rule: &Rule, secret: &[u8], named_key: bool) -> bool {
     }
     !rule.spec.generic
         || rejection_stands(rule, checks::generic_rejection(secret))
-            .is_none_or(|why| named_key && why == checks::HASH_DIGEST)
+            .is_none_or(|why| named_key && (why == checks::HASH_DIGEST || why == checks::UUID))
 }
 
 /// A rejection, unless the rule's values are literals and it only says the value is
@@ -336,7 +360,23 @@ fn guessable(rule: &Rule, data: &[u8], whole: Range<usize>, secret: Range<usize>
         return false;
     }
     let value = &data[secret.clone()];
-    if rejection_stands(rule, checks::guessable_rejection(value)).is_some() {
+    let rejection = if rule.spec.stored {
+        // The format's own template (`hostname:5432:database:username:password`): every
+        // field its name, the password's too.
+        let before = data[whole.start..secret.start].to_ascii_lowercase();
+        let template = checks::guessable_rejection(value) == Some(checks::FIELD_NAME)
+            && [&b"username"[..], b"hostname", b"<user"]
+                .iter()
+                .any(|w| before.windows(w.len()).any(|x| x == *w));
+        if template {
+            Some(checks::FIELD_NAME)
+        } else {
+            checks::stored_rejection(value)
+        }
+    } else {
+        checks::guessable_rejection(value)
+    };
+    if rejection_stands(rule, rejection).is_some() {
         return false;
     }
     if rule.spec.assignment && !quoted(data, &secret) && checks::camel_case_name(value) {

@@ -171,6 +171,18 @@ pub struct RuleSpec {
     /// name again, or aimed at a documentation host.
     #[serde(default)]
     pub guessable: bool,
+    /// The rule matches any name ending in a word such as `key` (`geo_key`, `fastlyKey`,
+    /// `SUMOLOGIC_ACCESSKEY`): a match counts only where that name says it holds a
+    /// credential ([`crate::checks::names_a_credential`]), and then a hex value or a
+    /// UUID under it is the credential itself, not a digest or an id.
+    #[serde(default)]
+    pub key_name: bool,
+    /// The value is read from a file that stores credentials for a program to use (a
+    /// `.pgpass` line, FileZilla's `<Pass>`): a stand-in word there (`password`,
+    /// `Example…`, `test…`) is still the password stored, so only an empty value, a
+    /// mask, a filler or a template is dropped ([`crate::checks::stored_rejection`]).
+    #[serde(default)]
+    pub stored: bool,
     /// Texts that must produce a finding of this rule.
     #[serde(default)]
     pub examples: Vec<String>,
@@ -205,6 +217,9 @@ pub struct Rule {
     pub secret_group: usize,
     /// Index of the `host` capture group, if any.
     pub host_group: Option<usize>,
+    /// Index of the `name` capture group, if any: the name the secret is given (an HTTP
+    /// header's), where it is not the identifier the match starts with.
+    pub name_group: Option<usize>,
     /// Where the rule came from (`builtin:cloud.toml`, `palisade.toml`).
     pub origin: String,
 }
@@ -467,6 +482,7 @@ fn compile(origin: &str, spec: RuleSpec, when: Compile) -> Result<Rule, RuleErro
             let groups = Groups {
                 secret: group("secret"),
                 host: group("host"),
+                name: group("name"),
             };
             (LazyRegex::compiled(regex), groups)
         }
@@ -492,6 +508,7 @@ fn compile(origin: &str, spec: RuleSpec, when: Compile) -> Result<Rule, RuleErro
         regex,
         secret_group,
         host_group,
+        name_group: groups.name,
         origin: origin.to_owned(),
     })
 }
@@ -507,6 +524,7 @@ fn build(pattern: &str) -> Result<Regex, regex::Error> {
 struct Groups {
     secret: Option<usize>,
     host: Option<usize>,
+    name: Option<usize>,
 }
 
 /// The capture groups of `pattern`, from its syntax tree alone: a fraction of the cost of
@@ -538,6 +556,7 @@ impl ast::Visitor for GroupFinder {
             match name.name.as_str() {
                 "secret" => self.0.secret = index,
                 "host" => self.0.host = index,
+                "name" => self.0.name = index,
                 _ => {}
             }
         }
@@ -559,8 +578,8 @@ mod tests {
             let compiled = build(rule.regex.as_str()).expect("every built-in pattern compiles");
             let group = |name: &str| compiled.capture_names().position(|n| n == Some(name));
             assert_eq!(
-                (Some(rule.secret_group), rule.host_group),
-                (group("secret"), group("host")),
+                (Some(rule.secret_group), rule.host_group, rule.name_group),
+                (group("secret"), group("host"), group("name")),
                 "{}",
                 rule.spec.id
             );

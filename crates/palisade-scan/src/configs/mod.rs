@@ -249,9 +249,11 @@ impl Sink {
 }
 
 /// Whether a credential is reported, and if so whether it is only guessable: `None` for
-/// an empty value, a stand-in (`${PASSWORD}`, `changeme`, `xxxx`) or one too short to
-/// be a password; `Some(true)` for a literal too short or too predictable to be strong
-/// (reported at low severity, as the password rules report theirs). Every value read
+/// an empty value, a mask, a filler or a template (`${PASSWORD}`, `xxxx`,
+/// [`checks::stored_rejection`]); `Some(true)` for a literal too short or too
+/// predictable to be strong, a stand-in word among them, since these files store the
+/// password a program uses (reported at low severity, as the password rules report
+/// theirs). Every value read
 /// here is a literal, never code: a value shaped like a name in code (`a.b`,
 /// `snake_case`) is a password all the same.
 fn judge(value: &[u8]) -> Option<bool> {
@@ -265,7 +267,7 @@ fn judge(value: &[u8]) -> Option<bool> {
     if strong {
         return Some(false);
     }
-    (!stands(checks::guessable_rejection(value))).then_some(true)
+    checks::stored_rejection(value).is_none().then_some(true)
 }
 
 /// Decodes standard base64 (padding optional, no whitespace); `None` if it is not.

@@ -50,6 +50,15 @@ pub(super) fn read(data: &[u8], sink: &mut Sink) {
             ));
             continue;
         }
+        // The format's own template, as its documentation and a commented header show it:
+        // every field its name.
+        let user = line[..field_start.saturating_sub(1)]
+            .rsplit(|&b| b == b':')
+            .next()
+            .unwrap_or_default();
+        if user.eq_ignore_ascii_case(b"username") && password.eq_ignore_ascii_case(b"password") {
+            continue;
+        }
         sink.credential(line_start + field_start..line_start + i, &password);
     }
 }

@@ -307,8 +307,49 @@ fn pgpass_escapes_and_comments() {
     let text = b"# comment\n\n*:*:*:app:Xy\\:9kQ!p2Lm#7Rz\r\nhost:5433:db:user:pw:trailing\n";
     let (hits, note) = read("home/.pgpass", text);
     assert_eq!(note, None);
-    assert_eq!(hits.len(), 1, "{hits:?}");
+    assert_eq!(hits.len(), 2, "{hits:?}");
     assert_eq!(&text[hits[0].secret.clone()], b"Xy\\:9kQ!p2Lm#7Rz");
+    // libpq stops the password at the next unescaped colon. Too short to be strong, a
+    // stored password is reported all the same, at low severity.
+    assert_eq!(&text[hits[1].secret.clone()], b"pw");
+    assert!(hits[1].guessable);
+}
+
+#[test]
+fn stored_credentials_are_reported_whatever_words_they_hold() {
+    // A placeholder's words in a file a program reads its password from are the password:
+    // `password` in a `.pgpass`, `Example…` in FileZilla's base64 `<Pass>`.
+    for (path, text, password) in [
+        (
+            "home/.pgpass",
+            "db.acme.internal:5432:orders:app:password\n",
+            "password",
+        ),
+        (
+            "home/.pgpass",
+            "db.acme.internal:5432:orders:app:test1234\n",
+            "test1234",
+        ),
+        (
+            "filezilla/sitemanager.xml",
+            "<FileZilla3><Servers><Server><Host>ftp.acme.io</Host><User>deploy</User><Pass encoding=\"base64\">RXhhbXBsZVBhczEyMw==</Pass></Server></Servers></FileZilla3>",
+            "RXhhbXBsZVBhczEyMw==",
+        ),
+    ] {
+        let (hits, note) = read(path, text.as_bytes());
+        assert_eq!(note, None, "{path}");
+        let found: Vec<&str> = hits.iter().map(|h| &text[h.secret.clone()]).collect();
+        assert_eq!(found, [password], "{path}: {text}");
+    }
+    // Masks, fillers and templates are still no password.
+    for text in [
+        "db.acme.internal:5432:orders:app:********\n",
+        "db.acme.internal:5432:orders:app:${PGPASSWORD}\n",
+        "db.acme.internal:5432:orders:app:{{ pg_password }}\n",
+    ] {
+        let (hits, _) = read("home/.pgpass", text.as_bytes());
+        assert!(hits.is_empty(), "{text}: {hits:?}");
+    }
 }
 
 #[test]

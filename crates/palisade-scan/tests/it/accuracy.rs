@@ -60,6 +60,9 @@ fn recall_at_least_every_peers_at_a_precision_of_at_least_095() {
     let mut by_source: BTreeMap<String, Tally> = BTreeMap::new();
     let mut misses = Vec::new();
     let mut noise = Vec::new();
+    // Negatives as written that are reported and that the review did not find to hold a
+    // credential: each is a false alarm by every account.
+    let mut unreviewed_noise = Vec::new();
     // The same, counting only findings of medium severity or worse (`--min-severity medium`).
     let mut without_low = Tally::default();
     for case in &cases {
@@ -91,6 +94,12 @@ fn recall_at_least_every_peers_at_a_precision_of_at_least_095() {
             }
         }
         tally.count(case.label, reported);
+        if case.label == Label::Negative
+            && reported
+            && case.reviewed_label() != Some(Label::Positive)
+        {
+            unreviewed_noise.push(case.source.clone());
+        }
         match (case.label, reported) {
             (Label::Positive, false) => misses.push(case.source.clone()),
             (Label::Negative, true) => noise.push(format!(
@@ -154,10 +163,17 @@ fn recall_at_least_every_peers_at_a_precision_of_at_least_095() {
     .expect("peer figures are JSON");
     let tools = peers["tools"].as_array().expect("tools");
     assert!(!tools.is_empty());
-    // Precision on the negatives first: at least 0.95, whatever recall costs.
+    // Precision on the negatives first, whatever recall costs: on the labels as written,
+    // every negative reported is one the review found to hold a credential (its source
+    // only promises that its own rule stays silent), and at least 0.93 all the same.
     assert!(
-        total.negative_precision() >= 0.95,
-        "negative precision {:.4} is below 0.95",
+        unreviewed_noise.is_empty(),
+        "negatives reported that no review says hold a credential:\n  {}",
+        unreviewed_noise.join("\n  ")
+    );
+    assert!(
+        total.negative_precision() >= 0.93,
+        "negative precision {:.4} is below 0.93",
         total.negative_precision()
     );
     assert!(

@@ -225,3 +225,246 @@ fn letters_and_digits_alone_are_not_a_class() {
         assert!(secrets(&text).is_empty(), "{text}");
     }
 }
+
+/// A random v4-shaped UUID (hex in groups of 8, 4, 4, 4 and 12).
+fn uuid() -> impl Strategy<Value = String> {
+    (
+        random(HEX, 8),
+        random(HEX, 4),
+        random(HEX, 3),
+        random(HEX, 4),
+        random(HEX, 12),
+    )
+        .prop_map(|(a, b, c, d, e)| format!("{a}-{b}-4{c}-{d}-{e}"))
+}
+
+/// Keys under a vendor's or an app's name: `geo_key`, `fastlyKey`, `SUMOLOGIC_ACCESSKEY`,
+/// `aws_secret_access_key`, `"credentials"`, in random letters and digits, hex or UUIDs;
+/// the same values under the name of a key of a data structure or of a public key stay
+/// silent.
+#[test]
+fn keys_under_names_that_end_in_key_are_found_and_data_structure_keys_are_not() {
+    let key_names = [
+        "geo_key",
+        "GEOCODER_KEY",
+        "fastlyKey",
+        "SUMOLOGIC_ACCESSKEY",
+        "aws_secret_access_key",
+        "mailer-key",
+        "credentials",
+        "stripe.restKey",
+    ];
+    let silent_names = [
+        "primary_key",
+        "sort_key",
+        "partitionKey",
+        "cache_key",
+        "idempotency_key",
+        "public_key",
+        "recaptcha_site_key",
+        "sha256_key",
+        "api_key_id",
+    ];
+    let syntax = [
+        "{n} = \"{v}\"",
+        "  {n}: \"{v}\"",
+        "export {n}={v}",
+        "\"{n}\": \"{v}\",",
+        "const {n} string = \"{v}\"",
+        "{n} = {v}",
+    ];
+    let mut keys = Vec::new();
+    let mut silent = Vec::new();
+    for (i, value) in draw(
+        prop_oneof![
+            random(LETTERS_DIGITS, 24..65),
+            random("abcdefghijklmnopqrstuvwxyz0123456789", 32..48),
+            random(HEX, 40),
+            uuid(),
+        ],
+        400,
+    )
+    .into_iter()
+    .enumerate()
+    {
+        if !value.bytes().any(|b| b.is_ascii_digit()) {
+            continue;
+        }
+        let form = syntax[i % syntax.len()];
+        let text = |name: &str| form.replace("{n}", name).replace("{v}", &value);
+        keys.push((text(key_names[i % key_names.len()]), value.clone()));
+        silent.push(text(silent_names[i % silent_names.len()]));
+    }
+    assert_found("keys under names ending in key", &keys, 0.98);
+    for text in &silent {
+        assert!(secrets(text).is_empty(), "reported: {text}");
+    }
+}
+
+/// A UUID under a name that says key, token or secret is a key (Heroku, Octopus and IBM
+/// Cloud issue them), in assignments, headers, environment defaults and URL queries;
+/// under a name that says id it is an identifier and stays silent.
+#[test]
+fn uuids_under_credential_names_are_keys_and_under_ids_are_not() {
+    let forms = [
+        ("access_token = \"{v}\"", true),
+        ("  docsign_secret: \"{v}\"", true),
+        ("os.getenv(\"API_TOKEN\", \"{v}\")", true),
+        ("curl -H \"apikey: {v}\" https://api.acme.io/v1/rates", true),
+        (
+            "curl -H \"X-Deploy-ApiKey: {v}\" https://deploy.acme.io/",
+            true,
+        ),
+        (
+            "curl --header 'Authorization: {v}' https://api.acme.io",
+            true,
+        ),
+        ("base_url: \"https://api.acme.io/v1/user?key={v}\"", true),
+        ("request_id = \"{v}\"", false),
+        ("  tenant_id: \"{v}\"", false),
+        ("client_id = \"{v}\"", false),
+        ("curl -H \"X-Request-Id: {v}\" https://api.acme.io", false),
+        ("https://api.acme.io/v1/orders?order_id={v}", false),
+    ];
+    let mut keys = Vec::new();
+    for (i, value) in draw(uuid(), 240).into_iter().enumerate() {
+        let (form, key) = forms[i % forms.len()];
+        let text = form.replace("{v}", &value);
+        if key {
+            keys.push((text, value));
+        } else {
+            assert!(secrets(&text).is_empty(), "an id was reported: {text}");
+        }
+    }
+    assert_found("UUIDs under credential names", &keys, 1.0);
+}
+
+/// A value written with its authorization scheme (`"Bearer <token>"`) under a token's
+/// name or in a string of its own: the scheme is read past, and the token may hold
+/// `.`, `+`, `/` and `=` (RFC 6750's token68, and vendors' tokens).
+#[test]
+fn tokens_written_with_their_auth_scheme_are_found() {
+    let token = (
+        random(LETTERS_DIGITS, 12..24),
+        proptest::sample::select(&["", ".", "+", "/", "-", "="][..]),
+        random(LETTERS_DIGITS, 12..32),
+    )
+        .prop_map(|(a, sep, b)| format!("{a}{sep}{b}"));
+    let forms = [
+        "  crm_auth_token: \"Bearer {v}\"",
+        "WIDGET_API_KEY='Bearer {v}'",
+        "auth_header = \"Bearer {v}\"",
+        "headers: {{ auth: 'Bearer {v}' }}",
+        "client_secret: \"Bearer {v}\"",
+    ];
+    let cases: Vec<(String, String)> = draw(token, 200)
+        .into_iter()
+        .enumerate()
+        .filter(|(_, v)| v.bytes().any(|b| b.is_ascii_digit()))
+        .map(|(i, v)| (forms[i % forms.len()].replace("{v}", &v), v))
+        .collect();
+    assert_found("tokens with their scheme", &cases, 0.98);
+    for text in [
+        "auth_header = \"Bearer ${ACCESS_TOKEN}\"",
+        "auth_header = \"Bearer <your-access-token>\"",
+        "doc = \"Bearer authentication is described in RFC 6750\"",
+    ] {
+        assert!(secrets(text).is_empty(), "reported: {text}");
+    }
+}
+
+/// A vendor's prefix that spells a stand-in word (`sk_test_`, Stripe's test mode;
+/// `secret_`) before a random part is no placeholder; a value of words and a counter
+/// (`test-token-value-123456`) still is.
+#[test]
+fn vendor_prefixes_that_spell_a_stand_in_word_are_not_placeholders() {
+    let values = prop_oneof![
+        uuid().prop_map(|u| format!("sk_test_{u}")),
+        random(LETTERS_DIGITS, 20..32).prop_map(|r| format!("secret_{r}")),
+        random(LETTERS_DIGITS, 24..40).prop_map(|r| format!("pk_test_{r}")),
+    ];
+    let cases: Vec<(String, String)> = draw(values, 150)
+        .into_iter()
+        .enumerate()
+        .filter(|(_, v)| v.bytes().any(|b| b.is_ascii_digit()))
+        .map(|(i, v)| {
+            let name = ["checkout_api_key", "CONVERT_API_KEY", "billing_token"][i % 3];
+            (format!("  {name}: \"{v}\""), v)
+        })
+        .collect();
+    assert_found("vendor prefixes spelling stand-in words", &cases, 0.98);
+    for text in [
+        "api_key = \"test-token-value-123456\"",
+        "api_key = \"my-secret-key-1\"",
+        "api_token = \"example-api-token-2\"",
+        "api_key = \"dummy_api_key_for_tests_1\"",
+    ] {
+        assert!(secrets(text).is_empty(), "reported: {text}");
+    }
+}
+
+/// Vendor formats in every length and spelling their vendors issue: Slack's older bot
+/// tokens, `xoxe-` refresh tokens and webhooks over plain http, Sourcegraph tokens in
+/// upper-case hex, Facebook app access tokens, Sumo Logic access ids, Stripe `prod` keys.
+#[test]
+fn vendor_formats_are_found_in_every_issued_shape() {
+    let digits = "0123456789";
+    let upper_digits = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    let mixed_hex = "0123456789abcdefABCDEF";
+    let b64url = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-";
+    let cases: Vec<(String, String)> = draw(
+        (
+            (
+                random(digits, 12),
+                random(digits, 13),
+                random(LETTERS_DIGITS, 20..33),
+            ),
+            (
+                random(digits, 13),
+                random(digits, 13),
+                random(digits, 13),
+                random(HEX, 32),
+            ),
+            (
+                random(upper_digits, 8),
+                random(upper_digits, 8),
+                random(LETTERS_DIGITS, 24),
+            ),
+            (random(mixed_hex, 16), random(mixed_hex, 40)),
+            (random(digits, 15..17), random(b64url, 27), random(HEX, 32)),
+            (random(LETTERS_DIGITS, 12), random(LETTERS_DIGITS, 99)),
+        ),
+        40,
+    )
+    .into_iter()
+    .flat_map(|(bot, xoxe, hook, sg, fb, other)| {
+        let bot2 = format!("xoxb-{}-{}", bot.0, bot.2);
+        let bot3 = format!("xoxb-{}-{}-{}", bot.0, bot.1, bot.2);
+        let refresh = format!("xoxe-{}-{}-{}-{}", xoxe.0, xoxe.1, xoxe.2, xoxe.3);
+        let webhook = format!(
+            "http://hooks.slack.com/services/T{}/B{}/{}",
+            hook.0, hook.1, hook.2
+        );
+        let sourcegraph = format!("sgp_{}_{}", sg.0, sg.1);
+        let app_token = format!("{}|{}", fb.0, fb.1);
+        let app_secret_token = format!("{}|{}", fb.0, fb.2);
+        let sumo = format!("su{}", other.0);
+        let stripe = format!("rk_prod_{}", other.1);
+        vec![
+            (format!("\"bot_token\": \"{bot2}\""), bot2),
+            (format!("\"bot_token\": \"{bot3}\""), bot3),
+            (format!("\"t\": \"{refresh}\""), refresh),
+            (format!("url = {webhook}"), webhook),
+            (format!("SRC_ACCESS_TOKEN={sourcegraph}"), sourcegraph),
+            (format!("facebook {app_token}"), app_token),
+            (
+                format!("FB_APP_TOKEN=\"{app_secret_token}\""),
+                app_secret_token,
+            ),
+            (format!("sumologic.accessId = \"{sumo}\""), sumo),
+            (format!("STRIPE_KEY={stripe}"), stripe),
+        ]
+    })
+    .collect();
+    assert_found("vendor formats", &cases, 0.98);
+}
