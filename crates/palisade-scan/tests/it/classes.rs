@@ -468,3 +468,39 @@ fn vendor_formats_are_found_in_every_issued_shape() {
     .collect();
     assert_found("vendor formats", &cases, 0.98);
 }
+
+/// A credential's name with a number after it, one of several (`bot_token2`,
+/// `api_token_123`, `DB_PASSWORD_1`, `CLIENT_SECRET_2`), is still the credential's name;
+/// a word after the number (`token_2fa`) makes it something else.
+#[test]
+fn numbered_credential_names_are_found() {
+    let names = [
+        "bot_token2",
+        "api_token_123",
+        "DB_PASSWORD_1",
+        "CLIENT_SECRET_2",
+        "api_key_3",
+        "appKey2",
+    ];
+    let forms = ["{n} = \"{v}\"", "\"{n}\": \"{v}\",", "export {n}={v}"];
+    let cases: Vec<(String, String)> = draw(random(LETTERS_DIGITS, 24..40), 120)
+        .into_iter()
+        .enumerate()
+        .filter(|(_, v)| v.bytes().any(|b| b.is_ascii_digit()))
+        .map(|(i, v)| {
+            let text = forms[i % forms.len()]
+                .replace("{n}", names[i % names.len()])
+                .replace("{v}", &v);
+            (text, v)
+        })
+        .collect();
+    assert_found("numbered credential names", &cases, 0.98);
+    for (i, value) in draw(random(LETTERS_DIGITS, 24..40), 30)
+        .into_iter()
+        .enumerate()
+    {
+        let text =
+            ["token_2fa = \"{v}\"", "password_v2_hash = \"{v}\""][i % 2].replace("{v}", &value);
+        assert!(secrets(&text).is_empty(), "reported: {text}");
+    }
+}
