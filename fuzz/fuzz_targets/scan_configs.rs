@@ -1,6 +1,6 @@
 //! Tools' configuration files: any bytes under the name of each format read by a parser
 //! (docker config.json and .dockercfg, FileZilla XML, .pgpass, Terraform state, an
-//! Ansible vault password file) are scanned without a panic; every finding points inside
+//! Ansible vault password file, a Rails master key, .msmtprc, .git-credentials) are scanned without a panic; every finding points inside
 //! the buffer and never carries the secret in clear, and the regex findings of a file do
 //! not depend on whether its parser could read it.
 #![no_main]
@@ -22,6 +22,8 @@ const PATHS: &[&str] = &[
     "infra/terraform.tfstate",
     "ansible/.vault_pass",
     "config/master.key",
+    "home/.msmtprc",
+    "home/.git-credentials",
 ];
 
 /// Rules whose findings in these files may come from a parser as well as a regex.
@@ -33,6 +35,8 @@ const PARSED_RULES: &[&str] = &[
     "terraform-state-sensitive-value",
     "ansible-vault-password",
     "rails-master-key",
+    "mail-client-password",
+    "url-embedded-credentials",
 ];
 
 fuzz_target!(|input: &[u8]| {

@@ -2,7 +2,9 @@
 //! registry of a docker `config.json` (or podman's `auth.json`) and of a legacy
 //! `.dockercfg`, with its base64 `user:password` decoded; FileZilla's base64 `<Pass>`;
 //! `.pgpass` lines on any port; the values a Terraform state marks sensitive; an Ansible
-//! vault password file; a Rails master key.
+//! vault password file; a Rails master key; msmtp's and esmtp's `password`; the URLs of
+//! git's credential store. Each of these files stores a credential for a program to use,
+//! so a value is reported whatever words it holds (`checks::stored_rejection`).
 //!
 //! The file's path says which format it is in; a reader runs only on a whole file (not on
 //! the windows of a large one) and only when its rule is in the scan's set, so that a
@@ -17,7 +19,9 @@
 mod ansible;
 mod docker;
 mod filezilla;
+mod git_credentials;
 mod json;
+mod mail;
 mod pgpass;
 mod rails;
 mod terraform;
@@ -49,6 +53,10 @@ enum Format {
     AnsibleVaultPassword,
     /// Rails' `config/master.key` or `config/credentials/<env>.key`.
     RailsMasterKey,
+    /// msmtp's or esmtp's configuration (`.msmtprc`, `.esmtprc`).
+    MailClient,
+    /// git's credential store (`.git-credentials`).
+    GitCredentials,
 }
 
 impl Format {
@@ -62,6 +70,8 @@ impl Format {
             Format::TerraformState => "terraform-state-sensitive-value",
             Format::AnsibleVaultPassword => "ansible-vault-password",
             Format::RailsMasterKey => "rails-master-key",
+            Format::MailClient => "mail-client-password",
+            Format::GitCredentials => "url-embedded-credentials",
         }
     }
 
@@ -75,6 +85,8 @@ impl Format {
             Format::TerraformState => "Terraform state",
             Format::AnsibleVaultPassword => "Ansible vault password file",
             Format::RailsMasterKey => "Rails master key",
+            Format::MailClient => "mail client configuration",
+            Format::GitCredentials => "git credential store",
         }
     }
 
@@ -105,6 +117,12 @@ impl Format {
         }
         if rails::is_master_key_file(path, &name) {
             return Some(Format::RailsMasterKey);
+        }
+        if mail::is_mail_client_config(&name) {
+            return Some(Format::MailClient);
+        }
+        if git_credentials::is_git_credentials(&name) {
+            return Some(Format::GitCredentials);
         }
         None
     }
@@ -150,6 +168,8 @@ pub(crate) fn add_hits(
         Format::TerraformState => terraform::read(data, &mut sink),
         Format::AnsibleVaultPassword => ansible::vault_password_file(data, &mut sink),
         Format::RailsMasterKey => rails::master_key(data, &mut sink),
+        Format::MailClient => mail::read(data, &mut sink),
+        Format::GitCredentials => git_credentials::read(data, &mut sink),
     }
     hits.retain(|old| !(old.rule == rule && sink.rejected.contains(&old.secret)));
     merge(hits, sink.hits, rules);

@@ -451,3 +451,53 @@ fn notes_name_a_registry_by_its_host_only() {
         "a registry not named by host"
     );
 }
+
+#[test]
+fn mail_client_passwords_are_read_plain_or_quoted_and_stored_words_count() {
+    let text =
+        "account default\nhost smtp.acme.io\nuser alerts@acme.io\npassword GTmPRfnEl1v-dBRXpL\n";
+    let (hits, note) = read("home/.msmtprc", text.as_bytes());
+    assert_eq!(note, None);
+    let found: Vec<&str> = hits.iter().map(|h| &text[h.secret.clone()]).collect();
+    assert_eq!(found, ["GTmPRfnEl1v-dBRXpL"]);
+    assert!(!hits[0].guessable);
+    // esmtp quotes it; the word `password` as the password is still the one stored.
+    let text =
+        "identity \"alerts@acme.io\"\n  hostname smtp.acme.io:587\n  password \"password\"  \r\n";
+    let (hits, _) = read("home/.esmtprc", text.as_bytes());
+    let found: Vec<&str> = hits.iter().map(|h| &text[h.secret.clone()]).collect();
+    assert_eq!(found, ["password"]);
+    assert!(hits[0].guessable);
+    // A command that prints the password, a template, an empty value: none stored here.
+    for text in [
+        "passwordeval \"gpg --decrypt ~/.msmtp-password.gpg\"\n",
+        "password ${SMTP_PASSWORD}\n",
+        "password \"\"\n",
+        "password\n",
+    ] {
+        let (hits, note) = read("home/.msmtprc", text.as_bytes());
+        assert!(hits.is_empty() && note.is_none(), "{text}: {hits:?}");
+    }
+}
+
+#[test]
+fn git_credentials_report_each_urls_password_where_it_is_written() {
+    let text = "https://deploy:Xq7%40tR2%23vLp9mK@github.com\n\
+                https://octo@example.org:hunter2!#@498@git.acme.io/team/repo.git\n\
+                https://ghp-user@github.com\n\
+                \n\
+                # a comment\n";
+    let (hits, note) = read("home/.git-credentials", text.as_bytes());
+    assert_eq!(note, None);
+    let found: Vec<&str> = hits.iter().map(|h| &text[h.secret.clone()]).collect();
+    // The span is the password as written (percent-encoded); the user information ends
+    // at the last `@`, so an unencoded `@` or `#` stays in the password.
+    assert_eq!(found, ["Xq7%40tR2%23vLp9mK", "hunter2!#@498"]);
+    let (hits, note) = read("home/.git-credentials", b"not a url at all\n");
+    assert!(hits.is_empty());
+    assert!(
+        note.as_deref()
+            .is_some_and(|n| n.contains("line 1") && n.contains("not a URL")),
+        "{note:?}"
+    );
+}

@@ -1,0 +1,55 @@
+//! msmtp's and esmtp's configuration (`~/.msmtprc`, `~/.esmtprc`): lines of a command and
+//! its argument, the SMTP password among them as `password <value>` or `password
+//! "<value>"`. A file of this name stores the password the mail client sends, so the
+//! value is reported whatever words it holds (`checks::stored_rejection`); `passwordeval`
+//! runs a command to get it and holds none.
+//! <https://marlam.de/msmtp/msmtp.html#Authentication-commands>,
+//! <https://esmtp.sourceforge.net/esmtprc.html>
+
+use super::Sink;
+
+/// Whether a file name (lowercase) is a mail client's configuration read here.
+pub(super) fn is_mail_client_config(name: &str) -> bool {
+    matches!(
+        name.strip_prefix('.').unwrap_or(name),
+        "msmtprc" | "esmtprc"
+    )
+}
+
+pub(super) fn read(data: &[u8], sink: &mut Sink) {
+    let mut start = 0;
+    for line in data.split(|&b| b == b'\n') {
+        let line_start = start;
+        start += line.len() + 1;
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let lead = line.iter().take_while(|b| b.is_ascii_whitespace()).count();
+        let Some(rest) = line[lead..].strip_prefix(b"password") else {
+            continue;
+        };
+        let gap = rest
+            .iter()
+            .take_while(|b| matches!(b, b' ' | b'\t'))
+            .count();
+        if gap == 0 {
+            // `passwordeval`, or a word that only starts like the command.
+            continue;
+        }
+        let from = lead + b"password".len() + gap;
+        let mut value = &line[from..];
+        let mut at = from;
+        // Trailing blanks are not part of the value.
+        let trail = value
+            .iter()
+            .rev()
+            .take_while(|b| b.is_ascii_whitespace())
+            .count();
+        value = &value[..value.len() - trail];
+        if let [quote @ (b'"' | b'\''), inner @ .., last] = value
+            && last == quote
+        {
+            value = inner;
+            at += 1;
+        }
+        sink.credential(line_start + at..line_start + at + value.len(), value);
+    }
+}
