@@ -694,6 +694,17 @@ pub fn generic_rejection(value: &[u8]) -> Option<&'static str> {
 /// Why [`guessable_rejection`] drops `password` as a password: the field's own name.
 pub const FIELD_NAME: &str = "the field's own name";
 
+/// Whether a stored password is the format's own template line, every field its name
+/// (`hostname:5432:database:username:password`): the password is the word `password`
+/// and `before` it, in the same entry, stands a `username` or `hostname` field.
+pub fn stored_template(before: &[u8], value: &[u8]) -> bool {
+    let before = before.to_ascii_lowercase();
+    guessable_rejection(value) == Some(FIELD_NAME)
+        && [&b"username"[..], b"hostname", b"<user"]
+            .iter()
+            .any(|w| before.windows(w.len()).any(|x| x == *w))
+}
+
 /// Why a value read from a file that stores credentials (`.pgpass`, FileZilla's
 /// `<Pass>`, a docker `auth`) is not one, if it is not: empty, made up or a mask
 /// ([`fake_rejection`]: `****`, `xxxx`), or a template or a variable reference

@@ -253,18 +253,14 @@ pub fn judge(
     {
         return None;
     }
-    let name = match rule.name_group.and_then(|g| locations.get(g)) {
+    let name = || match rule.name_group.and_then(|g| locations.get(g)) {
         Some((n_start, n_end)) => &data[n_start..n_end],
         None => checks::assigned_name(data, whole.start, secret.start),
     };
-    let named_key = if rule.spec.key_name {
-        if !checks::names_a_credential(name) {
-            return None;
-        }
-        true
-    } else {
-        rule.spec.generic && checks::name_says_key(name)
-    };
+    if rule.spec.key_name && !checks::names_a_credential(name()) {
+        return None;
+    }
+    let named_key = rule.spec.key_name || (rule.spec.generic && checks::name_says_key(name()));
     if passes(rule, value, named_key)
         && !(rule.spec.guessable && value.len() < checks::STRONG_MIN_LEN)
     {
@@ -361,14 +357,7 @@ fn guessable(rule: &Rule, data: &[u8], whole: Range<usize>, secret: Range<usize>
     }
     let value = &data[secret.clone()];
     let rejection = if rule.spec.stored {
-        // The format's own template (`hostname:5432:database:username:password`): every
-        // field its name, the password's too.
-        let before = data[whole.start..secret.start].to_ascii_lowercase();
-        let template = checks::guessable_rejection(value) == Some(checks::FIELD_NAME)
-            && [&b"username"[..], b"hostname", b"<user"]
-                .iter()
-                .any(|w| before.windows(w.len()).any(|x| x == *w));
-        if template {
+        if checks::stored_template(&data[whole.start..secret.start], value) {
             Some(checks::FIELD_NAME)
         } else {
             checks::stored_rejection(value)

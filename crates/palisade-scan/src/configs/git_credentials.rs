@@ -5,7 +5,7 @@
 //! written by hand may leave an `@` or `#` of the password unencoded.
 //! <https://git-scm.com/docs/git-credential-store#_storage_format>
 
-use super::{Sink, place};
+use super::{Sink, lines, place};
 
 /// Whether a file name (lowercase) is git's credential store.
 pub(super) fn is_git_credentials(name: &str) -> bool {
@@ -13,11 +13,7 @@ pub(super) fn is_git_credentials(name: &str) -> bool {
 }
 
 pub(super) fn read(data: &[u8], sink: &mut Sink) {
-    let mut start = 0;
-    for line in data.split(|&b| b == b'\n') {
-        let line_start = start;
-        start += line.len() + 1;
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
+    for (line_start, line) in lines(data) {
         let trimmed = line.trim_ascii();
         if trimmed.is_empty() || trimmed.starts_with(b"#") {
             continue;

@@ -6,7 +6,7 @@
 //! <https://marlam.de/msmtp/msmtp.html#Authentication-commands>,
 //! <https://esmtp.sourceforge.net/esmtprc.html>
 
-use super::Sink;
+use super::{Sink, lines};
 
 /// Whether a file name (lowercase) is a mail client's configuration read here.
 pub(super) fn is_mail_client_config(name: &str) -> bool {
@@ -17,11 +17,7 @@ pub(super) fn is_mail_client_config(name: &str) -> bool {
 }
 
 pub(super) fn read(data: &[u8], sink: &mut Sink) {
-    let mut start = 0;
-    for line in data.split(|&b| b == b'\n') {
-        let line_start = start;
-        start += line.len() + 1;
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
+    for (line_start, line) in lines(data) {
         let lead = line.iter().take_while(|b| b.is_ascii_whitespace()).count();
         let Some(rest) = line[lead..].strip_prefix(b"password") else {
             continue;

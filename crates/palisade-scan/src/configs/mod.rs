@@ -290,6 +290,17 @@ fn judge(value: &[u8]) -> Option<bool> {
     checks::stored_rejection(value).is_none().then_some(true)
 }
 
+/// The lines of `data`, each with the offset it starts at, its line feed and a carriage
+/// return before it left out.
+fn lines(data: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
+    let mut start = 0;
+    data.split(|&b| b == b'\n').map(move |line| {
+        let at = start;
+        start += line.len() + 1;
+        (at, line.strip_suffix(b"\r").unwrap_or(line))
+    })
+}
+
 /// Decodes standard base64 (padding optional, no whitespace); `None` if it is not.
 fn base64(text: &[u8]) -> Option<Vec<u8>> {
     let text = match text {

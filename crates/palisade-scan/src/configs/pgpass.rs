@@ -4,14 +4,11 @@
 //! file that is one, every line counts.
 //! <https://www.postgresql.org/docs/current/libpq-pgpass.html>
 
-use super::Sink;
+use super::{Sink, lines};
+use crate::checks;
 
 pub(super) fn read(data: &[u8], sink: &mut Sink) {
-    let mut start = 0;
-    for (index, line) in data.split(|&b| b == b'\n').enumerate() {
-        let line_start = start;
-        start += line.len() + 1;
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
+    for (index, (line_start, line)) in lines(data).enumerate() {
         if line.iter().all(u8::is_ascii_whitespace) || line.starts_with(b"#") {
             continue;
         }
@@ -50,13 +47,7 @@ pub(super) fn read(data: &[u8], sink: &mut Sink) {
             ));
             continue;
         }
-        // The format's own template, as its documentation and a commented header show it:
-        // every field its name.
-        let user = line[..field_start.saturating_sub(1)]
-            .rsplit(|&b| b == b':')
-            .next()
-            .unwrap_or_default();
-        if user.eq_ignore_ascii_case(b"username") && password.eq_ignore_ascii_case(b"password") {
+        if checks::stored_template(&line[..field_start], &password) {
             continue;
         }
         sink.credential(line_start + field_start..line_start + i, &password);

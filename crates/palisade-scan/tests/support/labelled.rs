@@ -461,7 +461,7 @@ pub const REVIEWS: &[(&str, Review)] = &[
         "noseyparker/aws.yml#negative-6",
         Review::Relabelled(Label::Positive, why::HOLDS_A_CREDENTIAL),
     ),
-    // The rule file's own FIXME says this should match.
+    // The rule file's own comment asks for this example to be matched.
     (
         "noseyparker/generic.yml#negative-2",
         Review::Relabelled(Label::Positive, why::HOLDS_A_CREDENTIAL),
