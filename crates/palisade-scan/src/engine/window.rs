@@ -109,10 +109,20 @@ pub(super) fn regions(
     regions.clear();
     let mut covered = 0;
     let budget = data.len() / 2;
+    // The last start whose line was looked up, and the line feed before it (0 for none):
+    // the next start's line feed is searched for back to there only, so that many
+    // keywords on one long line do not each read it back to its beginning.
+    let mut line_of = (0, 0);
     for &(start, end) in places {
         let mut first = 0;
         if reach.line {
-            first = memchr::memrchr(b'\n', &data[..start]).unwrap_or(0);
+            let (seen, feed) = line_of;
+            first = if start >= seen {
+                memchr::memrchr(b'\n', &data[seen..start]).map_or(feed, |i| seen + i)
+            } else {
+                memchr::memrchr(b'\n', &data[..start]).unwrap_or(0)
+            };
+            line_of = (start, first);
         }
         if let Some(max) = reach.max_len {
             first = first.max(end.saturating_sub(max));
@@ -354,14 +364,25 @@ fn holds_keyword(hir: &Hir, keywords: &[Vec<u8>], budget: &mut usize) -> bool {
             // Consecutive parts that match one of a few strings match one of their
             // concatenations, which may hold a keyword between them (`(?i)http://` is
             // four classes and a literal).
+            // A part that matches too many strings still starts with one of a few and
+            // ends with one of a few (`[a-z_]*(?:key|token)` ends with `key` or
+            // `token`), which the run reaches into.
             let mut run: Vec<Vec<u8>> = vec![Vec::new()];
             for part in parts {
                 let next = strings(part);
                 let joined = next.as_ref().and_then(|next| product(&run, next));
-                if joined.is_none() && run.iter().all(|s| holds(s, keywords)) {
-                    return true;
+                if joined.is_none() {
+                    let reached = product(&run, &edge(part, Edge::Start));
+                    if reached
+                        .as_ref()
+                        .unwrap_or(&run)
+                        .iter()
+                        .all(|s| holds(s, keywords))
+                    {
+                        return true;
+                    }
                 }
-                run = joined.or(next).unwrap_or_else(|| vec![Vec::new()]);
+                run = joined.or(next).unwrap_or_else(|| edge(part, Edge::End));
             }
             if run.iter().all(|s| holds(s, keywords)) {
                 return true;
@@ -421,6 +442,65 @@ fn strings(hir: &Hir) -> Option<Vec<Vec<u8>>> {
     all.sort_unstable();
     all.dedup();
     (all.len() <= MAX_STRINGS).then_some(all)
+}
+
+/// Which end of its matches [`edge`] reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Edge {
+    Start,
+    End,
+}
+
+/// Strings, lowercase, one of which every match of `hir` starts with ([`Edge::Start`]) or
+/// ends with ([`Edge::End`]); the empty string alone when nothing better is known.
+fn edge(hir: &Hir, side: Edge) -> Vec<Vec<u8>> {
+    if let Some(all) = strings(hir) {
+        return all;
+    }
+    let unknown = || vec![Vec::new()];
+    match hir.kind() {
+        HirKind::Capture(capture) => edge(&capture.sub, side),
+        HirKind::Repetition(repetition) if repetition.min >= 1 => edge(&repetition.sub, side),
+        HirKind::Alternation(branches) => {
+            let mut all = Vec::new();
+            for branch in branches {
+                all.extend(edge(branch, side));
+                if all.len() > MAX_STRINGS {
+                    return unknown();
+                }
+            }
+            all.sort_unstable();
+            all.dedup();
+            all
+        }
+        HirKind::Concat(parts) => {
+            // The fixed parts at this end, then the edge of the first part that is not.
+            let mut ordered: Vec<&Hir> = parts.iter().collect();
+            if side == Edge::End {
+                ordered.reverse();
+            }
+            let mut run: Vec<Vec<u8>> = vec![Vec::new()];
+            for part in ordered {
+                let (next, fixed) = match strings(part) {
+                    Some(all) => (all, true),
+                    None => (edge(part, side), false),
+                };
+                let joined = match side {
+                    Edge::Start => product(&run, &next),
+                    Edge::End => product(&next, &run),
+                };
+                let Some(joined) = joined else {
+                    return run;
+                };
+                run = joined;
+                if !fixed {
+                    break;
+                }
+            }
+            run
+        }
+        _ => unknown(),
+    }
 }
 
 /// Every string of `left` followed by every string of `right`, if not too many.
@@ -616,6 +696,24 @@ mod tests {
         let classes = r"(?-u)\b(?P<secret>vc[pirak]_[A-Za-z0-9]{56})\b";
         assert!(reach(classes, &words(&["vcp_", "vci_", "vcr_", "vca_", "vck_"])).is_some());
         assert_eq!(reach(classes, &words(&["vcp_", "vci_"])), None);
+    }
+
+    #[test]
+    fn a_keyword_split_across_a_part_that_matches_many_strings_counts() {
+        // `[a-z_]*(?:key|token)` ends with `key` or `token`, and `=` follows.
+        let query =
+            r"(?i-u)[?&](?P<name>[a-z0-9_.-]*(?:key|token|secret))=(?P<secret>[a-z0-9]{16,64})";
+        assert!(reach(query, &words(&["key=", "token=", "secret="])).is_some());
+        assert_eq!(reach(query, &words(&["key=", "token="])), None);
+        // ` +` starts with a space: `ssws ` is in every match of the second branch.
+        let scheme = r"(?-u)(?:okta_token=|SSWS +)(?P<secret>00[A-Za-z0-9_-]{40})";
+        assert!(reach(scheme, &words(&["okta", "ssws "])).is_some());
+        assert_eq!(reach(scheme, &words(&["okta", "ssws  "])), None);
+        // A part that may be empty gives nothing to reach into.
+        let optional = r"(?i-u)(?P<name>[a-z]*(?:key)?)=(?P<secret>[a-z0-9]{16})";
+        assert_eq!(reach(optional, &words(&["key="])), None);
+        // Nor does a starred part: `(?:ab)*` may match nothing.
+        assert_eq!(reach(r"x(?:ab)*c[0-9]{8}", &words(&["xabc"])), None);
     }
 
     #[test]
