@@ -10,9 +10,16 @@
 //! its `_url`, not by `data`, a word of every other file). The buffer is cut into
 //! [`STREAMS`] parts that one loop advances together, so that their table loads overlap
 //! instead of queueing one behind the other.
+//!
+//! On a processor with AVX-512 VBMI the anchors are found by [`vector`] instead, which
+//! dismisses most bytes 64 at a time; the automaton remains for other processors and for
+//! keywords that are not ASCII. Both report the same occurrences (the tests run both).
 
 use std::collections::VecDeque;
 use std::fmt;
+
+#[cfg(target_arch = "x86_64")]
+mod vector;
 
 /// The most bytes of a keyword the DFA matches (fewer if the table would not fit `u16`
 /// state ids).
@@ -47,6 +54,9 @@ pub(super) struct Keywords {
     reciprocal: u64,
     /// The keywords, lowercase.
     words: Vec<Box<[u8]>>,
+    /// The vectorised search, where the processor runs it.
+    #[cfg(target_arch = "x86_64")]
+    vector: Option<vector::Vector>,
 }
 
 /// A keyword whose anchor ends at a matching state.
@@ -67,6 +77,7 @@ impl fmt::Debug for Keywords {
             .field("anchor_len", &self.anchor_len)
             .field("states", &self.states)
             .field("classes", &self.stride)
+            .field("vectorised", &self.vectorised())
             .finish()
     }
 }
@@ -76,6 +87,14 @@ impl Keywords {
     #[cfg(test)]
     pub(super) fn anchor_len(&self) -> usize {
         self.anchor_len
+    }
+
+    /// Whether [`Keywords::find`] runs the vectorised search rather than the automaton.
+    pub(super) fn vectorised(&self) -> bool {
+        #[cfg(target_arch = "x86_64")]
+        return self.vector.is_some();
+        #[cfg(not(target_arch = "x86_64"))]
+        return false;
     }
 
     /// An automaton for `words` (ASCII, matched case-insensitively; empty ones never
@@ -191,6 +210,8 @@ impl Keywords {
                     u16::try_from(id[trans[old * stride + class]] * stride).ok()?;
             }
         }
+        #[cfg(target_arch = "x86_64")]
+        let vector = vector::Vector::new(&anchors);
         let outputs = order[..matching]
             .iter()
             .map(|&old| std::mem::take(&mut outputs[old]).into_boxed_slice())
@@ -206,13 +227,25 @@ impl Keywords {
             outputs,
             reciprocal: (1u64 << 32).div_ceil(stride as u64),
             words,
+            #[cfg(target_arch = "x86_64")]
+            vector,
         })
     }
 
     /// Calls `found(keyword, start)` for every occurrence of every keyword in `data`
     /// (keywords by their index in the list given to [`Keywords::new`]), in no particular
-    /// order.
+    /// order: with the vectorised search where the processor has it, else the automaton.
     pub(super) fn find(&self, data: &[u8], found: &mut dyn FnMut(usize, usize)) {
+        #[cfg(target_arch = "x86_64")]
+        if let Some(vector) = &self.vector {
+            vector.find(data, &self.words, found);
+            return;
+        }
+        self.find_by_automaton(data, found);
+    }
+
+    /// [`Keywords::find`] with the automaton, whatever the processor.
+    fn find_by_automaton(&self, data: &[u8], found: &mut dyn FnMut(usize, usize)) {
         if data.len() < MIN_SPLIT {
             self.find_in(data, 0, data.len(), self.start, found);
             return;
@@ -392,10 +425,17 @@ mod tests {
     use aho_corasick::AhoCorasick;
     use proptest::prelude::*;
 
+    /// The occurrences [`Keywords::find`] reports, sorted, after checking that the
+    /// automaton reports the same (where `find` runs the vectorised search, both are
+    /// tested on every input).
     fn occurrences(keywords: &Keywords, data: &[u8]) -> Vec<(usize, usize)> {
         let mut all = Vec::new();
         keywords.find(data, &mut |word, start| all.push((start, word)));
         all.sort_unstable();
+        let mut automaton = Vec::new();
+        keywords.find_by_automaton(data, &mut |word, start| automaton.push((start, word)));
+        automaton.sort_unstable();
+        assert_eq!(all, automaton, "vectorised search and automaton differ");
         all
     }
 
@@ -479,6 +519,53 @@ mod tests {
     }
 
     #[test]
+    fn the_vectorised_search_runs_wherever_the_processor_has_it() {
+        let keywords = Keywords::new(WORDS).expect("the automaton builds");
+        #[cfg(target_arch = "x86_64")]
+        assert_eq!(keywords.vectorised(), vector::supported());
+        #[cfg(not(target_arch = "x86_64"))]
+        assert!(!keywords.vectorised());
+        // A keyword other than ASCII leaves the search to the automaton.
+        let keywords = Keywords::new(&[b"key", "cl\u{e9}".as_bytes()]).expect("it builds");
+        assert!(!keywords.vectorised());
+        assert_eq!(
+            occurrences(&keywords, "a CL\u{e9} key".as_bytes()),
+            vec![(2, 1), (7, 0)]
+        );
+    }
+
+    #[test]
+    fn keywords_beside_bytes_other_than_ascii_and_at_every_offset_of_a_block() {
+        // Short keywords (anchors under four bytes) followed by a byte other than ASCII,
+        // by the end of the data, or by a zero; long ones across the 64-byte blocks and the
+        // chunks they are looked up in, and at the very end.
+        let keywords = Keywords::new(WORDS).expect("the automaton builds");
+        let pieces: [&[u8]; 6] = [
+            "key\u{2019}s ".as_bytes(),
+            "pat\u{e9}re ".as_bytes(),
+            b"KEY\0",
+            "\u{e9}akia\u{ff}".as_bytes(),
+            b"x-auth-key",
+            b"sk-",
+        ];
+        for lead in 0..140 {
+            let mut data = vec![b'.'; lead];
+            for piece in pieces {
+                data.extend_from_slice(piece);
+                data.extend(std::iter::repeat_n(b' ', lead % 61));
+            }
+            for end in [data.len(), data.len() - lead % 61] {
+                let data = &data[..end];
+                assert_eq!(
+                    occurrences(&keywords, data),
+                    expected(WORDS, data),
+                    "{lead}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn shorter_anchors_when_the_table_would_not_fit() {
         // 2000 pseudo-random eight-byte keywords over 69 distinct bytes: too many states
         // for 4-byte anchors.
@@ -510,7 +597,7 @@ mod tests {
             for (piece, upper) in pieces {
                 let bytes: &[u8] = match WORDS.get(piece) {
                     Some(word) => &word[..word.len() - usize::from(upper && word.len() > 3)],
-                    None => &b"a_pw=:$k- _url"[piece - WORDS.len()..],
+                    None => &"a_pw=:$k- _url\u{e9}\u{2019}".as_bytes()[piece - WORDS.len()..],
                 };
                 if upper {
                     data.extend(bytes.iter().map(u8::to_ascii_uppercase));
