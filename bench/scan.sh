@@ -42,18 +42,29 @@ PALISADE="$TARGET/release/palisade"
 mb() { du -sb --apparent-size "$1" | awk '{printf "%.0f", $1/1e6}'; }
 
 # run NAME MB CMD...: wall seconds and peak RSS of CMD (its output is discarded), one
-# row of the table.
+# row of the table. CMD runs REPEAT times (default BENCH_REPEAT, 3) and the row gives the
+# median wall time and the largest RSS: on a shared machine one run can be off by half.
+# The slow peers on the samples and the history scans run once (REPEAT=1). BEFORE, when
+# set, is run untimed before each run (Nosey Parker's datastore is removed, or it would
+# skip what the previous run scanned).
+BENCH_REPEAT="${BENCH_REPEAT:-3}"
 declare -A WALL
 run() {
   local name=$1 size=$2; shift 2
-  # Warm the page cache the same way for everyone.
-  /usr/bin/time -f "%e %M" -o "$OUT/$name.time" "$@" >"$OUT/$name.out" 2>"$OUT/$name.err" || true
-  # The last line: GNU time writes "Command exited with non-zero status N" first when
-  # the scanner reports findings.
-  read -r secs rss < <(tail -n 1 "$OUT/$name.time")
+  local times=() secs rss most=0
+  for ((i = 0; i < ${REPEAT:-$BENCH_REPEAT}; i++)); do
+    [[ -n "${BEFORE:-}" ]] && eval "$BEFORE"
+    /usr/bin/time -f "%e %M" -o "$OUT/$name.time" "$@" >"$OUT/$name.out" 2>"$OUT/$name.err" || true
+    # The last line: GNU time writes "Command exited with non-zero status N" first when
+    # the scanner reports findings.
+    read -r secs rss < <(tail -n 1 "$OUT/$name.time")
+    times+=("$secs")
+    (( rss > most )) && most=$rss
+  done
+  secs=$(printf '%s\n' "${times[@]}" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
   WALL[$name]=$secs
-  awk -v n="$name" -v s="$secs" -v r="$rss" -v m="$size" -v c="$CORES" \
-    'BEGIN { printf "%-28s %8.2f s %9.1f MB/s %8.1f MB/s/core %8.0f MB RSS\n", n, s, m/s, m/s/c, r/1024 }'
+  awk -v n="$name" -v s="$secs" -v r="$most" -v m="$size" -v c="$CORES" -v t="${times[*]}" \
+    'BEGIN { printf "%-28s %8.2f s %9.1f MB/s %8.1f MB/s/core %8.0f MB RSS   (runs: %s)\n", n, s, m/s, m/s/c, r/1024, t }'
 }
 
 ratio() { awk -v a="${WALL[$1]}" -v b="${WALL[$2]}" -v l="$3" 'BEGIN { printf "  %-60s %6.2fx\n", l, a/b }'; }
@@ -66,8 +77,7 @@ tree() {
   find "$TREE" -type f -print0 | xargs -0 cat >/dev/null   # page cache, for everyone
   run palisade-tree "$size" "$PALISADE" scan --quiet --no-pii --format jsonl "$TREE"
   if [[ -x "$BIN/noseyparker" ]]; then
-    rm -rf "$OUT/np.ds"
-    run noseyparker-tree "$size" "$BIN/noseyparker" scan --datastore "$OUT/np.ds" --progress never "$TREE"
+    BEFORE='rm -rf "$OUT/np.ds"' run noseyparker-tree "$size" "$BIN/noseyparker" scan --datastore "$OUT/np.ds" --progress never "$TREE"
   fi
   # The floor: search the same files for the rules' keywords.
   mapfile -t keywords < <(grep -ho 'keywords = \[[^]]*\]' crates/palisade-scan/rules/*.toml \
@@ -75,14 +85,14 @@ tree() {
   local args=(); for k in "${keywords[@]}"; do args+=(-e "$k"); done
   run ripgrep-keywords-tree "$size" rg -c -i -F --no-messages "${args[@]}" "$TREE"
   run palisade-sample "$sample" "$PALISADE" scan --quiet --no-pii --format jsonl "$SAMPLE"
-  [[ -x "$BIN/ripsecrets" ]] && run ripsecrets-sample "$sample" "$BIN/ripsecrets" "$SAMPLE"
+  [[ -x "$BIN/ripsecrets" ]] && REPEAT=1 run ripsecrets-sample "$sample" "$BIN/ripsecrets" "$SAMPLE"
   # detect-secrets walks the current directory (given a path it scans nothing), and at
   # about 0.7 MB/s it gets the 1% sample; palisade is timed on the same files.
   local small; small=$(mb "$SMALL")
   run palisade-small "$small" "$PALISADE" scan --quiet --no-pii --format jsonl "$SMALL"
-  [[ -x "$BIN/detect-secrets" ]] && run detect-secrets-small "$small" \
+  [[ -x "$BIN/detect-secrets" ]] && REPEAT=1 run detect-secrets-small "$small" \
     bash -c 'cd "$1" && exec "$2" scan --all-files --no-verify' _ "$SMALL" "$BIN/detect-secrets"
-  [[ -x "$BIN/trufflehog3" ]] && run trufflehog3-sample "$sample" "$BIN/trufflehog3" --no-history --format JSON -o "$OUT/trufflehog3.json" "$SAMPLE"
+  [[ -x "$BIN/trufflehog3" ]] && REPEAT=1 run trufflehog3-sample "$sample" "$BIN/trufflehog3" --no-history --format JSON -o "$OUT/trufflehog3.json" "$SAMPLE"
   echo "ratios (time of the other / time of palisade; above 1 means palisade is faster):"
   [[ -n "${WALL[noseyparker-tree]:-}" ]] && ratio noseyparker-tree palisade-tree "Nosey Parker, 1 GB tree"
   ratio ripgrep-keywords-tree palisade-tree "ripgrep keyword search (below 1: palisade is slower than the floor)"
@@ -98,10 +108,9 @@ history() {
   commits=$(git --git-dir "$GITREPO" rev-list --all --count)
   size=$(git --git-dir "$GITREPO" count-objects -v | awk '/size-pack/ {printf "%.0f", $2/1024}')
   echo "== git history: $GITREPO ($commits commits, $size MB packed)"
-  run palisade-history "$size" "$PALISADE" scan --quiet --no-pii --history --format jsonl "$GITREPO"
+  REPEAT=1 run palisade-history "$size" "$PALISADE" scan --quiet --no-pii --history --format jsonl "$GITREPO"
   if [[ -x "$BIN/noseyparker" ]]; then
-    rm -rf "$OUT/np-history.ds"
-    run noseyparker-history "$size" "$BIN/noseyparker" scan --datastore "$OUT/np-history.ds" --progress never "$GITREPO"
+    REPEAT=1 BEFORE='rm -rf "$OUT/np-history.ds"' run noseyparker-history "$size" "$BIN/noseyparker" scan --datastore "$OUT/np-history.ds" --progress never "$GITREPO"
     ratio noseyparker-history palisade-history "Nosey Parker, git/git history"
   fi
 }
