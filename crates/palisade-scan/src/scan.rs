@@ -368,14 +368,18 @@ impl ScanConfig {
         };
         let want = self.window.max(OVERLAP * 2);
         buffer.clear();
-        // A file larger than the buffer gets its room at once: read in doublings, a
-        // large file was copied and its fresh pages faulted in about twice over.
+        // A file larger than the buffer gets a new one of its size at once: read in
+        // doublings, or grown in place, the old contents (all of the old capacity) would
+        // be copied each time and fresh pages faulted in about twice over.
         if buffer.capacity() < want
             && let Ok(meta) = file.metadata()
         {
             let size = usize::try_from(meta.len()).unwrap_or(usize::MAX);
             // One byte more, for the read that finds the end.
-            buffer.reserve_exact(size.saturating_add(1).min(want));
+            let need = size.saturating_add(1).min(want);
+            if need > buffer.capacity() {
+                *buffer = Vec::with_capacity(need);
+            }
         }
         let mut offset = 0u64;
         let mut lines_before = 0u64;
