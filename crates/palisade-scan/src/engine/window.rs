@@ -113,6 +113,7 @@ pub(super) fn regions(
     // the next start's line feed is searched for back to there only, so that many
     // keywords on one long line do not each read it back to its beginning.
     let mut line_of = (0, 0);
+    let mut solid_from = SolidWindow::default();
     for &(start, end) in places {
         let mut first = 0;
         if reach.line {
@@ -128,13 +129,7 @@ pub(super) fn regions(
             first = first.max(end.saturating_sub(max));
         }
         if let Some(max) = reach.max_solid {
-            // The byte after the last solid one that cannot be in a match with the keyword.
-            let mut solid = 0;
-            let before = data[..end].iter().rposition(|&b| {
-                solid += usize::from(!is_space(b));
-                solid > max
-            });
-            first = first.max(before.map_or(0, |i| i + 1));
+            first = first.max(solid_from.first(data, end, max));
         }
         if let Some(lines) = reach.lines {
             first = first.max(lines_back(data, start, lines));
@@ -167,6 +162,61 @@ pub(super) fn regions(
         covered += last.end - last.first;
     }
     covered <= budget
+}
+
+/// The first byte that can be in a match ending by a keyword's end, for a pattern whose
+/// matches hold at most `max` solid bytes (not ASCII whitespace): the byte after the
+/// solid byte number `max + 1` back from the end. For ends that only grow, as a rule's
+/// keywords are taken in order, the window slides forward instead of counting back from
+/// each end.
+#[derive(Debug, Default)]
+struct SolidWindow {
+    /// The last end, where the window starts and how many solid bytes it holds.
+    last: Option<(usize, usize, usize)>,
+}
+
+impl SolidWindow {
+    fn first(&mut self, data: &[u8], end: usize, max: usize) -> usize {
+        let (from, count) = match self.last {
+            // A short step forward: slide.
+            Some((last, from, count)) if last <= end && end - last <= 2 * max + 64 => {
+                let mut count = count + data[last..end].iter().filter(|&&b| !is_space(b)).count();
+                let mut from = from;
+                while count > max {
+                    count -= usize::from(!is_space(data[from]));
+                    from += 1;
+                }
+                (from, count)
+            }
+            _ => {
+                // Back 64 bytes at a time while the count stays within `max` (a count
+                // the compiler vectorises), then byte by byte.
+                let mut solid = 0;
+                let mut back = end;
+                while back >= 64 {
+                    let chunk = data[back - 64..back]
+                        .iter()
+                        .filter(|&&b| !is_space(b))
+                        .count();
+                    if solid + chunk > max {
+                        break;
+                    }
+                    solid += chunk;
+                    back -= 64;
+                }
+                let before = data[..back].iter().rposition(|&b| {
+                    solid += usize::from(!is_space(b));
+                    solid > max
+                });
+                match before {
+                    Some(i) => (i + 1, max),
+                    None => (0, solid),
+                }
+            }
+        };
+        self.last = Some((end, from, count));
+        from
+    }
 }
 
 /// Where the haystack can be cut for matches starting at or before `last`.
@@ -788,6 +838,48 @@ mod tests {
             reach(r"(?-u)token[^x]*(?P<secret>[a-z]+)", &words(&["token"])),
             None
         );
+    }
+
+    #[test]
+    fn the_sliding_solid_window_starts_where_counting_back_does() {
+        // Text of words and runs of spaces and line feeds, ends taken in order with steps
+        // short and long, and once backwards.
+        let mut seed = 7u32;
+        let mut next = |n: u32| {
+            seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            (seed >> 16) % n
+        };
+        let data: Vec<u8> = (0..6000)
+            .map(|_| match next(10) {
+                0..=2 => b' ',
+                3 => b'\n',
+                _ => b'a' + next(26) as u8,
+            })
+            .collect();
+        for max in [0, 1, 5, 40, 300] {
+            let mut window = SolidWindow::default();
+            let mut end = 0;
+            for step in 0..400 {
+                end = if step == 200 {
+                    end / 2
+                } else {
+                    (end + next(90) as usize).min(data.len())
+                };
+                let mut solid = 0;
+                let expected = data[..end]
+                    .iter()
+                    .rposition(|&b| {
+                        solid += usize::from(!is_space(b));
+                        solid > max
+                    })
+                    .map_or(0, |i| i + 1);
+                assert_eq!(
+                    window.first(&data, end, max),
+                    expected,
+                    "max {max}, end {end}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -438,9 +438,10 @@ struct Tables {
 impl Tables {
     #[target_feature(enable = "avx512f,avx512bw,avx512vbmi,popcnt,bmi1")]
     fn new(vector: &Vector) -> Tables {
+        // By index, so that no table is copied on the way.
         Tables {
-            bytes: vector.bytes.map(|pass| pass.map(|table| halves(&table))),
-            pairs: vector.pairs.map(|pass| pass.map(|table| halves(&table))),
+            bytes: std::array::from_fn(|p| std::array::from_fn(|o| halves(&vector.bytes[p][o]))),
+            pairs: std::array::from_fn(|p| std::array::from_fn(|o| halves(&vector.pairs[p][o]))),
         }
     }
 
