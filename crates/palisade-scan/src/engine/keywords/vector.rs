@@ -253,12 +253,10 @@ impl Vector {
             let chunk = at;
             let (mut longs, mut shorts) = (0, 0);
             while at + BLOCK <= data.len() && at < chunk + CHUNK {
-                let (l, s) = tables.filter(&data[at..at + BLOCK]);
+                let passed = tables.filter(&data[at..at + BLOCK]);
                 let offset = (at - chunk) as u32;
-                longs = flatten(l, offset, &mut long, longs);
-                if s != 0 {
-                    shorts = flatten(s, offset, &mut short, shorts);
-                }
+                (longs, shorts) =
+                    flatten_both(passed, offset, (&mut long, longs), (&mut short, shorts));
                 at += 64;
             }
             for &offset in &long[..longs] {
@@ -399,28 +397,45 @@ fn seen_bit(key: u32) -> usize {
 }
 
 /// Writes the positions `offset + i` of the set bits `i` of `bits` into `out` from
-/// `count` on, and returns the new count. The first eight are written whatever their
+/// `count` on, and returns the new count. The first four are written whatever their
 /// number (`out` has room for 64 past its last position), so that the usual block, with
-/// eight or fewer, takes no branch that depends on it.
-///
-/// Compiled apart from the vector code: inlined there, the compiler turns the eight
-/// `tzcnt`s into a vector bit count that costs several times more.
-#[inline(never)]
-#[target_feature(enable = "popcnt,bmi1")]
+/// four or fewer, takes no branch that depends on it.
+#[inline]
 fn flatten(mut bits: u64, offset: u32, out: &mut [u32], count: usize) -> usize {
     let total = bits.count_ones() as usize;
     let window = &mut out[count..count + 64];
-    for slot in &mut window[..8] {
+    for slot in &mut window[..4] {
         *slot = offset + bits.trailing_zeros();
         bits &= bits.wrapping_sub(1);
     }
-    if total > 8 {
-        for slot in &mut window[8..total] {
+    if total > 4 {
+        for slot in &mut window[4..total] {
             *slot = offset + bits.trailing_zeros();
             bits &= bits.wrapping_sub(1);
         }
     }
     count + total
+}
+
+/// [`flatten`] for a block's two masks, in one call.
+///
+/// Compiled apart from the vector code: inlined there, the compiler turns the unrolled
+/// `tzcnt`s into a vector bit count that costs several times more.
+#[inline(never)]
+#[target_feature(enable = "popcnt,bmi1")]
+fn flatten_both(
+    (long, short): (u64, u64),
+    offset: u32,
+    (long_out, longs): (&mut [u32], usize),
+    (short_out, shorts): (&mut [u32], usize),
+) -> (usize, usize) {
+    let longs = flatten(long, offset, long_out, longs);
+    let shorts = if short == 0 {
+        shorts
+    } else {
+        flatten(short, offset, short_out, shorts)
+    };
+    (longs, shorts)
 }
 
 /// The home slot of `key` in a table of `2^(32 - shift)` slots.
