@@ -566,6 +566,26 @@ mod tests {
     }
 
     #[test]
+    fn a_keyword_in_the_last_bytes_is_found_whatever_the_length() {
+        // The vectorised search takes 64 positions at a time and the three bytes after
+        // them; whatever is left at the end (up to 66 bytes) is its own case, where only a
+        // keyword of one or two bytes can start in its last two.
+        let words: &[&[u8]] = &[b"q", b"k-", b"sk-", b"akia"];
+        let keywords = Keywords::new(words).expect("the automaton builds");
+        for len in 4..300 {
+            for word in words {
+                let mut data = vec![b'.'; len - word.len()];
+                data.extend_from_slice(word);
+                assert_eq!(
+                    occurrences(&keywords, &data),
+                    expected(words, &data),
+                    "{len}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn shorter_anchors_when_the_table_would_not_fit() {
         // 2000 pseudo-random eight-byte keywords over 69 distinct bytes: too many states
         // for 4-byte anchors.
@@ -606,6 +626,28 @@ mod tests {
                 }
             }
             prop_assert_eq!(occurrences(&keywords, &data), expected(WORDS, &data));
+        }
+
+        /// Keyword sets of any size and make-up (one to eight bytes of a small alphabet
+        /// with punctuation, so that anchors share bytes and buckets crowd), over text
+        /// that repeats pieces of them among bytes of any value.
+        #[test]
+        fn any_keyword_set_is_found_as_an_overlapping_aho_corasick_search_finds_it(
+            words in prop::collection::vec(
+                prop::collection::vec(prop::sample::select(b"abkeyZ_-=:. 0".to_vec()), 1..9),
+                1..80,
+            ),
+            pieces in prop::collection::vec((any::<prop::sample::Index>(), 0..9usize, any::<u8>()), 0..400),
+        ) {
+            let words: Vec<&[u8]> = words.iter().map(Vec::as_slice).collect();
+            let keywords = Keywords::new(&words).expect("the automaton builds");
+            let mut data = Vec::new();
+            for (word, cut, byte) in pieces {
+                let word = word.get(&words);
+                data.extend_from_slice(&word[..cut.min(word.len())]);
+                data.push(byte);
+            }
+            prop_assert_eq!(occurrences(&keywords, &data), expected(&words, &data));
         }
     }
 }

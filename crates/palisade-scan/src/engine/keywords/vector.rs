@@ -281,12 +281,14 @@ impl Vector {
                 }
             }
         }
-        if at < data.len() {
-            // The last bytes, followed by zeros: no four-byte anchor holds a zero, and the
-            // positions past the end are dropped.
+        // The last bytes, in blocks followed by zeros (there may be two: the loop above
+        // stops with up to 66 bytes left): no four-byte anchor holds a zero, and the
+        // positions past the end are dropped.
+        while at < data.len() {
             let rest = &data[at..];
             let mut padded = [0u8; BLOCK];
-            padded[..rest.len()].copy_from_slice(rest);
+            let take = rest.len().min(BLOCK);
+            padded[..take].copy_from_slice(&rest[..take]);
             let (long, short) = tables.filter(&padded);
             let inside = if rest.len() >= 64 {
                 u64::MAX
@@ -294,6 +296,7 @@ impl Vector {
                 (1u64 << rest.len()) - 1
             };
             self.verify(data, at, (long & inside, short & inside), words, found);
+            at += 64;
         }
     }
 
