@@ -179,7 +179,9 @@ impl SolidWindow {
     fn first(&mut self, data: &[u8], end: usize, max: usize) -> usize {
         let (from, count) = match self.last {
             // A short step forward: slide.
-            Some((last, from, count)) if last <= end && end - last <= 2 * max + 64 => {
+            Some((last, from, count))
+                if last <= end && end - last <= max.saturating_mul(2).saturating_add(64) =>
+            {
                 let mut count = count + data[last..end].iter().filter(|&&b| !is_space(b)).count();
                 let mut from = from;
                 while count > max {

@@ -282,8 +282,9 @@ impl Vector {
             }
         }
         // The last bytes, in blocks followed by zeros (there may be two: the loop above
-        // stops with up to 66 bytes left): no four-byte anchor holds a zero, and the
-        // positions past the end are dropped.
+        // stops with up to 66 bytes left). Positions past the end are dropped, and a
+        // match that would need bytes past it is refused by the bounds of the lookup
+        // and of the comparison.
         while at < data.len() {
             let rest = &data[at..];
             let mut padded = [0u8; BLOCK];
