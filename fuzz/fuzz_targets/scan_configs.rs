@@ -1,8 +1,9 @@
 //! Tools' configuration files: any bytes under the name of each format read by a parser
 //! (docker config.json and .dockercfg, FileZilla XML, .pgpass, Terraform state, an
-//! Ansible vault password file, a Rails master key, .msmtprc, .git-credentials) are scanned without a panic; every finding points inside
-//! the buffer and never carries the secret in clear, and the regex findings of a file do
-//! not depend on whether its parser could read it.
+//! Ansible vault password file, a Rails master key, .msmtprc, .git-credentials) are
+//! scanned without a panic; every finding points inside the buffer and never carries the
+//! secret in clear, and the regex findings of a file do not depend on whether its parser
+//! could read it.
 #![no_main]
 
 use std::sync::LazyLock;

@@ -30,16 +30,9 @@ pub(super) fn read(data: &[u8], sink: &mut Sink) {
             // `passwordeval`, or a word that only starts like the command.
             continue;
         }
-        let from = lead + b"password".len() + gap;
-        let mut value = &line[from..];
-        let mut at = from;
+        let mut at = lead + b"password".len() + gap;
         // Trailing blanks are not part of the value.
-        let trail = value
-            .iter()
-            .rev()
-            .take_while(|b| b.is_ascii_whitespace())
-            .count();
-        value = &value[..value.len() - trail];
+        let mut value = line[at..].trim_ascii_end();
         if let [quote @ (b'"' | b'\''), inner @ .., last] = value
             && last == quote
         {

@@ -57,10 +57,9 @@ pub(super) struct Vector {
     /// most positions that pass the filter stop at a clear bit, a branch that is rarely
     /// mispredicted, instead of probing the table.
     seen: Box<[u64; 1024]>,
-    /// Open addressing by [`key`]; a slot with no entries is empty.
+    /// Open addressing by [`key`], a power of two of them; a slot with no entries is
+    /// empty.
     slots: Box<[Slot]>,
-    /// `32 - log2(slots.len())`: a key's home slot is its hash's top bits.
-    shift: u32,
     /// The keywords of each slot, `slot.first..slot.first + slot.count`.
     entries: Vec<Entry>,
     /// Lengths of the anchors shorter than four bytes, ascending.
@@ -95,11 +94,10 @@ fn pair(a: u8, b: u8) -> usize {
 /// the whole keyword settles), then the bytes packed little-endian. No key byte of an
 /// anchor is zero, so anchors of different lengths never share a key.
 fn key(bytes: &[u8]) -> u32 {
-    bytes
-        .iter()
-        .take(4)
-        .enumerate()
-        .fold(0, |key, (i, &b)| key | (u32::from(b | 0x20) << (8 * i)))
+    let len = bytes.len().min(4);
+    let mut four = [0u8; 4];
+    four[..len].copy_from_slice(&bytes[..len]);
+    (u32::from_le_bytes(four) | 0x2020_2020) & (u32::MAX >> (32 - 8 * len))
 }
 
 /// Both cases of a lowercase ASCII letter, or the byte alone.
@@ -191,14 +189,13 @@ impl Vector {
         let distinct = keyed.windows(2).filter(|w| w[0].0 != w[1].0).count() + 1;
         let size = (distinct * 2).next_power_of_two().max(16);
         let mut slots = vec![Slot::default(); size].into_boxed_slice();
-        let shift = 32 - size.trailing_zeros();
         let mut entries = Vec::with_capacity(keyed.len());
         let mut seen = Box::new([0u64; 1024]);
         for run in keyed.chunk_by(|a, b| a.0 == b.0) {
             let key = run[0].0;
             let bit = seen_bit(key);
             seen[bit / 64] |= 1 << (bit % 64);
-            let mut at = home(key, shift);
+            let mut at = home(key, size);
             while slots[at].count != 0 {
                 at = (at + 1) % size;
             }
@@ -221,7 +218,6 @@ impl Vector {
             pairs,
             seen,
             slots,
-            shift,
             entries,
             short_lens,
         })
@@ -249,11 +245,11 @@ impl Vector {
         let mut long = [0u32; CHUNK + 64];
         let mut short = [0u32; CHUNK + 64];
         let mut at = 0;
-        while at + BLOCK <= data.len() {
+        while at < data.len() {
             let chunk = at;
             let (mut longs, mut shorts) = (0, 0);
-            while at + BLOCK <= data.len() && at < chunk + CHUNK {
-                let passed = tables.filter(&data[at..at + BLOCK]);
+            while at < data.len() && at < chunk + CHUNK {
+                let passed = tables.filter_at(data, at);
                 let offset = (at - chunk) as u32;
                 (longs, shorts) =
                     flatten_both(passed, offset, (&mut long, longs), (&mut short, shorts));
@@ -261,91 +257,34 @@ impl Vector {
             }
             for &offset in &long[..longs] {
                 let position = chunk + offset as usize;
-                if let Some(&four) = data[position..].first_chunk::<4>() {
-                    let key = u32::from_le_bytes(four) | 0x2020_2020;
-                    if self.may_hold(key) {
-                        self.probe(key, data, position, words, found);
-                    }
+                if let Some(four) = data.get(position..position + 4) {
+                    self.try_key(key(four), data, position, words, found);
                 }
             }
             for &offset in &short[..shorts] {
                 let position = chunk + offset as usize;
-                if let Some(&four) = data[position..].first_chunk::<4>() {
-                    let four = u32::from_le_bytes(four) | 0x2020_2020;
-                    for &len in &self.short_lens {
-                        let key = four & (u32::MAX >> (32 - 8 * len));
-                        if self.may_hold(key) {
-                            self.probe(key, data, position, words, found);
-                        }
+                for &len in &self.short_lens {
+                    if let Some(bytes) = data.get(position..position + len) {
+                        self.try_key(key(bytes), data, position, words, found);
                     }
                 }
             }
         }
-        // The last bytes, in blocks followed by zeros (there may be two: the loop above
-        // stops with up to 66 bytes left). Positions past the end are dropped, and a
-        // match that would need bytes past it is refused by the bounds of the lookup
-        // and of the comparison.
-        while at < data.len() {
-            let rest = &data[at..];
-            let mut padded = [0u8; BLOCK];
-            let take = rest.len().min(BLOCK);
-            padded[..take].copy_from_slice(&rest[..take]);
-            let (long, short) = tables.filter(&padded);
-            let inside = if rest.len() >= 64 {
-                u64::MAX
-            } else {
-                (1u64 << rest.len()) - 1
-            };
-            self.verify(data, at, (long & inside, short & inside), words, found);
-            at += 64;
-        }
     }
 
-    /// Looks up the positions `at + i` for each bit `i` of `long` among the four-byte
-    /// anchors and for each bit of `short` among the shorter ones, and reports their
-    /// keywords.
+    /// Reports the keywords whose anchor has `key` and starts at `position`, if an
+    /// anchor may have it.
     #[inline]
-    fn verify(
+    fn try_key(
         &self,
-        data: &[u8],
-        at: usize,
-        (mut long, mut short): (u64, u64),
-        words: &[Box<[u8]>],
-        found: &mut dyn FnMut(usize, usize),
-    ) {
-        while long != 0 {
-            let position = at + long.trailing_zeros() as usize;
-            long &= long - 1;
-            if let Some(&four) = data[position..].first_chunk::<4>() {
-                let key = u32::from_le_bytes(four) | 0x2020_2020;
-                if self.may_hold(key) {
-                    self.probe(key, data, position, words, found);
-                }
-            }
-        }
-        while short != 0 {
-            let position = at + short.trailing_zeros() as usize;
-            short &= short - 1;
-            self.try_short(data, position, words, found);
-        }
-    }
-
-    /// Looks up `position` among the anchors shorter than four bytes.
-    #[inline]
-    fn try_short(
-        &self,
+        key: u32,
         data: &[u8],
         position: usize,
         words: &[Box<[u8]>],
         found: &mut dyn FnMut(usize, usize),
     ) {
-        for &len in &self.short_lens {
-            if let Some(bytes) = data.get(position..position + len) {
-                let key = key(bytes);
-                if self.may_hold(key) {
-                    self.probe(key, data, position, words, found);
-                }
-            }
+        if self.may_hold(key) {
+            self.probe(key, data, position, words, found);
         }
     }
 
@@ -368,7 +307,7 @@ impl Vector {
         words: &[Box<[u8]>],
         found: &mut dyn FnMut(usize, usize),
     ) {
-        let mut at = home(key, self.shift);
+        let mut at = home(key, self.slots.len());
         loop {
             let slot = self.slots[at];
             if slot.count == 0 {
@@ -442,9 +381,9 @@ fn flatten_both(
     (longs, shorts)
 }
 
-/// The home slot of `key` in a table of `2^(32 - shift)` slots.
-fn home(key: u32, shift: u32) -> usize {
-    (key.wrapping_mul(0x9e37_79b1) >> shift) as usize
+/// The home slot of `key` in a table of `size` slots, a power of two: its hash's top bits.
+fn home(key: u32, size: usize) -> usize {
+    (key.wrapping_mul(0x9e37_79b1) >> (32 - size.trailing_zeros())) as usize
 }
 
 /// The filter's tables in vector registers: for each pass, the four byte tables and the
@@ -462,6 +401,27 @@ impl Tables {
             bytes: std::array::from_fn(|p| std::array::from_fn(|o| halves(&vector.bytes[p][o]))),
             pairs: std::array::from_fn(|p| std::array::from_fn(|o| halves(&vector.pairs[p][o]))),
         }
+    }
+
+    /// [`Tables::filter`] for the 64 positions from `at`, of which the last block may
+    /// have fewer: it is read followed by zeros and the positions past the end dropped
+    /// (a match that would need bytes past it is refused by the bounds of the lookup and
+    /// of the comparison).
+    #[target_feature(enable = "avx512f,avx512bw,avx512vbmi,popcnt,bmi1")]
+    fn filter_at(&self, data: &[u8], at: usize) -> (u64, u64) {
+        if let Some(block) = data.get(at..at + BLOCK) {
+            return self.filter(block);
+        }
+        let rest = &data[at..];
+        let mut padded = [0u8; BLOCK];
+        padded[..rest.len()].copy_from_slice(rest);
+        let (long, short) = self.filter(&padded);
+        let inside = if rest.len() >= 64 {
+            u64::MAX
+        } else {
+            (1u64 << rest.len()) - 1
+        };
+        (long & inside, short & inside)
     }
 
     /// The positions of `block`'s first 64 that pass the filter for a bucket of
