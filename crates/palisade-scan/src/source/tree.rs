@@ -61,6 +61,15 @@ pub fn scan_tree(scan: &TreeScan<'_>, progress: &dyn Progress) -> Result<Report,
         .filter_entry(|entry| entry.file_name() != ".git");
     let total = Mutex::new(Report::default());
     let config = scan.config;
+    // Asked once here, not for every file: a stat of each root per file would cost a
+    // system call per file.
+    let dirs: Vec<PathBuf> = scan
+        .roots
+        .iter()
+        .filter(|root| root.is_dir())
+        .cloned()
+        .collect();
+    let dirs = dirs.as_slice();
     builder.build_parallel().run(|| {
         let mut collector = Collector {
             local: Report::default(),
@@ -79,7 +88,7 @@ pub fn scan_tree(scan: &TreeScan<'_>, progress: &dyn Progress) -> Result<Report,
                         return WalkState::Continue;
                     };
                     let path = entry.path();
-                    let shown = display_path(path, scan.roots, scan.cwd);
+                    let shown = display_path(path, dirs, scan.cwd);
                     if kind.is_symlink() {
                         if std::fs::metadata(path).is_err() {
                             collector.local.skipped.push(Skipped {
@@ -154,16 +163,12 @@ fn error_path(error: &ignore::Error) -> String {
 /// How a path is reported, `/`-separated: as walked for a relative root (`./` dropped),
 /// so that the same file has the same path (and fingerprints) whichever directory of
 /// the repository is scanned; relative to the current directory (`cwd`) when an absolute
-/// root is under it, else relative to its root.
-fn display_path(path: &Path, roots: &[PathBuf], cwd: Option<&Path>) -> String {
+/// root is under it, else relative to the root it is under (`dirs`: the roots that are
+/// directories).
+fn display_path(path: &Path, dirs: &[PathBuf], cwd: Option<&Path>) -> String {
     let relative = if path.is_absolute() {
         cwd.and_then(|cwd| path.strip_prefix(cwd).ok())
-            .or_else(|| {
-                roots
-                    .iter()
-                    .filter(|root| root.is_dir())
-                    .find_map(|root| path.strip_prefix(root).ok())
-            })
+            .or_else(|| dirs.iter().find_map(|root| path.strip_prefix(root).ok()))
             .unwrap_or(path)
     } else {
         path.strip_prefix(".").unwrap_or(path)
@@ -190,7 +195,12 @@ mod tests {
             display_path(Path::new("./src/main.rs"), &[PathBuf::from(".")], None),
             "src/main.rs"
         );
-        // Outside the current directory and under no root that is a directory here: as is.
+        // Outside the current directory: relative to the directory root it is under.
+        assert_eq!(
+            display_path(file, &roots, Some(Path::new("/home"))),
+            "src/main.rs"
+        );
+        // Outside the current directory and under no directory root: as is.
         assert_eq!(
             display_path(Path::new("/elsewhere/a.txt"), &roots, Some(cwd)),
             "/elsewhere/a.txt"
