@@ -368,29 +368,14 @@ impl ScanConfig {
         };
         let want = self.window.max(OVERLAP * 2);
         buffer.clear();
-        // A file larger than the buffer gets a new one of its size at once: read in
-        // doublings, or grown in place, the old contents (all of the old capacity) would
-        // be copied each time and fresh pages faulted in about twice over.
-        if buffer.capacity() < want
-            && let Ok(meta) = file.metadata()
-        {
-            let size = usize::try_from(meta.len()).unwrap_or(usize::MAX);
-            // One byte more, for the read that finds the end.
-            let need = size.saturating_add(1).min(want);
-            if need > buffer.capacity() {
-                *buffer = Vec::with_capacity(need);
-            }
-        }
+        let mut sized = false;
         let mut offset = 0u64;
         let mut lines_before = 0u64;
         let mut first = true;
         loop {
             // Fill the window: what is left of the overlap, then fresh bytes, read straight
             // into the buffer (a small file takes one read and the one that finds its end).
-            let read = (&mut file)
-                .take((want - buffer.len()) as u64)
-                .read_to_end(buffer);
-            if let Err(e) = read {
+            if let Err(e) = fill(&mut file, buffer, want, &mut sized) {
                 return skip(report, format!("cannot be read: {e}"));
             }
             let at_end = buffer.len() < want;
@@ -432,6 +417,53 @@ impl ScanConfig {
             lines_before += memchr::memchr_iter(b'\n', &buffer[..owned]).count() as u64;
             offset += owned as u64;
             buffer.drain(..owned);
+        }
+    }
+}
+
+/// Reads `file` into `buffer` until it holds `want` bytes or the file ends.
+///
+/// The room the buffer already has is read into first, so that a file that fits (most
+/// do, once a thread has read a few) costs no system call to learn its size. When that
+/// room fills, the file's size is asked for once (`sized`) and the buffer grown to hold
+/// it at once: grown in doublings, all of the old contents would be copied each time and
+/// fresh pages faulted in about twice over.
+fn fill(
+    file: &mut File,
+    buffer: &mut Vec<u8>,
+    want: usize,
+    sized: &mut bool,
+) -> std::io::Result<()> {
+    loop {
+        let room = buffer.capacity().min(want).saturating_sub(buffer.len());
+        if room > 0 {
+            let before = buffer.len();
+            file.take(room as u64).read_to_end(buffer)?;
+            if buffer.len() - before < room {
+                // The read that returned nothing: the end of the file.
+                return Ok(());
+            }
+        }
+        if buffer.len() >= want {
+            return Ok(());
+        }
+        let mut need = buffer.len().saturating_mul(2).max(8 << 10);
+        if !*sized {
+            *sized = true;
+            if let Ok(meta) = file.metadata() {
+                // One byte more, for the read that finds the end.
+                need = usize::try_from(meta.len())
+                    .unwrap_or(usize::MAX)
+                    .saturating_add(1)
+                    .max(buffer.len() + 1);
+            }
+        }
+        let need = need.min(want);
+        if buffer.is_empty() {
+            // Nothing to keep: a new buffer, not a copy of the old one's capacity.
+            *buffer = Vec::with_capacity(need);
+        } else {
+            buffer.reserve_exact(need - buffer.len());
         }
     }
 }
@@ -531,5 +563,60 @@ impl<'a> LineCounter<'a> {
         }
         self.at = offset;
         (self.line, (offset - self.line_start) as u64 + 1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    /// A file of `len` bytes that differ from one place to the next.
+    fn file_of(len: usize) -> (tempfile::NamedTempFile, Vec<u8>) {
+        let bytes: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
+        let mut file = tempfile::NamedTempFile::new().expect("a temporary file");
+        file.write_all(&bytes).expect("written");
+        (file, bytes)
+    }
+
+    #[test]
+    fn a_fill_reads_the_whole_file_whatever_room_the_buffer_had() {
+        for len in [0, 1, 100, 8191, 8192, 8193, 65_536, 200_000] {
+            for capacity in [0, 1, 100, 8192, 65_536, 300_000] {
+                let (file, bytes) = file_of(len);
+                let mut buffer = Vec::with_capacity(capacity);
+                let mut sized = false;
+                fill(
+                    &mut File::open(file.path()).expect("opened"),
+                    &mut buffer,
+                    1 << 20,
+                    &mut sized,
+                )
+                .expect("read");
+                assert_eq!(buffer, bytes, "{len} bytes into room for {capacity}");
+                // The size is asked for only when the room the buffer had filled.
+                assert_eq!(
+                    sized,
+                    len >= capacity,
+                    "{len} bytes into room for {capacity}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_fill_stops_at_the_window_and_goes_on_after_what_it_keeps() {
+        let (file, bytes) = file_of(100_000);
+        let mut handle = File::open(file.path()).expect("opened");
+        let mut buffer = Vec::new();
+        let mut sized = false;
+        fill(&mut handle, &mut buffer, 30_000, &mut sized).expect("read");
+        assert_eq!(buffer, bytes[..30_000]);
+        // Keep the last 1,000 bytes as the overlap, then read the next window.
+        buffer.drain(..29_000);
+        fill(&mut handle, &mut buffer, 30_000, &mut sized).expect("read");
+        assert_eq!(buffer, bytes[29_000..59_000]);
+        // The buffer grew to the window at once, not in doublings past it.
+        assert!(buffer.capacity() <= 30_000 + 1, "{}", buffer.capacity());
     }
 }
