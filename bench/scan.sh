@@ -67,6 +67,35 @@ run() {
     'BEGIN { printf "%-28s %8.2f s %9.1f MB/s %8.1f MB/s/core %8.0f MB RSS   (runs: %s)\n", n, s, m/s, m/s/c, r/1024, t }'
 }
 
+# alternate NAME_A NAME_B MB: times the commands in the arrays A and B in turn,
+# ALTERNATE_REPEAT (default 5) rounds of A then B, so that both meet the same state of a
+# shared machine (its page cache, the other tenants' load), which drifts between runs
+# made one tool after the other. Prints both rows like `run`, and the median of the
+# rounds' ratios A/B.
+alternate() {
+  local a=$1 b=$2 size=$3 secs rss
+  local ta=() tb=() ratios=() most_a=0 most_b=0
+  for ((i = 0; i < ${ALTERNATE_REPEAT:-5}; i++)); do
+    /usr/bin/time -f "%e %M" -o "$OUT/$a.time" "${A[@]}" >"$OUT/$a.out" 2>"$OUT/$a.err" || true
+    read -r secs rss < <(tail -n 1 "$OUT/$a.time"); ta+=("$secs"); (( rss > most_a )) && most_a=$rss
+    /usr/bin/time -f "%e %M" -o "$OUT/$b.time" "${B[@]}" >"$OUT/$b.out" 2>"$OUT/$b.err" || true
+    read -r secs rss < <(tail -n 1 "$OUT/$b.time"); tb+=("$secs"); (( rss > most_b )) && most_b=$rss
+    ratios+=("$(awk -v x="${ta[-1]}" -v y="$secs" 'BEGIN { printf "%.3f", x / y }')")
+  done
+  local median='sort -g | awk "{ v[NR] = \$1 } END { print v[int((NR + 1) / 2)] }"'
+  WALL[$a]=$(printf '%s\n' "${ta[@]}" | eval "$median")
+  WALL[$b]=$(printf '%s\n' "${tb[@]}" | eval "$median")
+  ROUND_RATIO[$a/$b]=$(printf '%s\n' "${ratios[@]}" | eval "$median")
+  for n in "$a" "$b"; do
+    local t r
+    if [[ $n == "$a" ]]; then t="${ta[*]}"; r=$most_a; else t="${tb[*]}"; r=$most_b; fi
+    awk -v n="$n" -v s="${WALL[$n]}" -v r="$r" -v m="$size" -v c="$CORES" -v t="$t" \
+      'BEGIN { printf "%-28s %8.2f s %9.1f MB/s %8.1f MB/s/core %8.0f MB RSS   (runs: %s)\n", n, s, m/s, m/s/c, r/1024, t }'
+  done
+  echo "  rounds, $a / $b: ${ratios[*]}"
+}
+declare -A ROUND_RATIO
+
 ratio() { awk -v a="${WALL[$1]}" -v b="${WALL[$2]}" -v l="$3" 'BEGIN { printf "  %-60s %6.2fx\n", l, a/b }'; }
 
 tree() {
@@ -75,15 +104,17 @@ tree() {
   echo "== working tree: $TREE ($size MB), sample $SAMPLE ($sample MB), $CORES cores"
   cat "$TREE" >/dev/null 2>&1 || true
   find "$TREE" -type f -print0 | xargs -0 cat >/dev/null   # page cache, for everyone
-  run palisade-tree "$size" "$PALISADE" scan --quiet --no-pii --format jsonl "$TREE"
-  if [[ -x "$BIN/noseyparker" ]]; then
-    BEFORE='rm -rf "$OUT/np.ds"' run noseyparker-tree "$size" "$BIN/noseyparker" scan --datastore "$OUT/np.ds" --progress never "$TREE"
-  fi
-  # The floor: search the same files for the rules' keywords.
+  # The floor: search the same files for the rules' keywords (the first 40 of them, as
+  # every earlier run of this script did), timed in turn with palisade.
   mapfile -t keywords < <(grep -ho 'keywords = \[[^]]*\]' crates/palisade-scan/rules/*.toml \
     | grep -o '"[^"]*"' | tr -d '"' | sort -u | head -40)
   local args=(); for k in "${keywords[@]}"; do args+=(-e "$k"); done
-  run ripgrep-keywords-tree "$size" rg -c -i -F --no-messages "${args[@]}" "$TREE"
+  A=("$PALISADE" scan --quiet --no-pii --format jsonl "$TREE")
+  B=(rg -c -i -F --no-messages "${args[@]}" "$TREE")
+  alternate palisade-tree ripgrep-keywords-tree "$size"
+  if [[ -x "$BIN/noseyparker" ]]; then
+    BEFORE='rm -rf "$OUT/np.ds"' run noseyparker-tree "$size" "$BIN/noseyparker" scan --datastore "$OUT/np.ds" --progress never "$TREE"
+  fi
   run palisade-sample "$sample" "$PALISADE" scan --quiet --no-pii --format jsonl "$SAMPLE"
   [[ -x "$BIN/ripsecrets" ]] && REPEAT=1 run ripsecrets-sample "$sample" "$BIN/ripsecrets" "$SAMPLE"
   # detect-secrets walks the current directory (given a path it scans nothing), and at
@@ -96,6 +127,7 @@ tree() {
   echo "ratios (time of the other / time of palisade; above 1 means palisade is faster):"
   [[ -n "${WALL[noseyparker-tree]:-}" ]] && ratio noseyparker-tree palisade-tree "Nosey Parker, 1 GB tree"
   ratio ripgrep-keywords-tree palisade-tree "ripgrep keyword search (below 1: palisade is slower than the floor)"
+  printf '  %-60s %6.2fx\n' "palisade / ripgrep, median of the rounds' ratios" "${ROUND_RATIO[palisade-tree/ripgrep-keywords-tree]}"
   for p in ripsecrets trufflehog3; do
     [[ -n "${WALL[$p-sample]:-}" ]] && ratio "$p-sample" palisade-sample "$p, 100 MB sample"
   done
