@@ -504,3 +504,60 @@ fn numbered_credential_names_are_found() {
         assert!(secrets(&text).is_empty(), "reported: {text}");
     }
 }
+
+/// JSON written inside a string literal (a request body in code, `curl -d` in a script or
+/// a README, a test fixture): the quotes around the name and the value are escaped,
+/// `\"password\":\"…\"`, and each generic assignment rule reads them as quotes.
+#[test]
+fn credentials_in_json_escaped_inside_a_string_are_found() {
+    let key = (random(LETTERS_DIGITS, 15..40), random("0123456789", 1..3))
+        .prop_map(|(body, digits)| format!("{body}{digits}"));
+    // Letters, digits and punctuation, without a quote or a backslash, which the JSON
+    // would escape.
+    let password = (random(PASSWORD_ALPHABET, 10..24), random("!@#%^*", 1..2))
+        .prop_map(|(body, special)| format!("{special}{body}"));
+    let key_names = proptest::sample::select(
+        &[
+            "api_key",
+            "apiKey",
+            "client_secret",
+            "secret",
+            "token",
+            "access_token",
+            "stripeKey",
+            "key",
+        ][..],
+    );
+    let password_names = proptest::sample::select(&["password", "passwd", "db_pass"][..]);
+    let syntax = proptest::sample::select(
+        &[
+            r#"const body = "{\"{n}\":\"{v}\"}";"#,
+            r#"curl -X POST -d "{\"username\":\"admin\",\"{n}\":\"{v}\"}" https://api.example.com/login"#,
+            r#"String json = "{\"region\": \"eu-west-1\", \"{n}\": \"{v}\"}";"#,
+            r#"payload = "{\"{n}\" : \"{v}\", \"debug\": false}""#,
+            r#"  request.setBody("{\"{n}\":\"{v}\"}");"#,
+        ][..],
+    );
+    let cases: Vec<(String, String)> = draw(
+        prop_oneof![
+            (key, key_names, syntax.clone()),
+            (password, password_names, syntax),
+        ],
+        400,
+    )
+    .into_iter()
+    .map(|(value, name, syntax)| (syntax.replace("{n}", name).replace("{v}", &value), value))
+    .collect();
+    assert_found("escaped JSON", &cases, 0.98);
+    // What stays silent unescaped stays silent escaped: stand-ins, references and names
+    // that do not say credential.
+    for text in [
+        r#"const body = "{\"password\":\"${DB_PASSWORD}\"}";"#,
+        r#"const body = "{\"password\":\"changeme\"}";"#,
+        r#"const body = "{\"api_key\":\"<your-api-key>\"}";"#,
+        r#"const body = "{\"primary_key\":\"uze5kRl74wmDGESfyAZ9uEE5aQ\"}";"#,
+        r#"const body = "{\"sha256\":\"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\"}";"#,
+    ] {
+        assert_eq!(secrets(text), Vec::<String>::new(), "{text}");
+    }
+}
