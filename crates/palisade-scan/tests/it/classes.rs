@@ -561,3 +561,54 @@ fn credentials_in_json_escaped_inside_a_string_are_found() {
         assert_eq!(secrets(text), Vec::<String>::new(), "{text}");
     }
 }
+
+/// Environment variables set by a directive that puts a space, not `=`, between name and
+/// value: Apache's `SetEnv`, csh's and launchctl's `setenv`, Windows' `setx`, fish's
+/// `set -x`, nginx's `fastcgi_param` (the Dockerfile `ENV` form has its own rule).
+#[test]
+fn secrets_set_by_space_separated_environment_directives_are_found() {
+    let value = (random(LETTERS_DIGITS, 12..40), random("0123456789", 1..3))
+        .prop_map(|(body, digits)| format!("{body}{digits}"));
+    let name = (
+        proptest::sample::select(&["", "DB_", "APP_", "STRIPE_", "GITHUB_", "MAIL_"][..]),
+        proptest::sample::select(
+            &[
+                "PASSWORD",
+                "SECRET",
+                "TOKEN",
+                "API_KEY",
+                "ACCESS_KEY",
+                "api_token",
+            ][..],
+        ),
+    )
+        .prop_map(|(prefix, word)| format!("{prefix}{word}"));
+    let syntax = proptest::sample::select(
+        &[
+            "SetEnv {n} {v}",
+            "  SetEnv {n} \"{v}\"",
+            "setenv {n} {v}",
+            "launchctl setenv {n} {v}",
+            "setx {n} \"{v}\" /M",
+            "set -gx {n} {v}",
+            "set -x {n} '{v}'",
+            "\tfastcgi_param {n} {v};",
+        ][..],
+    );
+    let cases: Vec<(String, String)> = draw((value, name, syntax), 400)
+        .into_iter()
+        .map(|(value, name, syntax)| (syntax.replace("{n}", &name).replace("{v}", &value), value))
+        .collect();
+    assert_found("environment directives", &cases, 0.98);
+    // A reference to another variable, a file's path, or a name that is not a
+    // credential's stays silent.
+    for text in [
+        "SetEnv DB_PASSWORD ${DB_PASSWORD}",
+        "setx API_TOKEN %API_TOKEN%",
+        "SetEnv DB_PASSWORD_FILE /run/secrets/db_password",
+        "setenv JAVA_HOME /usr/lib/jvm/java-17-openjdk-amd64",
+        "fastcgi_param SCRIPT_FILENAME $document_root$fastcgi_script_name;",
+    ] {
+        assert_eq!(secrets(text), Vec::<String>::new(), "{text}");
+    }
+}
