@@ -4,6 +4,7 @@
 //! whole buffer, and every match goes through the rule's checks. Cheap for the common
 //! file that holds no keyword at all.
 
+mod follow;
 mod keywords;
 mod window;
 
@@ -34,6 +35,12 @@ pub struct Scanner {
     keywords: keywords::Keywords,
     /// For each keyword, its length and the rules that list it.
     keyword_rules: Vec<(usize, Vec<usize>)>,
+    /// For each keyword, and each of its rules in `keyword_rules`' order, where it stands
+    /// in the rule's keywords.
+    keyword_at: Vec<Vec<usize>>,
+    /// For each rule, the bytes that can follow each of its keywords where it is a match's
+    /// first, when not every byte can (worked out on first use).
+    follows: Vec<OnceLock<Vec<Option<follow::ByteSet>>>>,
     /// For each rule, where its matches lie around its keywords when every match holds
     /// one (worked out from its pattern on first use).
     reach: Vec<OnceLock<Option<window::Reach>>>,
@@ -64,10 +71,28 @@ impl Scanner {
         let keywords = keywords::Keywords::new(&words)
             .ok_or_else(|| EngineError("the keywords hold too many distinct bytes".to_owned()))?;
         let reach = rules.rules().iter().map(|_| OnceLock::new()).collect();
+        let keyword_at = words
+            .iter()
+            .zip(&keyword_rules)
+            .map(|(word, (_, of))| {
+                of.iter()
+                    .map(|&rule| {
+                        let keywords = &rules.rules()[rule].spec.keywords;
+                        keywords
+                            .iter()
+                            .position(|k| k.as_bytes().eq_ignore_ascii_case(word))
+                            .unwrap_or(0)
+                    })
+                    .collect()
+            })
+            .collect();
+        let follows = rules.rules().iter().map(|_| OnceLock::new()).collect();
         Ok(Scanner {
             rules,
             keywords,
             keyword_rules,
+            keyword_at,
+            follows,
             reach,
         })
     }
@@ -99,11 +124,15 @@ impl Scanner {
                 return;
             }
             let (len, ref of) = self.keyword_rules[keyword];
+            let next = data.get(start + len).copied();
             let mut done = true;
-            for &rule in of {
+            for (nth, &rule) in of.iter().enumerate() {
                 triggered[rule] = true;
                 if self.reach(rule).is_some() {
-                    places.push((rule, start, start + len));
+                    // An occurrence no match can hold needs no search around it.
+                    if next.is_none_or(|byte| self.may_follow(keyword, nth, rule, byte)) {
+                        places.push((rule, start, start + len));
+                    }
                     done = false;
                 }
             }
@@ -160,6 +189,25 @@ impl Scanner {
             let rule = self.rule(index);
             window::reach(rule.regex.as_str(), &rule.spec.keywords)
         })
+    }
+
+    /// Whether `byte` can follow the keyword at `keyword`, the keyword of its `nth` rule
+    /// `rule`, where it is the first keyword of a match of that rule.
+    fn may_follow(&self, keyword: usize, nth: usize, rule: usize, byte: u8) -> bool {
+        let sets = self.follows[rule].get_or_init(|| {
+            let rule = self.rule(rule);
+            let keywords: Vec<Vec<u8>> = rule
+                .spec
+                .keywords
+                .iter()
+                .map(|k| k.as_bytes().to_ascii_lowercase())
+                .collect();
+            follow::follow(rule.regex.as_str(), &keywords)
+        });
+        sets.get(self.keyword_at[keyword][nth])
+            .copied()
+            .flatten()
+            .is_none_or(|set| set.contains(byte))
     }
 
     /// Runs a rule's regex over `regions` (in order): the matches starting in each,
