@@ -54,8 +54,9 @@ impl ByteSet {
 
 /// Most states of a position automaton worked on; a larger pattern gets no sets.
 const MAX_POSITIONS: usize = 4096;
-/// Most (state, keyword prefix) pairs explored for one keyword.
-const MAX_PAIRS: usize = 1 << 16;
+/// Most steps of the exploration (pairs of states taken); a larger one gets no sets, so
+/// that a pattern of a user's rule cannot make a scan wait on it.
+const MAX_STEPS: usize = 1 << 22;
 
 /// For each of `keywords` (lowercase), the bytes that can follow it where it is the first
 /// keyword a match of `pattern` (parsed as [`super::window::reach`] parses it) holds, or
@@ -276,25 +277,29 @@ impl Positions {
         // (position, word state); the start is `states`.
         let mut work = vec![(states, 0usize)];
         seen[states * width] = true;
-        let mut pairs = 0;
+        let mut steps = 0usize;
         while let Some((state, word)) = work.pop() {
-            pairs += 1;
-            if pairs > MAX_PAIRS {
-                return vec![None; keywords.len()];
-            }
             let next = if state == states {
                 &self.first
             } else {
                 &self.next[state]
             };
             for &q in next {
-                let targets = leads[q * width + word].get_or_insert_with(|| {
+                let slot = q * width + word;
+                if leads[slot].is_none() {
+                    // A pass over the 256 bytes.
+                    steps += 64;
                     let mut targets: Vec<usize> =
                         self.bytes[q].bytes().map(|b| words.step(word, b)).collect();
                     targets.sort_unstable();
                     targets.dedup();
-                    targets
-                });
+                    leads[slot] = Some(targets);
+                }
+                let targets = leads[slot].as_deref().unwrap_or_default();
+                steps += 1 + targets.len();
+                if steps > MAX_STEPS {
+                    return vec![None; keywords.len()];
+                }
                 for &to in targets.iter() {
                     let ended = words.ended(to);
                     if !ended.is_empty() {
@@ -452,6 +457,21 @@ mod tests {
         assert_eq!(one(pattern, "key"), None);
         let both = follow(pattern, &[b"key".to_vec(), b"credential".to_vec()]);
         assert_eq!(both, vec![Some(set(b" =")), Some(set(b"s ="))]);
+    }
+
+    #[test]
+    fn a_pattern_too_large_to_work_out_gets_no_sets() {
+        let long = format!("{}key=", "a".repeat(MAX_POSITIONS));
+        assert_eq!(one(&long, "key"), None);
+        // Many keywords across a pattern with many states: within the step budget or
+        // not, the answer is a set that holds what follows, or none.
+        let words: Vec<String> = (0..200).map(|i| format!("w{i:03}")).collect();
+        let pattern = format!("(?:{})[a-z0-9]{{0,300}}=", words.join("|"));
+        let keywords: Vec<Vec<u8>> = words.iter().map(|w| w.clone().into_bytes()).collect();
+        for set in follow(&pattern, &keywords).into_iter().flatten() {
+            assert!(set.contains(b'=') && set.contains(b'a'));
+        }
+        assert_eq!(one("(", "key"), None, "a pattern that does not parse");
     }
 
     #[test]
