@@ -54,6 +54,11 @@ impl ByteSet {
 
 /// Most states of a position automaton worked on; a larger pattern gets no sets.
 const MAX_POSITIONS: usize = 4096;
+/// Most (state, keyword-automaton state) pairs the exploration keeps a table for, and
+/// most bytes of keywords, so that a user's rule with very many keywords cannot make the
+/// tables large.
+const MAX_TABLE: usize = 1 << 20;
+const MAX_KEYWORD_BYTES: usize = 1 << 12;
 /// Most steps of the exploration (pairs of states taken); a larger one gets no sets, so
 /// that a pattern of a user's rule cannot make a scan wait on it.
 const MAX_STEPS: usize = 1 << 22;
@@ -264,7 +269,9 @@ impl Positions {
     /// holds, or `None` for any byte.
     fn after(&self, keywords: &[Vec<u8>]) -> Vec<Option<ByteSet>> {
         let mut after: Vec<Option<ByteSet>> = vec![Some(ByteSet::default()); keywords.len()];
-        if keywords.iter().any(Vec::is_empty) {
+        if keywords.iter().any(Vec::is_empty)
+            || keywords.iter().map(Vec::len).sum::<usize>() > MAX_KEYWORD_BYTES
+        {
             return vec![None; keywords.len()];
         }
         let words = Words::new(keywords);
@@ -272,6 +279,9 @@ impl Positions {
         // The word states each position's bytes can lead to from each word state, worked
         // out once per pair.
         let states = self.bytes.len();
+        if (states + 1).saturating_mul(width) > MAX_TABLE {
+            return vec![None; keywords.len()];
+        }
         let mut leads: Vec<Option<Vec<usize>>> = vec![None; states * width];
         let mut seen = vec![false; (states + 1) * width];
         // (position, word state); the start is `states`.
@@ -472,6 +482,9 @@ mod tests {
             assert!(set.contains(b'=') && set.contains(b'a'));
         }
         assert_eq!(one("(", "key"), None, "a pattern that does not parse");
+        // Keywords too many to build their automaton for.
+        let many: Vec<Vec<u8>> = (0..2000).map(|i| format!("k{i:04}").into_bytes()).collect();
+        assert!(follow("k0001=", &many).iter().all(Option::is_none));
     }
 
     #[test]
