@@ -617,3 +617,49 @@ fn secrets_set_by_space_separated_environment_directives_are_found() {
         assert_eq!(secrets(text), Vec::<String>::new(), "{text}");
     }
 }
+
+/// Passwords set by the calls that set an environment variable or a property by name
+/// (`System.setProperty`, `SetEnvironmentVariable`, `os.environ.setdefault`, `os.Setenv`,
+/// `env::set_var`): the string after the name is its value.
+#[test]
+fn passwords_set_by_environment_or_property_calls_are_found() {
+    let password = (
+        random(LETTERS_DIGITS, 2..5),
+        random(PASSWORD_ALPHABET, 8..20),
+    )
+        .prop_map(|(head, body)| format!("{head}{body}"));
+    let name = proptest::sample::select(
+        &[
+            "DB_PASSWORD",
+            "javax.net.ssl.keyStorePassword",
+            "smtp.passwd",
+            "REDIS_PWD",
+            "KEY_PASSPHRASE",
+        ][..],
+    );
+    let syntax = proptest::sample::select(
+        &[
+            r#"System.setProperty("{n}", "{v}");"#,
+            r#"[Environment]::SetEnvironmentVariable("{n}", "{v}", "Machine")"#,
+            r#"os.environ.setdefault("{n}", "{v}")"#,
+            r#"monkeypatch.setenv("{n}", '{v}')"#,
+            r#"os.Setenv("{n}", "{v}")"#,
+            r#"std::env::set_var("{n}", "{v}");"#,
+        ][..],
+    );
+    let cases: Vec<(String, String)> = draw((password, name, syntax), 400)
+        .into_iter()
+        .map(|(value, name, syntax)| (syntax.replace("{n}", name).replace("{v}", &value), value))
+        .collect();
+    assert_found("password setter calls", &cases, 0.98);
+    // A value read from elsewhere, a stand-in, or a name that is not a password's.
+    for text in [
+        r#"System.setProperty("db.password", System.getenv("DB_PASSWORD"));"#,
+        r#"os.environ.setdefault("DB_PASSWORD", "${DB_PASSWORD}")"#,
+        r#"os.Setenv("DB_PASSWORD", "changeme")"#,
+        r#"System.setProperty("password.policy", "strict");"#,
+        r#"t.set("password", "Passwort")"#,
+    ] {
+        assert_eq!(secrets(text), Vec::<String>::new(), "{text}");
+    }
+}
