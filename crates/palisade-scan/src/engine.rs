@@ -81,7 +81,9 @@ impl Scanner {
                         keywords
                             .iter()
                             .position(|k| k.as_bytes().eq_ignore_ascii_case(word))
-                            .unwrap_or(0)
+                            // Not found cannot happen; if it did, no set (`may_follow`
+                            // keeps every occurrence), never another keyword's.
+                            .unwrap_or(usize::MAX)
                     })
                     .collect()
             })

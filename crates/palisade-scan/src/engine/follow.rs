@@ -54,6 +54,9 @@ impl ByteSet {
 
 /// Most states of a position automaton worked on; a larger pattern gets no sets.
 const MAX_POSITIONS: usize = 4096;
+/// Most moves between states (a nest of repetitions of many optional parts links every
+/// last state of each to every first); a pattern with more gets no sets.
+const MAX_EDGES: usize = 1 << 21;
 /// Most (state, keyword-automaton state) pairs the exploration keeps a table for, and
 /// most bytes of keywords, so that a user's rule with very many keywords cannot make the
 /// tables large.
@@ -89,6 +92,8 @@ struct Positions {
     /// The bytes each state reads.
     bytes: Vec<ByteSet>,
     next: Vec<Vec<usize>>,
+    /// Moves made so far, against [`MAX_EDGES`].
+    edges: usize,
     first: Vec<usize>,
     last: Vec<bool>,
 }
@@ -125,10 +130,17 @@ impl Positions {
         Some(self.bytes.len() - 1)
     }
 
-    fn link(&mut self, from: &[usize], to: &[usize]) {
+    fn link(&mut self, from: &[usize], to: &[usize]) -> Option<()> {
+        self.edges = self
+            .edges
+            .saturating_add(from.len().saturating_mul(to.len()));
+        if self.edges > MAX_EDGES {
+            return None;
+        }
         for &p in from {
             self.next[p].extend_from_slice(to);
         }
+        Some(())
     }
 
     fn build(&mut self, hir: &Hir) -> Option<Part> {
@@ -151,7 +163,7 @@ impl Positions {
                             empty: false,
                         },
                         Some(before) => {
-                            self.link(&before.last, &[state]);
+                            self.link(&before.last, &[state])?;
                             Part {
                                 first: before.first,
                                 last: vec![state],
@@ -202,7 +214,7 @@ impl Positions {
                 let mut continuation = ByteSet::default();
                 continuation.insert_range(0x80, 0xbf);
                 let continuation = self.state(continuation)?;
-                self.link(&[lead, continuation], &[continuation]);
+                self.link(&[lead, continuation], &[continuation])?;
                 Part {
                     first: vec![lead],
                     last: vec![lead, continuation],
@@ -220,7 +232,7 @@ impl Positions {
                 }
                 let sub = self.build(&repetition.sub)?;
                 if repetition.max != Some(1) {
-                    self.link(&sub.last, &sub.first);
+                    self.link(&sub.last, &sub.first)?;
                 }
                 Part {
                     empty: sub.empty || repetition.min == 0,
@@ -235,7 +247,7 @@ impl Positions {
                 };
                 for part in parts {
                     let part = self.build(part)?;
-                    self.link(&whole.last, &part.first);
+                    self.link(&whole.last, &part.first)?;
                     if whole.empty {
                         whole.first.extend_from_slice(&part.first);
                     }
@@ -287,6 +299,8 @@ impl Positions {
         // (position, word state); the start is `states`.
         let mut work = vec![(states, 0usize)];
         seen[states * width] = true;
+        // What the states after each state read, worked out once per state.
+        let mut next_bytes: Vec<Option<ByteSet>> = vec![None; states];
         let mut steps = 0usize;
         while let Some((state, word)) = work.pop() {
             let next = if state == states {
@@ -315,13 +329,21 @@ impl Positions {
                     if !ended.is_empty() {
                         // The match's first keywords end at `q`: what may come next. Later
                         // ones need no set, as these are kept whenever the match is.
+                        if next_bytes[q].is_none() {
+                            steps += self.next[q].len();
+                            let mut union = ByteSet::default();
+                            for &r in &self.next[q] {
+                                union.union(&self.bytes[r]);
+                            }
+                            next_bytes[q] = Some(union);
+                        }
+                        let following = next_bytes[q].unwrap_or_default();
                         for &k in ended {
+                            steps += 1;
                             if self.last[q] {
                                 after[k] = None;
                             } else if let Some(set) = &mut after[k] {
-                                for &r in &self.next[q] {
-                                    set.union(&self.bytes[r]);
-                                }
+                                set.union(&following);
                             }
                         }
                         continue;
@@ -482,6 +504,14 @@ mod tests {
             assert!(set.contains(b'=') && set.contains(b'a'));
         }
         assert_eq!(one("(", "key"), None, "a pattern that does not parse");
+        // Nested repetitions of many optional parts: too many moves between states.
+        let nested = format!(
+            "key{}{}{}=",
+            "(?:".repeat(30),
+            "a?".repeat(400),
+            ")*".repeat(30)
+        );
+        assert_eq!(one(&nested, "key"), None);
         // Keywords too many to build their automaton for.
         let many: Vec<Vec<u8>> = (0..2000).map(|i| format!("k{i:04}").into_bytes()).collect();
         assert!(follow("k0001=", &many).iter().all(Option::is_none));
