@@ -41,30 +41,43 @@ PALISADE="$TARGET/release/palisade"
 
 mb() { du -sb --apparent-size "$1" | awk '{printf "%.0f", $1/1e6}'; }
 
+BENCH_REPEAT="${BENCH_REPEAT:-3}"
+declare -A WALL
+# timed NAME CMD...: runs CMD once (its output is discarded) and sets SECS and RSS (KB).
+timed() {
+  local name=$1; shift
+  /usr/bin/time -f "%e %M" -o "$OUT/$name.time" "$@" >"$OUT/$name.out" 2>"$OUT/$name.err" || true
+  # The last line: GNU time writes "Command exited with non-zero status N" first when
+  # the scanner reports findings.
+  read -r SECS RSS < <(tail -n 1 "$OUT/$name.time")
+}
+
+# The median of the numbers on stdin, one a line.
+median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+# row NAME SECS RSS MB RUNS: one row of the table.
+row() {
+  awk -v n="$1" -v s="$2" -v r="$3" -v m="$4" -v c="$CORES" -v t="$5" \
+    'BEGIN { printf "%-28s %8.2f s %9.1f MB/s %8.1f MB/s/core %8.0f MB RSS   (runs: %s)\n", n, s, m/s, m/s/c, r/1024, t }'
+}
+
 # run NAME MB CMD...: wall seconds and peak RSS of CMD (its output is discarded), one
 # row of the table. CMD runs REPEAT times (default BENCH_REPEAT, 3) and the row gives the
 # median wall time and the largest RSS: on a shared machine one run can be off by half.
 # The slow peers on the samples and the history scans run once (REPEAT=1). BEFORE, when
 # set, is run untimed before each run (Nosey Parker's datastore is removed, or it would
 # skip what the previous run scanned).
-BENCH_REPEAT="${BENCH_REPEAT:-3}"
-declare -A WALL
 run() {
   local name=$1 size=$2; shift 2
-  local times=() secs rss most=0
+  local times=() most=0
   for ((i = 0; i < ${REPEAT:-$BENCH_REPEAT}; i++)); do
     [[ -n "${BEFORE:-}" ]] && eval "$BEFORE"
-    /usr/bin/time -f "%e %M" -o "$OUT/$name.time" "$@" >"$OUT/$name.out" 2>"$OUT/$name.err" || true
-    # The last line: GNU time writes "Command exited with non-zero status N" first when
-    # the scanner reports findings.
-    read -r secs rss < <(tail -n 1 "$OUT/$name.time")
-    times+=("$secs")
-    (( rss > most )) && most=$rss
+    timed "$name" "$@"
+    times+=("$SECS")
+    (( RSS > most )) && most=$RSS
   done
-  secs=$(printf '%s\n' "${times[@]}" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
-  WALL[$name]=$secs
-  awk -v n="$name" -v s="$secs" -v r="$most" -v m="$size" -v c="$CORES" -v t="${times[*]}" \
-    'BEGIN { printf "%-28s %8.2f s %9.1f MB/s %8.1f MB/s/core %8.0f MB RSS   (runs: %s)\n", n, s, m/s, m/s/c, r/1024, t }'
+  WALL[$name]=$(printf '%s\n' "${times[@]}" | median)
+  row "$name" "${WALL[$name]}" "$most" "$size" "${times[*]}"
 }
 
 # alternate NAME_A NAME_B MB: times the commands in the arrays A and B in turn,
@@ -73,25 +86,18 @@ run() {
 # made one tool after the other. Prints both rows like `run`, and the median of the
 # rounds' ratios A/B.
 alternate() {
-  local a=$1 b=$2 size=$3 secs rss
+  local a=$1 b=$2 size=$3
   local ta=() tb=() ratios=() most_a=0 most_b=0
   for ((i = 0; i < ${ALTERNATE_REPEAT:-5}; i++)); do
-    /usr/bin/time -f "%e %M" -o "$OUT/$a.time" "${A[@]}" >"$OUT/$a.out" 2>"$OUT/$a.err" || true
-    read -r secs rss < <(tail -n 1 "$OUT/$a.time"); ta+=("$secs"); (( rss > most_a )) && most_a=$rss
-    /usr/bin/time -f "%e %M" -o "$OUT/$b.time" "${B[@]}" >"$OUT/$b.out" 2>"$OUT/$b.err" || true
-    read -r secs rss < <(tail -n 1 "$OUT/$b.time"); tb+=("$secs"); (( rss > most_b )) && most_b=$rss
-    ratios+=("$(awk -v x="${ta[-1]}" -v y="$secs" 'BEGIN { printf "%.3f", x / y }')")
+    timed "$a" "${A[@]}"; ta+=("$SECS"); (( RSS > most_a )) && most_a=$RSS
+    timed "$b" "${B[@]}"; tb+=("$SECS"); (( RSS > most_b )) && most_b=$RSS
+    ratios+=("$(awk -v x="${ta[-1]}" -v y="$SECS" 'BEGIN { printf "%.3f", x / y }')")
   done
-  local median='sort -g | awk "{ v[NR] = \$1 } END { print v[int((NR + 1) / 2)] }"'
-  WALL[$a]=$(printf '%s\n' "${ta[@]}" | eval "$median")
-  WALL[$b]=$(printf '%s\n' "${tb[@]}" | eval "$median")
-  ROUND_RATIO[$a/$b]=$(printf '%s\n' "${ratios[@]}" | eval "$median")
-  for n in "$a" "$b"; do
-    local t r
-    if [[ $n == "$a" ]]; then t="${ta[*]}"; r=$most_a; else t="${tb[*]}"; r=$most_b; fi
-    awk -v n="$n" -v s="${WALL[$n]}" -v r="$r" -v m="$size" -v c="$CORES" -v t="$t" \
-      'BEGIN { printf "%-28s %8.2f s %9.1f MB/s %8.1f MB/s/core %8.0f MB RSS   (runs: %s)\n", n, s, m/s, m/s/c, r/1024, t }'
-  done
+  WALL[$a]=$(printf '%s\n' "${ta[@]}" | median)
+  WALL[$b]=$(printf '%s\n' "${tb[@]}" | median)
+  ROUND_RATIO[$a/$b]=$(printf '%s\n' "${ratios[@]}" | median)
+  row "$a" "${WALL[$a]}" "$most_a" "$size" "${ta[*]}"
+  row "$b" "${WALL[$b]}" "$most_b" "$size" "${tb[*]}"
   echo "  rounds, $a / $b: ${ratios[*]}"
 }
 declare -A ROUND_RATIO

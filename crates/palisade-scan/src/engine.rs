@@ -33,11 +33,9 @@ pub struct Hit {
 pub struct Scanner {
     rules: RuleSet,
     keywords: keywords::Keywords,
-    /// For each keyword, its length and the rules that list it.
-    keyword_rules: Vec<(usize, Vec<usize>)>,
-    /// For each keyword, and each of its rules in `keyword_rules`' order, where it stands
-    /// in the rule's keywords.
-    keyword_at: Vec<Vec<usize>>,
+    /// For each keyword, its length and the rules that list it, each with where the
+    /// keyword stands in the rule's list.
+    keyword_rules: Vec<(usize, Vec<(usize, usize)>)>,
     /// For each rule, the bytes that can follow each of its keywords where it is a match's
     /// first, when not every byte can (worked out on first use).
     follows: Vec<OnceLock<Vec<Option<follow::ByteSet>>>>,
@@ -55,15 +53,15 @@ impl Scanner {
     /// A scanner for `rules`.
     pub fn new(rules: RuleSet) -> Result<Scanner, EngineError> {
         let mut words: Vec<&[u8]> = Vec::new();
-        let mut keyword_rules: Vec<(usize, Vec<usize>)> = Vec::new();
+        let mut keyword_rules: Vec<(usize, Vec<(usize, usize)>)> = Vec::new();
         for (i, rule) in rules.rules().iter().enumerate() {
-            for keyword in &rule.spec.keywords {
+            for (nth, keyword) in rule.spec.keywords.iter().enumerate() {
                 let keyword = keyword.as_bytes();
                 match words.iter().position(|w| w.eq_ignore_ascii_case(keyword)) {
-                    Some(at) => keyword_rules[at].1.push(i),
+                    Some(at) => keyword_rules[at].1.push((i, nth)),
                     None => {
                         words.push(keyword);
-                        keyword_rules.push((keyword.len(), vec![i]));
+                        keyword_rules.push((keyword.len(), vec![(i, nth)]));
                     }
                 }
             }
@@ -71,29 +69,11 @@ impl Scanner {
         let keywords = keywords::Keywords::new(&words)
             .ok_or_else(|| EngineError("the keywords hold too many distinct bytes".to_owned()))?;
         let reach = rules.rules().iter().map(|_| OnceLock::new()).collect();
-        let keyword_at = words
-            .iter()
-            .zip(&keyword_rules)
-            .map(|(word, (_, of))| {
-                of.iter()
-                    .map(|&rule| {
-                        let keywords = &rules.rules()[rule].spec.keywords;
-                        keywords
-                            .iter()
-                            .position(|k| k.as_bytes().eq_ignore_ascii_case(word))
-                            // Not found cannot happen; if it did, no set (`may_follow`
-                            // keeps every occurrence), never another keyword's.
-                            .unwrap_or(usize::MAX)
-                    })
-                    .collect()
-            })
-            .collect();
         let follows = rules.rules().iter().map(|_| OnceLock::new()).collect();
         Ok(Scanner {
             rules,
             keywords,
             keyword_rules,
-            keyword_at,
             follows,
             reach,
         })
@@ -128,11 +108,11 @@ impl Scanner {
             let (len, ref of) = self.keyword_rules[keyword];
             let next = data.get(start + len).copied();
             let mut done = true;
-            for (nth, &rule) in of.iter().enumerate() {
+            for &(rule, nth) in of {
                 triggered[rule] = true;
                 if self.reach(rule).is_some() {
                     // An occurrence no match can hold needs no search around it.
-                    if next.is_none_or(|byte| self.may_follow(keyword, nth, rule, byte)) {
+                    if next.is_none_or(|byte| self.may_follow(rule, nth, byte)) {
                         places.push((rule, start, start + len));
                     }
                     done = false;
@@ -193,9 +173,9 @@ impl Scanner {
         })
     }
 
-    /// Whether `byte` can follow the keyword at `keyword`, the keyword of its `nth` rule
-    /// `rule`, where it is the first keyword of a match of that rule.
-    fn may_follow(&self, keyword: usize, nth: usize, rule: usize, byte: u8) -> bool {
+    /// Whether `byte` can follow the `nth` keyword of `rule` where it is the first
+    /// keyword of a match of that rule.
+    fn may_follow(&self, rule: usize, nth: usize, byte: u8) -> bool {
         let sets = self.follows[rule].get_or_init(|| {
             let rule = self.rule(rule);
             let keywords: Vec<Vec<u8>> = rule
@@ -206,10 +186,7 @@ impl Scanner {
                 .collect();
             follow::follow(rule.regex.as_str(), &keywords)
         });
-        sets.get(self.keyword_at[keyword][nth])
-            .copied()
-            .flatten()
-            .is_none_or(|set| set.contains(byte))
+        sets[nth].is_none_or(|set| set.contains(byte))
     }
 
     /// Runs a rule's regex over `regions` (in order): the matches starting in each,

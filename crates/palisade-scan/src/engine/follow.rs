@@ -15,10 +15,16 @@
 //! that is simpler and still sound: look-around assertions are ignored, a bounded
 //! repetition repeats without bound, and a Unicode class takes any leading byte of a
 //! character other than ASCII followed by any number of continuation bytes. Each state,
-//! paired with the state of an Aho–Corasick automaton over the keywords (ASCII letters of
-//! either case alike), is explored from the start; where a keyword has just been read, the
+//! paired with the state of an Aho–Corasick automaton over the keywords (the
+//! `aho-corasick` crate's, ASCII letters of either case alike), is explored from the
+//! start; where a keyword has just been read, the
 //! pattern's next states tell what may come next.
 
+use std::collections::{HashMap, HashSet};
+
+use aho_corasick::automaton::{Automaton, StateID};
+use aho_corasick::dfa::DFA;
+use aho_corasick::{Anchored, MatchKind};
 use regex_syntax::hir::{Class, Hir, HirKind};
 
 /// A set of bytes.
@@ -57,9 +63,9 @@ const MAX_POSITIONS: usize = 4096;
 /// Most moves between states (a nest of repetitions of many optional parts links every
 /// last state of each to every first); a pattern with more gets no sets.
 const MAX_EDGES: usize = 1 << 21;
-/// Most (state, keyword-automaton state) pairs the exploration keeps a table for, and
-/// most bytes of keywords, so that a user's rule with very many keywords cannot make the
-/// tables large.
+/// Most (state, keyword-automaton state) pairs the exploration may meet, and most bytes
+/// of keywords, so that a user's rule with very many keywords cannot make its tables
+/// large.
 const MAX_TABLE: usize = 1 << 20;
 const MAX_KEYWORD_BYTES: usize = 1 << 12;
 /// Most steps of the exploration (pairs of states taken); a larger one gets no sets, so
@@ -67,22 +73,15 @@ const MAX_KEYWORD_BYTES: usize = 1 << 12;
 const MAX_STEPS: usize = 1 << 22;
 
 /// For each of `keywords` (lowercase), the bytes that can follow it where it is the first
-/// keyword a match of `pattern` (parsed as [`super::window::reach`] parses it) holds, or
-/// `None` when that is any byte: a match may end with it, or the pattern is too large to
-/// work out. All `None` when the pattern does not parse.
+/// keyword a match of `pattern` ([`super::window::parse`]) holds, or `None` when that is
+/// any byte: a match may end with it, or the pattern is too large to work out. All `None`
+/// when the pattern does not parse.
 pub(super) fn follow(pattern: &str, keywords: &[Vec<u8>]) -> Vec<Option<ByteSet>> {
-    let none = || vec![None; keywords.len()];
-    let Ok(hir) = regex_syntax::ParserBuilder::new()
-        .utf8(false)
-        .build()
-        .parse(pattern)
-    else {
-        return none();
-    };
-    match Positions::of(&hir) {
-        Some(automaton) => automaton.after(keywords),
-        None => none(),
-    }
+    super::window::parse(pattern)
+        .as_ref()
+        .and_then(Positions::of)
+        .and_then(|automaton| automaton.after(keywords))
+        .unwrap_or_else(|| vec![None; keywords.len()])
 }
 
 /// A pattern's position automaton: from the start, the `first` states; from state `p`,
@@ -103,6 +102,26 @@ struct Part {
     first: Vec<usize>,
     last: Vec<usize>,
     empty: bool,
+}
+
+impl Part {
+    /// A part that matches only the empty string.
+    fn empty() -> Part {
+        Part {
+            first: Vec::new(),
+            last: Vec::new(),
+            empty: true,
+        }
+    }
+
+    /// A part of one state.
+    fn one(state: usize) -> Part {
+        Part {
+            first: vec![state],
+            last: vec![state],
+            empty: false,
+        }
+    }
 }
 
 impl Positions {
@@ -145,38 +164,29 @@ impl Positions {
 
     fn build(&mut self, hir: &Hir) -> Option<Part> {
         Some(match hir.kind() {
-            HirKind::Empty | HirKind::Look(_) => Part {
-                first: Vec::new(),
-                last: Vec::new(),
-                empty: true,
-            },
+            HirKind::Empty | HirKind::Look(_) => Part::empty(),
             HirKind::Literal(literal) => {
-                let mut part: Option<Part> = None;
+                let mut ends = None;
                 for &byte in literal.0.iter() {
                     let mut set = ByteSet::default();
                     set.insert(byte);
                     let state = self.state(set)?;
-                    part = Some(match part {
-                        None => Part {
-                            first: vec![state],
-                            last: vec![state],
-                            empty: false,
-                        },
-                        Some(before) => {
-                            self.link(&before.last, &[state])?;
-                            Part {
-                                first: before.first,
-                                last: vec![state],
-                                empty: false,
-                            }
+                    ends = match ends {
+                        None => Some((state, state)),
+                        Some((first, before)) => {
+                            self.link(&[before], &[state])?;
+                            Some((first, state))
                         }
-                    });
+                    };
                 }
-                part.unwrap_or(Part {
-                    first: Vec::new(),
-                    last: Vec::new(),
-                    empty: true,
-                })
+                match ends {
+                    Some((first, last)) => Part {
+                        first: vec![first],
+                        last: vec![last],
+                        empty: false,
+                    },
+                    None => Part::empty(),
+                }
             }
             HirKind::Class(class) => {
                 let mut set = ByteSet::default();
@@ -200,12 +210,7 @@ impl Positions {
                     }
                 }
                 if !wide {
-                    let state = self.state(set)?;
-                    return Some(Part {
-                        first: vec![state],
-                        last: vec![state],
-                        empty: false,
-                    });
+                    return Some(Part::one(self.state(set)?));
                 }
                 // A character other than ASCII: any leading byte, then any number of
                 // continuation bytes.
@@ -224,11 +229,7 @@ impl Positions {
             HirKind::Capture(capture) => self.build(&capture.sub)?,
             HirKind::Repetition(repetition) => {
                 if repetition.max == Some(0) {
-                    return Some(Part {
-                        first: Vec::new(),
-                        last: Vec::new(),
-                        empty: true,
-                    });
+                    return Some(Part::empty());
                 }
                 let sub = self.build(&repetition.sub)?;
                 if repetition.max != Some(1) {
@@ -240,11 +241,7 @@ impl Positions {
                 }
             }
             HirKind::Concat(parts) => {
-                let mut whole = Part {
-                    first: Vec::new(),
-                    last: Vec::new(),
-                    empty: true,
-                };
+                let mut whole = Part::empty();
                 for part in parts {
                     let part = self.build(part)?;
                     self.link(&whole.last, &part.first)?;
@@ -262,9 +259,8 @@ impl Positions {
             }
             HirKind::Alternation(parts) => {
                 let mut whole = Part {
-                    first: Vec::new(),
-                    last: Vec::new(),
                     empty: false,
+                    ..Part::empty()
                 };
                 for part in parts {
                     let part = self.build(part)?;
@@ -278,68 +274,74 @@ impl Positions {
     }
 
     /// The bytes that can follow each keyword where it is the first keyword a match
-    /// holds, or `None` for any byte.
-    fn after(&self, keywords: &[Vec<u8>]) -> Vec<Option<ByteSet>> {
-        let mut after: Vec<Option<ByteSet>> = vec![Some(ByteSet::default()); keywords.len()];
+    /// holds (`None` for any byte), or `None` when the work is over a budget.
+    fn after(&self, keywords: &[Vec<u8>]) -> Option<Vec<Option<ByteSet>>> {
+        let bytes: usize = keywords.iter().map(Vec::len).sum();
         if keywords.iter().any(Vec::is_empty)
-            || keywords.iter().map(Vec::len).sum::<usize>() > MAX_KEYWORD_BYTES
+            || bytes > MAX_KEYWORD_BYTES
+            // An automaton over the keywords has at most one state per byte of them,
+            // besides its start.
+            || (self.bytes.len() + 1).saturating_mul(bytes + 1) > MAX_TABLE
         {
-            return vec![None; keywords.len()];
+            return None;
         }
-        let words = Words::new(keywords);
-        let width = words.states();
-        // The word states each position's bytes can lead to from each word state, worked
-        // out once per pair.
-        let states = self.bytes.len();
-        if (states + 1).saturating_mul(width) > MAX_TABLE {
-            return vec![None; keywords.len()];
-        }
-        let mut leads: Vec<Option<Vec<usize>>> = vec![None; states * width];
-        let mut seen = vec![false; (states + 1) * width];
-        // (position, word state); the start is `states`.
-        let mut work = vec![(states, 0usize)];
-        seen[states * width] = true;
+        // Which keywords the bytes read so far end with, either case of an ASCII letter
+        // alike; overlapping (standard) semantics, so that a state knows every keyword
+        // that ends there.
+        let words = DFA::builder()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .build(keywords)
+            .ok()?;
+        let mut after: Vec<Option<ByteSet>> = vec![Some(ByteSet::default()); keywords.len()];
+        // (position, keyword state): the position is `start` before any byte is read.
+        let start = self.bytes.len();
+        let from = words.start_state(Anchored::No).ok()?;
+        // The keyword states each position's bytes can lead to from each keyword state,
+        // and the pairs already met, each worked out once.
+        let mut leads: HashMap<(usize, StateID), Vec<StateID>> = HashMap::new();
+        let mut seen: HashSet<(usize, StateID)> = HashSet::from([(start, from)]);
+        let mut work = vec![(start, from)];
         // What the states after each state read, worked out once per state.
-        let mut next_bytes: Vec<Option<ByteSet>> = vec![None; states];
+        let mut next_bytes: Vec<Option<ByteSet>> = vec![None; start];
         let mut steps = 0usize;
         while let Some((state, word)) = work.pop() {
-            let next = if state == states {
+            let next = if state == start {
                 &self.first
             } else {
                 &self.next[state]
             };
             for &q in next {
-                let slot = q * width + word;
-                if leads[slot].is_none() {
+                let targets = leads.entry((q, word)).or_insert_with(|| {
                     // A pass over the 256 bytes.
                     steps += 64;
-                    let mut targets: Vec<usize> =
-                        self.bytes[q].bytes().map(|b| words.step(word, b)).collect();
+                    let mut targets: Vec<StateID> = self.bytes[q]
+                        .bytes()
+                        .map(|b| words.next_state(Anchored::No, word, b))
+                        .collect();
                     targets.sort_unstable();
                     targets.dedup();
-                    leads[slot] = Some(targets);
-                }
-                let targets = leads[slot].as_deref().unwrap_or_default();
+                    targets
+                });
                 steps += 1 + targets.len();
                 if steps > MAX_STEPS {
-                    return vec![None; keywords.len()];
+                    return None;
                 }
                 for &to in targets.iter() {
-                    let ended = words.ended(to);
-                    if !ended.is_empty() {
+                    if words.is_match(to) {
                         // The match's first keywords end at `q`: what may come next. Later
                         // ones need no set, as these are kept whenever the match is.
-                        if next_bytes[q].is_none() {
+                        let following = *next_bytes[q].get_or_insert_with(|| {
                             steps += self.next[q].len();
                             let mut union = ByteSet::default();
                             for &r in &self.next[q] {
                                 union.union(&self.bytes[r]);
                             }
-                            next_bytes[q] = Some(union);
-                        }
-                        let following = next_bytes[q].unwrap_or_default();
-                        for &k in ended {
+                            union
+                        });
+                        for i in 0..words.match_len(to) {
                             steps += 1;
+                            let k = words.match_pattern(to, i).as_usize();
                             if self.last[q] {
                                 after[k] = None;
                             } else if let Some(set) = &mut after[k] {
@@ -348,89 +350,13 @@ impl Positions {
                         }
                         continue;
                     }
-                    let key = q * width + to;
-                    if !seen[key] {
-                        seen[key] = true;
+                    if seen.insert((q, to)) {
                         work.push((q, to));
                     }
                 }
             }
         }
-        after
-    }
-}
-
-/// Which keywords the bytes read so far end with: an Aho–Corasick automaton over the
-/// keywords, ASCII letters of either case alike.
-struct Words {
-    /// `goto[state * 256 + byte]`: the state after reading `byte` (lowercase).
-    goto: Vec<usize>,
-    /// The keywords (by index) each state ends.
-    ends: Vec<Vec<usize>>,
-}
-
-impl Words {
-    fn new(keywords: &[Vec<u8>]) -> Words {
-        // The trie.
-        let mut children: Vec<[Option<usize>; 256]> = vec![[None; 256]];
-        let mut ends: Vec<Vec<usize>> = vec![Vec::new()];
-        for (k, word) in keywords.iter().enumerate() {
-            let mut state = 0;
-            for &byte in word {
-                let byte = usize::from(byte.to_ascii_lowercase());
-                state = match children[state][byte] {
-                    Some(child) => child,
-                    None => {
-                        children.push([None; 256]);
-                        ends.push(Vec::new());
-                        let child = children.len() - 1;
-                        children[state][byte] = Some(child);
-                        child
-                    }
-                };
-            }
-            ends[state].push(k);
-        }
-        // Failure links, breadth first, folded into a full transition table.
-        let count = children.len();
-        let mut goto = vec![0; count * 256];
-        let mut fail = vec![0; count];
-        let mut queue = std::collections::VecDeque::new();
-        for byte in 0..256 {
-            if let Some(child) = children[0][byte] {
-                goto[byte] = child;
-                queue.push_back(child);
-            }
-        }
-        while let Some(state) = queue.pop_front() {
-            let inherited = ends[fail[state]].clone();
-            ends[state].extend(inherited);
-            for byte in 0..256 {
-                match children[state][byte] {
-                    Some(child) => {
-                        fail[child] = goto[fail[state] * 256 + byte];
-                        goto[state * 256 + byte] = child;
-                        queue.push_back(child);
-                    }
-                    None => goto[state * 256 + byte] = goto[fail[state] * 256 + byte],
-                }
-            }
-        }
-        Words { goto, ends }
-    }
-
-    fn states(&self) -> usize {
-        self.ends.len()
-    }
-
-    /// The state after reading `byte` in `state`.
-    fn step(&self, state: usize, byte: u8) -> usize {
-        self.goto[state * 256 + usize::from(byte.to_ascii_lowercase())]
-    }
-
-    /// The keywords that end when `state` is reached.
-    fn ended(&self, state: usize) -> &[usize] {
-        &self.ends[state]
+        Some(after)
     }
 }
 

@@ -60,15 +60,21 @@ impl Region {
     }
 }
 
+/// The syntax of `pattern` as `regex::bytes::Regex` compiles it by default (Unicode on,
+/// matching bytes that are not UTF-8 allowed), or `None` when it does not parse.
+pub(super) fn parse(pattern: &str) -> Option<Hir> {
+    regex_syntax::ParserBuilder::new()
+        .utf8(false)
+        .build()
+        .parse(pattern)
+        .ok()
+}
+
 /// The reach of `pattern` (compiled as `regex::bytes::Regex` compiles it by default) for
 /// `keywords` (lowercase, found ASCII case-insensitively), or `None` when a match might
 /// hold none of them or be both unbounded and span lines.
 pub(super) fn reach(pattern: &str, keywords: &[String]) -> Option<Reach> {
-    let hir = regex_syntax::ParserBuilder::new()
-        .utf8(false)
-        .build()
-        .parse(pattern)
-        .ok()?;
+    let hir = parse(pattern)?;
     let keywords: Vec<Vec<u8>> = keywords
         .iter()
         .map(|k| k.as_bytes().to_ascii_lowercase())

@@ -45,6 +45,18 @@ fn random(
         .prop_map(|chars| chars.into_iter().collect())
 }
 
+/// `(text, secret)` cases from drawn `(value, name, syntax)`: the syntax with `{n}` and
+/// `{v}` filled in, and the value.
+fn filled(draws: Vec<(String, impl AsRef<str>, &str)>) -> Vec<(String, String)> {
+    draws
+        .into_iter()
+        .map(|(value, name, syntax)| {
+            let text = syntax.replace("{n}", name.as_ref()).replace("{v}", &value);
+            (text, value)
+        })
+        .collect()
+}
+
 /// Reports, for each `(text, secret)`, whether `secret` was found in `text`, and fails
 /// listing the misses when fewer than `share` of them were.
 fn assert_found(class: &str, cases: &[(String, String)], share: f64) {
@@ -543,16 +555,13 @@ fn credentials_in_json_escaped_inside_a_string_are_found() {
             r#"  request.setBody("{\"{n}\":\"{v}\"}");"#,
         ][..],
     );
-    let cases: Vec<(String, String)> = draw(
+    let cases = filled(draw(
         prop_oneof![
             (key, key_names, syntax.clone()),
             (password, password_names, syntax),
         ],
         400,
-    )
-    .into_iter()
-    .map(|(value, name, syntax)| (syntax.replace("{n}", name).replace("{v}", &value), value))
-    .collect();
+    ));
     assert_found("escaped JSON", &cases, 0.98);
     // What stays silent unescaped stays silent escaped: stand-ins, references and names
     // that do not say credential.
@@ -600,10 +609,7 @@ fn secrets_set_by_space_separated_environment_directives_are_found() {
             "\tfastcgi_param {n} {v};",
         ][..],
     );
-    let cases: Vec<(String, String)> = draw((value, name, syntax), 400)
-        .into_iter()
-        .map(|(value, name, syntax)| (syntax.replace("{n}", &name).replace("{v}", &value), value))
-        .collect();
+    let cases = filled(draw((value, name, syntax), 400));
     assert_found("environment directives", &cases, 0.98);
     // A reference to another variable, a file's path, or a name that is not a
     // credential's stays silent.
@@ -647,10 +653,7 @@ fn passwords_set_by_environment_or_property_calls_are_found() {
             r#"std::env::set_var("{n}", "{v}");"#,
         ][..],
     );
-    let cases: Vec<(String, String)> = draw((password, name, syntax), 400)
-        .into_iter()
-        .map(|(value, name, syntax)| (syntax.replace("{n}", name).replace("{v}", &value), value))
-        .collect();
+    let cases = filled(draw((password, name, syntax), 400));
     assert_found("password setter calls", &cases, 0.98);
     // A value read from elsewhere, a stand-in, or a name that is not a password's.
     for text in [
